@@ -1,0 +1,65 @@
+//! Findings: problems found in the material, reported as data.
+//!
+//! A finding is not an error of the tool: verification collects every
+//! finding of a run and the caller decides how to show them. Codes are
+//! stable and documented in `docs/findings.md`.
+
+use serde::Serialize;
+
+/// How serious a finding is. Any `Error` makes a verification fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; does not fail.
+    Info,
+    /// Needs a look; does not fail.
+    Warning,
+    /// The material does not verify.
+    Error,
+}
+
+impl Severity {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable dotted code, e.g. `segment.changed`.
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// One or two sentences for a person.
+    pub message: String,
+    /// Where: a file, a log line, a checkpoint.
+    pub location: String,
+}
+
+impl Finding {
+    /// An error finding.
+    pub fn error(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding { code, severity: Severity::Error, message: message.into(), location: location.into() }
+    }
+
+    /// A warning finding.
+    pub fn warning(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding { code, severity: Severity::Warning, message: message.into(), location: location.into() }
+    }
+
+    /// An info finding.
+    pub fn info(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding { code, severity: Severity::Info, message: message.into(), location: location.into() }
+    }
+}
+
+/// True if any finding is an error.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}

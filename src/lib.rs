@@ -1,0 +1,22 @@
+//! courtseal: tamper-evident sealing of court-session recordings.
+//!
+//! Segments of a recording are hashed (SHA-256) into an append-only log of
+//! JSON lines; the log is an RFC 6962 Merkle tree whose roots are signed as
+//! C2SP checkpoints with Ed25519. Anyone with the court's public key can then
+//! verify, offline, that every sealed segment is present and unchanged and
+//! that the log was only ever appended to — or learn exactly where not.
+//!
+//! This library never prints and never exits: it returns findings as data.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod checkpoint;
+pub mod digest;
+pub mod entry;
+pub mod finding;
+pub mod keys;
+pub mod note;
+pub mod proof;
+pub mod session;
+pub mod tlog;
+pub mod verify;

@@ -1,0 +1,300 @@
+//! C2SP signed notes (<https://c2sp.org/signed-note>) with Ed25519 signatures
+//! (signature type `0x01`), and verifier keys in the `name+keyid+key` form.
+//!
+//! Written here rather than taken from a crate: the format is small, every
+//! byte of it is part of the public contract, and the verification rules
+//! (ignore unknown keys, reject the whole note on one bad known signature,
+//! strict Ed25519) must be exactly those of the spec.
+
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use sha2::{Digest as _, Sha256};
+
+/// Signature type byte for plain Ed25519 (C2SP signed-note).
+pub const ALG_ED25519: u8 = 0x01;
+
+/// Most signatures a note may carry before it is refused. The spec asks
+/// verifiers to accept at least 16; this is the limit of the Go reference.
+pub const MAX_SIGNATURES: usize = 100;
+
+/// The prefix of every signature line: U+2014 EM DASH and a space.
+const SIG_PREFIX: &str = "\u{2014} ";
+
+/// Why a key name, a verifier key or a note was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    /// The key name is empty or holds a space or `+`.
+    #[error("key name {0:?} is not allowed: it must be non-empty, without spaces or '+'")]
+    BadKeyName(String),
+    /// The verifier key text is malformed.
+    #[error("malformed verifier key: {0}")]
+    BadVerifierKey(&'static str),
+    /// The note is not a well-formed signed note.
+    #[error("malformed note: {0}")]
+    Malformed(&'static str),
+    /// A signature from a trusted key does not verify.
+    #[error("the signature by {name} (key ID {key_id:08x}) does not verify")]
+    BadSignature {
+        /// The key name.
+        name: String,
+        /// The key ID.
+        key_id: u32,
+    },
+    /// No signature is from a trusted key.
+    #[error("no signature from a trusted key")]
+    NoTrustedSignature,
+}
+
+/// Checks a key name: non-empty, no Unicode spaces, no `+`.
+pub fn check_key_name(name: &str) -> Result<(), NoteError> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '+') {
+        return Err(NoteError::BadKeyName(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// `SHA-256(name || 0x0A || 0x01 || public key)[:4]` as a big-endian integer.
+pub fn key_id(name: &str, public: &VerifyingKey) -> u32 {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0x0a, ALG_ED25519]);
+    h.update(public.as_bytes());
+    let d = h.finalize();
+    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// A named Ed25519 public key that can check note signatures.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verifier {
+    name: String,
+    key_id: u32,
+    key: VerifyingKey,
+}
+
+impl Verifier {
+    /// A verifier for `key` under `name`.
+    pub fn new(name: &str, key: VerifyingKey) -> Result<Self, NoteError> {
+        check_key_name(name)?;
+        Ok(Verifier { name: name.to_owned(), key_id: key_id(name, &key), key })
+    }
+
+    /// Parses `name+hex(keyID)+base64(0x01 || public key)`.
+    pub fn from_vkey(vkey: &str) -> Result<Self, NoteError> {
+        let mut parts = vkey.split('+');
+        let (Some(name), Some(id_hex), Some(key_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(NoteError::BadVerifierKey("expected name+keyid+key"));
+        };
+        check_key_name(name)?;
+        if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(NoteError::BadVerifierKey("key ID must be 8 hex digits"));
+        }
+        let id = u32::from_str_radix(id_hex, 16)
+            .map_err(|_| NoteError::BadVerifierKey("key ID must be 8 hex digits"))?;
+        let raw = B64
+            .decode(key_b64)
+            .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
+        let (&alg, public) =
+            raw.split_first().ok_or(NoteError::BadVerifierKey("key is empty"))?;
+        if alg != ALG_ED25519 {
+            return Err(NoteError::BadVerifierKey("unknown signature algorithm"));
+        }
+        let public: [u8; 32] = public
+            .try_into()
+            .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
+        let key = VerifyingKey::from_bytes(&public)
+            .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
+        let v = Verifier::new(name, key)?;
+        if v.key_id != id {
+            return Err(NoteError::BadVerifierKey("key ID does not match name and key"));
+        }
+        Ok(v)
+    }
+
+    /// The `name+keyid+key` text.
+    pub fn to_vkey(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(raw))
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key ID.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// The public key.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// Strict Ed25519 verification of `sig` over `msg` (no malleable
+    /// signatures, no small-order keys).
+    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+        let Ok(sig) = Signature::from_slice(sig) else {
+            return false;
+        };
+        self.key.verify_strict(msg, &sig).is_ok()
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_vkey())
+    }
+}
+
+/// A named Ed25519 private key that signs notes.
+pub struct NoteSigner {
+    name: String,
+    key: SigningKey,
+    verifier: Verifier,
+}
+
+impl NoteSigner {
+    /// A signer for `key` under `name`.
+    pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
+        let verifier = Verifier::new(name, key.verifying_key())?;
+        Ok(NoteSigner { name: name.to_owned(), key, verifier })
+    }
+
+    /// The matching verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The Ed25519 signature over `msg` (for entries signed inside the log).
+    pub fn sign_bytes(&self, msg: &[u8]) -> [u8; 64] {
+        self.key.sign(msg).to_bytes()
+    }
+
+    /// The signature line `— name base64(keyID || sig)\n` over `text`.
+    pub fn signature_line(&self, text: &str) -> String {
+        let mut raw = self.verifier.key_id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&self.sign_bytes(text.as_bytes()));
+        format!("{SIG_PREFIX}{} {}\n", self.name, B64.encode(raw))
+    }
+
+    /// Signs `text` (which must be a valid note text) into a note.
+    pub fn sign(&self, text: &str) -> Result<String, NoteError> {
+        check_text(text)?;
+        Ok(format!("{text}\n{}", self.signature_line(text)))
+    }
+}
+
+/// One signature line of a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSignature {
+    /// The key name.
+    pub name: String,
+    /// The key ID.
+    pub key_id: u32,
+    /// The signature bytes after the key ID.
+    pub sig: Vec<u8>,
+}
+
+/// A note whose signatures have been checked against a set of verifiers.
+#[derive(Debug, Clone)]
+pub struct OpenedNote {
+    /// The note text, including its final newline.
+    pub text: String,
+    /// Signatures by trusted keys, all verified.
+    pub verified: Vec<Verifier>,
+    /// Signatures by keys not in the trusted set (not checked, ignored).
+    pub unverified: Vec<NoteSignature>,
+}
+
+fn check_text(text: &str) -> Result<(), NoteError> {
+    if !text.ends_with('\n') {
+        return Err(NoteError::Malformed("text must end with a newline"));
+    }
+    if text.chars().any(|c| c < ' ' && c != '\n') {
+        return Err(NoteError::Malformed("text holds a control character"));
+    }
+    Ok(())
+}
+
+/// Splits a note into its text and parsed signature lines, without checking
+/// any signature.
+pub fn split(note: &[u8]) -> Result<(String, Vec<NoteSignature>), NoteError> {
+    let note = std::str::from_utf8(note).map_err(|_| NoteError::Malformed("not UTF-8"))?;
+    if note.chars().any(|c| c < ' ' && c != '\n') {
+        return Err(NoteError::Malformed("holds a control character"));
+    }
+    // The text ends at the last blank line; it keeps its own final newline.
+    let Some(blank) = note.rfind("\n\n") else {
+        return Err(NoteError::Malformed("no blank line before the signatures"));
+    };
+    let (text, sigs) = (&note[..blank + 1], &note[blank + 2..]);
+    if !sigs.ends_with('\n') {
+        return Err(NoteError::Malformed("the last signature line has no final newline"));
+    }
+    let mut out = Vec::new();
+    for line in sigs[..sigs.len() - 1].split('\n') {
+        if out.len() == MAX_SIGNATURES {
+            return Err(NoteError::Malformed("too many signatures"));
+        }
+        let rest = line
+            .strip_prefix(SIG_PREFIX)
+            .ok_or(NoteError::Malformed("a signature line does not start with an em dash"))?;
+        let (name, b64) = rest
+            .split_once(' ')
+            .ok_or(NoteError::Malformed("a signature line has no signature"))?;
+        check_key_name(name).map_err(|_| NoteError::Malformed("bad key name in a signature"))?;
+        let raw = B64
+            .decode(b64)
+            .map_err(|_| NoteError::Malformed("a signature is not base64"))?;
+        if raw.len() < 5 {
+            return Err(NoteError::Malformed("a signature is too short"));
+        }
+        out.push(NoteSignature {
+            name: name.to_owned(),
+            key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
+            sig: raw[4..].to_vec(),
+        });
+    }
+    if out.is_empty() {
+        return Err(NoteError::Malformed("no signatures"));
+    }
+    Ok((text.to_owned(), out))
+}
+
+/// Opens a note: every signature from a trusted key (same name and key ID)
+/// must verify, signatures from other keys are ignored, and at least one
+/// trusted signature must be present.
+pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> {
+    let (text, sigs) = split(note)?;
+    let mut verified: Vec<Verifier> = Vec::new();
+    let mut unverified = Vec::new();
+    for s in sigs {
+        match trusted.iter().find(|v| v.name == s.name && v.key_id == s.key_id) {
+            Some(v) => {
+                if !v.verify(text.as_bytes(), &s.sig) {
+                    return Err(NoteError::BadSignature { name: s.name, key_id: s.key_id });
+                }
+                if !verified.contains(v) {
+                    verified.push(v.clone());
+                }
+            }
+            None => unverified.push(s),
+        }
+    }
+    if verified.is_empty() {
+        return Err(NoteError::NoTrustedSignature);
+    }
+    Ok(OpenedNote { text, verified, unverified })
+}

@@ -1,0 +1,303 @@
+//! Offline proofs for one segment: C2SP `tlog-proof@v1`
+//! (<https://c2sp.org/tlog-proof>), whose `extra` line carries the base64 of
+//! the segment's log entry, so a single downloaded file can be checked with
+//! the proof and the court's public key alone.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::checkpoint::Checkpoint;
+use crate::digest::{hash_file, Sha256Digest};
+use crate::entry::{Entry, SegmentEntry};
+use crate::finding::Finding;
+use crate::keys::{Role, TrustStore};
+use crate::note::{self, NoteError};
+use crate::session::{Log, SessionPaths};
+use crate::tlog::{self, Hash};
+
+/// The first line of every proof.
+pub const HEADER: &str = "c2sp.org/tlog-proof@v1";
+
+/// A parsed `tlog-proof@v1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlogProof {
+    /// The opaque extra data (here: the entry line).
+    pub extra: Option<Vec<u8>>,
+    /// Zero-based index of the entry in the log.
+    pub index: u64,
+    /// The inclusion proof, from the leaf's sibling upward.
+    pub path: Vec<Hash>,
+    /// The checkpoint, a signed note, verbatim.
+    pub checkpoint: Vec<u8>,
+}
+
+/// A proof file that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed tlog-proof: {0}")]
+pub struct ProofFormatError(pub &'static str);
+
+impl TlogProof {
+    /// The text form.
+    pub fn to_text(&self) -> Vec<u8> {
+        let mut s = format!("{HEADER}\n");
+        if let Some(extra) = &self.extra {
+            s.push_str(&format!("extra {}\n", B64.encode(extra)));
+        }
+        s.push_str(&format!("index {}\n", self.index));
+        for h in &self.path {
+            s.push_str(&B64.encode(h));
+            s.push('\n');
+        }
+        s.push('\n');
+        let mut out = s.into_bytes();
+        out.extend_from_slice(&self.checkpoint);
+        out
+    }
+
+    /// Parses the text form.
+    pub fn parse(data: &[u8]) -> Result<Self, ProofFormatError> {
+        let mut rest = data;
+        let mut next_line = |what: &'static str| -> Result<&[u8], ProofFormatError> {
+            let i = rest.iter().position(|&b| b == b'\n').ok_or(ProofFormatError(what))?;
+            let line = &rest[..i];
+            rest = &rest[i + 1..];
+            Ok(line)
+        };
+        if next_line("empty file")? != HEADER.as_bytes() {
+            return Err(ProofFormatError("the first line is not c2sp.org/tlog-proof@v1"));
+        }
+        let mut line = next_line("no index line")?;
+        let mut extra = None;
+        if let Some(b) = line.strip_prefix(b"extra ") {
+            extra = Some(B64.decode(b).map_err(|_| ProofFormatError("the extra data is not base64"))?);
+            line = next_line("no index line")?;
+        }
+        let idx = line.strip_prefix(b"index ").ok_or(ProofFormatError("no index line"))?;
+        let idx = std::str::from_utf8(idx).map_err(|_| ProofFormatError("bad index"))?;
+        let valid = !idx.is_empty() && idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
+        if !valid {
+            return Err(ProofFormatError("the index is not a decimal number without leading zeros"));
+        }
+        let index: u64 = idx.parse().map_err(|_| ProofFormatError("the index does not fit in 64 bits"))?;
+        let mut path = Vec::new();
+        loop {
+            let line = next_line("no blank line before the checkpoint")?;
+            if line.is_empty() {
+                break;
+            }
+            let h = B64.decode(line).map_err(|_| ProofFormatError("a proof hash is not base64"))?;
+            path.push(h.try_into().map_err(|_| ProofFormatError("a proof hash is not 32 bytes"))?);
+        }
+        if rest.is_empty() {
+            return Err(ProofFormatError("no checkpoint"));
+        }
+        Ok(TlogProof { extra, index, path, checkpoint: rest.to_vec() })
+    }
+}
+
+/// Why a proof could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MakeProofError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// No such segment in the log.
+    #[error("{session}: no segment named {name:?} is sealed in this session")]
+    NoSuchSegment {
+        /// The session.
+        session: PathBuf,
+        /// The name asked for.
+        name: String,
+    },
+    /// The session does not verify well enough to prove anything.
+    #[error("{path}: {what}")]
+    Unprovable {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+/// Builds the proof of segment `name` against the session's latest checkpoint.
+pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> {
+    let paths = SessionPaths::new(root);
+    let log = Log::read(&paths.log).map_err(|e| MakeProofError::Io { path: paths.log.clone(), source: e })?;
+    let note_bytes = fs::read(&paths.checkpoint)
+        .map_err(|e| MakeProofError::Io { path: paths.checkpoint.clone(), source: e })?;
+    let unprovable = |path: &Path, what: String| MakeProofError::Unprovable { path: path.to_owned(), what };
+    let (text, _) = note::split(&note_bytes).map_err(|e| unprovable(&paths.checkpoint, e.to_string()))?;
+    let cp = Checkpoint::parse(&text).map_err(|e| unprovable(&paths.checkpoint, e.to_string()))?;
+    let line = log
+        .lines
+        .iter()
+        .find(|l| matches!(&l.entry, Ok(Entry::Segment(s)) if s.name == name))
+        .ok_or_else(|| MakeProofError::NoSuchSegment { session: root.to_owned(), name: name.to_owned() })?;
+    let index = (line.number - 1) as u64;
+    let tree = log.tree();
+    if tree.root_at(cp.size) != Some(cp.root) {
+        return Err(unprovable(&paths.log, "the log does not match its latest checkpoint; run 'courtseal verify'".into()));
+    }
+    let path = tree.inclusion_proof(index, cp.size).ok_or_else(|| {
+        unprovable(&paths.checkpoint, format!("segment {name:?} is not yet covered by the latest checkpoint; run 'courtseal seal' first"))
+    })?;
+    Ok(TlogProof { extra: Some(line.bytes.clone()), index, path, checkpoint: note_bytes })
+}
+
+/// The result of checking one file against a proof.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The media file checked.
+    pub file: String,
+    /// The proof file.
+    pub proof: String,
+    /// The log origin named by the checkpoint.
+    pub origin: Option<String>,
+    /// The checkpoint's tree size.
+    pub tree_size: Option<u64>,
+    /// Trusted keys that signed the checkpoint.
+    pub signed_by: Vec<String>,
+    /// The sealed entry, when the proof carries one.
+    pub entry: Option<SegmentEntry>,
+    /// SHA-256 of the file as found.
+    pub sha256: Option<String>,
+    /// Every problem found.
+    pub findings: Vec<Finding>,
+}
+
+/// The media file itself cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct VerifyFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// The cause.
+    pub source: io::Error,
+}
+
+/// Checks `media` against the proof: the checkpoint is signed by a trusted
+/// recorder key, the entry is included in the checkpointed tree, and the
+/// file's SHA-256 and size are those of the entry.
+pub fn verify_file(
+    media: &Path,
+    proof_path: &Path,
+    trust: &TrustStore,
+    expected_origin: Option<&str>,
+) -> Result<FileReport, VerifyFileError> {
+    let read = |p: &Path| fs::read(p).map_err(|e| VerifyFileError { path: p.to_owned(), source: e });
+    let proof_bytes = read(proof_path)?;
+    let (digest, size) = hash_file(media).map_err(|e| VerifyFileError { path: media.to_owned(), source: e })?;
+    let loc = proof_path.display().to_string();
+    let mut r = FileReport {
+        file: media.display().to_string(),
+        proof: loc.clone(),
+        origin: None,
+        tree_size: None,
+        signed_by: vec![],
+        entry: None,
+        sha256: Some(digest.to_hex()),
+        findings: vec![],
+    };
+    let proof = match TlogProof::parse(&proof_bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            r.findings.push(Finding::error("proof.malformed", &loc, e.to_string()));
+            return Ok(r);
+        }
+    };
+    let cp = match note::open(&proof.checkpoint, &trust.in_role(Role::Recorder)) {
+        Ok(opened) => {
+            r.signed_by = opened.verified.iter().map(|v| v.to_vkey()).collect();
+            match Checkpoint::parse(&opened.text) {
+                Ok(cp) => Some(cp),
+                Err(e) => {
+                    r.findings.push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
+                    None
+                }
+            }
+        }
+        Err(NoteError::BadSignature { name, key_id }) => {
+            r.findings.push(Finding::error(
+                "checkpoint.bad_signature",
+                &loc,
+                format!("the checkpoint's signature by trusted key {name} ({key_id:08x}) does not verify"),
+            ));
+            None
+        }
+        Err(NoteError::NoTrustedSignature) => {
+            r.findings.push(Finding::error(
+                "checkpoint.untrusted_key",
+                &loc,
+                "the checkpoint is not signed by any key trusted as a recorder key",
+            ));
+            None
+        }
+        Err(e) => {
+            r.findings.push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
+            None
+        }
+    };
+    let Some(extra) = proof.extra.as_deref() else {
+        r.findings.push(Finding::error("proof.no_entry", &loc, "the proof carries no entry (no 'extra' line)"));
+        return Ok(r);
+    };
+    let entry = match Entry::parse(extra) {
+        Ok(Entry::Segment(s)) => Some(s),
+        Ok(other) => {
+            r.findings.push(Finding::error("proof.no_entry", &loc, format!("the proof's entry is a {} entry, not a segment", other.kind())));
+            None
+        }
+        Err(e) => {
+            r.findings.push(Finding::error("proof.no_entry", &loc, format!("the proof's entry does not parse: {e}")));
+            None
+        }
+    };
+    if let Some(cp) = &cp {
+        r.origin = Some(cp.origin.clone());
+        r.tree_size = Some(cp.size);
+        if let Some(o) = expected_origin {
+            if o != cp.origin {
+                r.findings.push(Finding::error(
+                    "checkpoint.origin_mismatch",
+                    &loc,
+                    format!("the checkpoint is for log {:?}, not {o:?}", cp.origin),
+                ));
+            }
+        }
+        let leaf = tlog::leaf_hash(extra);
+        if let Err(e) = tlog::verify_inclusion(proof.index, cp.size, &leaf, &proof.path, &cp.root) {
+            r.findings.push(Finding::error(
+                "proof.not_included",
+                &loc,
+                format!("the entry is not proven to be in the signed log: {e}"),
+            ));
+        }
+    }
+    if let Some(s) = &entry {
+        let sealed = s.sha256.parse::<Sha256Digest>().ok();
+        if sealed != Some(digest) || s.size != size {
+            let what = if s.size != size {
+                format!("is {size} bytes, sealed as {} bytes", s.size)
+            } else {
+                "has the sealed size but different content".to_owned()
+            };
+            r.findings.push(Finding::error(
+                "segment.changed",
+                r.file.clone(),
+                format!("{what}; its SHA-256 does not match sealed segment {} (sealed {})", s.name, &s.sha256[..12]),
+            ));
+        }
+    }
+    r.entry = entry;
+    Ok(r)
+}

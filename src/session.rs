@@ -1,0 +1,602 @@
+//! A session folder: its segments, its append-only log and its checkpoints,
+//! and sealing (appending new segments and signing a new checkpoint).
+//!
+//! Layout:
+//!
+//! ```text
+//! SESSION/                      recorder output: every regular file is a segment
+//! SESSION/record.toml           optional short-form record (not a segment)
+//! SESSION/courtseal/log.jsonl   the log, one entry per line
+//! SESSION/courtseal/checkpoint  the latest signed checkpoint
+//! SESSION/courtseal/checkpoints/<size>   every checkpoint ever signed
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use crate::checkpoint::Checkpoint;
+use crate::digest::hash_file;
+use crate::entry::{self, Entry, EntryError, SegmentEntry, SessionHeader, VERSION};
+use crate::finding::Finding;
+use crate::note::{self, NoteSigner};
+use crate::tlog::{self, Tree};
+
+/// The tool's own folder inside a session.
+pub const TOOL_DIR: &str = "courtseal";
+/// Short-form record file names that are never segments.
+pub const RECORD_FILES: [&str; 2] = ["record.toml", "record.json"];
+
+/// Paths of a session folder.
+#[derive(Debug, Clone)]
+pub struct SessionPaths {
+    /// The session folder.
+    pub root: PathBuf,
+    /// `courtseal/`.
+    pub dir: PathBuf,
+    /// `courtseal/log.jsonl`.
+    pub log: PathBuf,
+    /// `courtseal/checkpoint`.
+    pub checkpoint: PathBuf,
+    /// `courtseal/checkpoints/`.
+    pub checkpoints: PathBuf,
+    /// `courtseal/lock`.
+    pub lock: PathBuf,
+}
+
+impl SessionPaths {
+    /// The paths of the session at `root`.
+    pub fn new(root: &Path) -> Self {
+        let dir = root.join(TOOL_DIR);
+        SessionPaths {
+            root: root.to_owned(),
+            log: dir.join("log.jsonl"),
+            checkpoint: dir.join("checkpoint"),
+            checkpoints: dir.join("checkpoints"),
+            lock: dir.join("lock"),
+            dir,
+        }
+    }
+
+    /// `courtseal/checkpoints/<size>`.
+    pub fn checkpoint_at(&self, size: u64) -> PathBuf {
+        self.checkpoints.join(size.to_string())
+    }
+}
+
+/// One thing found in a session folder.
+#[derive(Debug, Clone)]
+pub enum ScanItem {
+    /// A regular file: a segment.
+    File {
+        /// Relative `/`-separated name.
+        name: String,
+        /// Full path.
+        path: PathBuf,
+    },
+    /// A symbolic link: never followed, never sealed.
+    Symlink {
+        /// Relative name.
+        name: String,
+    },
+    /// A name that cannot be sealed (not UTF-8, or not a clean path).
+    BadName {
+        /// The name as well as it can be shown.
+        shown: String,
+        /// Why.
+        why: String,
+    },
+    /// Something that could not be read while listing.
+    Unreadable {
+        /// The name as well as it can be shown.
+        shown: String,
+        /// The error.
+        error: String,
+    },
+}
+
+/// Lists the session folder: every regular file below it except the tool's
+/// own folder and the short-form record, sorted by name. Symbolic links are
+/// listed but never followed.
+pub fn scan(root: &Path) -> Vec<ScanItem> {
+    let mut items = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == TOOL_DIR && e.file_type().is_dir()));
+    for e in walker {
+        let e = match e {
+            Ok(e) => e,
+            Err(err) => {
+                let shown = err
+                    .path()
+                    .and_then(|p| p.strip_prefix(root).ok())
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                items.push(ScanItem::Unreadable { shown, error: err.to_string() });
+                continue;
+            }
+        };
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let rel = e.path().strip_prefix(root).expect("walkdir yields paths below root");
+        let shown = rel.to_string_lossy().into_owned();
+        let Some(parts) = rel.iter().map(|c| c.to_str()).collect::<Option<Vec<&str>>>() else {
+            items.push(ScanItem::BadName { shown, why: "the file name is not valid UTF-8".into() });
+            continue;
+        };
+        let name = parts.join("/");
+        if e.depth() == 1 && RECORD_FILES.contains(&name.as_str()) {
+            continue;
+        }
+        if let Err(why) = entry::check_segment_name(&name) {
+            items.push(ScanItem::BadName { shown, why: why.into() });
+            continue;
+        }
+        if e.file_type().is_symlink() {
+            items.push(ScanItem::Symlink { name });
+        } else if e.file_type().is_file() {
+            items.push(ScanItem::File { name, path: e.path().to_owned() });
+        } else {
+            items.push(ScanItem::BadName { shown, why: "not a regular file".into() });
+        }
+    }
+    items
+}
+
+/// Findings for what a scan could not seal or check.
+pub fn scan_findings(items: &[ScanItem]) -> Vec<Finding> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            ScanItem::File { .. } => None,
+            ScanItem::Symlink { name } => Some(Finding::warning(
+                "segment.symlink",
+                name,
+                "is a symbolic link; links are never followed, so it is neither sealed nor checked",
+            )),
+            ScanItem::BadName { shown, why } => Some(Finding::error(
+                "segment.bad_name",
+                shown,
+                format!("cannot be sealed or checked: {why}"),
+            )),
+            ScanItem::Unreadable { shown, error } => {
+                Some(Finding::error("segment.unreadable", shown, format!("cannot be read: {error}")))
+            }
+        })
+        .collect()
+}
+
+/// One line of the log as stored.
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    /// Line number, from 1.
+    pub number: usize,
+    /// The bytes of the line, without its newline: the hashed bytes.
+    pub bytes: Vec<u8>,
+    /// The parsed entry, or why it does not parse.
+    pub entry: Result<Entry, EntryError>,
+}
+
+/// The log as read from disk.
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    /// Complete (newline-terminated) lines.
+    pub lines: Vec<LogLine>,
+    /// Bytes after the last newline: a torn write.
+    pub torn_tail: Option<Vec<u8>>,
+}
+
+impl Log {
+    /// Reads and parses a log file.
+    pub fn read(path: &Path) -> io::Result<Log> {
+        Ok(Log::parse(&fs::read(path)?))
+    }
+
+    /// Parses log bytes.
+    pub fn parse(data: &[u8]) -> Log {
+        let mut log = Log::default();
+        let mut rest = data;
+        while !rest.is_empty() {
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let bytes = rest[..i].to_vec();
+                    let entry = Entry::parse(&bytes);
+                    log.lines.push(LogLine { number: log.lines.len() + 1, bytes, entry });
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    log.torn_tail = Some(rest.to_vec());
+                    break;
+                }
+            }
+        }
+        log
+    }
+
+    /// The RFC 6962 tree over every complete line.
+    pub fn tree(&self) -> Tree {
+        Tree::from_leaf_hashes(self.lines.iter().map(|l| tlog::leaf_hash(&l.bytes)).collect())
+    }
+
+    /// The session header, if the first line is one.
+    pub fn header(&self) -> Option<&SessionHeader> {
+        match self.lines.first().map(|l| &l.entry) {
+            Some(Ok(Entry::Session(h))) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The segment entries with their line numbers.
+    pub fn segments(&self) -> impl Iterator<Item = (usize, &SegmentEntry)> {
+        self.lines.iter().filter_map(|l| match &l.entry {
+            Ok(Entry::Segment(s)) => Some((l.number, s)),
+            _ => None,
+        })
+    }
+}
+
+/// Descriptive fields for the session header (from the short-form record or
+/// the command line).
+#[derive(Debug, Clone, Default)]
+pub struct HeaderFields {
+    /// Court.
+    pub court: Option<String>,
+    /// Courtroom.
+    pub courtroom: Option<String>,
+    /// Case number.
+    pub case: Option<String>,
+    /// Judge.
+    pub judge: Option<String>,
+    /// Secretary.
+    pub secretary: Option<String>,
+    /// SHA-256 of the previous session's final checkpoint.
+    pub previous: Option<String>,
+}
+
+impl HeaderFields {
+    /// Reads court, courtroom, case, judge and secretary from a short-form
+    /// record (`record.toml`), when the session has one. Other fields are
+    /// left to the record check.
+    pub fn from_record(root: &Path) -> Result<HeaderFields, SealError> {
+        let path = root.join(RECORD_FILES[0]);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HeaderFields::default()),
+            Err(e) => return Err(SealError::Io { path, source: e }),
+        };
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| SealError::Record { path: path.clone(), what: e.message().to_owned() })?;
+        let get = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        Ok(HeaderFields {
+            court: get("court"),
+            courtroom: get("courtroom"),
+            case: get("case"),
+            judge: get("judge"),
+            secretary: get("secretary"),
+            previous: None,
+        })
+    }
+}
+
+/// An operational failure of `seal`: nothing was changed on disk unless the
+/// message says so.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The session folder does not exist or is not a folder.
+    #[error("{0}: not a session folder (it does not exist or is not a directory)")]
+    NotASession(PathBuf),
+    /// The short-form record cannot be read.
+    #[error("{path}: cannot read the short-form record: {what}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// Another process holds the session's lock.
+    #[error("{0}: another courtseal process is sealing this session")]
+    Locked(PathBuf),
+    /// The log on disk is damaged; sealing on top of it would hide that.
+    #[error("{path}: {what}; refusing to seal on top of it (run 'courtseal verify' for details)")]
+    Damaged {
+        /// The log or checkpoint.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// The key or origin given do not match the session's log.
+    #[error("{path}: {what}")]
+    Mismatch {
+        /// The log.
+        path: PathBuf,
+        /// What differs.
+        what: String,
+    },
+    /// No origin was given for a new log.
+    #[error("{0}: this session has no log yet; give --origin to start one")]
+    NoOrigin(PathBuf),
+}
+
+/// What a `seal` run did.
+#[derive(Debug, Clone)]
+pub struct SealOutcome {
+    /// True if this run created the log.
+    pub created: bool,
+    /// Segments sealed by this run.
+    pub sealed: Vec<SegmentEntry>,
+    /// Files that could not be sealed (symlinks, bad names, unreadable).
+    pub skipped: Vec<Finding>,
+    /// The checkpoint signed by this run, if anything new was appended.
+    pub checkpoint: Option<Checkpoint>,
+    /// Entries in the log after this run.
+    pub size: u64,
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SealError + '_ {
+    move |source| SealError::Io { path: path.to_owned(), source }
+}
+
+/// Seals a session folder: appends an entry for every segment not yet in the
+/// log (the header first, for a new log) and signs a checkpoint over the
+/// whole log. Existing lines and checkpoints are never rewritten.
+pub fn seal(
+    root: &Path,
+    signer: &NoteSigner,
+    origin: Option<&str>,
+    fields: &HeaderFields,
+) -> Result<SealOutcome, SealError> {
+    if !root.is_dir() {
+        return Err(SealError::NotASession(root.to_owned()));
+    }
+    let paths = SessionPaths::new(root);
+    fs::create_dir_all(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock)
+        .map_err(io_at(&paths.lock))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => return Err(SealError::Locked(root.to_owned())),
+        Err(fs::TryLockError::Error(e)) => return Err(SealError::Io { path: paths.lock.clone(), source: e }),
+    }
+
+    let log = match Log::read(&paths.log) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Log::default(),
+        Err(e) => return Err(SealError::Io { path: paths.log.clone(), source: e }),
+    };
+    let mut tree = check_existing(&paths, &log, signer, origin)?;
+    let created = log.lines.is_empty();
+    let origin = match log.header() {
+        Some(h) => h.origin.clone(),
+        None => origin.ok_or_else(|| SealError::NoOrigin(root.to_owned()))?.to_owned(),
+    };
+    let mut new_lines: Vec<Vec<u8>> = Vec::new();
+    if created {
+        let header = SessionHeader {
+            v: VERSION,
+            kind: "session".into(),
+            origin: origin.clone(),
+            session: root
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_default(),
+            court: fields.court.clone(),
+            courtroom: fields.courtroom.clone(),
+            case: fields.case.clone(),
+            judge: fields.judge.clone(),
+            secretary: fields.secretary.clone(),
+            recorder: signer.verifier().to_vkey(),
+            previous: fields.previous.clone(),
+            opened_at: entry::now_utc(),
+        };
+        new_lines.push(entry::to_line(&header));
+    }
+
+    let known: HashSet<&str> = log.segments().map(|(_, s)| s.name.as_str()).collect();
+    let mut seq = log.segments().map(|(_, s)| s.seq).max().unwrap_or(0);
+    let items = scan(root);
+    let skipped = scan_findings(&items);
+    let mut sealed = Vec::new();
+    for item in &items {
+        let ScanItem::File { name, path } = item else { continue };
+        if known.contains(name.as_str()) {
+            continue;
+        }
+        let (digest, size) = hash_file(path).map_err(io_at(path))?;
+        seq += 1;
+        let seg = SegmentEntry {
+            v: VERSION,
+            kind: "segment".into(),
+            seq,
+            name: name.clone(),
+            size,
+            sha256: digest.to_hex(),
+            sealed_at: entry::now_utc(),
+            media: None,
+        };
+        new_lines.push(entry::to_line(&seg));
+        sealed.push(seg);
+    }
+
+    let unsigned_tail = tree.size() > latest_size(&paths);
+    if new_lines.is_empty() && !unsigned_tail {
+        return Ok(SealOutcome { created, sealed, skipped, checkpoint: None, size: tree.size() });
+    }
+    append_lines(&paths, &new_lines)?;
+    for l in &new_lines {
+        tree.push(tlog::leaf_hash(l));
+    }
+    let cp = Checkpoint::new(&origin, tree.size(), tree.root());
+    write_checkpoint(&paths, signer, &cp)?;
+    Ok(SealOutcome { created, sealed, skipped, checkpoint: Some(cp), size: tree.size() })
+}
+
+/// Size of the latest checkpoint on disk, 0 if none can be read.
+fn latest_size(paths: &SessionPaths) -> u64 {
+    fs::read(&paths.checkpoint)
+        .ok()
+        .and_then(|b| note::split(&b).ok())
+        .and_then(|(text, _)| Checkpoint::parse(&text).ok())
+        .map_or(0, |c| c.size)
+}
+
+/// Before appending: the log must be whole, made by this key and origin, and
+/// still match the latest checkpoint. Returns the tree of the current log.
+fn check_existing(
+    paths: &SessionPaths,
+    log: &Log,
+    signer: &NoteSigner,
+    origin: Option<&str>,
+) -> Result<Tree, SealError> {
+    let damaged = |what: String| SealError::Damaged { path: paths.log.clone(), what };
+    if log.torn_tail.is_some() {
+        return Err(damaged("the log ends in an incomplete line (an interrupted write)".into()));
+    }
+    if let Some(bad) = log.lines.iter().find(|l| l.entry.is_err()) {
+        return Err(damaged(format!("line {} is not a valid entry", bad.number)));
+    }
+    if log.lines.is_empty() {
+        return Ok(Tree::new());
+    }
+    let header = log.header().ok_or_else(|| damaged("the first line is not a session header".into()))?;
+    if let Some(o) = origin {
+        if o != header.origin {
+            return Err(SealError::Mismatch {
+                path: paths.log.clone(),
+                what: format!("this session's log has origin {:?}, not {o:?}", header.origin),
+            });
+        }
+    }
+    if header.recorder != signer.verifier().to_vkey() {
+        return Err(SealError::Mismatch {
+            path: paths.log.clone(),
+            what: format!(
+                "this session is sealed by recorder key {}, not by {}",
+                header.recorder,
+                signer.verifier().to_vkey()
+            ),
+        });
+    }
+    let tree = log.tree();
+    let cp_damaged = |what: String| SealError::Damaged { path: paths.checkpoint.clone(), what };
+    match fs::read(&paths.checkpoint) {
+        Ok(bytes) => {
+            let opened = note::open(&bytes, std::slice::from_ref(signer.verifier()))
+                .map_err(|e| cp_damaged(format!("the latest checkpoint does not open with this key: {e}")))?;
+            let cp = Checkpoint::parse(&opened.text).map_err(|e| cp_damaged(e.to_string()))?;
+            if cp.origin != header.origin {
+                return Err(cp_damaged("the latest checkpoint names another origin".into()));
+            }
+            match tree.root_at(cp.size) {
+                Some(root) if root == cp.root => {}
+                Some(_) => return Err(damaged(format!("the log no longer matches its checkpoint of size {}", cp.size))),
+                None => {
+                    return Err(damaged(format!(
+                        "the log holds {} entries but its checkpoint covers {}",
+                        tree.size(),
+                        cp.size
+                    )))
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(SealError::Io { path: paths.checkpoint.clone(), source: e }),
+    }
+    Ok(tree)
+}
+
+/// Appends whole lines in one write and makes them durable before any
+/// checkpoint that covers them is written.
+fn append_lines(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let new_file = !paths.log.exists();
+    let mut buf = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for l in lines {
+        buf.extend_from_slice(l);
+        buf.push(b'\n');
+    }
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.log)
+        .map_err(io_at(&paths.log))?;
+    f.write_all(&buf).map_err(io_at(&paths.log))?;
+    f.sync_all().map_err(io_at(&paths.log))?;
+    if new_file {
+        sync_dir(&paths.dir)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), SealError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_at(dir))
+}
+
+/// Signs `cp` and writes it to `checkpoints/<size>` (never overwriting) and
+/// then atomically to `checkpoint`.
+fn write_checkpoint(paths: &SessionPaths, signer: &NoteSigner, cp: &Checkpoint) -> Result<(), SealError> {
+    let note = signer.sign(&cp.to_text()).expect("checkpoint text is a valid note text");
+    let kept = paths.checkpoint_at(cp.size);
+    let mut tmp = tempfile::NamedTempFile::new_in(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
+    tmp.write_all(note.as_bytes()).map_err(io_at(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
+    if let Err(e) = tmp.persist_noclobber(&kept) {
+        return Err(SealError::Damaged {
+            path: kept.clone(),
+            what: format!("a checkpoint of this size already exists and is never overwritten ({})", e.error),
+        });
+    }
+    sync_dir(&paths.checkpoints)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&paths.dir).map_err(io_at(&paths.dir))?;
+    tmp.write_all(note.as_bytes()).map_err(io_at(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
+    tmp.persist(&paths.checkpoint).map_err(|e| SealError::Io { path: paths.checkpoint.clone(), source: e.error })?;
+    sync_dir(&paths.dir)
+}
+
+/// Every checkpoint file of a session: `checkpoints/<size>` files by size,
+/// then `checkpoint`. Names in `checkpoints/` that are not sizes are
+/// returned with `None`.
+pub fn checkpoint_files(paths: &SessionPaths) -> io::Result<Vec<(PathBuf, Option<u64>)>> {
+    let mut by_size: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    let mut odd = Vec::new();
+    match fs::read_dir(&paths.checkpoints) {
+        Ok(rd) => {
+            for e in rd {
+                let e = e?;
+                let name = e.file_name();
+                match name.to_str().and_then(|n| n.parse::<u64>().ok().filter(|s| s.to_string() == n)) {
+                    Some(size) => {
+                        by_size.insert(size, e.path());
+                    }
+                    None => odd.push((e.path(), None)),
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut out: Vec<(PathBuf, Option<u64>)> = by_size.into_iter().map(|(s, p)| (p, Some(s))).collect();
+    out.extend(odd);
+    Ok(out)
+}

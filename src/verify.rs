@@ -1,0 +1,506 @@
+//! Verifying a whole session folder: the log, every checkpoint, every segment.
+//!
+//! Every problem is collected as a [`Finding`]; only a folder that cannot be
+//! examined at all is an error.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::checkpoint::Checkpoint;
+use crate::digest::{hash_file, Sha256Digest};
+use crate::entry::{Entry, SegmentEntry};
+use crate::finding::Finding;
+use crate::keys::{Role, TrustStore};
+use crate::note::{self, NoteError};
+use crate::session::{self, Log, ScanItem, SessionPaths};
+use crate::tlog::{self, Tree};
+
+/// What to check.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyOptions {
+    /// Hash the segment files (off: log and checkpoints only).
+    pub check_media: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions { check_media: true }
+    }
+}
+
+/// A checkpoint that was examined.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointStatus {
+    /// The file, relative to the session folder.
+    pub file: String,
+    /// The tree size it claims, when it parses.
+    pub size: Option<u64>,
+    /// Root hash, base64, when it parses.
+    pub root: Option<String>,
+    /// Trusted keys whose signatures verified.
+    pub signed_by: Vec<String>,
+    /// True if signed by a trusted key and consistent with the log.
+    pub ok: bool,
+}
+
+/// The state of one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentState {
+    /// Present and byte-identical to the sealed entry.
+    Ok,
+    /// Present but different bytes.
+    Changed,
+    /// Sealed, but the file is gone.
+    Missing,
+    /// Its bytes are those of another sealed segment.
+    Moved,
+    /// A file that is not in the log.
+    Unsealed,
+    /// Not checked (`--log-only`).
+    Unchecked,
+}
+
+/// One segment's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentStatus {
+    /// Name relative to the session.
+    pub name: String,
+    /// Result.
+    pub state: SegmentState,
+    /// Sealed SHA-256, if sealed.
+    pub sealed_sha256: Option<String>,
+    /// SHA-256 found now, if the file was hashed.
+    pub found_sha256: Option<String>,
+}
+
+/// The result of verifying one session.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionReport {
+    /// The session folder as given.
+    pub session: String,
+    /// The log's origin, from its header.
+    pub origin: Option<String>,
+    /// Number of complete entries in the log.
+    pub entries: u64,
+    /// Size covered by the largest verified checkpoint.
+    pub verified_size: u64,
+    /// Every checkpoint file examined.
+    pub checkpoints: Vec<CheckpointStatus>,
+    /// Every segment, sealed or found.
+    pub segments: Vec<SegmentStatus>,
+    /// Every problem found.
+    pub findings: Vec<Finding>,
+}
+
+/// The session folder cannot be examined at all.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Missing, or not a folder.
+    #[error("{0}: not a session folder (it does not exist or is not a directory)")]
+    NotASession(PathBuf),
+    /// The tool's folder cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// What could not be read.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+const LOG_NAME: &str = "courtseal/log.jsonl";
+
+/// Verifies the session at `root` against the trusted keys.
+pub fn verify_session(root: &Path, trust: &TrustStore, opts: VerifyOptions) -> Result<SessionReport, VerifyError> {
+    if !root.is_dir() {
+        return Err(VerifyError::NotASession(root.to_owned()));
+    }
+    let paths = SessionPaths::new(root);
+    let mut findings = Vec::new();
+    let log = match Log::read(&paths.log) {
+        Ok(l) => Some(l),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            findings.push(Finding::error(
+                "log.missing",
+                LOG_NAME,
+                "there is no courtseal log: this folder was never sealed, or its log was deleted",
+            ));
+            None
+        }
+        Err(e) => return Err(VerifyError::Io { path: paths.log.clone(), source: e }),
+    };
+    let log = log.unwrap_or_default();
+    check_log_lines(&log, &mut findings);
+    let tree = log.tree();
+    let origin = log.header().map(|h| h.origin.clone());
+
+    let (checkpoints, verified_size) = check_checkpoints(&paths, &log, &tree, trust, &mut findings)?;
+    if tree.size() > 0 && verified_size < tree.size() {
+        let first = verified_size + 1;
+        findings.push(Finding::error(
+            "log.unsigned_entries",
+            format!("{LOG_NAME}:{first}"),
+            format!(
+                "entries {first} to {} are not covered by any trusted checkpoint, so nothing proves they were sealed",
+                tree.size()
+            ),
+        ));
+    }
+
+    let segments = if opts.check_media {
+        check_segments(root, &log, &mut findings)
+    } else {
+        log.segments()
+            .map(|(_, s)| SegmentStatus {
+                name: s.name.clone(),
+                state: SegmentState::Unchecked,
+                sealed_sha256: Some(s.sha256.clone()),
+                found_sha256: None,
+            })
+            .collect()
+    };
+
+    Ok(SessionReport {
+        session: root.display().to_string(),
+        origin,
+        entries: tree.size(),
+        verified_size,
+        checkpoints,
+        segments,
+        findings,
+    })
+}
+
+fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
+    for l in &log.lines {
+        let at = format!("{LOG_NAME}:{}", l.number);
+        match &l.entry {
+            Err(e) => findings.push(Finding::error("log.corrupt", at, format!("line {} is not a valid entry: {e}", l.number))),
+            Ok(Entry::Session(_)) if l.number != 1 => findings.push(Finding::error(
+                "log.corrupt",
+                at,
+                format!("line {} is a second session header; only the first line may be one", l.number),
+            )),
+            Ok(Entry::Session(_)) => {}
+            Ok(_) if l.number == 1 => findings.push(Finding::error(
+                "log.corrupt",
+                at,
+                "the first line is not the session header",
+            )),
+            Ok(_) => {}
+        }
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (n, s) in log.segments() {
+        if let Some(first) = seen.insert(&s.name, n) {
+            findings.push(Finding::error(
+                "log.corrupt",
+                format!("{LOG_NAME}:{n}"),
+                format!("segment {} is sealed twice (lines {first} and {n})", s.name),
+            ));
+        }
+    }
+    if let Some(tail) = &log.torn_tail {
+        let n = log.lines.len() + 1;
+        findings.push(Finding::error(
+            "log.torn_tail",
+            format!("{LOG_NAME}:{n}"),
+            format!(
+                "the log ends in {} bytes without a final newline (an interrupted write); they are not part of any checkpoint",
+                tail.len()
+            ),
+        ));
+    }
+}
+
+/// Checks every checkpoint file; returns their statuses and the largest size
+/// covered by a trusted, consistent checkpoint.
+fn check_checkpoints(
+    paths: &SessionPaths,
+    log: &Log,
+    tree: &Tree,
+    trust: &TrustStore,
+    findings: &mut Vec<Finding>,
+) -> Result<(Vec<CheckpointStatus>, u64), VerifyError> {
+    let mut files = session::checkpoint_files(paths)
+        .map_err(|e| VerifyError::Io { path: paths.checkpoints.clone(), source: e })?;
+    files.retain(|(p, _)| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".tmp")));
+    let latest_present = paths.checkpoint.exists();
+    if latest_present {
+        files.push((paths.checkpoint.clone(), None));
+    } else if !log.lines.is_empty() {
+        findings.push(Finding::error(
+            "checkpoint.missing",
+            "courtseal/checkpoint",
+            "the latest checkpoint file is missing",
+        ));
+    }
+    let recorders = trust.in_role(Role::Recorder);
+    let origin = log.header().map(|h| h.origin.as_str());
+    let mut statuses = Vec::new();
+    let mut verified_size = 0;
+    for (path, named_size) in files {
+        let file = path.strip_prefix(&paths.root).unwrap_or(&path).display().to_string();
+        let mut st = CheckpointStatus { file: file.clone(), size: None, root: None, signed_by: vec![], ok: false };
+        let bytes = fs::read(&path).map_err(|e| VerifyError::Io { path: path.clone(), source: e })?;
+        if path.parent() == Some(paths.checkpoints.as_path()) && named_size.is_none() {
+            findings.push(Finding::warning(
+                "checkpoint.malformed",
+                &file,
+                "a file in checkpoints/ whose name is not a tree size; ignored",
+            ));
+            statuses.push(st);
+            continue;
+        }
+        let opened = match note::open(&bytes, &recorders) {
+            Ok(o) => o,
+            Err(NoteError::BadSignature { name, key_id }) => {
+                findings.push(Finding::error(
+                    "checkpoint.bad_signature",
+                    &file,
+                    format!("the signature by trusted key {name} ({key_id:08x}) does not verify: the checkpoint was altered or forged"),
+                ));
+                statuses.push(st);
+                continue;
+            }
+            Err(NoteError::NoTrustedSignature) => {
+                let signers = note::split(&bytes)
+                    .map(|(_, s)| s.iter().map(|s| format!("{} ({:08x})", s.name, s.key_id)).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                findings.push(Finding::error(
+                    "checkpoint.untrusted_key",
+                    &file,
+                    format!("signed only by keys that are not trusted as recorder keys: {signers}"),
+                ));
+                statuses.push(st);
+                continue;
+            }
+            Err(e) => {
+                findings.push(Finding::error("checkpoint.malformed", &file, format!("not a valid signed checkpoint: {e}")));
+                statuses.push(st);
+                continue;
+            }
+        };
+        st.signed_by = opened.verified.iter().map(|v| v.to_vkey()).collect();
+        let cp = match Checkpoint::parse(&opened.text) {
+            Ok(c) => c,
+            Err(e) => {
+                findings.push(Finding::error("checkpoint.malformed", &file, e.to_string()));
+                statuses.push(st);
+                continue;
+            }
+        };
+        st.size = Some(cp.size);
+        st.root = Some(base64_of(&cp.root));
+        let mut ok = true;
+        if let Some(origin) = origin {
+            if cp.origin != origin {
+                ok = false;
+                findings.push(Finding::error(
+                    "checkpoint.origin_mismatch",
+                    &file,
+                    format!("names origin {:?} but the session's log is {:?}", cp.origin, origin),
+                ));
+            }
+        }
+        if let Some(n) = named_size {
+            if n != cp.size {
+                ok = false;
+                findings.push(Finding::error(
+                    "checkpoint.size_mismatch",
+                    &file,
+                    format!("the file is named for size {n} but the signed checkpoint is for size {}", cp.size),
+                ));
+            }
+        }
+        if cp.size > tree.size() {
+            ok = false;
+            findings.push(Finding::error(
+                "checkpoint.size_mismatch",
+                &file,
+                format!(
+                    "covers {} entries but the log holds only {}: entries were removed from the log",
+                    cp.size,
+                    tree.size()
+                ),
+            ));
+        } else if cp.size == 0 {
+            ok = false;
+            findings.push(Finding::error("checkpoint.malformed", &file, "a checkpoint of an empty log proves nothing"));
+        } else {
+            let proof = tree.consistency_proof(cp.size, tree.size()).expect("0 < size <= tree size");
+            if let Err(e) = tlog::verify_consistency(cp.size, tree.size(), &cp.root, &tree.root(), &proof) {
+                ok = false;
+                findings.push(Finding::error(
+                    "log.rewritten",
+                    &file,
+                    format!(
+                        "the log is not an extension of this signed checkpoint ({e}): its first {} entries were changed after they were sealed",
+                        cp.size
+                    ),
+                ));
+            }
+        }
+        if ok {
+            verified_size = verified_size.max(cp.size);
+        }
+        st.ok = ok;
+        statuses.push(st);
+    }
+    Ok((statuses, verified_size))
+}
+
+fn base64_of(h: &tlog::Hash) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+/// Hashes a file, or says why it could not be read.
+fn digest_of(path: &Path) -> Result<(Sha256Digest, u64), String> {
+    hash_file(path).map_err(|e| e.to_string())
+}
+
+fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<SegmentStatus> {
+    let items = session::scan(root);
+    findings.extend(session::scan_findings(&items));
+    let files: HashMap<&str, &Path> = items
+        .iter()
+        .filter_map(|i| match i {
+            ScanItem::File { name, path } => Some((name.as_str(), path.as_path())),
+            _ => None,
+        })
+        .collect();
+    let sealed: Vec<&SegmentEntry> = log.segments().map(|(_, s)| s).collect();
+    let sealed_by_name: HashMap<&str, &SegmentEntry> = sealed.iter().map(|s| (s.name.as_str(), *s)).collect();
+    let sealed_sizes: std::collections::HashSet<u64> = sealed.iter().map(|s| s.size).collect();
+
+    // Hash, in parallel, every file whose size could match a sealed segment;
+    // a file of any other size cannot hold sealed bytes.
+    let mut names: Vec<&str> = files.keys().copied().collect();
+    names.sort_unstable();
+    let hashed: HashMap<&str, Result<(Sha256Digest, u64), String>> = names
+        .par_iter()
+        .map(|name| {
+            let path = files[name];
+            let size = fs::symlink_metadata(path).map(|m| m.len()).map_err(|e| e.to_string());
+            let r = match size {
+                Ok(sz) if !sealed_sizes.contains(&sz) => Ok((Sha256Digest::from_bytes([0; 32]), sz)),
+                Ok(_) => digest_of(path),
+                Err(e) => Err(e),
+            };
+            (*name, r)
+        })
+        .collect();
+    let sealed_digest = |s: &SegmentEntry| s.sha256.parse::<Sha256Digest>().ok();
+    let by_digest: HashMap<String, &SegmentEntry> = sealed.iter().map(|s| (s.sha256.clone(), *s)).collect();
+    let found_hex = |name: &str| -> Option<(String, u64)> {
+        match hashed.get(name) {
+            Some(Ok((d, sz))) if sealed_sizes.contains(sz) => Some((d.to_hex(), *sz)),
+            _ => None,
+        }
+    };
+    // Which sealed segments are intact in place.
+    let intact = |s: &SegmentEntry| -> bool {
+        matches!(hashed.get(s.name.as_str()), Some(Ok((d, sz))) if *sz == s.size && Some(*d) == sealed_digest(s))
+    };
+
+    let mut out = Vec::new();
+    for s in &sealed {
+        let name = s.name.as_str();
+        let mut st = SegmentStatus {
+            name: s.name.clone(),
+            state: SegmentState::Ok,
+            sealed_sha256: Some(s.sha256.clone()),
+            found_sha256: None,
+        };
+        match hashed.get(name) {
+            None => {
+                // Gone: does another file hold its bytes?
+                let holder = names.iter().find(|n| {
+                    !sealed_by_name.contains_key(**n) && found_hex(n).is_some_and(|(h, _)| h == s.sha256)
+                });
+                match holder {
+                    Some(h) => {
+                        st.state = SegmentState::Moved;
+                        findings.push(Finding::error(
+                            "segment.moved",
+                            name,
+                            format!("is missing, but its sealed bytes are now in {h}"),
+                        ));
+                    }
+                    None => {
+                        st.state = SegmentState::Missing;
+                        findings.push(Finding::error(
+                            "segment.missing",
+                            name,
+                            format!("was sealed (entry {}, {} bytes) but the file is gone", s.seq, s.size),
+                        ));
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                st.state = SegmentState::Changed;
+                findings.push(Finding::error("segment.unreadable", name, format!("cannot be read: {e}")));
+            }
+            Some(Ok((d, size))) => {
+                let found = if sealed_sizes.contains(size) { Some(d.to_hex()) } else { None };
+                st.found_sha256 = found.clone();
+                if intact(s) {
+                    // OK.
+                } else if let Some(other) = found.as_ref().and_then(|h| by_digest.get(h)).filter(|o| o.name != s.name) {
+                    st.state = SegmentState::Moved;
+                    findings.push(Finding::error(
+                        "segment.moved",
+                        name,
+                        format!("holds the bytes sealed as {} (entry {}), not its own", other.name, other.seq),
+                    ));
+                } else {
+                    st.state = SegmentState::Changed;
+                    let what = if *size != s.size {
+                        format!("is {size} bytes, sealed as {} bytes", s.size)
+                    } else {
+                        format!("has the sealed size ({size} bytes) but different content")
+                    };
+                    findings.push(Finding::error(
+                        "segment.changed",
+                        name,
+                        format!("{what}; its SHA-256 no longer matches entry {} (sealed {})", s.seq, &s.sha256[..12]),
+                    ));
+                }
+            }
+        }
+        out.push(st);
+    }
+    for name in &names {
+        if sealed_by_name.contains_key(name) {
+            continue;
+        }
+        let mut st = SegmentStatus { name: (*name).to_owned(), state: SegmentState::Unsealed, sealed_sha256: None, found_sha256: None };
+        let copy_of = found_hex(name).and_then(|(h, _)| by_digest.get(&h).copied());
+        st.found_sha256 = copy_of.map(|s| s.sha256.clone());
+        match copy_of {
+            Some(orig) if !intact(orig) => {
+                // Reported on the original as segment.moved.
+                st.state = SegmentState::Moved;
+            }
+            Some(orig) => findings.push(Finding::error(
+                "segment.unsealed",
+                *name,
+                format!("is not in the log (its bytes are a copy of sealed segment {})", orig.name),
+            )),
+            None => findings.push(Finding::error(
+                "segment.unsealed",
+                *name,
+                "is not in the log: it was added after sealing, or never sealed",
+            )),
+        }
+        out.push(st);
+    }
+    out
+}
