@@ -64,8 +64,20 @@ pub fn name_from_path(path: &Path) -> Result<String, KeyError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .ok_or_else(|| invalid(path, "the file name does not give a usable key name"))?;
-    crate::note::check_key_name(stem).map_err(|e| invalid(path, e.to_string()))?;
+    check_file_key_name(stem).map_err(|e| invalid(path, e))?;
     Ok(stem.to_owned())
+}
+
+/// Key names here are also file names, so besides the signed-note rules (no
+/// spaces, no '+') they hold no '/'.
+pub fn check_file_key_name(name: &str) -> Result<(), String> {
+    crate::note::check_key_name(name).map_err(|e| e.to_string())?;
+    if name.contains('/') || name.starts_with('.') {
+        return Err(format!(
+            "key name {name:?} is not allowed: it is also the file name, so it must not contain '/' or start with '.'"
+        ));
+    }
+    Ok(())
 }
 
 /// The three files `keys generate` writes.
@@ -90,7 +102,7 @@ pub fn generate(name: &str, dir: &Path) -> Result<GeneratedKey, KeyError> {
 /// Writes `key` as `dir/name.{key,pub,vkey}`, refusing to overwrite.
 pub fn write_key(name: &str, dir: &Path, key: &SigningKey) -> Result<GeneratedKey, KeyError> {
     let private = dir.join(format!("{name}.key"));
-    crate::note::check_key_name(name).map_err(|e| invalid(&private, e.to_string()))?;
+    check_file_key_name(name).map_err(|e| invalid(&private, e))?;
     let public = dir.join(format!("{name}.pub"));
     let vkey = dir.join(format!("{name}.vkey"));
     for p in [&private, &public, &vkey] {
@@ -99,7 +111,11 @@ pub fn write_key(name: &str, dir: &Path, key: &SigningKey) -> Result<GeneratedKe
         }
     }
     fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let pem = key
+    // PKCS#8 v1 (RFC 5208, no embedded public key), exactly what
+    // `openssl genpkey -algorithm ed25519` writes: OpenSSL 3.0 cannot read the
+    // v2 form with the public key that ed25519-dalek would write by default.
+    let v1 = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let pem = v1
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| invalid(&private, format!("cannot encode the private key: {e}")))?;
     let pub_pem = key

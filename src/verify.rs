@@ -44,6 +44,8 @@ pub struct CheckpointStatus {
     pub root: Option<String>,
     /// Trusted keys whose signatures verified.
     pub signed_by: Vec<String>,
+    /// True for `courtseal/checkpoint` (the latest), false for a kept one.
+    pub latest: bool,
     /// True if signed by a trusted key and consistent with the log.
     pub ok: bool,
 }
@@ -247,7 +249,8 @@ fn check_checkpoints(
     let mut verified_size = 0;
     for (path, named_size) in files {
         let file = path.strip_prefix(&paths.root).unwrap_or(&path).display().to_string();
-        let mut st = CheckpointStatus { file: file.clone(), size: None, root: None, signed_by: vec![], ok: false };
+        let latest = path == paths.checkpoint;
+        let mut st = CheckpointStatus { file: file.clone(), size: None, root: None, signed_by: vec![], latest, ok: false };
         let bytes = fs::read(&path).map_err(|e| VerifyError::Io { path: path.clone(), source: e })?;
         if path.parent() == Some(paths.checkpoints.as_path()) && named_size.is_none() {
             findings.push(Finding::warning(

@@ -1,0 +1,133 @@
+//! Command-line arguments. The doc comment of each field is its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Seal court-session recordings so that anyone holding the court's public key
+/// can prove, offline, that a recording is complete and unaltered.
+///
+/// Exit status: 0 everything verified; 1 findings of severity error;
+/// 2 operational failure (bad arguments, unreadable input, refused action).
+#[derive(Debug, Parser)]
+#[command(name = "courtseal", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate and inspect Ed25519 keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Seal a session folder: append every new segment to its log and sign a checkpoint.
+    ///
+    /// Every regular file below SESSION is a segment, except the tool's own
+    /// SESSION/courtseal/ folder and a short-form record SESSION/record.toml.
+    /// Running it again seals only the files that appeared since; nothing
+    /// already sealed is ever rewritten.
+    Seal(SealArgs),
+    /// Verify a session folder: log, checkpoints and every segment.
+    ///
+    /// Reports every problem found in one run. Exit 0 when everything
+    /// verified, 1 when any finding is an error, 2 when the session cannot be
+    /// examined.
+    Verify(VerifyArgs),
+    /// Write an offline proof (C2SP tlog-proof) for one sealed segment.
+    Proof(ProofArgs),
+    /// Verify one downloaded segment with its proof and the court's public key.
+    VerifyFile(VerifyFileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a key: DIR/NAME.key (private, mode 0600), DIR/NAME.pub and DIR/NAME.vkey.
+    Generate {
+        /// The key's name, as it appears in signatures (no spaces or '+').
+        ///
+        /// A URL-like name without scheme is recommended, e.g.
+        /// court.example/district2/courtroom5.
+        #[arg(long)]
+        name: String,
+        /// Folder to write the three files into (created if missing).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Print a key's name, key ID and verifier key (.key, .pub or .vkey).
+    Show {
+        /// The key file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The recorder's private key (PKCS#8 PEM, mode 0600).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The log's origin: a unique name for this session's log.
+    ///
+    /// Required when the session is sealed for the first time; afterwards it
+    /// must match the log's origin if given.
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// The same recorder's previous session's final checkpoint file, to chain sessions.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// A trusted key: a .vkey or .pub file (a recorder key), or a trust file
+    /// of 'ROLE VERIFIER-KEY' lines. Repeat for several.
+    #[arg(long, required = true, value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Check the log and checkpoints only, without hashing the segment files.
+    #[arg(long)]
+    pub log_only: bool,
+    /// Print the result as JSON (schema in docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProofArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The segment's name in the session (as listed by verify).
+    pub segment: String,
+    /// Where to write the proof (conventionally NAME.tlog-proof).
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyFileArgs {
+    /// The downloaded media file.
+    pub media: PathBuf,
+    /// Its proof file (.tlog-proof).
+    #[arg(long)]
+    pub proof: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// The log origin you expect (refuse a proof from any other log).
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Print the result as JSON (schema in docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,205 @@
+//! How results look: text for people, JSON for machines (docs/json.md).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::json;
+
+use courtseal::finding::{Finding, Severity};
+use courtseal::note::{NoteSigner, Verifier};
+use courtseal::proof::FileReport;
+use courtseal::session::SealOutcome;
+use courtseal::verify::{SegmentState, SessionReport};
+
+const TOOL: &str = env!("CARGO_PKG_NAME");
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+    let n = |s| findings.iter().filter(|f| f.severity == s).count();
+    (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+}
+
+/// `name (keyid)` for a verifier key line.
+fn signer_label(vkey: &str) -> String {
+    match Verifier::from_vkey(vkey) {
+        Ok(v) => format!("{} ({:08x})", v.name(), v.key_id()),
+        Err(_) => vkey.to_owned(),
+    }
+}
+
+fn findings_text(out: &mut String, findings: &[Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nFindings");
+    let width = findings.iter().map(|f| f.code.len()).max().unwrap_or(0);
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    for f in sorted {
+        let _ = writeln!(out, "  {:<7} {:<width$}  {}: {}", f.severity.as_str(), f.code, f.location, f.message);
+    }
+}
+
+fn result_line(out: &mut String, findings: &[Finding], ok_text: &str) {
+    let (e, w, _) = counts(findings);
+    if e == 0 {
+        let _ = writeln!(out, "\nResult: VERIFIED. {ok_text}");
+        if w > 0 {
+            let _ = writeln!(out, "        ({w} warning{} above: worth a look, not a failure)", if w == 1 { "" } else { "s" });
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "\nResult: NOT VERIFIED. {e} error{}, {w} warning{}.",
+            if e == 1 { "" } else { "s" },
+            if w == 1 { "" } else { "s" }
+        );
+    }
+}
+
+pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Session  {}", session.display());
+    if o.created {
+        let _ = writeln!(out, "Log      created (courtseal/log.jsonl)");
+    }
+    for s in &o.sealed {
+        let _ = writeln!(out, "  sealed  #{:<4} {}  {} bytes  sha256 {}", s.seq, s.name, s.size, &s.sha256[..16]);
+    }
+    findings_text(&mut out, &o.skipped);
+    match &o.checkpoint {
+        Some(cp) => {
+            let _ = writeln!(
+                out,
+                "Checkpoint signed by {} ({:08x}): {} entries, courtseal/checkpoints/{}",
+                signer.name(),
+                signer.verifier().key_id(),
+                cp.size,
+                cp.size
+            );
+        }
+        None => {
+            let _ = writeln!(out, "Nothing new to seal: the log already holds every segment ({} entries).", o.size);
+        }
+    }
+    out
+}
+
+pub fn seal_json(session: &Path, o: &SealOutcome) -> String {
+    let v = json!({
+        "tool": TOOL, "version": VERSION, "command": "seal",
+        "session": session.display().to_string(),
+        "created": o.created,
+        "sealed": o.sealed,
+        "findings": o.skipped,
+        "checkpoint_size": o.checkpoint.as_ref().map(|c| c.size),
+        "size": o.size,
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}
+
+pub fn verify_text(r: &SessionReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Session      {}", r.session);
+    if let Some(o) = &r.origin {
+        let _ = writeln!(out, "Origin       {o}");
+    }
+    let _ = writeln!(out, "Log          {} entries, {} covered by a trusted checkpoint", r.entries, r.verified_size);
+    let good: Vec<_> = r.checkpoints.iter().filter(|c| c.ok).collect();
+    let mut signers: Vec<String> = good.iter().flat_map(|c| c.signed_by.iter().map(|s| signer_label(s))).collect();
+    signers.sort();
+    signers.dedup();
+    let kept = r.checkpoints.iter().filter(|c| !c.latest).count();
+    let kept_ok = good.iter().filter(|c| !c.latest).count();
+    let latest_ok = if good.iter().any(|c| c.latest) { "verified" } else { "NOT verified" };
+    let _ = writeln!(
+        out,
+        "Checkpoints  latest {latest_ok}; {kept_ok} of {kept} kept checkpoints verified{}",
+        if signers.is_empty() { String::new() } else { format!("; signed by {}", signers.join(", ")) }
+    );
+    for c in r.checkpoints.iter().filter(|c| !c.ok) {
+        let _ = writeln!(out, "  FAILED     {}", c.file);
+    }
+    if !r.segments.is_empty() {
+        let _ = writeln!(out, "Segments");
+        let width = r.segments.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        for s in &r.segments {
+            let state = match s.state {
+                SegmentState::Ok => "OK",
+                SegmentState::Changed => "CHANGED",
+                SegmentState::Missing => "MISSING",
+                SegmentState::Moved => "MOVED",
+                SegmentState::Unsealed => "UNSEALED",
+                SegmentState::Unchecked => "not checked (--log-only)",
+            };
+            let _ = writeln!(out, "  {:<width$}  {state}", s.name);
+        }
+    }
+    findings_text(&mut out, &r.findings);
+    let n = r.segments.iter().filter(|s| s.state == SegmentState::Ok).count();
+    let ok = if r.segments.iter().any(|s| s.state == SegmentState::Unchecked) {
+        format!("The log is intact and consistent with its {kept_ok} signed checkpoints (segment files not checked).")
+    } else {
+        format!(
+            "All {n} sealed segments are present and unchanged, and the log is consistent with its {kept_ok} signed checkpoints."
+        )
+    };
+    result_line(&mut out, &r.findings, &ok);
+    out
+}
+
+pub fn verify_json(r: &SessionReport) -> String {
+    let (e, w, i) = counts(&r.findings);
+    let v = json!({
+        "tool": TOOL, "version": VERSION, "command": "verify",
+        "verified": e == 0,
+        "counts": {"error": e, "warning": w, "info": i},
+        "session": r.session,
+        "origin": r.origin,
+        "entries": r.entries,
+        "verified_size": r.verified_size,
+        "checkpoints": r.checkpoints,
+        "segments": r.segments,
+        "findings": r.findings,
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}
+
+pub fn file_text(r: &FileReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "File         {}", r.file);
+    let _ = writeln!(out, "Proof        {}", r.proof);
+    if let Some(o) = &r.origin {
+        let _ = writeln!(out, "Log          {o}, {} entries", r.tree_size.unwrap_or(0));
+    }
+    if !r.signed_by.is_empty() {
+        let labels: Vec<String> = r.signed_by.iter().map(|s| signer_label(s)).collect();
+        let _ = writeln!(out, "Signed by    {}", labels.join(", "));
+    }
+    if let Some(e) = &r.entry {
+        let _ = writeln!(out, "Sealed as    {} (segment #{}, {} bytes, sealed {})", e.name, e.seq, e.size, e.sealed_at);
+    }
+    if let Some(h) = &r.sha256 {
+        let _ = writeln!(out, "SHA-256      {h}");
+    }
+    findings_text(&mut out, &r.findings);
+    let ok = match &r.entry {
+        Some(e) => format!("This file is byte-for-byte the segment {} sealed in the signed log.", e.name),
+        None => String::new(),
+    };
+    result_line(&mut out, &r.findings, &ok);
+    out
+}
+
+pub fn file_json(r: &FileReport) -> String {
+    let (e, w, i) = counts(&r.findings);
+    let v = json!({
+        "tool": TOOL, "version": VERSION, "command": "verify-file",
+        "verified": e == 0,
+        "counts": {"error": e, "warning": w, "info": i},
+        "file": r.file, "proof": r.proof, "origin": r.origin, "tree_size": r.tree_size,
+        "signed_by": r.signed_by, "entry": r.entry, "sha256": r.sha256,
+        "findings": r.findings,
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}
