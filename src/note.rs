@@ -83,9 +83,9 @@ impl Verifier {
 
     /// Parses `name+hex(keyID)+base64(0x01 || public key)`.
     pub fn from_vkey(vkey: &str) -> Result<Self, NoteError> {
-        let mut parts = vkey.split('+');
-        let (Some(name), Some(id_hex), Some(key_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        // Only the first two '+' separate fields: base64 may itself hold '+'.
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(NoteError::BadVerifierKey("expected name+keyid+key"));
         };
@@ -297,4 +297,19 @@ pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> 
         return Err(NoteError::NoTrustedSignature);
     }
     Ok(OpenedNote { text, verified, unverified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: a base64 key holding '+' was split as if it were a fourth field.
+    #[test]
+    fn vkey_whose_base64_contains_plus_parses() {
+        let vkey = "demo-recorder+718ea680+AdQm4BXH/1pA+G2HV+4hmbdzrR1arIXyaZSLqKXeCJBI";
+        let v = Verifier::from_vkey(vkey).unwrap();
+        assert_eq!(v.name(), "demo-recorder");
+        assert_eq!(v.key_id(), 0x718ea680);
+        assert_eq!(v.to_vkey(), vkey);
+    }
 }

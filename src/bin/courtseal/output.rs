@@ -14,6 +14,10 @@ use courtseal::verify::{SegmentState, SessionReport};
 const TOOL: &str = env!("CARGO_PKG_NAME");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 fn counts(findings: &[Finding]) -> (usize, usize, usize) {
     let n = |s| findings.iter().filter(|f| f.severity == s).count();
     (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
@@ -138,10 +142,14 @@ pub fn verify_text(r: &SessionReport) -> String {
     findings_text(&mut out, &r.findings);
     let n = r.segments.iter().filter(|s| s.state == SegmentState::Ok).count();
     let ok = if r.segments.iter().any(|s| s.state == SegmentState::Unchecked) {
-        format!("The log is intact and consistent with its {kept_ok} signed checkpoints (segment files not checked).")
+        format!(
+            "The log is intact and consistent with {} (segment files not checked).",
+            plural(kept_ok, "signed checkpoint")
+        )
     } else {
         format!(
-            "All {n} sealed segments are present and unchanged, and the log is consistent with its {kept_ok} signed checkpoints."
+            "All {n} sealed segments are present and unchanged, and the log is consistent with {}.",
+            plural(kept_ok, "signed checkpoint")
         )
     };
     result_line(&mut out, &r.findings, &ok);

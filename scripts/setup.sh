@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what courtseal needs on a fresh Debian 12 machine, skipping what is
+# already there: build tools for the Rust crates, FFmpeg (libraries for the
+# media reader; the command-line tool for samples and benchmarks), OpenSSL for
+# the key interoperability checks, and Python's `cryptography` for the
+# independent verifier used in tests.
+set -euo pipefail
+
+need_apt=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in build-essential pkg-config clang libclang-dev openssl ffmpeg \
+         libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libavdevice-dev \
+         libswscale-dev libswresample-dev python3-pip; do
+  have_pkg "$p" || need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  echo "setup: Rust is missing; install it from https://rustup.rs and run again" >&2
+  exit 2
+fi
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+  echo "setup: installing Python package cryptography"
+  python3 -m pip install -q cryptography 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages cryptography
+fi
