@@ -15,8 +15,7 @@ use serde_json::Value;
 use courtseal::checkpoint::{Checkpoint, CheckpointError};
 use courtseal::note::{self, NoteError, NoteSigner, Verifier};
 use courtseal::tlog::{
-    leaf_hash, node_hash, verify_consistency, verify_inclusion, Hash, ProofError, Tree,
-    EMPTY_ROOT,
+    leaf_hash, node_hash, verify_consistency, verify_inclusion, Hash, ProofError, Tree, EMPTY_ROOT,
 };
 
 // ---------------------------------------------------------------------------
@@ -24,7 +23,9 @@ use courtseal::tlog::{
 // ---------------------------------------------------------------------------
 
 fn vector_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(rel)
 }
 
 fn read_bytes(rel: &str) -> Vec<u8> {
@@ -41,27 +42,39 @@ fn load_json(rel: &str) -> Value {
 }
 
 fn get<'a>(v: &'a Value, key: &str) -> &'a Value {
-    v.get(key).unwrap_or_else(|| panic!("missing field {key:?} in {v}"))
+    v.get(key)
+        .unwrap_or_else(|| panic!("missing field {key:?} in {v}"))
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    get(v, key).as_str().unwrap_or_else(|| panic!("field {key:?} is not a string"))
+    get(v, key)
+        .as_str()
+        .unwrap_or_else(|| panic!("field {key:?} is not a string"))
 }
 
 fn u(v: &Value, key: &str) -> u64 {
-    get(v, key).as_u64().unwrap_or_else(|| panic!("field {key:?} is not a u64"))
+    get(v, key)
+        .as_u64()
+        .unwrap_or_else(|| panic!("field {key:?} is not a u64"))
 }
 
 fn b(v: &Value, key: &str) -> bool {
-    get(v, key).as_bool().unwrap_or_else(|| panic!("field {key:?} is not a bool"))
+    get(v, key)
+        .as_bool()
+        .unwrap_or_else(|| panic!("field {key:?} is not a bool"))
 }
 
 fn arr<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    get(v, key).as_array().unwrap_or_else(|| panic!("field {key:?} is not an array"))
+    get(v, key)
+        .as_array()
+        .unwrap_or_else(|| panic!("field {key:?} is not an array"))
 }
 
 fn strs(v: &Value, key: &str) -> Vec<String> {
-    arr(v, key).iter().map(|x| x.as_str().expect("string").to_owned()).collect()
+    arr(v, key)
+        .iter()
+        .map(|x| x.as_str().expect("string").to_owned())
+        .collect()
 }
 
 fn unhex(h: &str) -> Vec<u8> {
@@ -78,7 +91,9 @@ fn h32(h: &str) -> Hash {
 }
 
 fn try_hashes(list: &[Value]) -> Option<Vec<Hash>> {
-    list.iter().map(|x| try_h32(x.as_str().expect("hex string"))).collect()
+    list.iter()
+        .map(|x| try_h32(x.as_str().expect("hex string")))
+        .collect()
 }
 
 fn hashes(list: &[Value]) -> Vec<Hash> {
@@ -93,7 +108,10 @@ fn flip_bit(h: &Hash, bit: usize) -> Hash {
 
 /// The standard 8-leaf tree's leaf hashes, from its leaf inputs.
 fn standard_leaf_hashes(tree: &Value) -> Vec<Hash> {
-    arr(tree, "leaf_inputs_hex").iter().map(|x| leaf_hash(&unhex(x.as_str().unwrap()))).collect()
+    arr(tree, "leaf_inputs_hex")
+        .iter()
+        .map(|x| leaf_hash(&unhex(x.as_str().unwrap())))
+        .collect()
 }
 
 /// Parses a verifier key with [`Verifier::from_vkey`]. If the library refuses
@@ -108,7 +126,11 @@ fn parse_vkey(vkey: &str, refused: &mut Vec<String>) -> Verifier {
         Err(e) => {
             refused.push(format!("{vkey}: {e}"));
             let mut parts = vkey.splitn(3, '+');
-            let (name, id, key) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+            let (name, id, key) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
             let raw = B64.decode(key).unwrap_or_else(|e| panic!("{vkey}: {e}"));
             assert_eq!(raw.len(), 33, "{vkey}");
             assert_eq!(raw[0], 0x01, "{vkey}");
@@ -163,11 +185,19 @@ fn rfc6962_standard_tree_leaf_node_and_root_hashes() {
             let width = 1usize << k;
             let span = &leaves[i * width..(i + 1) * width];
             // MTH of exactly the leaves the node covers.
-            assert_eq!(&Tree::from_leaf_hashes(span.to_vec()).root(), want, "level {k} index {i}");
+            assert_eq!(
+                &Tree::from_leaf_hashes(span.to_vec()).root(),
+                want,
+                "level {k} index {i}"
+            );
             if k > 0 {
                 // node_hash of the two children one level down.
                 let below = hashes(levels[k - 1].as_array().unwrap());
-                assert_eq!(&node_hash(&below[2 * i], &below[2 * i + 1]), want, "level {k} index {i}");
+                assert_eq!(
+                    &node_hash(&below[2 * i], &below[2 * i + 1]),
+                    want,
+                    "level {k} index {i}"
+                );
             }
             if i == 0 {
                 // A left-most complete subtree is the root of a prefix.
@@ -239,8 +269,14 @@ fn rfc6962_upstream_proofs_of_standard_tree() {
         let want = hashes(arr(c, "proof_hex"));
         let got = tree.consistency_proof(m, n).expect("proof exists");
         assert_eq!(got, want, "consistency proof {m} -> {n}");
-        verify_consistency(m, n, &tree.root_at(m).unwrap(), &tree.root_at(n).unwrap(), &want)
-            .unwrap_or_else(|e| panic!("consistency {m} -> {n}: {e}"));
+        verify_consistency(
+            m,
+            n,
+            &tree.root_at(m).unwrap(),
+            &tree.root_at(n).unwrap(),
+            &want,
+        )
+        .unwrap_or_else(|e| panic!("consistency {m} -> {n}: {e}"));
         consistency += 1;
     }
     assert_eq!(consistency, 5);
@@ -249,8 +285,10 @@ fn rfc6962_upstream_proofs_of_standard_tree() {
 #[test]
 fn rfc6962_all_derived_proofs_of_8_leaves_and_their_bit_flips() {
     let v = load_json("rfc6962/derived_all_proofs_8_leaves.json");
-    let leaves: Vec<Hash> =
-        arr(&v, "leaf_inputs_hex").iter().map(|x| leaf_hash(&unhex(x.as_str().unwrap()))).collect();
+    let leaves: Vec<Hash> = arr(&v, "leaf_inputs_hex")
+        .iter()
+        .map(|x| leaf_hash(&unhex(x.as_str().unwrap())))
+        .collect();
     let tree = Tree::from_leaf_hashes(leaves.clone());
 
     let (mut inclusion, mut flips_rejected) = (0, 0);
@@ -261,7 +299,11 @@ fn rfc6962_all_derived_proofs_of_8_leaves_and_their_bit_flips() {
         let want = hashes(arr(c, "proof_hex"));
         assert_eq!(leaf, leaves[i as usize]);
         assert_eq!(tree.root_at(n), Some(root));
-        assert_eq!(tree.inclusion_proof(i, n).as_ref(), Some(&want), "inclusion ({i}, {n})");
+        assert_eq!(
+            tree.inclusion_proof(i, n).as_ref(),
+            Some(&want),
+            "inclusion ({i}, {n})"
+        );
         verify_inclusion(i, n, &leaf, &want, &root)
             .unwrap_or_else(|e| panic!("inclusion ({i}, {n}): {e}"));
         // One flipped bit anywhere (each proof element, the leaf, the root)
@@ -269,7 +311,10 @@ fn rfc6962_all_derived_proofs_of_8_leaves_and_their_bit_flips() {
         for j in 0..want.len() {
             let mut bad = want.clone();
             bad[j] = flip_bit(&bad[j], 8 * j + 3);
-            assert!(verify_inclusion(i, n, &leaf, &bad, &root).is_err(), "({i}, {n}) proof[{j}]");
+            assert!(
+                verify_inclusion(i, n, &leaf, &bad, &root).is_err(),
+                "({i}, {n}) proof[{j}]"
+            );
             flips_rejected += 1;
         }
         assert!(verify_inclusion(i, n, &flip_bit(&leaf, 0), &want, &root).is_err());
@@ -286,17 +331,30 @@ fn rfc6962_all_derived_proofs_of_8_leaves_and_their_bit_flips() {
         let want = hashes(arr(c, "proof_hex"));
         assert_eq!(tree.root_at(m), Some(r1));
         assert_eq!(tree.root_at(n), Some(r2));
-        assert_eq!(tree.consistency_proof(m, n).as_ref(), Some(&want), "consistency {m} -> {n}");
+        assert_eq!(
+            tree.consistency_proof(m, n).as_ref(),
+            Some(&want),
+            "consistency {m} -> {n}"
+        );
         verify_consistency(m, n, &r1, &r2, &want)
             .unwrap_or_else(|e| panic!("consistency {m} -> {n}: {e}"));
         for j in 0..want.len() {
             let mut bad = want.clone();
             bad[j] = flip_bit(&bad[j], 8 * j + 5);
-            assert!(verify_consistency(m, n, &r1, &r2, &bad).is_err(), "{m} -> {n} proof[{j}]");
+            assert!(
+                verify_consistency(m, n, &r1, &r2, &bad).is_err(),
+                "{m} -> {n} proof[{j}]"
+            );
             flips_rejected += 1;
         }
-        assert!(verify_consistency(m, n, &flip_bit(&r1, 7), &r2, &want).is_err(), "{m} -> {n}");
-        assert!(verify_consistency(m, n, &r1, &flip_bit(&r2, 100), &want).is_err(), "{m} -> {n}");
+        assert!(
+            verify_consistency(m, n, &flip_bit(&r1, 7), &r2, &want).is_err(),
+            "{m} -> {n}"
+        );
+        assert!(
+            verify_consistency(m, n, &r1, &flip_bit(&r2, 100), &want).is_err(),
+            "{m} -> {n}"
+        );
         flips_rejected += 2;
         consistency += 1;
     }
@@ -316,7 +374,11 @@ fn rfc6962_transparency_dev_inclusion_probes() {
         let file = s(p, "file");
         let want_err = b(p, "wantErr");
         let parsed = (|| {
-            Some((try_h32(s(p, "leafHash_hex"))?, try_h32(s(p, "root_hex"))?, try_hashes(arr(p, "proof_hex"))?))
+            Some((
+                try_h32(s(p, "leafHash_hex"))?,
+                try_h32(s(p, "root_hex"))?,
+                try_hashes(arr(p, "proof_hex"))?,
+            ))
         })();
         // The flag in the file must agree with what [u8; 32] parsing sees.
         assert_eq!(parsed.is_some(), b(p, "all_hashes_32_bytes"), "{file}");
@@ -343,7 +405,8 @@ fn rfc6962_transparency_dev_inclusion_probes() {
 
 #[test]
 fn rfc6962_transparency_dev_consistency_probes() {
-    const SKIPPED: &str = "testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json";
+    const SKIPPED: &str =
+        "testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json";
     let v = load_json("rfc6962/merkle_consistency_probes.json");
     assert_eq!(u(&v, "count"), 98);
     let (mut total, mut skipped, mut parse_rejected, mut accepted, mut rejected) = (0, 0, 0, 0, 0);
@@ -369,7 +432,11 @@ fn rfc6962_transparency_dev_consistency_probes() {
             continue;
         }
         let parsed = (|| {
-            Some((try_h32(s(p, "root1_hex"))?, try_h32(s(p, "root2_hex"))?, try_hashes(arr(p, "proof_hex"))?))
+            Some((
+                try_h32(s(p, "root1_hex"))?,
+                try_h32(s(p, "root2_hex"))?,
+                try_hashes(arr(p, "proof_hex"))?,
+            ))
         })();
         assert_eq!(parsed.is_some(), b(p, "all_hashes_32_bytes"), "{file}");
         let Some((r1, r2, proof)) = parsed else {
@@ -412,9 +479,17 @@ fn signed_note_verifier_keys_parse_and_round_trip() {
         assert_eq!(ver.to_vkey(), vkey, "round trip");
         assert_eq!(ver.name(), name);
         assert_eq!(ver.name(), s(k, "key_name"));
-        assert_eq!(format!("{:08x}", ver.key_id()), s(k, "key_id_hex"), "{name}");
+        assert_eq!(
+            format!("{:08x}", ver.key_id()),
+            s(k, "key_id_hex"),
+            "{name}"
+        );
         assert_eq!(u(k, "signature_type"), 1);
-        assert_eq!(hex::encode(ver.key().as_bytes()), s(k, "public_key_hex"), "{name}");
+        assert_eq!(
+            hex::encode(ver.key().as_bytes()),
+            s(k, "public_key_hex"),
+            "{name}"
+        );
         assert_eq!(note::key_id(name, ver.key()), ver.key_id());
         assert_eq!(Verifier::new(name, *ver.key()).unwrap(), ver);
         n += 1;
@@ -431,12 +506,19 @@ fn signed_note_verifier_keys_parse_and_round_trip() {
             // (the base64 may itself contain '+', so cut at the first four).
             let raw = B64.decode(skey.splitn(5, '+').nth(4).unwrap()).unwrap();
             assert!(skey.starts_with(&format!("PRIVATE+KEY+{name}+{}+", s(k, "key_id_hex"))));
-            assert_eq!((raw[0], hex::encode(&raw[1..])), (1, seed_hex.to_owned()), "{name}");
+            assert_eq!(
+                (raw[0], hex::encode(&raw[1..])),
+                (1, seed_hex.to_owned()),
+                "{name}"
+            );
         }
         let signer = NoteSigner::new(name, signing_key(seed_hex)).unwrap();
         assert_eq!(signer.name(), name);
         assert_eq!(signer.verifier().to_vkey(), s(k, "matching_vkey"), "{name}");
-        assert_eq!(format!("{:08x}", signer.verifier().key_id()), s(k, "key_id_hex"));
+        assert_eq!(
+            format!("{:08x}", signer.verifier().key_id()),
+            s(k, "key_id_hex")
+        );
         signers += 1;
     }
     assert_eq!(signers, 7);
@@ -493,11 +575,17 @@ fn signed_note_open_cases() {
     let mut refused = Vec::new();
     for c in arr(&v, "open_cases") {
         let id = s(c, "id");
-        let trusted: Vec<Verifier> =
-            strs(c, "verifier_keys").iter().map(|k| parse_vkey(k, &mut refused)).collect();
+        let trusted: Vec<Verifier> = strs(c, "verifier_keys")
+            .iter()
+            .map(|k| parse_vkey(k, &mut refused))
+            .collect();
         let bytes = unhex(s(c, "note_hex"));
         if let Some(text) = get(c, "note").as_str() {
-            assert_eq!(text.as_bytes(), &bytes[..], "{id}: note and note_hex differ");
+            assert_eq!(
+                text.as_bytes(),
+                &bytes[..],
+                "{id}: note and note_hex differ"
+            );
         }
         let res = note::open(&bytes, &trusted);
         match s(c, "expect") {
@@ -531,7 +619,10 @@ fn signed_note_open_cases() {
             }
             "reject" => {
                 let err = res.err().unwrap_or_else(|| panic!("{id}: accepted"));
-                assert!(expected_rejection(id)(&err), "{id}: unexpected rejection {err:?}");
+                assert!(
+                    expected_rejection(id)(&err),
+                    "{id}: unexpected rejection {err:?}"
+                );
                 // Well-formed rejected notes: the parse-only expectations.
                 if let Some(text) = c.get("expected_text") {
                     let (got, _) = note::split(&bytes).unwrap();
@@ -575,7 +666,10 @@ fn signed_note_signing_reproduces_x_mod_notes() {
     assert_eq!(s(c, "id"), "xmod-sign-peter");
     let text = s(c, "text");
     let peter = NoteSigner::new(s(c, "key_name"), signing_key(s(c, "ed25519_seed_hex"))).unwrap();
-    assert_eq!(format!("{:08x}", peter.verifier().key_id()), s(c, "key_id_hex"));
+    assert_eq!(
+        format!("{:08x}", peter.verifier().key_id()),
+        s(c, "key_id_hex")
+    );
     let peter_note = peter.sign(text).unwrap();
     assert_eq!(peter_note, s(c, "expected_note"));
 
@@ -585,12 +679,18 @@ fn signed_note_signing_reproduces_x_mod_notes() {
     assert_eq!(s(c, "id"), "xmod-add-signature-enoch");
     assert_eq!(s(c, "text"), text);
     let enoch = NoteSigner::new(s(c, "key_name"), signing_key(s(c, "ed25519_seed_hex"))).unwrap();
-    assert_eq!(format!("{:08x}", enoch.verifier().key_id()), s(c, "key_id_hex"));
+    assert_eq!(
+        format!("{:08x}", enoch.verifier().key_id()),
+        s(c, "key_id_hex")
+    );
     let both = format!("{peter_note}{}", enoch.signature_line(text));
     assert_eq!(both, s(c, "expected_note"));
 
-    let opened =
-        note::open(both.as_bytes(), &[peter.verifier().clone(), enoch.verifier().clone()]).unwrap();
+    let opened = note::open(
+        both.as_bytes(),
+        &[peter.verifier().clone(), enoch.verifier().clone()],
+    )
+    .unwrap();
     assert_eq!(opened.text, text);
     assert_eq!(opened.verified.len(), 2);
     assert!(opened.unverified.is_empty());
@@ -600,7 +700,11 @@ fn signed_note_signing_reproduces_x_mod_notes() {
 fn signed_note_raw_files_open() {
     let v = load_json("signed-note/signed_notes.json");
     let case = |id: &str| -> Value {
-        arr(&v, "open_cases").iter().find(|c| s(c, "id") == id).cloned().unwrap()
+        arr(&v, "open_cases")
+            .iter()
+            .find(|c| s(c, "id") == id)
+            .cloned()
+            .unwrap()
     };
 
     let mut refused = Vec::new();
@@ -608,7 +712,10 @@ fn signed_note_raw_files_open() {
     // sum.golang.org checkpoint 6476701.
     let vkey = read_text("signed-note/sumdb_checkpoint_6476701.vkey");
     let sumdb = parse_vkey(vkey.trim_end_matches('\n'), &mut refused);
-    assert_eq!(sumdb.to_vkey(), "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8");
+    assert_eq!(
+        sumdb.to_vkey(),
+        "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
+    );
     let bytes = read_bytes("signed-note/sumdb_checkpoint_6476701.note");
     assert_eq!(bytes, unhex(s(&case("sumdb-checkpoint"), "note_hex")));
     let opened = note::open(&bytes, std::slice::from_ref(&sumdb)).unwrap();
@@ -616,7 +723,10 @@ fn signed_note_raw_files_open() {
     let cp = Checkpoint::parse(&opened.text).unwrap();
     assert_eq!(cp.origin, "go.sum database tree");
     assert_eq!(cp.size, 6476701);
-    assert_eq!(hex::encode(cp.root), "99bf102d022cd19d323f90acb6aea0ba3f3ba1759e0bd80433ca158a49a6f569");
+    assert_eq!(
+        hex::encode(cp.root),
+        "99bf102d022cd19d323f90acb6aea0ba3f3ba1759e0bd80433ca158a49a6f569"
+    );
     assert!(cp.extensions.is_empty());
     assert_eq!(cp.to_text(), opened.text);
 
@@ -625,24 +735,45 @@ fn signed_note_raw_files_open() {
     let foo = parse_vkey(vkey.trim_end_matches('\n'), &mut refused);
     assert_eq!(foo.name(), "example.com/foo");
     let bytes = read_bytes("signed-note/c2sp_signed_note_example.note");
-    assert_eq!(bytes, unhex(s(&case("c2sp-signed-note-example"), "note_hex")));
+    assert_eq!(
+        bytes,
+        unhex(s(&case("c2sp-signed-note-example"), "note_hex"))
+    );
     let opened = note::open(&bytes, std::slice::from_ref(&foo)).unwrap();
     assert_eq!(opened.text, "This is an example message.\n");
     assert_eq!(opened.verified, vec![foo.clone()]);
     // Neither key opens the other's note.
-    assert_eq!(note::open(&bytes, std::slice::from_ref(&sumdb)).unwrap_err(), NoteError::NoTrustedSignature);
+    assert_eq!(
+        note::open(&bytes, std::slice::from_ref(&sumdb)).unwrap_err(),
+        NoteError::NoTrustedSignature
+    );
 
     // C2SP tlog-checkpoint example: no key is published; its key ID equals
     // sum.golang.org's but the name differs, so it is untrusted. Parse only.
     let bytes = read_bytes("signed-note/c2sp_tlog_checkpoint_example.note");
-    assert_eq!(bytes, unhex(s(&case("c2sp-tlog-checkpoint-example"), "note_hex")));
-    assert_eq!(note::open(&bytes, &[sumdb, foo]).unwrap_err(), NoteError::NoTrustedSignature);
+    assert_eq!(
+        bytes,
+        unhex(s(&case("c2sp-tlog-checkpoint-example"), "note_hex"))
+    );
+    assert_eq!(
+        note::open(&bytes, &[sumdb, foo]).unwrap_err(),
+        NoteError::NoTrustedSignature
+    );
     let (text, sigs) = note::split(&bytes).unwrap();
     assert_eq!(sigs.len(), 1);
-    assert_eq!((sigs[0].name.as_str(), sigs[0].key_id, sigs[0].sig.len()), ("example.com/behind-the-sofa", 0x033de0ae, 64));
+    assert_eq!(
+        (sigs[0].name.as_str(), sigs[0].key_id, sigs[0].sig.len()),
+        ("example.com/behind-the-sofa", 0x033de0ae, 64)
+    );
     let cp = Checkpoint::parse(&text).unwrap();
-    assert_eq!((cp.origin.as_str(), cp.size), ("example.com/behind-the-sofa", 20852163));
-    assert_eq!(hex::encode(cp.root), "0ac5186a91863e8e1d90c808014aa89bf5da8e3ee1d9f07630f0378f68f1ab62");
+    assert_eq!(
+        (cp.origin.as_str(), cp.size),
+        ("example.com/behind-the-sofa", 20852163)
+    );
+    assert_eq!(
+        hex::encode(cp.root),
+        "0ac5186a91863e8e1d90c808014aa89bf5da8e3ee1d9f07630f0378f68f1ab62"
+    );
 
     assert_no_vkey_refused(&refused);
 }
@@ -667,7 +798,11 @@ fn checkpoint_bodies_parse_and_format() {
         assert_eq!(B64.encode(cp.root), s(c, "root_hash_b64"), "{key}");
         assert!(cp.extensions.is_empty());
         assert_eq!(cp.to_text(), body, "{key}");
-        assert_eq!(Checkpoint::new(&cp.origin, cp.size, cp.root).to_text(), body, "{key}");
+        assert_eq!(
+            Checkpoint::new(&cp.origin, cp.size, cp.root).to_text(),
+            body,
+            "{key}"
+        );
         known += 1;
     }
     let spec = get(&v, "c2sp_spec_example");
@@ -675,7 +810,9 @@ fn checkpoint_bodies_parse_and_format() {
     assert_eq!(text, s(spec, "body"));
     // x/mod's root is the RFC 6962 leaf hash of "hello world".
     assert_eq!(
-        Checkpoint::parse(s(get(&v, "x_mod_tlog_format_tree"), "body")).unwrap().root,
+        Checkpoint::parse(s(get(&v, "x_mod_tlog_format_tree"), "body"))
+            .unwrap()
+            .root,
         leaf_hash(b"hello world")
     );
     let sumdb = s(get(&v, "sumdb_real_checkpoint"), "body");
@@ -715,7 +852,9 @@ fn checkpoint_bodies_parse_and_format() {
         cases += 1;
 
         let mut lines: Vec<&str> = body.split('\n').collect();
-        let Some(root_line) = lines.get(2) else { continue };
+        let Some(root_line) = lines.get(2) else {
+            continue;
+        };
         if root_line.is_empty() || !B64.decode(root_line).is_ok_and(|r| r.len() != 32) {
             continue; // no root line, or not base64 at all
         }
@@ -724,7 +863,11 @@ fn checkpoint_bodies_parse_and_format() {
         let res = Checkpoint::parse(&fixed);
         substituted += 1;
         if desc == "valid with trailing newlines" {
-            assert_eq!(res, Err(CheckpointError::Malformed("empty extension line")), "{desc}");
+            assert_eq!(
+                res,
+                Err(CheckpointError::Malformed("empty extension line")),
+                "{desc}"
+            );
             continue;
         }
         if want_error {
@@ -760,7 +903,11 @@ fn ed25519_rfc8032_section_7_1() {
         let msg = unhex(s(t, "message_hex"));
         assert_eq!(msg.len() as u64, u(t, "message_length"), "{name}");
         let want_sig = unhex(s(t, "signature_hex"));
-        assert_eq!(hex::encode(sk.verifying_key().as_bytes()), s(t, "public_key_hex"), "{name}");
+        assert_eq!(
+            hex::encode(sk.verifying_key().as_bytes()),
+            s(t, "public_key_hex"),
+            "{name}"
+        );
         assert_eq!(sk.sign(&msg).to_bytes().to_vec(), want_sig, "{name}");
         let signer = NoteSigner::new("rfc8032", sk.clone()).unwrap();
         assert_eq!(signer.sign_bytes(&msg).to_vec(), want_sig, "{name}");
@@ -812,6 +959,10 @@ fn ed25519_wycheproof_strict_verification() {
         }
     }
     assert_eq!(valid + invalid + acceptable, 151);
-    assert_eq!((valid, invalid, acceptable), (88, 63, 0), "acceptable: {acceptable_results:?}");
+    assert_eq!(
+        (valid, invalid, acceptable),
+        (88, 63, 0),
+        "acceptable: {acceptable_results:?}"
+    );
     assert_eq!(bad_key, 0);
 }
