@@ -17,7 +17,7 @@ const READ_BUFFER: usize = 1 << 20;
 /// Equality is constant-time and there is no `Deref` to the bytes, so a
 /// comparison cannot silently degrade into a short-circuiting slice compare.
 /// `Display` and `FromStr` use lowercase hex.
-#[derive(Clone, Copy, Hash)]
+#[derive(Clone, Copy)]
 pub struct Sha256Digest([u8; 32]);
 
 impl Sha256Digest {
@@ -134,7 +134,9 @@ mod tests {
 
     #[test]
     fn streaming_equals_one_shot_across_buffer_boundaries() {
-        let data: Vec<u8> = (0..(READ_BUFFER * 2 + 17)).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..(READ_BUFFER * 2 + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
         let (d, n) = hash_reader(&data[..]).unwrap();
         assert_eq!(n as usize, data.len());
         assert_eq!(d, Sha256Digest::of(&data));

@@ -98,7 +98,9 @@ impl Entry {
             return Err(EntryError::UnknownVersion(probe.v));
         }
         match probe.kind.as_str() {
-            "session" => serde_json::from_slice(line).map(Entry::Session).map_err(invalid),
+            "session" => serde_json::from_slice(line)
+                .map(Entry::Session)
+                .map_err(invalid),
             "segment" => {
                 let s: SegmentEntry = serde_json::from_slice(line).map_err(invalid)?;
                 check_segment_name(&s.name).map_err(|e| EntryError::Invalid(e.to_owned()))?;
@@ -135,7 +137,10 @@ pub fn check_segment_name(name: &str) -> Result<(), &'static str> {
     if name.chars().any(|c| c.is_control() || c == '\\') {
         return Err("segment name holds a control character or backslash");
     }
-    if name.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+    if name
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
         return Err("segment name is not a clean relative path");
     }
     Ok(())
@@ -186,6 +191,9 @@ mod tests {
             Entry::parse(br#"{"v":2,"kind":"segment"}"#),
             Err(EntryError::UnknownVersion(2))
         );
-        assert!(matches!(Entry::parse(b"{\"v\":1"), Err(EntryError::Invalid(_))));
+        assert!(matches!(
+            Entry::parse(b"{\"v\":1"),
+            Err(EntryError::Invalid(_))
+        ));
     }
 }

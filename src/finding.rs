@@ -44,18 +44,45 @@ pub struct Finding {
 
 impl Finding {
     /// An error finding.
-    pub fn error(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { code, severity: Severity::Error, message: message.into(), location: location.into() }
+    pub fn error(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            location: location.into(),
+        }
     }
 
     /// A warning finding.
-    pub fn warning(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { code, severity: Severity::Warning, message: message.into(), location: location.into() }
+    pub fn warning(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            code,
+            severity: Severity::Warning,
+            message: message.into(),
+            location: location.into(),
+        }
     }
 
     /// An info finding.
-    pub fn info(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { code, severity: Severity::Info, message: message.into(), location: location.into() }
+    pub fn info(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            code,
+            severity: Severity::Info,
+            message: message.into(),
+            location: location.into(),
+        }
     }
 }
 

@@ -51,11 +51,17 @@ pub enum KeyError {
 }
 
 fn invalid(path: &Path, what: impl Into<String>) -> KeyError {
-    KeyError::Invalid { path: path.to_owned(), what: what.into() }
+    KeyError::Invalid {
+        path: path.to_owned(),
+        what: what.into(),
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io { path: path.to_owned(), source }
+    move |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// The key name a file stands for: its file name without extension.
@@ -114,7 +120,10 @@ pub fn write_key(name: &str, dir: &Path, key: &SigningKey) -> Result<GeneratedKe
     // PKCS#8 v1 (RFC 5208, no embedded public key), exactly what
     // `openssl genpkey -algorithm ed25519` writes: OpenSSL 3.0 cannot read the
     // v2 form with the public key that ed25519-dalek would write by default.
-    let v1 = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let v1 = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
     let pem = v1
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| invalid(&private, format!("cannot encode the private key: {e}")))?;
@@ -122,11 +131,17 @@ pub fn write_key(name: &str, dir: &Path, key: &SigningKey) -> Result<GeneratedKe
         .verifying_key()
         .to_public_key_pem(LineEnding::LF)
         .map_err(|e| invalid(&public, format!("cannot encode the public key: {e}")))?;
-    let verifier = Verifier::new(name, key.verifying_key()).map_err(|e| invalid(&vkey, e.to_string()))?;
+    let verifier =
+        Verifier::new(name, key.verifying_key()).map_err(|e| invalid(&vkey, e.to_string()))?;
     write_new(&private, pem.as_bytes(), 0o600)?;
     write_new(&public, pub_pem.as_bytes(), 0o644)?;
     write_new(&vkey, format!("{}\n", verifier.to_vkey()).as_bytes(), 0o644)?;
-    Ok(GeneratedKey { private, public, vkey, verifier })
+    Ok(GeneratedKey {
+        private,
+        public,
+        vkey,
+        verifier,
+    })
 }
 
 fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
@@ -148,11 +163,17 @@ pub fn load_signer(path: &Path) -> Result<NoteSigner, KeyError> {
     let meta = fs::metadata(path).map_err(io_err(path))?;
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o077 != 0 {
-        return Err(KeyError::TooOpen { path: path.to_owned(), mode });
+        return Err(KeyError::TooOpen {
+            path: path.to_owned(),
+            mode,
+        });
     }
     let text = fs::read_to_string(path).map_err(io_err(path))?;
     if !text.contains("-----BEGIN PRIVATE KEY-----") {
-        return Err(invalid(path, "not a PKCS#8 PEM private key (expected '-----BEGIN PRIVATE KEY-----')"));
+        return Err(invalid(
+            path,
+            "not a PKCS#8 PEM private key (expected '-----BEGIN PRIVATE KEY-----')",
+        ));
     }
     let key = SigningKey::from_pkcs8_pem(&text)
         .map_err(|e| invalid(path, format!("not an Ed25519 private key: {e}")))?;
@@ -179,7 +200,10 @@ fn parse_verifier_text(path: &Path, text: &str) -> Result<Verifier, KeyError> {
     }
     let line = text.trim();
     if line.contains('\n') {
-        return Err(invalid(path, "a .vkey file holds exactly one verifier key line"));
+        return Err(invalid(
+            path,
+            "a .vkey file holds exactly one verifier key line",
+        ));
     }
     Verifier::from_vkey(line).map_err(|e: NoteError| invalid(path, e.to_string()))
 }
@@ -264,7 +288,10 @@ impl TrustStore {
             let (Some(role), Some(vkey), None) = (words.next(), words.next(), words.next()) else {
                 return Err(invalid(
                     path,
-                    format!("line {}: expected 'ROLE VERIFIER-KEY', found {raw:?}", i + 1),
+                    format!(
+                        "line {}: expected 'ROLE VERIFIER-KEY', found {raw:?}",
+                        i + 1
+                    ),
                 ));
             };
             let role = Role::parse(role).ok_or_else(|| {
@@ -285,7 +312,11 @@ impl TrustStore {
 
     /// Keys trusted in `role`.
     pub fn in_role(&self, role: Role) -> Vec<Verifier> {
-        self.entries.iter().filter(|(r, _)| *r == role).map(|(_, v)| v.clone()).collect()
+        self.entries
+            .iter()
+            .filter(|(r, _)| *r == role)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Every (role, key) pair.

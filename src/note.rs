@@ -78,7 +78,11 @@ impl Verifier {
     /// A verifier for `key` under `name`.
     pub fn new(name: &str, key: VerifyingKey) -> Result<Self, NoteError> {
         check_key_name(name)?;
-        Ok(Verifier { name: name.to_owned(), key_id: key_id(name, &key), key })
+        Ok(Verifier {
+            name: name.to_owned(),
+            key_id: key_id(name, &key),
+            key,
+        })
     }
 
     /// Parses `name+hex(keyID)+base64(0x01 || public key)`.
@@ -98,8 +102,9 @@ impl Verifier {
         let raw = B64
             .decode(key_b64)
             .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
-        let (&alg, public) =
-            raw.split_first().ok_or(NoteError::BadVerifierKey("key is empty"))?;
+        let (&alg, public) = raw
+            .split_first()
+            .ok_or(NoteError::BadVerifierKey("key is empty"))?;
         if alg != ALG_ED25519 {
             return Err(NoteError::BadVerifierKey("unknown signature algorithm"));
         }
@@ -110,7 +115,9 @@ impl Verifier {
             .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
         let v = Verifier::new(name, key)?;
         if v.key_id != id {
-            return Err(NoteError::BadVerifierKey("key ID does not match name and key"));
+            return Err(NoteError::BadVerifierKey(
+                "key ID does not match name and key",
+            ));
         }
         Ok(v)
     }
@@ -164,7 +171,11 @@ impl NoteSigner {
     /// A signer for `key` under `name`.
     pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
         let verifier = Verifier::new(name, key.verifying_key())?;
-        Ok(NoteSigner { name: name.to_owned(), key, verifier })
+        Ok(NoteSigner {
+            name: name.to_owned(),
+            key,
+            verifier,
+        })
     }
 
     /// The matching verifier.
@@ -241,16 +252,18 @@ pub fn split(note: &[u8]) -> Result<(String, Vec<NoteSignature>), NoteError> {
     };
     let (text, sigs) = (&note[..blank + 1], &note[blank + 2..]);
     if !sigs.ends_with('\n') {
-        return Err(NoteError::Malformed("the last signature line has no final newline"));
+        return Err(NoteError::Malformed(
+            "the last signature line has no final newline",
+        ));
     }
     let mut out = Vec::new();
     for line in sigs[..sigs.len() - 1].split('\n') {
         if out.len() == MAX_SIGNATURES {
             return Err(NoteError::Malformed("too many signatures"));
         }
-        let rest = line
-            .strip_prefix(SIG_PREFIX)
-            .ok_or(NoteError::Malformed("a signature line does not start with an em dash"))?;
+        let rest = line.strip_prefix(SIG_PREFIX).ok_or(NoteError::Malformed(
+            "a signature line does not start with an em dash",
+        ))?;
         let (name, b64) = rest
             .split_once(' ')
             .ok_or(NoteError::Malformed("a signature line has no signature"))?;
@@ -281,10 +294,16 @@ pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> 
     let mut verified: Vec<Verifier> = Vec::new();
     let mut unverified = Vec::new();
     for s in sigs {
-        match trusted.iter().find(|v| v.name == s.name && v.key_id == s.key_id) {
+        match trusted
+            .iter()
+            .find(|v| v.name == s.name && v.key_id == s.key_id)
+        {
             Some(v) => {
                 if !v.verify(text.as_bytes(), &s.sig) {
-                    return Err(NoteError::BadSignature { name: s.name, key_id: s.key_id });
+                    return Err(NoteError::BadSignature {
+                        name: s.name,
+                        key_id: s.key_id,
+                    });
                 }
                 if !verified.contains(v) {
                     verified.push(v.clone());
@@ -296,7 +315,11 @@ pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> 
     if verified.is_empty() {
         return Err(NoteError::NoTrustedSignature);
     }
-    Ok(OpenedNote { text, verified, unverified })
+    Ok(OpenedNote {
+        text,
+        verified,
+        unverified,
+    })
 }
 
 #[cfg(test)]

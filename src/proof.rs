@@ -63,40 +63,66 @@ impl TlogProof {
     pub fn parse(data: &[u8]) -> Result<Self, ProofFormatError> {
         let mut rest = data;
         let mut next_line = |what: &'static str| -> Result<&[u8], ProofFormatError> {
-            let i = rest.iter().position(|&b| b == b'\n').ok_or(ProofFormatError(what))?;
+            let i = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .ok_or(ProofFormatError(what))?;
             let line = &rest[..i];
             rest = &rest[i + 1..];
             Ok(line)
         };
         if next_line("empty file")? != HEADER.as_bytes() {
-            return Err(ProofFormatError("the first line is not c2sp.org/tlog-proof@v1"));
+            return Err(ProofFormatError(
+                "the first line is not c2sp.org/tlog-proof@v1",
+            ));
         }
         let mut line = next_line("no index line")?;
         let mut extra = None;
         if let Some(b) = line.strip_prefix(b"extra ") {
-            extra = Some(B64.decode(b).map_err(|_| ProofFormatError("the extra data is not base64"))?);
+            extra = Some(
+                B64.decode(b)
+                    .map_err(|_| ProofFormatError("the extra data is not base64"))?,
+            );
             line = next_line("no index line")?;
         }
-        let idx = line.strip_prefix(b"index ").ok_or(ProofFormatError("no index line"))?;
+        let idx = line
+            .strip_prefix(b"index ")
+            .ok_or(ProofFormatError("no index line"))?;
         let idx = std::str::from_utf8(idx).map_err(|_| ProofFormatError("bad index"))?;
-        let valid = !idx.is_empty() && idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
+        let valid = !idx.is_empty()
+            && idx.bytes().all(|b| b.is_ascii_digit())
+            && (idx == "0" || !idx.starts_with('0'));
         if !valid {
-            return Err(ProofFormatError("the index is not a decimal number without leading zeros"));
+            return Err(ProofFormatError(
+                "the index is not a decimal number without leading zeros",
+            ));
         }
-        let index: u64 = idx.parse().map_err(|_| ProofFormatError("the index does not fit in 64 bits"))?;
+        let index: u64 = idx
+            .parse()
+            .map_err(|_| ProofFormatError("the index does not fit in 64 bits"))?;
         let mut path = Vec::new();
         loop {
             let line = next_line("no blank line before the checkpoint")?;
             if line.is_empty() {
                 break;
             }
-            let h = B64.decode(line).map_err(|_| ProofFormatError("a proof hash is not base64"))?;
-            path.push(h.try_into().map_err(|_| ProofFormatError("a proof hash is not 32 bytes"))?);
+            let h = B64
+                .decode(line)
+                .map_err(|_| ProofFormatError("a proof hash is not base64"))?;
+            path.push(
+                h.try_into()
+                    .map_err(|_| ProofFormatError("a proof hash is not 32 bytes"))?,
+            );
         }
         if rest.is_empty() {
             return Err(ProofFormatError("no checkpoint"));
         }
-        Ok(TlogProof { extra, index, path, checkpoint: rest.to_vec() })
+        Ok(TlogProof {
+            extra,
+            index,
+            path,
+            checkpoint: rest.to_vec(),
+        })
     }
 }
 
@@ -132,26 +158,46 @@ pub enum MakeProofError {
 /// Builds the proof of segment `name` against the session's latest checkpoint.
 pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> {
     let paths = SessionPaths::new(root);
-    let log = Log::read(&paths.log).map_err(|e| MakeProofError::Io { path: paths.log.clone(), source: e })?;
-    let note_bytes = fs::read(&paths.checkpoint)
-        .map_err(|e| MakeProofError::Io { path: paths.checkpoint.clone(), source: e })?;
-    let unprovable = |path: &Path, what: String| MakeProofError::Unprovable { path: path.to_owned(), what };
-    let (text, _) = note::split(&note_bytes).map_err(|e| unprovable(&paths.checkpoint, e.to_string()))?;
+    let log = Log::read(&paths.log).map_err(|e| MakeProofError::Io {
+        path: paths.log.clone(),
+        source: e,
+    })?;
+    let note_bytes = fs::read(&paths.checkpoint).map_err(|e| MakeProofError::Io {
+        path: paths.checkpoint.clone(),
+        source: e,
+    })?;
+    let unprovable = |path: &Path, what: String| MakeProofError::Unprovable {
+        path: path.to_owned(),
+        what,
+    };
+    let (text, _) =
+        note::split(&note_bytes).map_err(|e| unprovable(&paths.checkpoint, e.to_string()))?;
     let cp = Checkpoint::parse(&text).map_err(|e| unprovable(&paths.checkpoint, e.to_string()))?;
     let line = log
         .lines
         .iter()
         .find(|l| matches!(&l.entry, Ok(Entry::Segment(s)) if s.name == name))
-        .ok_or_else(|| MakeProofError::NoSuchSegment { session: root.to_owned(), name: name.to_owned() })?;
+        .ok_or_else(|| MakeProofError::NoSuchSegment {
+            session: root.to_owned(),
+            name: name.to_owned(),
+        })?;
     let index = (line.number - 1) as u64;
     let tree = log.tree();
     if tree.root_at(cp.size) != Some(cp.root) {
-        return Err(unprovable(&paths.log, "the log does not match its latest checkpoint; run 'courtseal verify'".into()));
+        return Err(unprovable(
+            &paths.log,
+            "the log does not match its latest checkpoint; run 'courtseal verify'".into(),
+        ));
     }
     let path = tree.inclusion_proof(index, cp.size).ok_or_else(|| {
         unprovable(&paths.checkpoint, format!("segment {name:?} is not yet covered by the latest checkpoint; run 'courtseal seal' first"))
     })?;
-    Ok(TlogProof { extra: Some(line.bytes.clone()), index, path, checkpoint: note_bytes })
+    Ok(TlogProof {
+        extra: Some(line.bytes.clone()),
+        index,
+        path,
+        checkpoint: note_bytes,
+    })
 }
 
 /// The result of checking one file against a proof.
@@ -194,9 +240,17 @@ pub fn verify_file(
     trust: &TrustStore,
     expected_origin: Option<&str>,
 ) -> Result<FileReport, VerifyFileError> {
-    let read = |p: &Path| fs::read(p).map_err(|e| VerifyFileError { path: p.to_owned(), source: e });
+    let read = |p: &Path| {
+        fs::read(p).map_err(|e| VerifyFileError {
+            path: p.to_owned(),
+            source: e,
+        })
+    };
     let proof_bytes = read(proof_path)?;
-    let (digest, size) = hash_file(media).map_err(|e| VerifyFileError { path: media.to_owned(), source: e })?;
+    let (digest, size) = hash_file(media).map_err(|e| VerifyFileError {
+        path: media.to_owned(),
+        source: e,
+    })?;
     let loc = proof_path.display().to_string();
     let mut r = FileReport {
         file: media.display().to_string(),
@@ -211,7 +265,8 @@ pub fn verify_file(
     let proof = match TlogProof::parse(&proof_bytes) {
         Ok(p) => p,
         Err(e) => {
-            r.findings.push(Finding::error("proof.malformed", &loc, e.to_string()));
+            r.findings
+                .push(Finding::error("proof.malformed", &loc, e.to_string()));
             return Ok(r);
         }
     };
@@ -221,7 +276,8 @@ pub fn verify_file(
             match Checkpoint::parse(&opened.text) {
                 Ok(cp) => Some(cp),
                 Err(e) => {
-                    r.findings.push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
+                    r.findings
+                        .push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
                     None
                 }
             }
@@ -243,22 +299,38 @@ pub fn verify_file(
             None
         }
         Err(e) => {
-            r.findings.push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
+            r.findings
+                .push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
             None
         }
     };
     let Some(extra) = proof.extra.as_deref() else {
-        r.findings.push(Finding::error("proof.no_entry", &loc, "the proof carries no entry (no 'extra' line)"));
+        r.findings.push(Finding::error(
+            "proof.no_entry",
+            &loc,
+            "the proof carries no entry (no 'extra' line)",
+        ));
         return Ok(r);
     };
     let entry = match Entry::parse(extra) {
         Ok(Entry::Segment(s)) => Some(s),
         Ok(other) => {
-            r.findings.push(Finding::error("proof.no_entry", &loc, format!("the proof's entry is a {} entry, not a segment", other.kind())));
+            r.findings.push(Finding::error(
+                "proof.no_entry",
+                &loc,
+                format!(
+                    "the proof's entry is a {} entry, not a segment",
+                    other.kind()
+                ),
+            ));
             None
         }
         Err(e) => {
-            r.findings.push(Finding::error("proof.no_entry", &loc, format!("the proof's entry does not parse: {e}")));
+            r.findings.push(Finding::error(
+                "proof.no_entry",
+                &loc,
+                format!("the proof's entry does not parse: {e}"),
+            ));
             None
         }
     };
@@ -294,7 +366,11 @@ pub fn verify_file(
             r.findings.push(Finding::error(
                 "segment.changed",
                 r.file.clone(),
-                format!("{what}; its SHA-256 does not match sealed segment {} (sealed {})", s.name, &s.sha256[..12]),
+                format!(
+                    "{what}; its SHA-256 does not match sealed segment {} (sealed {})",
+                    s.name,
+                    &s.sha256[..12]
+                ),
             ));
         }
     }

@@ -116,17 +116,30 @@ pub fn scan(root: &Path) -> Vec<ScanItem> {
                     .and_then(|p| p.strip_prefix(root).ok())
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                items.push(ScanItem::Unreadable { shown, error: err.to_string() });
+                items.push(ScanItem::Unreadable {
+                    shown,
+                    error: err.to_string(),
+                });
                 continue;
             }
         };
         if e.file_type().is_dir() {
             continue;
         }
-        let rel = e.path().strip_prefix(root).expect("walkdir yields paths below root");
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields paths below root");
         let shown = rel.to_string_lossy().into_owned();
-        let Some(parts) = rel.iter().map(|c| c.to_str()).collect::<Option<Vec<&str>>>() else {
-            items.push(ScanItem::BadName { shown, why: "the file name is not valid UTF-8".into() });
+        let Some(parts) = rel
+            .iter()
+            .map(|c| c.to_str())
+            .collect::<Option<Vec<&str>>>()
+        else {
+            items.push(ScanItem::BadName {
+                shown,
+                why: "the file name is not valid UTF-8".into(),
+            });
             continue;
         };
         let name = parts.join("/");
@@ -134,15 +147,24 @@ pub fn scan(root: &Path) -> Vec<ScanItem> {
             continue;
         }
         if let Err(why) = entry::check_segment_name(&name) {
-            items.push(ScanItem::BadName { shown, why: why.into() });
+            items.push(ScanItem::BadName {
+                shown,
+                why: why.into(),
+            });
             continue;
         }
         if e.file_type().is_symlink() {
             items.push(ScanItem::Symlink { name });
         } else if e.file_type().is_file() {
-            items.push(ScanItem::File { name, path: e.path().to_owned() });
+            items.push(ScanItem::File {
+                name,
+                path: e.path().to_owned(),
+            });
         } else {
-            items.push(ScanItem::BadName { shown, why: "not a regular file".into() });
+            items.push(ScanItem::BadName {
+                shown,
+                why: "not a regular file".into(),
+            });
         }
     }
     items
@@ -164,9 +186,11 @@ pub fn scan_findings(items: &[ScanItem]) -> Vec<Finding> {
                 shown,
                 format!("cannot be sealed or checked: {why}"),
             )),
-            ScanItem::Unreadable { shown, error } => {
-                Some(Finding::error("segment.unreadable", shown, format!("cannot be read: {error}")))
-            }
+            ScanItem::Unreadable { shown, error } => Some(Finding::error(
+                "segment.unreadable",
+                shown,
+                format!("cannot be read: {error}"),
+            )),
         })
         .collect()
 }
@@ -206,7 +230,11 @@ impl Log {
                 Some(i) => {
                     let bytes = rest[..i].to_vec();
                     let entry = Entry::parse(&bytes);
-                    log.lines.push(LogLine { number: log.lines.len() + 1, bytes, entry });
+                    log.lines.push(LogLine {
+                        number: log.lines.len() + 1,
+                        bytes,
+                        entry,
+                    });
                     rest = &rest[i + 1..];
                 }
                 None => {
@@ -220,7 +248,12 @@ impl Log {
 
     /// The RFC 6962 tree over every complete line.
     pub fn tree(&self) -> Tree {
-        Tree::from_leaf_hashes(self.lines.iter().map(|l| tlog::leaf_hash(&l.bytes)).collect())
+        Tree::from_leaf_hashes(
+            self.lines
+                .iter()
+                .map(|l| tlog::leaf_hash(&l.bytes))
+                .collect(),
+        )
     }
 
     /// The session header, if the first line is one.
@@ -271,7 +304,10 @@ impl HeaderFields {
         };
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| SealError::Record { path: path.clone(), what: e.message().to_owned() })?;
+            .map_err(|e: toml::de::Error| SealError::Record {
+                path: path.clone(),
+                what: e.message().to_owned(),
+            })?;
         let get = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         Ok(HeaderFields {
             court: get("court"),
@@ -347,7 +383,10 @@ pub struct SealOutcome {
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SealError + '_ {
-    move |source| SealError::Io { path: path.to_owned(), source }
+    move |source| SealError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Seals a session folder: appends an entry for every segment not yet in the
@@ -373,19 +412,31 @@ pub fn seal(
     match lock.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => return Err(SealError::Locked(root.to_owned())),
-        Err(fs::TryLockError::Error(e)) => return Err(SealError::Io { path: paths.lock.clone(), source: e }),
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(SealError::Io {
+                path: paths.lock.clone(),
+                source: e,
+            })
+        }
     }
 
     let log = match Log::read(&paths.log) {
         Ok(l) => l,
         Err(e) if e.kind() == io::ErrorKind::NotFound => Log::default(),
-        Err(e) => return Err(SealError::Io { path: paths.log.clone(), source: e }),
+        Err(e) => {
+            return Err(SealError::Io {
+                path: paths.log.clone(),
+                source: e,
+            })
+        }
     };
     let mut tree = check_existing(&paths, &log, signer, origin)?;
     let created = log.lines.is_empty();
     let origin = match log.header() {
         Some(h) => h.origin.clone(),
-        None => origin.ok_or_else(|| SealError::NoOrigin(root.to_owned()))?.to_owned(),
+        None => origin
+            .ok_or_else(|| SealError::NoOrigin(root.to_owned()))?
+            .to_owned(),
     };
     let mut new_lines: Vec<Vec<u8>> = Vec::new();
     if created {
@@ -416,7 +467,9 @@ pub fn seal(
     let skipped = scan_findings(&items);
     let mut sealed = Vec::new();
     for item in &items {
-        let ScanItem::File { name, path } = item else { continue };
+        let ScanItem::File { name, path } = item else {
+            continue;
+        };
         if known.contains(name.as_str()) {
             continue;
         }
@@ -438,7 +491,13 @@ pub fn seal(
 
     let unsigned_tail = tree.size() > latest_size(&paths);
     if new_lines.is_empty() && !unsigned_tail {
-        return Ok(SealOutcome { created, sealed, skipped, checkpoint: None, size: tree.size() });
+        return Ok(SealOutcome {
+            created,
+            sealed,
+            skipped,
+            checkpoint: None,
+            size: tree.size(),
+        });
     }
     append_lines(&paths, &new_lines)?;
     for l in &new_lines {
@@ -446,7 +505,13 @@ pub fn seal(
     }
     let cp = Checkpoint::new(&origin, tree.size(), tree.root());
     write_checkpoint(&paths, signer, &cp)?;
-    Ok(SealOutcome { created, sealed, skipped, checkpoint: Some(cp), size: tree.size() })
+    Ok(SealOutcome {
+        created,
+        sealed,
+        skipped,
+        checkpoint: Some(cp),
+        size: tree.size(),
+    })
 }
 
 /// Size of the latest checkpoint on disk, 0 if none can be read.
@@ -466,22 +531,43 @@ fn check_existing(
     signer: &NoteSigner,
     origin: Option<&str>,
 ) -> Result<Tree, SealError> {
-    let damaged = |what: String| SealError::Damaged { path: paths.log.clone(), what };
+    let damaged = |what: String| SealError::Damaged {
+        path: paths.log.clone(),
+        what,
+    };
     if log.torn_tail.is_some() {
-        return Err(damaged("the log ends in an incomplete line (an interrupted write)".into()));
+        return Err(damaged(
+            "the log ends in an incomplete line (an interrupted write)".into(),
+        ));
     }
     if let Some(bad) = log.lines.iter().find(|l| l.entry.is_err()) {
         return Err(damaged(format!("line {} is not a valid entry", bad.number)));
     }
     if log.lines.is_empty() {
+        // A new log is only started in a session that never had one: signed
+        // checkpoints without a log mean the log was deleted or emptied.
+        let signed_before = paths.checkpoint.exists()
+            || checkpoint_files(paths)
+                .map(|f| !f.is_empty())
+                .unwrap_or(true);
+        if signed_before {
+            return Err(damaged(
+                "the log is missing or empty, but this session has signed checkpoints: the log was deleted or emptied".into(),
+            ));
+        }
         return Ok(Tree::new());
     }
-    let header = log.header().ok_or_else(|| damaged("the first line is not a session header".into()))?;
+    let header = log
+        .header()
+        .ok_or_else(|| damaged("the first line is not a session header".into()))?;
     if let Some(o) = origin {
         if o != header.origin {
             return Err(SealError::Mismatch {
                 path: paths.log.clone(),
-                what: format!("this session's log has origin {:?}, not {o:?}", header.origin),
+                what: format!(
+                    "this session's log has origin {:?}, not {o:?}",
+                    header.origin
+                ),
             });
         }
     }
@@ -496,18 +582,32 @@ fn check_existing(
         });
     }
     let tree = log.tree();
-    let cp_damaged = |what: String| SealError::Damaged { path: paths.checkpoint.clone(), what };
+    let cp_damaged = |what: String| SealError::Damaged {
+        path: paths.checkpoint.clone(),
+        what,
+    };
     match fs::read(&paths.checkpoint) {
         Ok(bytes) => {
-            let opened = note::open(&bytes, std::slice::from_ref(signer.verifier()))
-                .map_err(|e| cp_damaged(format!("the latest checkpoint does not open with this key: {e}")))?;
+            let opened =
+                note::open(&bytes, std::slice::from_ref(signer.verifier())).map_err(|e| {
+                    cp_damaged(format!(
+                        "the latest checkpoint does not open with this key: {e}"
+                    ))
+                })?;
             let cp = Checkpoint::parse(&opened.text).map_err(|e| cp_damaged(e.to_string()))?;
             if cp.origin != header.origin {
-                return Err(cp_damaged("the latest checkpoint names another origin".into()));
+                return Err(cp_damaged(
+                    "the latest checkpoint names another origin".into(),
+                ));
             }
             match tree.root_at(cp.size) {
                 Some(root) if root == cp.root => {}
-                Some(_) => return Err(damaged(format!("the log no longer matches its checkpoint of size {}", cp.size))),
+                Some(_) => {
+                    return Err(damaged(format!(
+                        "the log no longer matches its checkpoint of size {}",
+                        cp.size
+                    )))
+                }
                 None => {
                     return Err(damaged(format!(
                         "the log holds {} entries but its checkpoint covers {}",
@@ -518,7 +618,12 @@ fn check_existing(
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(SealError::Io { path: paths.checkpoint.clone(), source: e }),
+        Err(e) => {
+            return Err(SealError::Io {
+                path: paths.checkpoint.clone(),
+                source: e,
+            })
+        }
     }
     Ok(tree)
 }
@@ -549,28 +654,43 @@ fn append_lines(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError
 }
 
 fn sync_dir(dir: &Path) -> Result<(), SealError> {
-    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_at(dir))
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_at(dir))
 }
 
 /// Signs `cp` and writes it to `checkpoints/<size>` (never overwriting) and
 /// then atomically to `checkpoint`.
-fn write_checkpoint(paths: &SessionPaths, signer: &NoteSigner, cp: &Checkpoint) -> Result<(), SealError> {
-    let note = signer.sign(&cp.to_text()).expect("checkpoint text is a valid note text");
+fn write_checkpoint(
+    paths: &SessionPaths,
+    signer: &NoteSigner,
+    cp: &Checkpoint,
+) -> Result<(), SealError> {
+    let note = signer
+        .sign(&cp.to_text())
+        .expect("checkpoint text is a valid note text");
     let kept = paths.checkpoint_at(cp.size);
-    let mut tmp = tempfile::NamedTempFile::new_in(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
     tmp.write_all(note.as_bytes()).map_err(io_at(tmp.path()))?;
     tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
     if let Err(e) = tmp.persist_noclobber(&kept) {
         return Err(SealError::Damaged {
             path: kept.clone(),
-            what: format!("a checkpoint of this size already exists and is never overwritten ({})", e.error),
+            what: format!(
+                "a checkpoint of this size already exists and is never overwritten ({})",
+                e.error
+            ),
         });
     }
     sync_dir(&paths.checkpoints)?;
     let mut tmp = tempfile::NamedTempFile::new_in(&paths.dir).map_err(io_at(&paths.dir))?;
     tmp.write_all(note.as_bytes()).map_err(io_at(tmp.path()))?;
     tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
-    tmp.persist(&paths.checkpoint).map_err(|e| SealError::Io { path: paths.checkpoint.clone(), source: e.error })?;
+    tmp.persist(&paths.checkpoint).map_err(|e| SealError::Io {
+        path: paths.checkpoint.clone(),
+        source: e.error,
+    })?;
     sync_dir(&paths.dir)
 }
 
@@ -585,7 +705,10 @@ pub fn checkpoint_files(paths: &SessionPaths) -> io::Result<Vec<(PathBuf, Option
             for e in rd {
                 let e = e?;
                 let name = e.file_name();
-                match name.to_str().and_then(|n| n.parse::<u64>().ok().filter(|s| s.to_string() == n)) {
+                match name
+                    .to_str()
+                    .and_then(|n| n.parse::<u64>().ok().filter(|s| s.to_string() == n))
+                {
                     Some(size) => {
                         by_size.insert(size, e.path());
                     }
@@ -596,7 +719,8 @@ pub fn checkpoint_files(paths: &SessionPaths) -> io::Result<Vec<(PathBuf, Option
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let mut out: Vec<(PathBuf, Option<u64>)> = by_size.into_iter().map(|(s, p)| (p, Some(s))).collect();
+    let mut out: Vec<(PathBuf, Option<u64>)> =
+        by_size.into_iter().map(|(s, p)| (p, Some(s))).collect();
     out.extend(odd);
     Ok(out)
 }

@@ -83,7 +83,9 @@ pub struct Tree {
 impl Tree {
     /// An empty tree.
     pub fn new() -> Self {
-        Tree { levels: vec![Vec::new()] }
+        Tree {
+            levels: vec![Vec::new()],
+        }
     }
 
     /// A tree over the given leaf hashes.
@@ -104,7 +106,7 @@ impl Tree {
     pub fn push(&mut self, leaf: Hash) {
         self.levels[0].push(leaf);
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let n = self.levels[level].len();
             let parent = node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);
             if self.levels.len() == level + 1 {
@@ -150,7 +152,7 @@ impl Tree {
         if n == 0 {
             return EMPTY_ROOT;
         }
-        if n.is_power_of_two() && lo % n == 0 {
+        if n.is_power_of_two() && lo.is_multiple_of(n) {
             let level = n.trailing_zeros() as usize;
             return self.levels[level][(lo >> level) as usize];
         }
@@ -288,7 +290,11 @@ pub fn verify_consistency(
         if !proof.is_empty() {
             return Err(ProofError::WrongLength);
         }
-        return if root1 == root2 { Ok(()) } else { Err(ProofError::RootMismatch) };
+        return if root1 == root2 {
+            Ok(())
+        } else {
+            Err(ProofError::RootMismatch)
+        };
     }
     // Step 1: an empty path cannot prove m < n.
     if proof.is_empty() {
@@ -344,7 +350,9 @@ mod tests {
     use super::*;
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(format!("entry {i}").as_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(format!("entry {i}").as_bytes()))
+            .collect()
     }
 
     #[test]

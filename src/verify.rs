@@ -119,7 +119,11 @@ pub enum VerifyError {
 const LOG_NAME: &str = "courtseal/log.jsonl";
 
 /// Verifies the session at `root` against the trusted keys.
-pub fn verify_session(root: &Path, trust: &TrustStore, opts: VerifyOptions) -> Result<SessionReport, VerifyError> {
+pub fn verify_session(
+    root: &Path,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+) -> Result<SessionReport, VerifyError> {
     if !root.is_dir() {
         return Err(VerifyError::NotASession(root.to_owned()));
     }
@@ -135,14 +139,20 @@ pub fn verify_session(root: &Path, trust: &TrustStore, opts: VerifyOptions) -> R
             ));
             None
         }
-        Err(e) => return Err(VerifyError::Io { path: paths.log.clone(), source: e }),
+        Err(e) => {
+            return Err(VerifyError::Io {
+                path: paths.log.clone(),
+                source: e,
+            })
+        }
     };
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
     let tree = log.tree();
     let origin = log.header().map(|h| h.origin.clone());
 
-    let (checkpoints, verified_size) = check_checkpoints(&paths, &log, &tree, trust, &mut findings)?;
+    let (checkpoints, verified_size) =
+        check_checkpoints(&paths, &log, &tree, trust, &mut findings)?;
     if tree.size() > 0 && verified_size < tree.size() {
         let first = verified_size + 1;
         findings.push(Finding::error(
@@ -183,11 +193,18 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     for l in &log.lines {
         let at = format!("{LOG_NAME}:{}", l.number);
         match &l.entry {
-            Err(e) => findings.push(Finding::error("log.corrupt", at, format!("line {} is not a valid entry: {e}", l.number))),
+            Err(e) => findings.push(Finding::error(
+                "log.corrupt",
+                at,
+                format!("line {} is not a valid entry: {e}", l.number),
+            )),
             Ok(Entry::Session(_)) if l.number != 1 => findings.push(Finding::error(
                 "log.corrupt",
                 at,
-                format!("line {} is a second session header; only the first line may be one", l.number),
+                format!(
+                    "line {} is a second session header; only the first line may be one",
+                    l.number
+                ),
             )),
             Ok(Entry::Session(_)) => {}
             Ok(_) if l.number == 1 => findings.push(Finding::error(
@@ -230,9 +247,15 @@ fn check_checkpoints(
     trust: &TrustStore,
     findings: &mut Vec<Finding>,
 ) -> Result<(Vec<CheckpointStatus>, u64), VerifyError> {
-    let mut files = session::checkpoint_files(paths)
-        .map_err(|e| VerifyError::Io { path: paths.checkpoints.clone(), source: e })?;
-    files.retain(|(p, _)| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".tmp")));
+    let mut files = session::checkpoint_files(paths).map_err(|e| VerifyError::Io {
+        path: paths.checkpoints.clone(),
+        source: e,
+    })?;
+    files.retain(|(p, _)| {
+        !p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(".tmp"))
+    });
     let latest_present = paths.checkpoint.exists();
     if latest_present {
         files.push((paths.checkpoint.clone(), None));
@@ -247,11 +270,26 @@ fn check_checkpoints(
     let origin = log.header().map(|h| h.origin.as_str());
     let mut statuses = Vec::new();
     let mut verified_size = 0;
+    let root = tree.root();
     for (path, named_size) in files {
-        let file = path.strip_prefix(&paths.root).unwrap_or(&path).display().to_string();
+        let file = path
+            .strip_prefix(&paths.root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let latest = path == paths.checkpoint;
-        let mut st = CheckpointStatus { file: file.clone(), size: None, root: None, signed_by: vec![], latest, ok: false };
-        let bytes = fs::read(&path).map_err(|e| VerifyError::Io { path: path.clone(), source: e })?;
+        let mut st = CheckpointStatus {
+            file: file.clone(),
+            size: None,
+            root: None,
+            signed_by: vec![],
+            latest,
+            ok: false,
+        };
+        let bytes = fs::read(&path).map_err(|e| VerifyError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
         if path.parent() == Some(paths.checkpoints.as_path()) && named_size.is_none() {
             findings.push(Finding::warning(
                 "checkpoint.malformed",
@@ -274,7 +312,12 @@ fn check_checkpoints(
             }
             Err(NoteError::NoTrustedSignature) => {
                 let signers = note::split(&bytes)
-                    .map(|(_, s)| s.iter().map(|s| format!("{} ({:08x})", s.name, s.key_id)).collect::<Vec<_>>().join(", "))
+                    .map(|(_, s)| {
+                        s.iter()
+                            .map(|s| format!("{} ({:08x})", s.name, s.key_id))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
                     .unwrap_or_default();
                 findings.push(Finding::error(
                     "checkpoint.untrusted_key",
@@ -285,7 +328,11 @@ fn check_checkpoints(
                 continue;
             }
             Err(e) => {
-                findings.push(Finding::error("checkpoint.malformed", &file, format!("not a valid signed checkpoint: {e}")));
+                findings.push(Finding::error(
+                    "checkpoint.malformed",
+                    &file,
+                    format!("not a valid signed checkpoint: {e}"),
+                ));
                 statuses.push(st);
                 continue;
             }
@@ -308,7 +355,10 @@ fn check_checkpoints(
                 findings.push(Finding::error(
                     "checkpoint.origin_mismatch",
                     &file,
-                    format!("names origin {:?} but the session's log is {:?}", cp.origin, origin),
+                    format!(
+                        "names origin {:?} but the session's log is {:?}",
+                        cp.origin, origin
+                    ),
                 ));
             }
         }
@@ -318,7 +368,10 @@ fn check_checkpoints(
                 findings.push(Finding::error(
                     "checkpoint.size_mismatch",
                     &file,
-                    format!("the file is named for size {n} but the signed checkpoint is for size {}", cp.size),
+                    format!(
+                        "the file is named for size {n} but the signed checkpoint is for size {}",
+                        cp.size
+                    ),
                 ));
             }
         }
@@ -335,10 +388,17 @@ fn check_checkpoints(
             ));
         } else if cp.size == 0 {
             ok = false;
-            findings.push(Finding::error("checkpoint.malformed", &file, "a checkpoint of an empty log proves nothing"));
+            findings.push(Finding::error(
+                "checkpoint.malformed",
+                &file,
+                "a checkpoint of an empty log proves nothing",
+            ));
         } else {
-            let proof = tree.consistency_proof(cp.size, tree.size()).expect("0 < size <= tree size");
-            if let Err(e) = tlog::verify_consistency(cp.size, tree.size(), &cp.root, &tree.root(), &proof) {
+            let proof = tree
+                .consistency_proof(cp.size, tree.size())
+                .expect("0 < size <= tree size");
+            if let Err(e) = tlog::verify_consistency(cp.size, tree.size(), &cp.root, &root, &proof)
+            {
                 ok = false;
                 findings.push(Finding::error(
                     "log.rewritten",
@@ -380,7 +440,8 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
         })
         .collect();
     let sealed: Vec<&SegmentEntry> = log.segments().map(|(_, s)| s).collect();
-    let sealed_by_name: HashMap<&str, &SegmentEntry> = sealed.iter().map(|s| (s.name.as_str(), *s)).collect();
+    let sealed_by_name: HashMap<&str, &SegmentEntry> =
+        sealed.iter().map(|s| (s.name.as_str(), *s)).collect();
     let sealed_sizes: std::collections::HashSet<u64> = sealed.iter().map(|s| s.size).collect();
 
     // Hash, in parallel, every file whose size could match a sealed segment;
@@ -391,9 +452,13 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
         .par_iter()
         .map(|name| {
             let path = files[name];
-            let size = fs::symlink_metadata(path).map(|m| m.len()).map_err(|e| e.to_string());
+            let size = fs::symlink_metadata(path)
+                .map(|m| m.len())
+                .map_err(|e| e.to_string());
             let r = match size {
-                Ok(sz) if !sealed_sizes.contains(&sz) => Ok((Sha256Digest::from_bytes([0; 32]), sz)),
+                Ok(sz) if !sealed_sizes.contains(&sz) => {
+                    Ok((Sha256Digest::from_bytes([0; 32]), sz))
+                }
                 Ok(_) => digest_of(path),
                 Err(e) => Err(e),
             };
@@ -401,7 +466,8 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
         })
         .collect();
     let sealed_digest = |s: &SegmentEntry| s.sha256.parse::<Sha256Digest>().ok();
-    let by_digest: HashMap<String, &SegmentEntry> = sealed.iter().map(|s| (s.sha256.clone(), *s)).collect();
+    let by_digest: HashMap<String, &SegmentEntry> =
+        sealed.iter().map(|s| (s.sha256.clone(), *s)).collect();
     let found_hex = |name: &str| -> Option<(String, u64)> {
         match hashed.get(name) {
             Some(Ok((d, sz))) if sealed_sizes.contains(sz) => Some((d.to_hex(), *sz)),
@@ -426,7 +492,8 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
             None => {
                 // Gone: does another file hold its bytes?
                 let holder = names.iter().find(|n| {
-                    !sealed_by_name.contains_key(**n) && found_hex(n).is_some_and(|(h, _)| h == s.sha256)
+                    !sealed_by_name.contains_key(**n)
+                        && found_hex(n).is_some_and(|(h, _)| h == s.sha256)
                 });
                 match holder {
                     Some(h) => {
@@ -442,26 +509,44 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
                         findings.push(Finding::error(
                             "segment.missing",
                             name,
-                            format!("was sealed (entry {}, {} bytes) but the file is gone", s.seq, s.size),
+                            format!(
+                                "was sealed (entry {}, {} bytes) but the file is gone",
+                                s.seq, s.size
+                            ),
                         ));
                     }
                 }
             }
             Some(Err(e)) => {
                 st.state = SegmentState::Changed;
-                findings.push(Finding::error("segment.unreadable", name, format!("cannot be read: {e}")));
+                findings.push(Finding::error(
+                    "segment.unreadable",
+                    name,
+                    format!("cannot be read: {e}"),
+                ));
             }
             Some(Ok((d, size))) => {
-                let found = if sealed_sizes.contains(size) { Some(d.to_hex()) } else { None };
+                let found = if sealed_sizes.contains(size) {
+                    Some(d.to_hex())
+                } else {
+                    None
+                };
                 st.found_sha256 = found.clone();
                 if intact(s) {
                     // OK.
-                } else if let Some(other) = found.as_ref().and_then(|h| by_digest.get(h)).filter(|o| o.name != s.name) {
+                } else if let Some(other) = found
+                    .as_ref()
+                    .and_then(|h| by_digest.get(h))
+                    .filter(|o| o.name != s.name)
+                {
                     st.state = SegmentState::Moved;
                     findings.push(Finding::error(
                         "segment.moved",
                         name,
-                        format!("holds the bytes sealed as {} (entry {}), not its own", other.name, other.seq),
+                        format!(
+                            "holds the bytes sealed as {} (entry {}), not its own",
+                            other.name, other.seq
+                        ),
                     ));
                 } else {
                     st.state = SegmentState::Changed;
@@ -473,7 +558,11 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
                     findings.push(Finding::error(
                         "segment.changed",
                         name,
-                        format!("{what}; its SHA-256 no longer matches entry {} (sealed {})", s.seq, &s.sha256[..12]),
+                        format!(
+                            "{what}; its SHA-256 no longer matches entry {} (sealed {})",
+                            s.seq,
+                            &s.sha256[..12]
+                        ),
                     ));
                 }
             }
@@ -484,7 +573,12 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
         if sealed_by_name.contains_key(name) {
             continue;
         }
-        let mut st = SegmentStatus { name: (*name).to_owned(), state: SegmentState::Unsealed, sealed_sha256: None, found_sha256: None };
+        let mut st = SegmentStatus {
+            name: (*name).to_owned(),
+            state: SegmentState::Unsealed,
+            sealed_sha256: None,
+            found_sha256: None,
+        };
         let copy_of = found_hex(name).and_then(|(h, _)| by_digest.get(&h).copied());
         st.found_sha256 = copy_of.map(|s| s.sha256.clone());
         match copy_of {
@@ -495,7 +589,10 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
             Some(orig) => findings.push(Finding::error(
                 "segment.unsealed",
                 *name,
-                format!("is not in the log (its bytes are a copy of sealed segment {})", orig.name),
+                format!(
+                    "is not in the log (its bytes are a copy of sealed segment {})",
+                    orig.name
+                ),
             )),
             None => findings.push(Finding::error(
                 "segment.unsealed",

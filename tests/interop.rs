@@ -14,9 +14,12 @@ fn python_verifier(args: &[&Path]) -> (bool, String) {
     let out = Command::new("python3").arg(script).args(args).output();
     let out = match out {
         Ok(o) => o,
-        Err(e) => panic!("python3 is needed for the interoperability test (run scripts/setup.sh): {e}"),
+        Err(e) => {
+            panic!("python3 is needed for the interoperability test (run scripts/setup.sh): {e}")
+        }
     };
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(
         !text.contains("ModuleNotFoundError"),
         "the Python package cryptography is needed (run scripts/setup.sh): {text}"
@@ -54,22 +57,42 @@ fn independent_verifier_accepts_a_sealed_log_and_its_checkpoints() {
     let (_tmp, session, vkey) = sealed_sample();
     std::fs::write(session.join("late.m4a"), b"appended later").unwrap();
     let key = session.parent().unwrap().join("demo-recorder.key");
-    assert!(courtseal().arg("seal").arg(&session).arg("--key").arg(&key).status().unwrap().success());
+    assert!(courtseal()
+        .arg("seal")
+        .arg(&session)
+        .arg("--key")
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
     let (ok, out) = python_verifier(&[Path::new("log"), &vkey, &session]);
     assert!(ok, "{out}");
-    assert_eq!(out.trim(), "OK 6 entries, 3 checkpoints, origin court.example/interop");
+    assert_eq!(
+        out.trim(),
+        "OK 6 entries, 3 checkpoints, origin court.example/interop"
+    );
 }
 
 #[test]
 fn independent_verifier_accepts_a_tlog_proof_and_refuses_a_changed_file() {
     let (tmp, session, vkey) = sealed_sample();
     let proof = tmp.path().join("seg-0003.mp4.tlog-proof");
-    let st = courtseal().arg("proof").arg(&session).arg("seg-0003.mp4").arg("-o").arg(&proof).status().unwrap();
+    let st = courtseal()
+        .arg("proof")
+        .arg(&session)
+        .arg("seg-0003.mp4")
+        .arg("-o")
+        .arg(&proof)
+        .status()
+        .unwrap();
     assert!(st.success());
     let media = session.join("seg-0003.mp4");
     let (ok, out) = python_verifier(&[Path::new("proof"), &vkey, &proof, &media]);
     assert!(ok, "{out}");
-    assert_eq!(out.trim(), "OK seg-0003.mp4 is entry 3 of 5 in court.example/interop");
+    assert_eq!(
+        out.trim(),
+        "OK seg-0003.mp4 is entry 3 of 5 in court.example/interop"
+    );
 
     let mut bytes = std::fs::read(&media).unwrap();
     let mid = bytes.len() / 2;
@@ -89,5 +112,8 @@ fn independent_verifier_refuses_a_log_line_changed_after_sealing() {
     std::fs::write(&log, text.replacen("\"seq\":2", "\"seq\":9", 1)).unwrap();
     let (ok, out) = python_verifier(&[Path::new("log"), &vkey, &session]);
     assert!(!ok);
-    assert!(out.starts_with("FAIL: ") && out.contains("does not hash to its signed root"), "{out}");
+    assert!(
+        out.starts_with("FAIL: ") && out.contains("does not hash to its signed root"),
+        "{out}"
+    );
 }

@@ -23,7 +23,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::FAILURE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::FAILURE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -77,7 +81,10 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Keys(KeysCommand::Show { file }) => {
             let (kind, v): (&str, Verifier) = if is_private(&file) {
-                ("Ed25519 private key (PKCS#8)", keys::load_signer(&file)?.verifier().clone())
+                (
+                    "Ed25519 private key (PKCS#8)",
+                    keys::load_signer(&file)?.verifier().clone(),
+                )
             } else {
                 ("Ed25519 public key", keys::load_verifier(&file)?)
             };
@@ -94,7 +101,8 @@ fn run(cli: Cli) -> Result<u8> {
             let signer = keys::load_signer(&a.key)?;
             let mut fields = session::HeaderFields::from_record(&a.session)?;
             if let Some(prev) = &a.previous {
-                let bytes = std::fs::read(prev).with_context(|| format!("{}: cannot read", prev.display()))?;
+                let bytes = std::fs::read(prev)
+                    .with_context(|| format!("{}: cannot read", prev.display()))?;
                 fields.previous = Some(courtseal::digest::Sha256Digest::of(&bytes).to_hex());
             }
             let outcome = session::seal(&a.session, &signer, a.origin.as_deref(), &fields)?;
@@ -104,14 +112,28 @@ fn run(cli: Cli) -> Result<u8> {
                 output::seal_text(&a.session, &outcome, &signer)
             };
             emit(&text)?;
-            Ok(if has_errors(&outcome.skipped) { exit::FINDINGS } else { exit::OK })
+            Ok(if has_errors(&outcome.skipped) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
         Command::Verify(a) => {
             let trust = load_trust(&a.trust.trust)?;
-            let opts = verify::VerifyOptions { check_media: !a.log_only };
+            let opts = verify::VerifyOptions {
+                check_media: !a.log_only,
+            };
             let report = verify::verify_session(&a.session, &trust, opts)?;
-            emit(&if a.json { output::verify_json(&report) } else { output::verify_text(&report) })?;
-            Ok(if has_errors(&report.findings) { exit::FINDINGS } else { exit::OK })
+            emit(&if a.json {
+                output::verify_json(&report)
+            } else {
+                output::verify_text(&report)
+            })?;
+            Ok(if has_errors(&report.findings) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
         Command::Proof(a) => {
             let p = proof::make_proof(&a.session, &a.segment)?;
@@ -122,7 +144,9 @@ fn run(cli: Cli) -> Result<u8> {
                 a.segment,
                 p.index + 1,
                 courtseal::checkpoint::Checkpoint::parse(
-                    &courtseal::note::split(&p.checkpoint).map(|(t, _)| t).unwrap_or_default()
+                    &courtseal::note::split(&p.checkpoint)
+                        .map(|(t, _)| t)
+                        .unwrap_or_default()
                 )
                 .map(|c| c.size)
                 .unwrap_or(0)
@@ -132,8 +156,16 @@ fn run(cli: Cli) -> Result<u8> {
         Command::VerifyFile(a) => {
             let trust = load_trust(&a.trust.trust)?;
             let r = proof::verify_file(&a.media, &a.proof, &trust, a.origin.as_deref())?;
-            emit(&if a.json { output::file_json(&r) } else { output::file_text(&r) })?;
-            Ok(if has_errors(&r.findings) { exit::FINDINGS } else { exit::OK })
+            emit(&if a.json {
+                output::file_json(&r)
+            } else {
+                output::file_text(&r)
+            })?;
+            Ok(if has_errors(&r.findings) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
     }
 }
@@ -149,7 +181,8 @@ fn write_new_file(path: &Path, data: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", path.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;
     tmp.persist_noclobber(path)

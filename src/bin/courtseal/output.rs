@@ -38,9 +38,16 @@ fn findings_text(out: &mut String, findings: &[Finding]) {
     let _ = writeln!(out, "\nFindings");
     let width = findings.iter().map(|f| f.code.len()).max().unwrap_or(0);
     let mut sorted: Vec<&Finding> = findings.iter().collect();
-    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in sorted {
-        let _ = writeln!(out, "  {:<7} {:<width$}  {}: {}", f.severity.as_str(), f.code, f.location, f.message);
+        let _ = writeln!(
+            out,
+            "  {:<7} {:<width$}  {}: {}",
+            f.severity.as_str(),
+            f.code,
+            f.location,
+            f.message
+        );
     }
 }
 
@@ -49,7 +56,11 @@ fn result_line(out: &mut String, findings: &[Finding], ok_text: &str) {
     if e == 0 {
         let _ = writeln!(out, "\nResult: VERIFIED. {ok_text}");
         if w > 0 {
-            let _ = writeln!(out, "        ({w} warning{} above: worth a look, not a failure)", if w == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "        ({w} warning{} above: worth a look, not a failure)",
+                if w == 1 { "" } else { "s" }
+            );
         }
     } else {
         let _ = writeln!(
@@ -68,7 +79,14 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
         let _ = writeln!(out, "Log      created (courtseal/log.jsonl)");
     }
     for s in &o.sealed {
-        let _ = writeln!(out, "  sealed  #{:<4} {}  {} bytes  sha256 {}", s.seq, s.name, s.size, &s.sha256[..16]);
+        let _ = writeln!(
+            out,
+            "  sealed  #{:<4} {}  {} bytes  sha256 {}",
+            s.seq,
+            s.name,
+            s.size,
+            &s.sha256[..16]
+        );
     }
     findings_text(&mut out, &o.skipped);
     match &o.checkpoint {
@@ -83,7 +101,11 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
             );
         }
         None => {
-            let _ = writeln!(out, "Nothing new to seal: the log already holds every segment ({} entries).", o.size);
+            let _ = writeln!(
+                out,
+                "Nothing new to seal: the log already holds every segment ({} entries).",
+                o.size
+            );
         }
     }
     out
@@ -108,18 +130,33 @@ pub fn verify_text(r: &SessionReport) -> String {
     if let Some(o) = &r.origin {
         let _ = writeln!(out, "Origin       {o}");
     }
-    let _ = writeln!(out, "Log          {} entries, {} covered by a trusted checkpoint", r.entries, r.verified_size);
+    let _ = writeln!(
+        out,
+        "Log          {} entries, {} covered by a trusted checkpoint",
+        r.entries, r.verified_size
+    );
     let good: Vec<_> = r.checkpoints.iter().filter(|c| c.ok).collect();
-    let mut signers: Vec<String> = good.iter().flat_map(|c| c.signed_by.iter().map(|s| signer_label(s))).collect();
+    let mut signers: Vec<String> = good
+        .iter()
+        .flat_map(|c| c.signed_by.iter().map(|s| signer_label(s)))
+        .collect();
     signers.sort();
     signers.dedup();
     let kept = r.checkpoints.iter().filter(|c| !c.latest).count();
     let kept_ok = good.iter().filter(|c| !c.latest).count();
-    let latest_ok = if good.iter().any(|c| c.latest) { "verified" } else { "NOT verified" };
+    let latest_ok = if good.iter().any(|c| c.latest) {
+        "verified"
+    } else {
+        "NOT verified"
+    };
     let _ = writeln!(
         out,
         "Checkpoints  latest {latest_ok}; {kept_ok} of {kept} kept checkpoints verified{}",
-        if signers.is_empty() { String::new() } else { format!("; signed by {}", signers.join(", ")) }
+        if signers.is_empty() {
+            String::new()
+        } else {
+            format!("; signed by {}", signers.join(", "))
+        }
     );
     for c in r.checkpoints.iter().filter(|c| !c.ok) {
         let _ = writeln!(out, "  FAILED     {}", c.file);
@@ -140,8 +177,16 @@ pub fn verify_text(r: &SessionReport) -> String {
         }
     }
     findings_text(&mut out, &r.findings);
-    let n = r.segments.iter().filter(|s| s.state == SegmentState::Ok).count();
-    let ok = if r.segments.iter().any(|s| s.state == SegmentState::Unchecked) {
+    let n = r
+        .segments
+        .iter()
+        .filter(|s| s.state == SegmentState::Ok)
+        .count();
+    let ok = if r
+        .segments
+        .iter()
+        .any(|s| s.state == SegmentState::Unchecked)
+    {
         format!(
             "The log is intact and consistent with {} (segment files not checked).",
             plural(kept_ok, "signed checkpoint")
@@ -178,21 +223,32 @@ pub fn file_text(r: &FileReport) -> String {
     let _ = writeln!(out, "File         {}", r.file);
     let _ = writeln!(out, "Proof        {}", r.proof);
     if let Some(o) = &r.origin {
-        let _ = writeln!(out, "Log          {o}, {} entries", r.tree_size.unwrap_or(0));
+        let _ = writeln!(
+            out,
+            "Log          {o}, {} entries",
+            r.tree_size.unwrap_or(0)
+        );
     }
     if !r.signed_by.is_empty() {
         let labels: Vec<String> = r.signed_by.iter().map(|s| signer_label(s)).collect();
         let _ = writeln!(out, "Signed by    {}", labels.join(", "));
     }
     if let Some(e) = &r.entry {
-        let _ = writeln!(out, "Sealed as    {} (segment #{}, {} bytes, sealed {})", e.name, e.seq, e.size, e.sealed_at);
+        let _ = writeln!(
+            out,
+            "Sealed as    {} (segment #{}, {} bytes, sealed {})",
+            e.name, e.seq, e.size, e.sealed_at
+        );
     }
     if let Some(h) = &r.sha256 {
         let _ = writeln!(out, "SHA-256      {h}");
     }
     findings_text(&mut out, &r.findings);
     let ok = match &r.entry {
-        Some(e) => format!("This file is byte-for-byte the segment {} sealed in the signed log.", e.name),
+        Some(e) => format!(
+            "This file is byte-for-byte the segment {} sealed in the signed log.",
+            e.name
+        ),
         None => String::new(),
     };
     result_line(&mut out, &r.findings, &ok);
