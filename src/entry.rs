@@ -55,9 +55,10 @@ pub struct SegmentEntry {
     pub sha256: String,
     /// When it was sealed (UTC, RFC 3339).
     pub sealed_at: String,
-    /// Media facts (container, streams, timing), when read.
+    /// Media facts (container, streams, timing, packet windows,
+    /// observations), as read by FFmpeg at sealing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<serde_json::Value>,
+    pub media: Option<crate::media::MediaFacts>,
 }
 
 /// Any entry of a log.

@@ -40,7 +40,22 @@ pub struct Finding {
     pub message: String,
     /// Where: a file, a log line, a checkpoint.
     pub location: String,
+    /// When, for findings about a stretch of a recording: seconds from the
+    /// start of the segment (on its sealed timeline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
 }
+
+/// A stretch of a recording, in seconds from the start of a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Span {
+    /// Start.
+    pub from: f64,
+    /// End.
+    pub to: f64,
+}
+
+impl Eq for Span {}
 
 impl Finding {
     /// An error finding.
@@ -54,6 +69,7 @@ impl Finding {
             severity: Severity::Error,
             message: message.into(),
             location: location.into(),
+            span: None,
         }
     }
 
@@ -68,6 +84,7 @@ impl Finding {
             severity: Severity::Warning,
             message: message.into(),
             location: location.into(),
+            span: None,
         }
     }
 
@@ -82,7 +99,16 @@ impl Finding {
             severity: Severity::Info,
             message: message.into(),
             location: location.into(),
+            span: None,
         }
+    }
+}
+
+impl Finding {
+    /// The same finding, about the stretch `[from, to]` of a recording.
+    pub fn with_span(mut self, from: f64, to: f64) -> Self {
+        self.span = Some(Span { from, to });
+        self
     }
 }
 

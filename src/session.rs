@@ -20,8 +20,10 @@ use crate::checkpoint::Checkpoint;
 use crate::digest::hash_file;
 use crate::entry::{self, Entry, EntryError, SegmentEntry, SessionHeader, VERSION};
 use crate::finding::Finding;
+use crate::media::{self, MediaFacts, MediaOptions};
 use crate::note::{self, NoteSigner};
 use crate::tlog::{self, Tree};
+use crate::windows;
 
 /// The tool's own folder inside a session.
 pub const TOOL_DIR: &str = "courtseal";
@@ -397,6 +399,7 @@ pub fn seal(
     signer: &NoteSigner,
     origin: Option<&str>,
     fields: &HeaderFields,
+    media: &MediaOptions,
 ) -> Result<SealOutcome, SealError> {
     if !root.is_dir() {
         return Err(SealError::NotASession(root.to_owned()));
@@ -464,7 +467,7 @@ pub fn seal(
     let known: HashSet<&str> = log.segments().map(|(_, s)| s.name.as_str()).collect();
     let mut seq = log.segments().map(|(_, s)| s.seq).max().unwrap_or(0);
     let items = scan(root);
-    let skipped = scan_findings(&items);
+    let mut skipped = scan_findings(&items);
     let mut sealed = Vec::new();
     for item in &items {
         let ScanItem::File { name, path } = item else {
@@ -475,6 +478,14 @@ pub fn seal(
         }
         let (digest, size) = hash_file(path).map_err(io_at(path))?;
         seq += 1;
+        let facts = read_media(&paths, path, seq, media)?;
+        if let Some(why) = &facts.unreadable {
+            skipped.push(Finding::warning(
+                "media.unreadable",
+                name,
+                format!("sealed by its bytes only: FFmpeg cannot read it as media ({why})"),
+            ));
+        }
         let seg = SegmentEntry {
             v: VERSION,
             kind: "segment".into(),
@@ -483,7 +494,7 @@ pub fn seal(
             size,
             sha256: digest.to_hex(),
             sealed_at: entry::now_utc(),
-            media: None,
+            media: Some(facts),
         };
         new_lines.push(entry::to_line(&seg));
         sealed.push(seg);
@@ -512,6 +523,55 @@ pub fn seal(
         checkpoint: Some(cp),
         size: tree.size(),
     })
+}
+
+/// The sidecar of segment number `seq`, relative to the session folder.
+pub fn windows_file(seq: u64) -> String {
+    format!("{TOOL_DIR}/windows/{seq}.jsonl")
+}
+
+/// Reads a segment's media facts and writes its packet-window sidecar
+/// (durably, before the entry that names it is appended). A file FFmpeg
+/// cannot read gets facts that say why.
+fn read_media(
+    paths: &SessionPaths,
+    path: &Path,
+    seq: u64,
+    opts: &MediaOptions,
+) -> Result<MediaFacts, SealError> {
+    let analysis = match media::analyze(path, opts, false) {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(MediaFacts {
+                container: None,
+                duration: None,
+                declared_start: None,
+                streams: Vec::new(),
+                windows: None,
+                observations: Vec::new(),
+                unreadable: Some(e.0),
+            })
+        }
+    };
+    let rel = windows_file(seq);
+    let bytes = windows::to_bytes(&analysis.header, &analysis.windows);
+    let dir = paths.dir.join("windows");
+    fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io_at(&dir))?;
+    tmp.write_all(&bytes).map_err(io_at(tmp.path()))?;
+    make_public(tmp.as_file(), tmp.path())?;
+    tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
+    // Not yet named by any entry (its sequence number is new), so a file
+    // left by an interrupted run may be replaced.
+    let target = paths.root.join(&rel);
+    tmp.persist(&target).map_err(|e| SealError::Io {
+        path: target.clone(),
+        source: e.error,
+    })?;
+    sync_dir(&dir)?;
+    let mut facts = analysis.facts;
+    facts.windows = Some(windows::reference(&bytes, &rel, analysis.header.seconds));
+    Ok(facts)
 }
 
 /// Size of the latest checkpoint on disk, 0 if none can be read.
@@ -653,6 +713,14 @@ fn append_lines(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError
     Ok(())
 }
 
+/// Sealed files are public material, readable by everyone (temporary files
+/// are created 0600).
+fn make_public(f: &fs::File, path: &Path) -> Result<(), SealError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    f.set_permissions(fs::Permissions::from_mode(0o644))
+        .map_err(io_at(path))
+}
+
 fn sync_dir(dir: &Path) -> Result<(), SealError> {
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
@@ -673,6 +741,7 @@ fn write_checkpoint(
     let mut tmp =
         tempfile::NamedTempFile::new_in(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
     tmp.write_all(note.as_bytes()).map_err(io_at(tmp.path()))?;
+    make_public(tmp.as_file(), tmp.path())?;
     tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
     if let Err(e) = tmp.persist_noclobber(&kept) {
         return Err(SealError::Damaged {
@@ -686,6 +755,7 @@ fn write_checkpoint(
     sync_dir(&paths.checkpoints)?;
     let mut tmp = tempfile::NamedTempFile::new_in(&paths.dir).map_err(io_at(&paths.dir))?;
     tmp.write_all(note.as_bytes()).map_err(io_at(tmp.path()))?;
+    make_public(tmp.as_file(), tmp.path())?;
     tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
     tmp.persist(&paths.checkpoint).map_err(|e| SealError::Io {
         path: paths.checkpoint.clone(),

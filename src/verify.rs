@@ -3,7 +3,7 @@
 //! Every problem is collected as a [`Finding`]; only a folder that cannot be
 //! examined at all is an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,9 +16,11 @@ use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::{Role, TrustStore};
+use crate::media::{self, MediaOptions, Observation};
 use crate::note::{self, NoteError};
 use crate::session::{self, Log, ScanItem, SessionPaths};
 use crate::tlog::{self, Tree};
+use crate::windows::{self, Sidecar};
 
 /// What to check.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +66,10 @@ pub enum SegmentState {
     Moved,
     /// A file that is not in the log.
     Unsealed,
+    /// Sealed, present, but cannot be read.
+    Unreadable,
+    /// Different bytes, but every packet identical: only the container changed.
+    Rewritten,
     /// Not checked (`--log-only`).
     Unchecked,
 }
@@ -96,8 +102,20 @@ pub struct SessionReport {
     pub checkpoints: Vec<CheckpointStatus>,
     /// Every segment, sealed or found.
     pub segments: Vec<SegmentStatus>,
+    /// Observations sealed with the segments (silence): not verdicts.
+    pub observations: Vec<SegmentObservation>,
     /// Every problem found.
     pub findings: Vec<Finding>,
+}
+
+/// An observation about one segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentObservation {
+    /// The segment.
+    pub segment: String,
+    /// What was observed.
+    #[serde(flatten)]
+    pub observation: Observation,
 }
 
 /// The session folder cannot be examined at all.
@@ -129,6 +147,7 @@ pub fn verify_session(
     }
     let paths = SessionPaths::new(root);
     let mut findings = Vec::new();
+    let mut observations = Vec::new();
     let log = match Log::read(&paths.log) {
         Ok(l) => Some(l),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -146,6 +165,16 @@ pub fn verify_session(
             })
         }
     };
+    if log
+        .as_ref()
+        .is_some_and(|l| l.lines.is_empty() && l.torn_tail.is_none())
+    {
+        findings.push(Finding::error(
+            "log.missing",
+            LOG_NAME,
+            "the log is empty: this folder was never sealed, or its log was emptied",
+        ));
+    }
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
     let tree = log.tree();
@@ -166,7 +195,7 @@ pub fn verify_session(
     }
 
     let segments = if opts.check_media {
-        check_segments(root, &log, &mut findings)
+        check_segments(root, &log, &mut findings, &mut observations)
     } else {
         log.segments()
             .map(|(_, s)| SegmentStatus {
@@ -185,6 +214,7 @@ pub fn verify_session(
         verified_size,
         checkpoints,
         segments,
+        observations,
         findings,
     })
 }
@@ -286,19 +316,21 @@ fn check_checkpoints(
             latest,
             ok: false,
         };
-        let bytes = fs::read(&path).map_err(|e| VerifyError::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        if path.parent() == Some(paths.checkpoints.as_path()) && named_size.is_none() {
+        if path.parent() == Some(paths.checkpoints.as_path())
+            && (named_size.is_none() || !path.is_file())
+        {
             findings.push(Finding::warning(
                 "checkpoint.malformed",
                 &file,
-                "a file in checkpoints/ whose name is not a tree size; ignored",
+                "something in checkpoints/ that is not a file named by a tree size; ignored",
             ));
             statuses.push(st);
             continue;
         }
+        let bytes = fs::read(&path).map_err(|e| VerifyError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
         let opened = match note::open(&bytes, &recorders) {
             Ok(o) => o,
             Err(NoteError::BadSignature { name, key_id }) => {
@@ -424,12 +456,139 @@ fn base64_of(h: &tlog::Hash) -> String {
     base64::engine::general_purpose::STANDARD.encode(h)
 }
 
-/// Hashes a file, or says why it could not be read.
-fn digest_of(path: &Path) -> Result<(Sha256Digest, u64), String> {
-    hash_file(path).map_err(|e| e.to_string())
+/// A sealed segment's sidecar, checked against its entry.
+fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> Option<Sidecar> {
+    let wref = s.media.as_ref()?.windows.as_ref()?;
+    let path = root.join(&wref.file);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            findings.push(Finding::error(
+                "windows.missing",
+                &wref.file,
+                format!(
+                    "the packet windows sealed for {} cannot be read ({e})",
+                    s.name
+                ),
+            ));
+            return None;
+        }
+    };
+    if Sha256Digest::of(&bytes).to_hex() != wref.sha256 {
+        findings.push(Finding::error(
+            "windows.changed",
+            &wref.file,
+            format!(
+                "the packet windows sealed for {} were changed after sealing",
+                s.name
+            ),
+        ));
+        return None;
+    }
+    match windows::parse(&bytes) {
+        Ok(sc) => Some(sc),
+        Err(e) => {
+            findings.push(Finding::error(
+                "windows.changed",
+                &wref.file,
+                format!("the packet windows sealed for {} do not parse: {e}", s.name),
+            ));
+            None
+        }
+    }
 }
 
-fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<SegmentStatus> {
+fn observation_finding(segment: &str, o: &Observation) -> Option<Finding> {
+    let clock = windows::clock;
+    let f = match o.code.as_str() {
+        "media.internal_gap" => Finding::warning(
+            "media.internal_gap",
+            segment,
+            format!(
+                "stream {}: the timestamps jump forward {:.3} s at {}: nothing was recorded from {} to {} inside this file (the recording was paused or cut before sealing)",
+                o.stream,
+                o.to - o.from,
+                clock(o.from),
+                clock(o.from),
+                clock(o.to)
+            ),
+        ),
+        "media.timestamp_reversal" => Finding::warning(
+            "media.timestamp_reversal",
+            segment,
+            format!("stream {}: the timestamps go back {:.3} s at {}", o.stream, o.to - o.from, clock(o.to)),
+        ),
+        _ => return None,
+    };
+    Some(f.with_span(o.from, o.to))
+}
+
+/// Explains how a changed file differs from what was sealed.
+fn explain_change(
+    s: &SegmentEntry,
+    path: &Path,
+    sidecar: &Sidecar,
+    findings: &mut Vec<Finding>,
+) -> SegmentState {
+    let opts = MediaOptions {
+        window_seconds: sidecar.header.seconds,
+        silence: None,
+    };
+    let now = match media::analyze(path, &opts, true) {
+        Ok(a) => a,
+        Err(e) => {
+            findings.push(Finding::error(
+                "media.unreadable",
+                &s.name,
+                format!("the changed file can no longer be read as media: {e}"),
+            ));
+            return SegmentState::Changed;
+        }
+    };
+    let changes = windows::explain(sidecar, &now);
+    let sealed_obs: Vec<&Observation> =
+        s.media.iter().flat_map(|m| m.observations.iter()).collect();
+    for o in &now.facts.observations {
+        let known = sealed_obs
+            .iter()
+            .any(|k| k.code == o.code && (k.from - o.from).abs() < 0.05);
+        if !known {
+            findings.extend(observation_finding(&s.name, o));
+        }
+    }
+    if changes.is_empty() {
+        // Replace the headline: the bytes differ but the recording does not.
+        findings.retain(|f| !(f.code == "segment.changed" && f.location == s.name));
+        findings.push(Finding::warning(
+            "segment.container_rewritten",
+            &s.name,
+            format!(
+                "the file's bytes differ from the sealed ones, but every audio/video packet is identical and in order (now a {} file): the recording itself is intact; only the container was rewritten, as a remux or a download portal does",
+                now.facts.container.as_deref().unwrap_or("different")
+            ),
+        ));
+        return SegmentState::Rewritten;
+    }
+    for c in changes {
+        let stream = sidecar
+            .header
+            .streams
+            .get(c.stream)
+            .map_or("?", |st| st.kind.as_str());
+        findings.push(
+            Finding::error(c.code, &s.name, format!("{stream} stream: {}", c.message))
+                .with_span(c.from, c.to),
+        );
+    }
+    SegmentState::Changed
+}
+
+fn check_segments(
+    root: &Path,
+    log: &Log,
+    findings: &mut Vec<Finding>,
+    observations: &mut Vec<SegmentObservation>,
+) -> Vec<SegmentStatus> {
     let items = session::scan(root);
     findings.extend(session::scan_findings(&items));
     let files: HashMap<&str, &Path> = items
@@ -442,41 +601,43 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
     let sealed: Vec<&SegmentEntry> = log.segments().map(|(_, s)| s).collect();
     let sealed_by_name: HashMap<&str, &SegmentEntry> =
         sealed.iter().map(|s| (s.name.as_str(), *s)).collect();
-    let sealed_sizes: std::collections::HashSet<u64> = sealed.iter().map(|s| s.size).collect();
+    let sealed_sizes: HashSet<u64> = sealed.iter().map(|s| s.size).collect();
 
     // Hash, in parallel, every file whose size could match a sealed segment;
     // a file of any other size cannot hold sealed bytes.
     let mut names: Vec<&str> = files.keys().copied().collect();
     names.sort_unstable();
-    let hashed: HashMap<&str, Result<(Sha256Digest, u64), String>> = names
+    let hashed: HashMap<&str, Result<(Option<Sha256Digest>, u64), String>> = names
         .par_iter()
         .map(|name| {
             let path = files[name];
-            let size = fs::symlink_metadata(path)
-                .map(|m| m.len())
-                .map_err(|e| e.to_string());
-            let r = match size {
-                Ok(sz) if !sealed_sizes.contains(&sz) => {
-                    Ok((Sha256Digest::from_bytes([0; 32]), sz))
-                }
-                Ok(_) => digest_of(path),
-                Err(e) => Err(e),
+            let r = match fs::symlink_metadata(path) {
+                Ok(m) if !sealed_sizes.contains(&m.len()) => Ok((None, m.len())),
+                Ok(_) => hash_file(path)
+                    .map(|(d, n)| (Some(d), n))
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
             };
             (*name, r)
         })
         .collect();
-    let sealed_digest = |s: &SegmentEntry| s.sha256.parse::<Sha256Digest>().ok();
-    let by_digest: HashMap<String, &SegmentEntry> =
-        sealed.iter().map(|s| (s.sha256.clone(), *s)).collect();
-    let found_hex = |name: &str| -> Option<(String, u64)> {
+    let digest_of = |name: &str| -> Option<String> {
         match hashed.get(name) {
-            Some(Ok((d, sz))) if sealed_sizes.contains(sz) => Some((d.to_hex(), *sz)),
+            Some(Ok((Some(d), _))) => Some(d.to_hex()),
             _ => None,
         }
     };
-    // Which sealed segments are intact in place.
-    let intact = |s: &SegmentEntry| -> bool {
-        matches!(hashed.get(s.name.as_str()), Some(Ok((d, sz))) if *sz == s.size && Some(*d) == sealed_digest(s))
+    let by_digest: HashMap<&str, &SegmentEntry> =
+        sealed.iter().map(|s| (s.sha256.as_str(), *s)).collect();
+    let intact = |s: &SegmentEntry| digest_of(&s.name).is_some_and(|h| h == s.sha256);
+    // An unsealed file that holds a sealed segment's bytes.
+    let holder_of = |s: &SegmentEntry| -> Option<&str> {
+        names
+            .iter()
+            .find(|n| {
+                !sealed_by_name.contains_key(**n) && digest_of(n).is_some_and(|h| h == s.sha256)
+            })
+            .copied()
     };
 
     let mut out = Vec::new();
@@ -486,65 +647,59 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
             name: s.name.clone(),
             state: SegmentState::Ok,
             sealed_sha256: Some(s.sha256.clone()),
-            found_sha256: None,
+            found_sha256: digest_of(name),
         };
+        let sidecar = load_sidecar(root, s, findings);
         match hashed.get(name) {
-            None => {
-                // Gone: does another file hold its bytes?
-                let holder = names.iter().find(|n| {
-                    !sealed_by_name.contains_key(**n)
-                        && found_hex(n).is_some_and(|(h, _)| h == s.sha256)
-                });
-                match holder {
-                    Some(h) => {
-                        st.state = SegmentState::Moved;
-                        findings.push(Finding::error(
-                            "segment.moved",
-                            name,
-                            format!("is missing, but its sealed bytes are now in {h}"),
-                        ));
-                    }
-                    None => {
-                        st.state = SegmentState::Missing;
-                        findings.push(Finding::error(
-                            "segment.missing",
-                            name,
-                            format!(
-                                "was sealed (entry {}, {} bytes) but the file is gone",
-                                s.seq, s.size
-                            ),
-                        ));
-                    }
+            None => match holder_of(s) {
+                Some(h) => {
+                    st.state = SegmentState::Moved;
+                    findings.push(Finding::error(
+                        "segment.moved",
+                        name,
+                        format!("is missing, but its sealed bytes are now in {h}"),
+                    ));
                 }
-            }
+                None => {
+                    st.state = SegmentState::Missing;
+                    findings.push(Finding::error(
+                        "segment.missing",
+                        name,
+                        format!(
+                            "was sealed (segment #{}, {} bytes) but the file is gone",
+                            s.seq, s.size
+                        ),
+                    ));
+                }
+            },
             Some(Err(e)) => {
-                st.state = SegmentState::Changed;
+                st.state = SegmentState::Unreadable;
                 findings.push(Finding::error(
                     "segment.unreadable",
                     name,
                     format!("cannot be read: {e}"),
                 ));
             }
-            Some(Ok((d, size))) => {
-                let found = if sealed_sizes.contains(size) {
-                    Some(d.to_hex())
-                } else {
-                    None
-                };
-                st.found_sha256 = found.clone();
-                if intact(s) {
-                    // OK.
-                } else if let Some(other) = found
-                    .as_ref()
-                    .and_then(|h| by_digest.get(h))
-                    .filter(|o| o.name != s.name)
-                {
+            Some(Ok(_)) if intact(s) => {
+                for o in s.media.iter().flat_map(|m| m.observations.iter()) {
+                    match observation_finding(name, o) {
+                        Some(f) => findings.push(f),
+                        None => observations.push(SegmentObservation {
+                            segment: s.name.clone(),
+                            observation: o.clone(),
+                        }),
+                    }
+                }
+            }
+            Some(Ok((_, size))) => {
+                let other = digest_of(name).and_then(|h| by_digest.get(h.as_str()).copied());
+                if let Some(other) = other.filter(|o| o.name != s.name) {
                     st.state = SegmentState::Moved;
                     findings.push(Finding::error(
                         "segment.moved",
                         name,
                         format!(
-                            "holds the bytes sealed as {} (entry {}), not its own",
+                            "holds the bytes sealed as {} (segment #{}), not its own",
                             other.name, other.seq
                         ),
                     ));
@@ -555,15 +710,21 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
                     } else {
                         format!("has the sealed size ({size} bytes) but different content")
                     };
+                    let held = holder_of(s)
+                        .map(|h| format!("; its sealed bytes are now in {h}"))
+                        .unwrap_or_default();
                     findings.push(Finding::error(
                         "segment.changed",
                         name,
                         format!(
-                            "{what}; its SHA-256 no longer matches entry {} (sealed {})",
+                            "{what}; its SHA-256 no longer matches sealed segment #{} (sealed {}){held}",
                             s.seq,
                             &s.sha256[..12]
                         ),
                     ));
+                    if let Some(sc) = &sidecar {
+                        st.state = explain_change(s, files[name], sc, findings);
+                    }
                 }
             }
         }
@@ -573,17 +734,17 @@ fn check_segments(root: &Path, log: &Log, findings: &mut Vec<Finding>) -> Vec<Se
         if sealed_by_name.contains_key(name) {
             continue;
         }
+        let copy_of = digest_of(name).and_then(|h| by_digest.get(h.as_str()).copied());
         let mut st = SegmentStatus {
             name: (*name).to_owned(),
             state: SegmentState::Unsealed,
-            sealed_sha256: None,
-            found_sha256: None,
+            sealed_sha256: copy_of.map(|s| s.sha256.clone()),
+            found_sha256: digest_of(name),
         };
-        let copy_of = found_hex(name).and_then(|(h, _)| by_digest.get(&h).copied());
-        st.found_sha256 = copy_of.map(|s| s.sha256.clone());
         match copy_of {
             Some(orig) if !intact(orig) => {
-                // Reported on the original as segment.moved.
+                // Reported on the original (segment.moved or segment.changed),
+                // whose message names this file.
                 st.state = SegmentState::Moved;
             }
             Some(orig) => findings.push(Finding::error(

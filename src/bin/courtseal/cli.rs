@@ -38,6 +38,36 @@ pub enum Command {
     Proof(ProofArgs),
     /// Verify one downloaded segment with its proof and the court's public key.
     VerifyFile(VerifyFileArgs),
+    /// Show what courtseal reads in a media file: streams, timing, packet
+    /// windows, internal gaps and silence (nothing is written).
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MediaArgs {
+    /// Length of a packet window, in seconds of media time.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub window: f64,
+    /// Audio quieter than this (RMS over 10 ms, dBFS) counts as near-silence.
+    #[arg(long, default_value_t = -60.0, value_name = "DB", allow_hyphen_values = true)]
+    pub silence_threshold: f64,
+    /// Report runs of silence at least this long.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub silence_min: f64,
+    /// Do not decode audio to look for silence.
+    #[arg(long)]
+    pub no_silence: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The media file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub media: MediaArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +107,8 @@ pub struct SealArgs {
     /// The same recorder's previous session's final checkpoint file, to chain sessions.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    #[command(flatten)]
+    pub media: MediaArgs,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

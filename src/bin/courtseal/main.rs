@@ -105,7 +105,8 @@ fn run(cli: Cli) -> Result<u8> {
                     .with_context(|| format!("{}: cannot read", prev.display()))?;
                 fields.previous = Some(courtseal::digest::Sha256Digest::of(&bytes).to_hex());
             }
-            let outcome = session::seal(&a.session, &signer, a.origin.as_deref(), &fields)?;
+            let opts = media_options(&a.media)?;
+            let outcome = session::seal(&a.session, &signer, a.origin.as_deref(), &fields, &opts)?;
             let text = if a.json {
                 output::seal_json(&a.session, &outcome)
             } else {
@@ -153,6 +154,17 @@ fn run(cli: Cli) -> Result<u8> {
             ))?;
             Ok(exit::OK)
         }
+        Command::Inspect(a) => {
+            let opts = media_options(&a.media)?;
+            let analysis = courtseal::media::analyze(&a.file, &opts, false)
+                .map_err(|e| anyhow::anyhow!("{}: media.unreadable: {e}", a.file.display()))?;
+            emit(&if a.json {
+                output::inspect_json(&a.file, &analysis)
+            } else {
+                output::inspect_text(&a.file, &analysis)
+            })?;
+            Ok(exit::OK)
+        }
         Command::VerifyFile(a) => {
             let trust = load_trust(&a.trust.trust)?;
             let r = proof::verify_file(&a.media, &a.proof, &trust, a.origin.as_deref())?;
@@ -168,6 +180,28 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
     }
+}
+
+fn media_options(a: &cli::MediaArgs) -> Result<courtseal::media::MediaOptions> {
+    if !(a.window.is_finite() && a.window >= 0.01 && a.window <= 3600.0) {
+        anyhow::bail!(
+            "--window must be between 0.01 and 3600 seconds, not {}",
+            a.window
+        );
+    }
+    if !(a.silence_min.is_finite() && a.silence_min > 0.0)
+        || !a.silence_threshold.is_finite()
+        || a.silence_threshold > 0.0
+    {
+        anyhow::bail!("--silence-min must be positive and --silence-threshold at most 0 dBFS");
+    }
+    Ok(courtseal::media::MediaOptions {
+        window_seconds: a.window,
+        silence: (!a.no_silence).then_some(courtseal::media::SilenceOptions {
+            threshold_db: a.silence_threshold,
+            min_seconds: a.silence_min,
+        }),
+    })
 }
 
 fn is_private(path: &Path) -> bool {

@@ -171,16 +171,29 @@ pub fn verify_text(r: &SessionReport) -> String {
                 SegmentState::Missing => "MISSING",
                 SegmentState::Moved => "MOVED",
                 SegmentState::Unsealed => "UNSEALED",
+                SegmentState::Unreadable => "UNREADABLE",
+                SegmentState::Rewritten => "CONTAINER REWRITTEN (every packet intact)",
                 SegmentState::Unchecked => "not checked (--log-only)",
             };
             let _ = writeln!(out, "  {:<width$}  {state}", s.name);
         }
     }
+    if !r.observations.is_empty() {
+        let _ = writeln!(out, "Observations (not verdicts)");
+        for o in &r.observations {
+            let _ = writeln!(out, "  {}  {}", o.segment, observation_text(&o.observation));
+        }
+    }
     findings_text(&mut out, &r.findings);
+    let rewritten = r
+        .segments
+        .iter()
+        .filter(|s| s.state == SegmentState::Rewritten)
+        .count();
     let n = r
         .segments
         .iter()
-        .filter(|s| s.state == SegmentState::Ok)
+        .filter(|s| matches!(s.state, SegmentState::Ok | SegmentState::Rewritten))
         .count();
     let ok = if r
         .segments
@@ -193,7 +206,12 @@ pub fn verify_text(r: &SessionReport) -> String {
         )
     } else {
         format!(
-            "All {n} sealed segments are present and unchanged, and the log is consistent with {}.",
+            "All {n} sealed segments are present and unchanged{}, and the log is consistent with {}.",
+            if rewritten > 0 {
+                format!(" ({rewritten} of them in a rewritten container, every packet intact)")
+            } else {
+                String::new()
+            },
             plural(kept_ok, "signed checkpoint")
         )
     };
@@ -213,6 +231,7 @@ pub fn verify_json(r: &SessionReport) -> String {
         "verified_size": r.verified_size,
         "checkpoints": r.checkpoints,
         "segments": r.segments,
+        "observations": r.observations,
         "findings": r.findings,
     });
     format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
@@ -264,6 +283,120 @@ pub fn file_json(r: &FileReport) -> String {
         "file": r.file, "proof": r.proof, "origin": r.origin, "tree_size": r.tree_size,
         "signed_by": r.signed_by, "entry": r.entry, "sha256": r.sha256,
         "findings": r.findings,
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}
+
+fn observation_text(o: &courtseal::media::Observation) -> String {
+    use courtseal::windows::clock;
+    match o.code.as_str() {
+        "media.silence" => format!(
+            "stream {}: {} from {} to {} ({:.1} s, below {} dBFS)",
+            o.stream,
+            if o.digital == Some(true) {
+                "digital silence (all samples zero)"
+            } else {
+                "near-silence"
+            },
+            clock(o.from),
+            clock(o.to),
+            o.to - o.from,
+            o.threshold_db.unwrap_or(f64::NAN)
+        ),
+        "media.internal_gap" => format!(
+            "stream {}: timestamps jump forward {:.3} s at {} (nothing recorded from {} to {})",
+            o.stream,
+            o.to - o.from,
+            clock(o.from),
+            clock(o.from),
+            clock(o.to)
+        ),
+        "media.timestamp_reversal" => format!(
+            "stream {}: timestamps go back {:.3} s at {}",
+            o.stream,
+            o.to - o.from,
+            clock(o.to)
+        ),
+        other => format!(
+            "stream {}: {other} {}-{}",
+            o.stream,
+            clock(o.from),
+            clock(o.to)
+        ),
+    }
+}
+
+pub fn inspect_text(file: &Path, a: &courtseal::media::MediaAnalysis) -> String {
+    let f = &a.facts;
+    let mut out = String::new();
+    let _ = writeln!(out, "File            {}", file.display());
+    let _ = writeln!(
+        out,
+        "Container       {}",
+        f.container.as_deref().unwrap_or("?")
+    );
+    if let Some(d) = f.duration {
+        let _ = writeln!(
+            out,
+            "Duration        {} ({d:.3} s)",
+            courtseal::windows::clock(d)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Declared start  {}",
+        f.declared_start.as_deref().unwrap_or("none in the file")
+    );
+    for s in &f.streams {
+        let detail = match s.kind.as_str() {
+            "audio" => format!(
+                "{} Hz, {} channel(s)",
+                s.sample_rate.unwrap_or(0),
+                s.channels.unwrap_or(0)
+            ),
+            "video" => format!(
+                "{}x{}, {} fps",
+                s.width.unwrap_or(0),
+                s.height.unwrap_or(0),
+                s.frame_rate.as_deref().unwrap_or("?")
+            ),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "Stream {}        {} {} {}; {} packets, {:.3}-{:.3} s",
+            s.index,
+            s.kind,
+            s.codec,
+            detail,
+            s.packets,
+            s.first.unwrap_or(0.0),
+            s.last.unwrap_or(0.0)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Packet windows  {} of {} s",
+        a.windows.len(),
+        a.header.seconds
+    );
+    if f.observations.is_empty() {
+        let _ = writeln!(out, "Observations    none");
+    } else {
+        let _ = writeln!(out, "Observations (not verdicts)");
+        for o in &f.observations {
+            let _ = writeln!(out, "  {:<26} {}", o.code, observation_text(o));
+        }
+    }
+    out
+}
+
+pub fn inspect_json(file: &Path, a: &courtseal::media::MediaAnalysis) -> String {
+    let v = json!({
+        "tool": TOOL, "version": VERSION, "command": "inspect",
+        "file": file.display().to_string(),
+        "media": a.facts,
+        "windows": a.windows.len(),
     });
     format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }

@@ -1,0 +1,797 @@
+//! What is inside a segment, read in process with FFmpeg (`ffmpeg-next`):
+//! container and stream facts, packet windows (hashes of the compressed
+//! packets in consecutive windows of media time), timestamp discontinuities
+//! inside the file, and runs of silence in its audio.
+//!
+//! Everything here reads one packet at a time: memory does not grow with the
+//! length of the recording.
+
+use std::path::Path;
+use std::sync::Once;
+
+use ffmpeg_next as ff;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::windows::{StreamInfo, WindowLine, WindowsHeader};
+
+/// Options for reading a segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MediaOptions {
+    /// Length of a packet window in seconds of media time.
+    pub window_seconds: f64,
+    /// Silence detection, or `None` to skip decoding audio.
+    pub silence: Option<SilenceOptions>,
+}
+
+impl Default for MediaOptions {
+    fn default() -> Self {
+        MediaOptions {
+            window_seconds: 1.0,
+            silence: Some(SilenceOptions::default()),
+        }
+    }
+}
+
+/// What counts as silence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SilenceOptions {
+    /// Level below which audio is near-silent, in dBFS (RMS over 10 ms).
+    pub threshold_db: f64,
+    /// Shortest run reported, in seconds.
+    pub min_seconds: f64,
+}
+
+impl Default for SilenceOptions {
+    fn default() -> Self {
+        SilenceOptions {
+            threshold_db: -60.0,
+            min_seconds: 2.0,
+        }
+    }
+}
+
+/// One stream of a segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamFacts {
+    /// Stream index in the container.
+    pub index: usize,
+    /// `audio`, `video`, `subtitle`, `data` or `other`.
+    pub kind: String,
+    /// Codec name as FFmpeg gives it (`aac`, `h264`, …).
+    pub codec: String,
+    /// Audio: samples per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<u32>,
+    /// Audio: channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<u16>,
+    /// Video: width in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Video: height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Video: average frame rate, as `num/den`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<String>,
+    /// Time of the first packet, seconds from the start of the file.
+    pub first: Option<f64>,
+    /// End of the last packet, seconds from the start of the file.
+    pub last: Option<f64>,
+    /// Number of packets.
+    pub packets: u64,
+}
+
+/// Something noticed in the media: an observation, not a verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// `media.internal_gap`, `media.timestamp_reversal`, `media.silence`.
+    pub code: String,
+    /// Stream index.
+    pub stream: usize,
+    /// Start, seconds from the start of the file.
+    pub from: f64,
+    /// End, seconds from the start of the file.
+    pub to: f64,
+    /// Silence: the threshold used, dBFS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_db: Option<f64>,
+    /// Silence: true when every sample was exactly zero (digital silence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digital: Option<bool>,
+}
+
+/// Where a segment's packet windows are and what they hash to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowsRef {
+    /// The sidecar file, relative to the session folder.
+    pub file: String,
+    /// Window length in seconds.
+    pub seconds: f64,
+    /// Number of lines (leaves) in the sidecar, header included.
+    pub lines: u64,
+    /// SHA-256 of the sidecar file, hex.
+    pub sha256: String,
+    /// RFC 6962 root over the sidecar's lines, base64.
+    pub root: String,
+}
+
+/// Media facts sealed with a segment (the `media` field of its entry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaFacts {
+    /// FFmpeg's container name, or `None` when unreadable.
+    pub container: Option<String>,
+    /// Duration in seconds, as the container declares it.
+    pub duration: Option<f64>,
+    /// The recorder's declared start time (`creation_time`), when present.
+    pub declared_start: Option<String>,
+    /// Streams.
+    pub streams: Vec<StreamFacts>,
+    /// The packet-window sidecar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<WindowsRef>,
+    /// Observations: internal gaps, timestamp reversals, silence.
+    pub observations: Vec<Observation>,
+    /// Why FFmpeg could not read the file (`media.unreadable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+}
+
+/// The full reading of one file: facts, window lines, per-packet hashes.
+#[derive(Debug, Clone)]
+pub struct MediaAnalysis {
+    /// Facts (windows reference not yet filled in).
+    pub facts: MediaFacts,
+    /// Sidecar header.
+    pub header: WindowsHeader,
+    /// Sidecar window lines, in order.
+    pub windows: Vec<WindowLine>,
+    /// Per-stream per-packet hashes, kept only when asked (for explaining a change).
+    pub packet_hashes: Option<Vec<Vec<[u8; 32]>>>,
+    /// Per-stream per-packet times (seconds from file start), kept with the hashes.
+    pub packet_times: Option<Vec<Vec<f64>>>,
+}
+
+/// A file FFmpeg cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(pub String);
+
+fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Errors are returned, never printed: FFmpeg's own log stays silent.
+        let _ = ff::init();
+        ff::util::log::set_level(ff::util::log::Level::Quiet);
+    });
+}
+
+/// Rounds to the microsecond, so stored times are short and stable.
+pub fn round_us(t: f64) -> f64 {
+    (t * 1e6).round() / 1e6
+}
+
+fn seconds(ts: i64, tb: ff::Rational) -> f64 {
+    ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())
+}
+
+/// The SHA-256 of one packet's compressed payload.
+pub fn packet_hash(payload: &[u8]) -> [u8; 32] {
+    Sha256::digest(payload).into()
+}
+
+struct WindowAcc {
+    index: i64,
+    first: u64,
+    count: u64,
+    t: f64,
+    hasher: Sha256,
+}
+
+struct StreamState {
+    kind: String,
+    tb: ff::Rational,
+    packets: u64,
+    first: Option<f64>,
+    last_end: Option<f64>,
+    prev_t: Option<f64>,
+    prev_step: f64,
+    acc: Option<WindowAcc>,
+    continuity: Continuity,
+}
+
+/// How many packets presentation order may lag decode order (B-frames).
+const REORDER_DEPTH: usize = 16;
+
+/// Finds forward jumps and reversals in one stream's timestamps.
+///
+/// A forward jump is a gap when the next packet starts more than two usual
+/// packet durations and more than 100 ms after the previous one should have
+/// ended. The usual duration is the smallest positive duration among recent
+/// packets, so a container that hides a gap in one long packet duration (as
+/// MP4 does) still shows it.
+#[derive(Default)]
+struct Continuity {
+    /// Reorder buffer.
+    pending: Vec<(f64, f64)>,
+    prev_t: Option<f64>,
+    recent: std::collections::VecDeque<f64>,
+}
+
+impl Continuity {
+    fn push(&mut self, t: f64, dur: f64, stream: usize, out: &mut Vec<Observation>) {
+        self.pending.push((t, dur));
+        if self.pending.len() > REORDER_DEPTH {
+            self.pop_min(stream, out);
+        }
+    }
+
+    fn pop_min(&mut self, stream: usize, out: &mut Vec<Observation>) {
+        let i = (0..self.pending.len())
+            .min_by(|&a, &b| self.pending[a].0.total_cmp(&self.pending[b].0))
+            .expect("non-empty buffer");
+        let (t, dur) = self.pending.swap_remove(i);
+        self.step(t, dur, stream, out);
+    }
+
+    fn finish(&mut self, stream: usize, out: &mut Vec<Observation>) {
+        while !self.pending.is_empty() {
+            self.pop_min(stream, out);
+        }
+    }
+
+    fn usual(&self) -> f64 {
+        self.recent.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    fn step(&mut self, t: f64, dur: f64, stream: usize, out: &mut Vec<Observation>) {
+        let obs = |code: &str, from: f64, to: f64| Observation {
+            code: code.into(),
+            stream,
+            from: round_us(from),
+            to: round_us(to),
+            threshold_db: None,
+            digital: None,
+        };
+        if let Some(prev) = self.prev_t {
+            let usual = self.usual();
+            if t < prev {
+                out.push(obs("media.timestamp_reversal", t, prev));
+            } else if usual.is_finite() {
+                let expected_end = prev + usual;
+                let jump = t - expected_end;
+                if jump > 2.0 * usual && jump > 0.1 {
+                    out.push(obs("media.internal_gap", expected_end, t));
+                }
+            }
+            let step = t - prev;
+            if step > 0.0 {
+                self.remember(step);
+            }
+        }
+        if dur > 0.0 {
+            self.remember(dur);
+        }
+        self.prev_t = Some(self.prev_t.map_or(t, |p| p.max(t)));
+    }
+
+    fn remember(&mut self, d: f64) {
+        self.recent.push_back(d);
+        if self.recent.len() > 16 {
+            self.recent.pop_front();
+        }
+    }
+}
+
+/// Reads a media file: facts, packet windows, discontinuities and (when
+/// asked) silence. `keep_packets` keeps every packet's hash and time, needed
+/// only to explain a changed file.
+pub fn analyze(
+    path: &Path,
+    opts: &MediaOptions,
+    keep_packets: bool,
+) -> Result<MediaAnalysis, Unreadable> {
+    init();
+    let window = if opts.window_seconds.is_finite() && opts.window_seconds > 0.0 {
+        opts.window_seconds
+    } else {
+        1.0
+    };
+    let mut ictx = ff::format::input(&path).map_err(|e| Unreadable(describe(&e)))?;
+    let container = ictx.format().name().to_owned();
+    let duration = match ictx.duration() {
+        d if d > 0 => Some(round_us(d as f64 / f64::from(ff::ffi::AV_TIME_BASE))),
+        _ => None,
+    };
+    let declared_start = {
+        let meta = ictx.metadata();
+        meta.get("creation_time")
+            .or_else(|| meta.get("date"))
+            .map(normalise_time)
+    };
+
+    // The file's time origin: the earliest stream start.
+    let mut t0 = f64::INFINITY;
+    let mut streams = Vec::new();
+    let mut states = Vec::new();
+    let mut decoders: Vec<Option<SilenceScanner>> = Vec::new();
+    for st in ictx.streams() {
+        let params = st.parameters();
+        let kind = match params.medium() {
+            ff::media::Type::Audio => "audio",
+            ff::media::Type::Video => "video",
+            ff::media::Type::Subtitle => "subtitle",
+            ff::media::Type::Data => "data",
+            _ => "other",
+        };
+        let mut sf = StreamFacts {
+            index: st.index(),
+            kind: kind.to_owned(),
+            codec: params.id().name().to_owned(),
+            sample_rate: None,
+            channels: None,
+            width: None,
+            height: None,
+            frame_rate: None,
+            first: None,
+            last: None,
+            packets: 0,
+        };
+        let ctx = ff::codec::context::Context::from_parameters(params.clone());
+        let mut scanner = None;
+        if let Ok(ctx) = ctx {
+            match kind {
+                "audio" => {
+                    if let Ok(dec) = ctx.decoder().audio() {
+                        sf.sample_rate = Some(dec.rate()).filter(|r| *r > 0);
+                        sf.channels = Some(dec.channels()).filter(|c| *c > 0);
+                        if let Some(so) = opts.silence {
+                            scanner = Some(SilenceScanner::new(dec, so));
+                        }
+                    }
+                }
+                "video" => {
+                    if let Ok(dec) = ctx.decoder().video() {
+                        sf.width = Some(dec.width()).filter(|w| *w > 0);
+                        sf.height = Some(dec.height()).filter(|h| *h > 0);
+                    }
+                    let r = st.avg_frame_rate();
+                    if r.numerator() > 0 && r.denominator() > 0 {
+                        sf.frame_rate = Some(format!("{}/{}", r.numerator(), r.denominator()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let tb = st.time_base();
+        if st.start_time() != ff::ffi::AV_NOPTS_VALUE && tb.denominator() != 0 {
+            t0 = t0.min(seconds(st.start_time(), tb));
+        }
+        streams.push(sf);
+        states.push(StreamState {
+            kind: kind.to_owned(),
+            tb,
+            packets: 0,
+            first: None,
+            last_end: None,
+            prev_t: None,
+            prev_step: 0.0,
+            acc: None,
+            continuity: Continuity::default(),
+        });
+        decoders.push(scanner);
+    }
+    if streams.is_empty() {
+        return Err(Unreadable(
+            "the file holds no audio or video streams".into(),
+        ));
+    }
+
+    let mut observations = Vec::new();
+    let mut lines = Vec::new();
+    let mut hashes: Vec<Vec<[u8; 32]>> = vec![Vec::new(); streams.len()];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); streams.len()];
+    let mut packet = ff::Packet::empty();
+    let mut corrupt = 0u64;
+    let mut t0_known = t0.is_finite();
+    loop {
+        match packet.read(&mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(ff::Error::InvalidData) => {
+                corrupt += 1;
+                if corrupt > 1000 {
+                    return Err(Unreadable("the file's data is corrupt throughout".into()));
+                }
+                continue;
+            }
+            Err(e) => {
+                if states.iter().all(|s| s.packets == 0) {
+                    return Err(Unreadable(describe(&e)));
+                }
+                // Data ends early (e.g. a cut-off file): what was read stands.
+                break;
+            }
+        }
+        let si = packet.stream();
+        let Some(state) = states.get_mut(si) else {
+            continue;
+        };
+        let tb = state.tb;
+        let ts = packet.dts().or(packet.pts());
+        let t_abs = match ts {
+            Some(ts) => seconds(ts, tb),
+            None => state.prev_t.map(|p| p + state.prev_step).unwrap_or(0.0) + t0_or_zero(t0),
+        };
+        if !t0_known {
+            t0 = t_abs;
+            t0_known = true;
+        }
+        let t = t_abs - t0;
+        let dur = if packet.duration() > 0 {
+            seconds(packet.duration(), tb)
+        } else {
+            state.prev_step
+        };
+        let payload = packet.data().unwrap_or(&[]);
+        let ph = packet_hash(payload);
+
+        // Discontinuities, on presentation timestamps put back in order by a
+        // small reorder buffer (B-frames arrive out of presentation order).
+        let pt = packet.pts().map_or(t, |p| seconds(p, tb) - t0);
+        state.continuity.push(pt, dur, si, &mut observations);
+        state.prev_t = Some(state.prev_t.map_or(t, |p| p.max(t)));
+        let end = t + dur.max(0.0);
+        state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
+        state.first = Some(state.first.map_or(t, |f| f.min(t)));
+
+        // Packet windows: a window holds a contiguous run of the stream's
+        // packets; a packet that would go back to an earlier window stays in
+        // the current one.
+        // Window 0 starts at the file's start; a packet timed before it (codec
+        // priming) belongs to window 0.
+        let k = ((t / window).floor() as i64).max(0);
+        match &mut state.acc {
+            Some(acc) if k <= acc.index => {
+                acc.hasher.update(ph);
+                acc.count += 1;
+            }
+            acc => {
+                if let Some(done) = acc.take() {
+                    lines.push(finish_window(done, si, window));
+                }
+                let mut hasher = Sha256::new();
+                hasher.update(ph);
+                *acc = Some(WindowAcc {
+                    index: k,
+                    first: state.packets,
+                    count: 1,
+                    t,
+                    hasher,
+                });
+            }
+        }
+        if keep_packets {
+            hashes[si].push(ph);
+            times[si].push(t);
+        }
+        state.packets += 1;
+
+        if let Some(sc) = decoders.get_mut(si).and_then(Option::as_mut) {
+            sc.feed(&packet, tb);
+        }
+    }
+    if states.iter().all(|s| s.packets == 0) {
+        return Err(Unreadable("no packets could be read from the file".into()));
+    }
+    for (si, state) in states.iter_mut().enumerate() {
+        state.continuity.finish(si, &mut observations);
+        if let Some(done) = state.acc.take() {
+            lines.push(finish_window(done, si, window));
+        }
+        let sf = &mut streams[si];
+        sf.packets = state.packets;
+        sf.first = state.first.map(round_us);
+        sf.last = state.last_end.map(round_us);
+    }
+    for (si, sc) in decoders.iter_mut().enumerate() {
+        if let Some(sc) = sc {
+            observations.extend(sc.finish(si, t0));
+        }
+    }
+    // Windows in time order across streams, then by stream.
+    lines.sort_by(|a, b| a.w.cmp(&b.w).then(a.s.cmp(&b.s)));
+    observations.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
+    let header = WindowsHeader {
+        v: crate::entry::VERSION,
+        kind: "windows".into(),
+        seconds: window,
+        streams: states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StreamInfo {
+                index: i,
+                kind: s.kind.clone(),
+                codec: streams[i].codec.clone(),
+                packets: s.packets,
+            })
+            .collect(),
+    };
+    Ok(MediaAnalysis {
+        facts: MediaFacts {
+            container: Some(container),
+            duration,
+            declared_start,
+            streams,
+            windows: None,
+            observations,
+            unreadable: None,
+        },
+        header,
+        windows: lines,
+        packet_hashes: keep_packets.then_some(hashes),
+        packet_times: keep_packets.then_some(times),
+    })
+}
+
+fn t0_or_zero(t0: f64) -> f64 {
+    if t0.is_finite() {
+        t0
+    } else {
+        0.0
+    }
+}
+
+fn finish_window(acc: WindowAcc, stream: usize, window: f64) -> WindowLine {
+    WindowLine {
+        w: acc.index,
+        s: stream,
+        from: round_us(acc.index as f64 * window),
+        to: round_us((acc.index + 1) as f64 * window),
+        t: round_us(acc.t),
+        first: acc.first,
+        count: acc.count,
+        sha256: hex::encode(acc.hasher.finalize()),
+    }
+}
+
+/// An FFmpeg error in words.
+fn describe(e: &ff::Error) -> String {
+    match e {
+        ff::Error::InvalidData => "FFmpeg found no readable media in it (invalid data)".into(),
+        ff::Error::Eof => "the file ends before any media data".into(),
+        other => format!("FFmpeg cannot read it: {other}"),
+    }
+}
+
+/// `creation_time` as UTC RFC 3339 with milliseconds when it parses, else as given.
+fn normalise_time(s: &str) -> String {
+    match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => crate::entry::format_time(t),
+        Err(_) => s.to_owned(),
+    }
+}
+
+/// A run of consecutive 10 ms blocks that satisfy a condition.
+#[derive(Default)]
+struct RunTracker {
+    start: Option<f64>,
+    end: f64,
+    runs: Vec<(f64, f64)>,
+}
+
+impl RunTracker {
+    fn block(&mut self, yes: bool, start: f64, end: f64, min: f64) {
+        if yes {
+            self.start.get_or_insert(start);
+            self.end = end;
+        } else {
+            self.close(min);
+        }
+    }
+
+    fn close(&mut self, min: f64) {
+        if let Some(start) = self.start.take() {
+            if self.end - start >= min {
+                self.runs.push((start, self.end));
+            }
+        }
+    }
+}
+
+/// Decodes one audio stream and finds runs of near-silence (RMS below the
+/// threshold) and of digital silence (every sample exactly zero), in 10 ms
+/// blocks.
+struct SilenceScanner {
+    decoder: ff::decoder::Audio,
+    opts: SilenceOptions,
+    frame: ff::frame::Audio,
+    /// Time of the next sample (seconds, stream time).
+    clock: Option<f64>,
+    block_len: usize,
+    block_sq: f64,
+    block_peak: f64,
+    block_n: usize,
+    block_start: f64,
+    quiet: RunTracker,
+    zero: RunTracker,
+    tb: ff::Rational,
+    failed: bool,
+}
+
+impl SilenceScanner {
+    fn new(decoder: ff::decoder::Audio, opts: SilenceOptions) -> Self {
+        SilenceScanner {
+            decoder,
+            opts,
+            frame: ff::frame::Audio::empty(),
+            clock: None,
+            block_len: 0,
+            block_sq: 0.0,
+            block_peak: 0.0,
+            block_n: 0,
+            block_start: 0.0,
+            quiet: RunTracker::default(),
+            zero: RunTracker::default(),
+            tb: ff::Rational::new(1, 1),
+            failed: false,
+        }
+    }
+
+    fn feed(&mut self, packet: &ff::Packet, tb: ff::Rational) {
+        if self.failed {
+            return;
+        }
+        self.tb = tb;
+        if self.decoder.send_packet(packet).is_err() {
+            // A packet the decoder refuses is skipped; the rest still counts.
+            return;
+        }
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while self.decoder.receive_frame(&mut self.frame).is_ok() {
+            let rate = f64::from(self.frame.rate().max(1));
+            if let Some(pts) = self.frame.pts() {
+                let t = seconds(pts, self.tb);
+                // Resynchronise on the frame's own time when it jumps.
+                if self.clock.is_none_or(|c| (c - t).abs() > 0.05) {
+                    self.flush_block();
+                    self.close_runs();
+                    self.clock = Some(t);
+                }
+            }
+            let clock = *self.clock.get_or_insert(0.0);
+            if self.block_len == 0 {
+                self.block_len = (rate / 100.0).round().max(1.0) as usize;
+            }
+            let samples = self.frame.samples();
+            let channels = usize::from(self.frame.channels().max(1));
+            let Some(levels) = frame_levels(&self.frame, samples, channels) else {
+                self.failed = true;
+                return;
+            };
+            for (i, (sq, peak)) in levels.into_iter().enumerate() {
+                if self.block_n == 0 {
+                    self.block_start = clock + i as f64 / rate;
+                }
+                self.block_sq += sq;
+                self.block_peak = self.block_peak.max(peak);
+                self.block_n += 1;
+                if self.block_n == self.block_len {
+                    self.flush_block();
+                }
+            }
+            self.clock = Some(clock + samples as f64 / rate);
+        }
+    }
+
+    fn flush_block(&mut self) {
+        if self.block_n == 0 {
+            return;
+        }
+        let rms = (self.block_sq / self.block_n as f64).sqrt();
+        let db = if rms > 0.0 {
+            20.0 * rms.log10()
+        } else {
+            f64::NEG_INFINITY
+        };
+        let start = self.block_start;
+        let end = start + self.block_n as f64 / (self.block_len as f64 * 100.0);
+        let min = self.opts.min_seconds;
+        self.quiet
+            .block(db < self.opts.threshold_db, start, end, min);
+        self.zero.block(self.block_peak == 0.0, start, end, min);
+        self.block_sq = 0.0;
+        self.block_peak = 0.0;
+        self.block_n = 0;
+    }
+
+    fn close_runs(&mut self) {
+        self.quiet.close(self.opts.min_seconds);
+        self.zero.close(self.opts.min_seconds);
+    }
+
+    fn finish(&mut self, stream: usize, t0: f64) -> Vec<Observation> {
+        let _ = self.decoder.send_eof();
+        self.drain();
+        self.flush_block();
+        self.close_runs();
+        let t0 = t0_or_zero(t0);
+        let centi = |x: f64| round_us(((x - t0).max(0.0) * 100.0).round() / 100.0);
+        let mut out = Vec::new();
+        for (runs, digital) in [(&self.zero.runs, true), (&self.quiet.runs, false)] {
+            for &(from, to) in runs {
+                out.push(Observation {
+                    code: "media.silence".into(),
+                    stream,
+                    from: centi(from),
+                    to: centi(to),
+                    threshold_db: Some(self.opts.threshold_db),
+                    digital: Some(digital),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Per sample instant: (mean square over channels, peak magnitude over
+/// channels), samples scaled to [-1, 1]. `None` for a sample format this
+/// does not handle.
+fn frame_levels(
+    frame: &ff::frame::Audio,
+    samples: usize,
+    channels: usize,
+) -> Option<Vec<(f64, f64)>> {
+    use ff::format::sample::Type;
+    use ff::format::Sample;
+    let (width, planar, conv): (usize, bool, fn(&[u8]) -> f64) = match frame.format() {
+        Sample::F32(t) => (4, t == Type::Planar, |b| {
+            f64::from(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        }),
+        Sample::F64(t) => (8, t == Type::Planar, |b| {
+            f64::from_ne_bytes(b[..8].try_into().expect("8 bytes"))
+        }),
+        Sample::I16(t) => (2, t == Type::Planar, |b| {
+            f64::from(i16::from_ne_bytes([b[0], b[1]])) / 32768.0
+        }),
+        Sample::I32(t) => (4, t == Type::Planar, |b| {
+            f64::from(i32::from_ne_bytes([b[0], b[1], b[2], b[3]])) / 2147483648.0
+        }),
+        Sample::U8(t) => (1, t == Type::Planar, |b| (f64::from(b[0]) - 128.0) / 128.0),
+        _ => return None,
+    };
+    let mut out = vec![(0.0f64, 0.0f64); samples];
+    if planar {
+        for c in 0..channels.min(frame.planes()) {
+            let data = frame.data(c);
+            if data.len() < samples * width {
+                return None;
+            }
+            for (i, o) in out.iter_mut().enumerate() {
+                let v = conv(&data[i * width..]);
+                o.0 += v * v;
+                o.1 = o.1.max(v.abs());
+            }
+        }
+    } else {
+        let data = frame.data(0);
+        if data.len() < samples * channels * width {
+            return None;
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            for c in 0..channels {
+                let v = conv(&data[(i * channels + c) * width..]);
+                o.0 += v * v;
+                o.1 = o.1.max(v.abs());
+            }
+        }
+    }
+    for o in &mut out {
+        o.0 /= channels as f64;
+    }
+    Some(out)
+}

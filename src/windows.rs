@@ -1,0 +1,441 @@
+//! The packet-window sidecar of a segment, and how a changed copy is
+//! explained by comparing its packets with the sealed windows.
+//!
+//! The sidecar (`SESSION/courtseal/windows/<seq>.jsonl`) is JSON lines: a
+//! header, then one line per window and stream. A window line's `sha256` is
+//! `SHA-256(h_1 || h_2 || … || h_count)` where `h_i = SHA-256(payload_i)` for
+//! the `count` consecutive packets of stream `s` starting at the stream's
+//! packet number `first`. Payloads are the compressed packets exactly as
+//! demuxed, so a copy that only changed container (a remux) has the same
+//! windows. The sidecar's RFC 6962 root is over its lines, header first, as
+//! for the log, so one window can be proven on its own.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Sha256Digest;
+use crate::media::{round_us, MediaAnalysis, WindowsRef};
+use crate::tlog::{self, Tree};
+
+/// First line of a sidecar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowsHeader {
+    /// Format version.
+    pub v: u32,
+    /// Always `"windows"`.
+    pub kind: String,
+    /// Window length in seconds.
+    pub seconds: f64,
+    /// The streams, by index.
+    pub streams: Vec<StreamInfo>,
+}
+
+/// A stream as the sidecar records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamInfo {
+    /// Index in the container.
+    pub index: usize,
+    /// `audio`, `video`, …
+    pub kind: String,
+    /// Codec name.
+    pub codec: String,
+    /// Number of packets.
+    pub packets: u64,
+}
+
+/// One window of one stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowLine {
+    /// Window number: covers media time `[w·seconds, (w+1)·seconds)`.
+    pub w: i64,
+    /// Stream index.
+    pub s: usize,
+    /// Window start, seconds from the start of the file.
+    pub from: f64,
+    /// Window end.
+    pub to: f64,
+    /// Time of the window's first packet.
+    pub t: f64,
+    /// The stream's packet number of the first packet (from 0).
+    pub first: u64,
+    /// Number of packets.
+    pub count: u64,
+    /// Window hash, hex.
+    pub sha256: String,
+}
+
+/// A parsed sidecar.
+#[derive(Debug, Clone)]
+pub struct Sidecar {
+    /// The header.
+    pub header: WindowsHeader,
+    /// The window lines.
+    pub windows: Vec<WindowLine>,
+}
+
+/// A sidecar that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {what}")]
+pub struct SidecarError {
+    /// Line number, from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// The sidecar bytes for a header and its windows.
+pub fn to_bytes(header: &WindowsHeader, windows: &[WindowLine]) -> Vec<u8> {
+    let mut out = serde_json::to_vec(header).expect("JSON");
+    out.push(b'\n');
+    for w in windows {
+        out.extend(serde_json::to_vec(w).expect("JSON"));
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Parses sidecar bytes, strictly.
+pub fn parse(data: &[u8]) -> Result<Sidecar, SidecarError> {
+    let err = |line: usize, what: String| SidecarError { line, what };
+    let body = data
+        .strip_suffix(b"\n")
+        .ok_or_else(|| err(0, "does not end with a newline".into()))?;
+    let mut lines = body.split(|&b| b == b'\n');
+    let first = lines.next().ok_or_else(|| err(1, "empty".into()))?;
+    let header: WindowsHeader = serde_json::from_slice(first).map_err(|e| err(1, e.to_string()))?;
+    if header.kind != "windows" || header.v != crate::entry::VERSION {
+        return Err(err(1, "not a version 1 windows header".into()));
+    }
+    if !(header.seconds.is_finite() && header.seconds > 0.0) {
+        return Err(err(1, "window length must be positive".into()));
+    }
+    let mut windows = Vec::new();
+    for (i, l) in lines.enumerate() {
+        let w: WindowLine = serde_json::from_slice(l).map_err(|e| err(i + 2, e.to_string()))?;
+        let known = header
+            .streams
+            .get(w.s)
+            .is_some_and(|s| w.first.checked_add(w.count).is_some_and(|e| e <= s.packets));
+        if !known || w.count == 0 || w.sha256.parse::<Sha256Digest>().is_err() {
+            return Err(err(
+                i + 2,
+                "window refers to packets the header does not have, or has a bad hash".into(),
+            ));
+        }
+        windows.push(w);
+    }
+    Ok(Sidecar { header, windows })
+}
+
+/// The reference to put in the entry: file, hash and RFC 6962 root over lines.
+pub fn reference(bytes: &[u8], file: &str, seconds: f64) -> WindowsRef {
+    let leaves: Vec<tlog::Hash> = bytes
+        .strip_suffix(b"\n")
+        .unwrap_or(bytes)
+        .split(|&b| b == b'\n')
+        .map(tlog::leaf_hash)
+        .collect();
+    let lines = leaves.len() as u64;
+    let root = Tree::from_leaf_hashes(leaves).root();
+    WindowsRef {
+        file: file.to_owned(),
+        seconds,
+        lines,
+        sha256: Sha256Digest::of(bytes).to_hex(),
+        root: base64::engine::general_purpose::STANDARD.encode(root),
+    }
+}
+
+/// One thing that changed in a copy, on the sealed timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// `segment.content_edited`, `segment.content_removed`,
+    /// `segment.content_inserted` or `segment.truncated`.
+    pub code: &'static str,
+    /// Stream index.
+    pub stream: usize,
+    /// Start, seconds into the sealed recording.
+    pub from: f64,
+    /// End, seconds into the sealed recording.
+    pub to: f64,
+    /// For a person.
+    pub message: String,
+}
+
+/// Formats seconds as `H:MM:SS.mmm`.
+pub fn clock(t: f64) -> String {
+    let ms = (t.max(0.0) * 1000.0).round() as u64;
+    format!(
+        "{}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
+fn run_hash(ph: &[[u8; 32]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in ph {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// Compares a copy's packets with the sealed windows. Returns no changes
+/// when every sealed packet is present, unchanged and in order, and nothing
+/// was added: then only the container differs.
+pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
+    let hashes = now
+        .packet_hashes
+        .as_ref()
+        .expect("analysis kept packet hashes");
+    let times = now
+        .packet_times
+        .as_ref()
+        .expect("analysis kept packet times");
+    let mut changes = Vec::new();
+    for st in &sealed.header.streams {
+        let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
+        let kind = &st.kind;
+        let (Some(p), Some(t)) = (hashes.get(st.index), times.get(st.index)) else {
+            let (from, to) = span(&wins);
+            changes.push(Change {
+                code: "segment.content_removed",
+                stream: st.index,
+                from,
+                to,
+                message: format!("the {kind} stream is gone from the copy"),
+            });
+            continue;
+        };
+        changes.extend(explain_stream(st.index, kind, &wins, p, t, st.packets));
+    }
+    changes.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
+    changes
+}
+
+fn span(wins: &[&WindowLine]) -> (f64, f64) {
+    (
+        wins.first().map_or(0.0, |w| w.from),
+        wins.last().map_or(0.0, |w| w.to),
+    )
+}
+
+/// Where each sealed window is found in the copy's packet sequence.
+fn locate(wins: &[&WindowLine], p: &[[u8; 32]]) -> Vec<Option<usize>> {
+    let n = p.len();
+    let in_place = |w: &WindowLine| -> bool {
+        let (a, c) = (w.first as usize, w.count as usize);
+        a + c <= n && hex::encode(run_hash(&p[a..a + c])) == w.sha256
+    };
+    let mut found: Vec<Option<usize>> = wins
+        .iter()
+        .map(|w| in_place(w).then_some(w.first as usize))
+        .collect();
+    // Windows not in place: index every run of the same length in the copy.
+    let mut by_len: HashMap<usize, HashMap<String, Vec<usize>>> = HashMap::new();
+    for (i, w) in wins.iter().enumerate() {
+        if found[i].is_none() {
+            by_len.entry(w.count as usize).or_default();
+        }
+    }
+    for (&c, map) in by_len.iter_mut() {
+        if c == 0 || c > n {
+            continue;
+        }
+        for j in 0..=(n - c) {
+            map.entry(hex::encode(run_hash(&p[j..j + c])))
+                .or_default()
+                .push(j);
+        }
+    }
+    // Choose, for each, the occurrence after the previous match that keeps
+    // the shift closest to the previous one (identical runs, such as digital
+    // silence, repeat).
+    let mut prev_end = 0usize;
+    let mut prev_off = 0i64;
+    for (i, w) in wins.iter().enumerate() {
+        if found[i].is_none() {
+            if let Some(cands) = by_len
+                .get(&(w.count as usize))
+                .and_then(|m| m.get(&w.sha256))
+            {
+                let want = w.first as i64 + prev_off;
+                found[i] = cands
+                    .iter()
+                    .copied()
+                    .filter(|&j| j >= prev_end)
+                    .min_by_key(|&j| (j as i64 - want).abs());
+            }
+        }
+        if let Some(j) = found[i] {
+            prev_end = j + w.count as usize;
+            prev_off = j as i64 - w.first as i64;
+        }
+    }
+    found
+}
+
+fn explain_stream(
+    s: usize,
+    kind: &str,
+    wins: &[&WindowLine],
+    p: &[[u8; 32]],
+    t: &[f64],
+    sealed_packets: u64,
+) -> Vec<Change> {
+    let found = locate(wins, p);
+    let n = p.len();
+    let mut out = Vec::new();
+    let all_in_place = wins
+        .iter()
+        .zip(&found)
+        .all(|(w, f)| *f == Some(w.first as usize));
+    if all_in_place && n as u64 == sealed_packets {
+        return out;
+    }
+    let avg = {
+        let (a, b) = span(wins);
+        if sealed_packets > 0 {
+            (b - a) / sealed_packets as f64
+        } else {
+            0.0
+        }
+    };
+    // Anchor: (sealed window index, new start, offset).
+    let mut prev: Option<(usize, usize)> = None; // (window index, new start)
+    let mut run: Vec<usize> = Vec::new();
+    let prev_end_new =
+        |prev: Option<(usize, usize)>| prev.map_or(0, |(i, j)| j + wins[i].count as usize);
+    let prev_off =
+        |prev: Option<(usize, usize)>| prev.map_or(0i64, |(i, j)| j as i64 - wins[i].first as i64);
+    let seconds_between = |a: usize, b: usize| -> f64 {
+        if b > a && b <= t.len() && a < t.len() {
+            let end = if b < t.len() { t[b] } else { t[b - 1] + avg };
+            (end - t[a]).max(0.0)
+        } else {
+            0.0
+        }
+    };
+    let flush = |prev: Option<(usize, usize)>,
+                 run: &[usize],
+                 next: Option<(usize, usize)>,
+                 out: &mut Vec<Change>| {
+        let base = prev_end_new(prev);
+        match next {
+            None => {
+                let u = n.saturating_sub(base);
+                if !run.is_empty() {
+                    let from = wins[run[0]].from;
+                    let to = wins[*run.last().expect("non-empty")].to;
+                    if u == 0 {
+                        out.push(Change {
+                            code: "segment.truncated",
+                            stream: s,
+                            from,
+                            to,
+                            message: format!(
+                                "the {kind} stream ends at {} instead of {}: the rest is missing",
+                                clock(from),
+                                clock(to)
+                            ),
+                        });
+                    } else {
+                        out.push(Change {
+                            code: "segment.content_edited",
+                            stream: s,
+                            from,
+                            to,
+                            message: format!(
+                                "the {kind} packets from {} to {} differ from the sealed ones",
+                                clock(from),
+                                clock(to)
+                            ),
+                        });
+                    }
+                } else if u > 0 {
+                    let at = prev.map_or(0.0, |(i, _)| wins[i].to);
+                    let len = seconds_between(base, n);
+                    out.push(Change {
+                        code: "segment.content_inserted",
+                        stream: s,
+                        from: at,
+                        to: at,
+                        message: format!(
+                            "{} of {kind} that was not sealed follows the end at {}",
+                            secs(len),
+                            clock(at)
+                        ),
+                    });
+                }
+            }
+            Some((ni, nj)) => {
+                let delta = (nj as i64 - wins[ni].first as i64) - prev_off(prev);
+                let from = run.first().map_or(wins[ni].from, |&i| wins[i].from);
+                let to = run.last().map_or(wins[ni].from, |&i| wins[i].to);
+                if delta < 0 {
+                    // Fewer packets now: content was cut out here.
+                    let removed = (-delta) as f64 * avg;
+                    out.push(Change {
+                        code: "segment.content_removed",
+                        stream: s,
+                        from,
+                        to: wins[ni].from.max(to),
+                        message: format!(
+                            "about {} of {kind} sealed between {} and {} is missing from the copy; the copy continues with the sealed {kind} from {}",
+                            secs(removed),
+                            clock(from),
+                            clock(wins[ni].from.max(to)),
+                            clock(wins[ni].from)
+                        ),
+                    });
+                } else if delta > 0 {
+                    let len = seconds_between(base, nj);
+                    out.push(Change {
+                        code: "segment.content_inserted",
+                        stream: s,
+                        from,
+                        to,
+                        message: format!(
+                            "{} of {kind} that was not sealed is inserted at {}",
+                            secs(len),
+                            clock(from)
+                        ),
+                    });
+                } else if !run.is_empty() {
+                    out.push(Change {
+                        code: "segment.content_edited",
+                        stream: s,
+                        from,
+                        to,
+                        message: format!(
+                            "the {kind} packets from {} to {} differ from the sealed ones",
+                            clock(from),
+                            clock(to)
+                        ),
+                    });
+                }
+            }
+        }
+    };
+    for (i, f) in found.iter().enumerate() {
+        match f {
+            None => run.push(i),
+            Some(j) => {
+                flush(prev, &run, Some((i, *j)), &mut out);
+                run.clear();
+                prev = Some((i, *j));
+            }
+        }
+    }
+    flush(prev, &run, None, &mut out);
+    out
+}
+
+fn secs(s: f64) -> String {
+    format!("{:.1} s", round_us(s))
+}
