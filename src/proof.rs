@@ -200,6 +200,25 @@ pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> 
     })
 }
 
+/// Where `courtseal proof` puts a segment's packet-window sidecar next to
+/// its proof: `NAME.tlog-proof` → `NAME.windows.jsonl`.
+pub fn sidecar_path_for(proof: &Path) -> PathBuf {
+    let name = proof
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".tlog-proof").unwrap_or(&name);
+    proof.with_file_name(format!("{stem}.windows.jsonl"))
+}
+
+/// The sealed packet-window sidecar of the segment a proof is for, if it has one.
+pub fn sidecar_for(root: &Path, proof: &TlogProof) -> Option<PathBuf> {
+    match Entry::parse(proof.extra.as_deref()?) {
+        Ok(Entry::Segment(s)) => s.media?.windows.map(|w| root.join(w.file)),
+        _ => None,
+    }
+}
+
 /// The result of checking one file against a proof.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
@@ -239,6 +258,7 @@ pub fn verify_file(
     proof_path: &Path,
     trust: &TrustStore,
     expected_origin: Option<&str>,
+    windows: Option<&Path>,
 ) -> Result<FileReport, VerifyFileError> {
     let read = |p: &Path| {
         fs::read(p).map_err(|e| VerifyFileError {
@@ -372,6 +392,26 @@ pub fn verify_file(
                     &s.sha256[..12]
                 ),
             ));
+            // Say what changed, when the sealed packet windows are at hand.
+            let sidecar_path = windows
+                .map(Path::to_owned)
+                .unwrap_or_else(|| sidecar_path_for(proof_path));
+            let has_windows = s.media.as_ref().and_then(|m| m.windows.as_ref()).is_some();
+            if has_windows && windows.is_none() && !sidecar_path.exists() {
+                r.findings.push(Finding::info(
+                    "windows.missing",
+                    sidecar_path.display().to_string(),
+                    "no packet-window file next to the proof, so what changed cannot be said (get NAME.windows.jsonl with the proof)",
+                ));
+            } else if has_windows {
+                let loc = sidecar_path.display().to_string();
+                if let Some(sc) =
+                    crate::verify::check_sidecar(fs::read(&sidecar_path), s, &loc, &mut r.findings)
+                {
+                    let file = r.file.clone();
+                    crate::verify::explain_change(s, media, &file, &sc, &mut r.findings);
+                }
+            }
         }
     }
     r.entry = entry;

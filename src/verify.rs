@@ -456,16 +456,27 @@ fn base64_of(h: &tlog::Hash) -> String {
     base64::engine::general_purpose::STANDARD.encode(h)
 }
 
-/// A sealed segment's sidecar, checked against its entry.
+/// A sealed segment's sidecar in the session, checked against its entry.
 fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> Option<Sidecar> {
     let wref = s.media.as_ref()?.windows.as_ref()?;
-    let path = root.join(&wref.file);
-    let bytes = match fs::read(&path) {
+    check_sidecar(fs::read(root.join(&wref.file)), s, &wref.file, findings)
+}
+
+/// Checks sidecar bytes against the segment's entry (its SHA-256 is sealed
+/// there) and parses them.
+pub(crate) fn check_sidecar(
+    bytes: io::Result<Vec<u8>>,
+    s: &SegmentEntry,
+    location: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<Sidecar> {
+    let wref = s.media.as_ref()?.windows.as_ref()?;
+    let bytes = match bytes {
         Ok(b) => b,
         Err(e) => {
             findings.push(Finding::error(
                 "windows.missing",
-                &wref.file,
+                location,
                 format!(
                     "the packet windows sealed for {} cannot be read ({e})",
                     s.name
@@ -477,7 +488,7 @@ fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> O
     if Sha256Digest::of(&bytes).to_hex() != wref.sha256 {
         findings.push(Finding::error(
             "windows.changed",
-            &wref.file,
+            location,
             format!(
                 "the packet windows sealed for {} were changed after sealing",
                 s.name
@@ -490,7 +501,7 @@ fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> O
         Err(e) => {
             findings.push(Finding::error(
                 "windows.changed",
-                &wref.file,
+                location,
                 format!("the packet windows sealed for {} do not parse: {e}", s.name),
             ));
             None
@@ -523,10 +534,12 @@ fn observation_finding(segment: &str, o: &Observation) -> Option<Finding> {
     Some(f.with_span(o.from, o.to))
 }
 
-/// Explains how a changed file differs from what was sealed.
-fn explain_change(
+/// Explains how a changed file differs from what was sealed; findings are
+/// placed at `location` (the segment's name, or the file checked).
+pub(crate) fn explain_change(
     s: &SegmentEntry,
     path: &Path,
+    location: &str,
     sidecar: &Sidecar,
     findings: &mut Vec<Finding>,
 ) -> SegmentState {
@@ -539,7 +552,7 @@ fn explain_change(
         Err(e) => {
             findings.push(Finding::error(
                 "media.unreadable",
-                &s.name,
+                location,
                 format!("the changed file can no longer be read as media: {e}"),
             ));
             return SegmentState::Changed;
@@ -553,15 +566,15 @@ fn explain_change(
             .iter()
             .any(|k| k.code == o.code && (k.from - o.from).abs() < 0.05);
         if !known {
-            findings.extend(observation_finding(&s.name, o));
+            findings.extend(observation_finding(location, o));
         }
     }
     if changes.is_empty() {
         // Replace the headline: the bytes differ but the recording does not.
-        findings.retain(|f| !(f.code == "segment.changed" && f.location == s.name));
+        findings.retain(|f| !(f.code == "segment.changed" && f.location == location));
         findings.push(Finding::warning(
             "segment.container_rewritten",
-            &s.name,
+            location,
             format!(
                 "the file's bytes differ from the sealed ones, but every audio/video packet is identical and in order (now a {} file): the recording itself is intact; only the container was rewritten, as a remux or a download portal does",
                 now.facts.container.as_deref().unwrap_or("different")
@@ -576,7 +589,7 @@ fn explain_change(
             .get(c.stream)
             .map_or("?", |st| st.kind.as_str());
         findings.push(
-            Finding::error(c.code, &s.name, format!("{stream} stream: {}", c.message))
+            Finding::error(c.code, location, format!("{stream} stream: {}", c.message))
                 .with_span(c.from, c.to),
         );
     }
@@ -723,7 +736,7 @@ fn check_segments(
                         ),
                     ));
                     if let Some(sc) = &sidecar {
-                        st.state = explain_change(s, files[name], sc, findings);
+                        st.state = explain_change(s, files[name], name, sc, findings);
                     }
                 }
             }

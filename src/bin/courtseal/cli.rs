@@ -159,6 +159,11 @@ pub struct VerifyFileArgs {
     /// The log origin you expect (refuse a proof from any other log).
     #[arg(long)]
     pub origin: Option<String>,
+    /// The segment's packet-window sidecar (default: NAME.windows.jsonl next
+    /// to NAME.tlog-proof, as `courtseal proof` writes it). Used only to say
+    /// what changed when the file does not match.
+    #[arg(long, value_name = "FILE")]
+    pub windows: Option<PathBuf>,
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,

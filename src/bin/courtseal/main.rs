@@ -152,6 +152,13 @@ fn run(cli: Cli) -> Result<u8> {
                 .map(|c| c.size)
                 .unwrap_or(0)
             ))?;
+            if let Some(sidecar) = proof::sidecar_for(&a.session, &p) {
+                let to = proof::sidecar_path_for(&a.output);
+                let bytes = std::fs::read(&sidecar)
+                    .with_context(|| format!("{}: cannot read", sidecar.display()))?;
+                write_new_file(&to, &bytes)?;
+                emit(&format!("wrote {}: the segment's packet windows (lets verify-file say what changed in a copy)\n", to.display()))?;
+            }
             Ok(exit::OK)
         }
         Command::Inspect(a) => {
@@ -167,7 +174,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::VerifyFile(a) => {
             let trust = load_trust(&a.trust.trust)?;
-            let r = proof::verify_file(&a.media, &a.proof, &trust, a.origin.as_deref())?;
+            let r = proof::verify_file(
+                &a.media,
+                &a.proof,
+                &trust,
+                a.origin.as_deref(),
+                a.windows.as_deref(),
+            )?;
             emit(&if a.json {
                 output::file_json(&r)
             } else {

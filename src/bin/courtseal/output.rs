@@ -263,11 +263,16 @@ pub fn file_text(r: &FileReport) -> String {
         let _ = writeln!(out, "SHA-256      {h}");
     }
     findings_text(&mut out, &r.findings);
+    let rewritten = r
+        .findings
+        .iter()
+        .any(|f| f.code == "segment.container_rewritten");
     let ok = match &r.entry {
-        Some(e) => format!(
-            "This file is byte-for-byte the segment {} sealed in the signed log.",
+        Some(e) if rewritten => format!(
+            "Every audio/video packet of this file is that of segment {} sealed in the signed log; only the container differs.",
             e.name
         ),
+        Some(e) => format!("This file is byte-for-byte the segment {} sealed in the signed log.", e.name),
         None => String::new(),
     };
     result_line(&mut out, &r.findings, &ok);
