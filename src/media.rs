@@ -748,7 +748,9 @@ fn frame_levels(
 ) -> Option<Vec<(f64, f64)>> {
     use ff::format::sample::Type;
     use ff::format::Sample;
-    let (width, planar, conv): (usize, bool, fn(&[u8]) -> f64) = match frame.format() {
+    /// Bytes per sample, planar or not, and how to read one sample.
+    type Layout = (usize, bool, fn(&[u8]) -> f64);
+    let (width, planar, conv): Layout = match frame.format() {
         Sample::F32(t) => (4, t == Type::Planar, |b| {
             f64::from(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
         }),

@@ -509,14 +509,21 @@ pub(crate) fn check_sidecar(
     }
 }
 
-fn observation_finding(segment: &str, o: &Observation) -> Option<Finding> {
+/// A sealed observation as a finding; `in_copy` when it was found only in a
+/// changed copy, not in what was sealed.
+fn observation_finding(segment: &str, o: &Observation, in_copy: bool) -> Option<Finding> {
+    let why = if in_copy {
+        "in this copy, not in the sealed recording"
+    } else {
+        "inside the sealed file: the recording was paused or cut before sealing"
+    };
     let clock = windows::clock;
     let f = match o.code.as_str() {
         "media.internal_gap" => Finding::warning(
             "media.internal_gap",
             segment,
             format!(
-                "stream {}: the timestamps jump forward {:.3} s at {}: nothing was recorded from {} to {} inside this file (the recording was paused or cut before sealing)",
+                "stream {}: the timestamps jump forward {:.3} s at {}: nothing was recorded from {} to {} ({why})",
                 o.stream,
                 o.to - o.from,
                 clock(o.from),
@@ -566,7 +573,7 @@ pub(crate) fn explain_change(
             .iter()
             .any(|k| k.code == o.code && (k.from - o.from).abs() < 0.05);
         if !known {
-            findings.extend(observation_finding(location, o));
+            findings.extend(observation_finding(location, o, true));
         }
     }
     if changes.is_empty() {
@@ -695,7 +702,7 @@ fn check_segments(
             }
             Some(Ok(_)) if intact(s) => {
                 for o in s.media.iter().flat_map(|m| m.observations.iter()) {
-                    match observation_finding(name, o) {
+                    match observation_finding(name, o, false) {
                         Some(f) => findings.push(f),
                         None => observations.push(SegmentObservation {
                             segment: s.name.clone(),

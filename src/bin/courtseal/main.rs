@@ -202,10 +202,9 @@ fn media_options(a: &cli::MediaArgs) -> Result<courtseal::media::MediaOptions> {
             a.window
         );
     }
-    if !(a.silence_min.is_finite() && a.silence_min > 0.0)
-        || !a.silence_threshold.is_finite()
-        || a.silence_threshold > 0.0
-    {
+    let min_ok = a.silence_min.is_finite() && a.silence_min > 0.0;
+    let threshold_ok = a.silence_threshold.is_finite() && a.silence_threshold <= 0.0;
+    if !(min_ok && threshold_ok) {
         anyhow::bail!("--silence-min must be positive and --silence-threshold at most 0 dBFS");
     }
     Ok(courtseal::media::MediaOptions {
