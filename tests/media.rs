@@ -107,7 +107,10 @@ impl Fx {
 }
 
 /// (code, location, from, to) of every finding, sorted; spans rounded to ms.
-fn findings(v: &Value) -> Vec<(String, String, Option<(f64, f64)>)> {
+/// (code, location, span) of one finding.
+type Row = (String, String, Option<(f64, f64)>);
+
+fn findings(v: &Value) -> Vec<Row> {
     let mut f: Vec<_> = v["findings"]
         .as_array()
         .unwrap()
@@ -134,7 +137,9 @@ fn ms(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn want(items: &[(&str, &str, Option<(f64, f64)>)]) -> Vec<(String, String, Option<(f64, f64)>)> {
+type Want<'a> = (&'a str, &'a str, Option<(f64, f64)>);
+
+fn want(items: &[Want]) -> Vec<Row> {
     let mut w: Vec<_> = items
         .iter()
         .map(|(c, l, s)| ((*c).to_owned(), (*l).to_owned(), *s))
