@@ -27,7 +27,7 @@ step "2. A party's lawyer verifies a faithful copy with the court's public key" 
 cp -r "$work/session" "$work/copy"
 run "$cs" verify copy --trust keys/demo-recorder.vkey
 
-step "3. Someone tampers with another copy" "(edit 1 byte of seg-0002.m4a, delete seg-0004.m4a, add extra.m4a)"
+step "3. Someone tampers with another copy" "(edit 1 byte of seg-0002.m4a, cut 0:05-0:07 out of seg-0001.m4a, delete seg-0004.m4a, add extra.m4a, remux seg-0003.mp4 to Matroska)"
 cp -r "$work/session" "$work/tampered"
 python3 - "$work/tampered/seg-0002.m4a" <<'PY'
 import sys
@@ -37,6 +37,14 @@ b[len(b) // 2] ^= 0x01
 open(p, 'wb').write(b)
 PY
 rm "$work/tampered/seg-0004.m4a"
+( cd "$work/tampered"
+  ffmpeg -v error -i seg-0001.m4a -t 5 -c copy a.m4a
+  ffmpeg -v error -ss 7 -i seg-0001.m4a -c copy b.m4a
+  printf "file '%s/a.m4a'\nfile '%s/b.m4a'\n" "$PWD" "$PWD" > ../list.txt
+  ffmpeg -v error -f concat -safe 0 -i ../list.txt -c copy -f mp4 seg-0001.m4a.new
+  mv seg-0001.m4a.new seg-0001.m4a; rm a.m4a b.m4a
+  ffmpeg -v error -i seg-0003.mp4 -map 0 -c copy -f matroska seg-0003.mp4.new
+  mv seg-0003.mp4.new seg-0003.mp4 )
 cp "$work/tampered/seg-0001.m4a" "$work/tampered/extra.m4a"
 printf 'noise' >> "$work/tampered/extra.m4a"
 step "4. The lawyer verifies the tampered copy" courtseal verify tampered --trust keys/demo-recorder.vkey

@@ -140,7 +140,7 @@ fn run(cli: Cli) -> Result<u8> {
             let p = proof::make_proof(&a.session, &a.segment)?;
             write_new_file(&a.output, &p.to_text())?;
             emit(&format!(
-                "wrote {}: segment {} (entry {} of {}), checkpoint included\n",
+                "wrote {}: segment {} (log entry {} of {}), checkpoint included\n",
                 a.output.display(),
                 a.segment,
                 p.index + 1,

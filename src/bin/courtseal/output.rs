@@ -87,6 +87,11 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
             s.size,
             &s.sha256[..16]
         );
+        if let Some(m) = &s.media {
+            for ob in &m.observations {
+                let _ = writeln!(out, "          observed: {}", observation_text(ob));
+            }
+        }
     }
     findings_text(&mut out, &o.skipped);
     match &o.checkpoint {
@@ -295,14 +300,16 @@ pub fn file_json(r: &FileReport) -> String {
 fn observation_text(o: &courtseal::media::Observation) -> String {
     use courtseal::windows::clock;
     match o.code.as_str() {
-        "media.silence" => format!(
-            "stream {}: {} from {} to {} ({:.1} s, below {} dBFS)",
+        "media.silence" if o.digital == Some(true) => format!(
+            "stream {}: digital silence (every sample zero) from {} to {} ({:.1} s)",
             o.stream,
-            if o.digital == Some(true) {
-                "digital silence (all samples zero)"
-            } else {
-                "near-silence"
-            },
+            clock(o.from),
+            clock(o.to),
+            o.to - o.from
+        ),
+        "media.silence" => format!(
+            "stream {}: near-silence from {} to {} ({:.1} s, below {} dBFS)",
+            o.stream,
             clock(o.from),
             clock(o.to),
             o.to - o.from,
