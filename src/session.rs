@@ -661,7 +661,7 @@ fn check_existing(
                 ));
             }
             match tree.root_at(cp.size) {
-                Some(root) if root == cp.root => {}
+                Some(root) if root == cp.root => check_unsigned(paths, log, cp.size)?,
                 Some(_) => {
                     return Err(damaged(format!(
                         "the log no longer matches its checkpoint of size {}",
@@ -677,7 +677,7 @@ fn check_existing(
                 }
             }
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => check_unsigned(paths, log, 0)?,
         Err(e) => {
             return Err(SealError::Io {
                 path: paths.checkpoint.clone(),
@@ -686,6 +686,29 @@ fn check_existing(
         }
     }
     Ok(tree)
+}
+
+/// Entries after the latest checkpoint were appended by a run that stopped
+/// before signing (or by someone else). They are signed by this run only if
+/// each still tells the truth: its file is there with the sealed bytes.
+fn check_unsigned(paths: &SessionPaths, log: &Log, signed: u64) -> Result<(), SealError> {
+    for line in log.lines.iter().skip(signed as usize) {
+        let Ok(Entry::Segment(seg)) = &line.entry else {
+            continue;
+        };
+        let path = paths.root.join(&seg.name);
+        let ok = hash_file(&path).is_ok_and(|(d, n)| n == seg.size && d.to_hex() == seg.sha256);
+        if !ok {
+            return Err(SealError::Damaged {
+                path: paths.log.clone(),
+                what: format!(
+                    "line {} (segment {}) was appended after the last checkpoint and does not match its file",
+                    line.number, seg.name
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Appends whole lines in one write and makes them durable before any

@@ -1393,3 +1393,56 @@ fn garbled_and_truncated_logs_never_panic() {
         );
     }
 }
+
+/// A line appended by hand after the last checkpoint must not get signed by
+/// the next seal unless it tells the truth about its file: a forged entry
+/// for bytes that are not there is refused (exit 2), and nothing is written.
+#[test]
+fn seal_refuses_to_sign_a_forged_unsigned_entry() {
+    let fx = Fx::sealed();
+    let mut log = fs::read(fx.path(LOG)).unwrap();
+    let forged = format!(
+        "{{\"v\":1,\"kind\":\"segment\",\"seq\":5,\"name\":\"seg-0005.m4a\",\"size\":3,\"sha256\":\"{}\",\"sealed_at\":\"2026-11-20T04:01:00.000Z\"}}\n",
+        "ab".repeat(32)
+    );
+    log.extend_from_slice(forged.as_bytes());
+    fs::write(fx.path(LOG), &log).unwrap();
+    fs::write(fx.path("seg-0005.m4a"), b"xyz").unwrap();
+    let o = fx.seal();
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(
+        o.stderr
+            .contains("line 6 (segment seg-0005.m4a) was appended after the last checkpoint"),
+        "{}",
+        o.stderr
+    );
+    assert_bytes_eq(
+        &fs::read(fx.path(LOG)).unwrap(),
+        &log,
+        "seal changed the log",
+    );
+    assert!(!fx.path("courtseal/checkpoints/6").exists());
+}
+
+/// Entries left unsigned by an interrupted seal that still match their files
+/// are signed by the next seal, and the session then verifies.
+#[test]
+fn seal_signs_honest_unsigned_entries_left_by_an_interrupted_run() {
+    let fx = Fx::sealed();
+    let data = b"segment written before a crash";
+    fs::write(fx.path("seg-0005.m4a"), data).unwrap();
+    let line = format!(
+        "{{\"v\":1,\"kind\":\"segment\",\"seq\":5,\"name\":\"seg-0005.m4a\",\"size\":{},\"sha256\":\"{}\",\"sealed_at\":\"2026-11-20T04:01:00.000Z\"}}\n",
+        data.len(),
+        courtseal::digest::Sha256Digest::of(data)
+    );
+    let mut log = fs::read(fx.path(LOG)).unwrap();
+    log.extend_from_slice(line.as_bytes());
+    fs::write(fx.path(LOG), &log).unwrap();
+    let o = fx.seal();
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(fx.path("courtseal/checkpoints/6").is_file());
+    let (code, v) = fx.verify();
+    assert_eq!(code, 0, "{v}");
+    assert_findings(&v, &[]);
+}
