@@ -392,10 +392,12 @@ pub fn analyze(
     let mut lines = Vec::new();
     let mut hashes: Vec<Vec<[u8; 32]>> = vec![Vec::new(); streams.len()];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); streams.len()];
-    let mut packet = ff::Packet::empty();
     let mut corrupt = 0u64;
     let mut t0_known = t0.is_finite();
     loop {
+        // A fresh packet each time: av_read_frame does not release what a
+        // reused packet still holds (that would leak every payload).
+        let mut packet = ff::Packet::empty();
         match packet.read(&mut ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => break,
