@@ -61,6 +61,93 @@ pub struct SegmentEntry {
     pub media: Option<crate::media::MediaFacts>,
 }
 
+/// A `heartbeat` entry: the sealing service was running at `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeartbeatEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"heartbeat"`.
+    pub kind: String,
+    /// The service's clock (UTC, RFC 3339).
+    pub at: String,
+    /// Segments sealed in this session so far.
+    pub segments: u64,
+}
+
+/// An `event` entry: an operator's action, signed by the operator's own key.
+///
+/// `note` is a C2SP signed note whose text is the five lines
+/// `courtseal.event/v1`, origin, kind, claimed time, reason; `event`, `at`
+/// and `reason` repeat them for reading and must equal them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"event"`.
+    pub kind: String,
+    /// start, pause, resume, stop, failure, break, adjournment or note.
+    pub event: String,
+    /// The time the operator states for the action (UTC, RFC 3339).
+    pub at: String,
+    /// The operator's reason.
+    pub reason: String,
+    /// The operator's verifier key.
+    pub operator: String,
+    /// The signed note.
+    pub note: String,
+    /// When the entry was appended to the log (UTC, RFC 3339).
+    pub sealed_at: String,
+}
+
+/// A `close` entry: the session's recording was closed by the service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloseEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"close"`.
+    pub kind: String,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Segments sealed in the session.
+    pub segments: u64,
+    /// Why: `signal`, `close-command`.
+    pub reason: String,
+}
+
+/// A `restart` entry: the service started again on a session it had not
+/// closed; nothing was sealed between `last_seen` and `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestartEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"restart"`.
+    pub kind: String,
+    /// When the service started again (UTC, RFC 3339).
+    pub at: String,
+    /// Time of the last entry before the restart.
+    pub last_seen: String,
+}
+
+/// A `recovery` entry: an incomplete last line left by a crash was moved out
+/// of the log (it was never part of any checkpoint) and kept aside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"recovery"`.
+    pub kind: String,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Byte offset in the log where the incomplete line began.
+    pub offset: u64,
+    /// Its length in bytes.
+    pub length: u64,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Where its bytes were kept, relative to the session folder.
+    pub saved_as: String,
+}
+
 /// Any entry of a log.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
@@ -68,6 +155,16 @@ pub enum Entry {
     Session(SessionHeader),
     /// A sealed segment.
     Segment(SegmentEntry),
+    /// The service was alive.
+    Heartbeat(HeartbeatEntry),
+    /// An operator's signed action.
+    Event(EventEntry),
+    /// The session was closed.
+    Close(CloseEntry),
+    /// The service restarted.
+    Restart(RestartEntry),
+    /// A torn line was moved aside.
+    Recovery(RecoveryEntry),
 }
 
 /// Why a line is not a valid entry.
@@ -110,6 +207,21 @@ impl Entry {
                 }
                 Ok(Entry::Segment(s))
             }
+            "heartbeat" => serde_json::from_slice(line)
+                .map(Entry::Heartbeat)
+                .map_err(invalid),
+            "event" => serde_json::from_slice(line)
+                .map(Entry::Event)
+                .map_err(invalid),
+            "close" => serde_json::from_slice(line)
+                .map(Entry::Close)
+                .map_err(invalid),
+            "restart" => serde_json::from_slice(line)
+                .map(Entry::Restart)
+                .map_err(invalid),
+            "recovery" => serde_json::from_slice(line)
+                .map(Entry::Recovery)
+                .map_err(invalid),
             other => Err(EntryError::UnknownKind(other.to_owned())),
         }
     }
@@ -119,6 +231,24 @@ impl Entry {
         match self {
             Entry::Session(_) => "session",
             Entry::Segment(_) => "segment",
+            Entry::Heartbeat(_) => "heartbeat",
+            Entry::Event(_) => "event",
+            Entry::Close(_) => "close",
+            Entry::Restart(_) => "restart",
+            Entry::Recovery(_) => "recovery",
+        }
+    }
+
+    /// The entry's own time: when it was opened, sealed or happened.
+    pub fn time(&self) -> &str {
+        match self {
+            Entry::Session(h) => &h.opened_at,
+            Entry::Segment(s) => &s.sealed_at,
+            Entry::Heartbeat(h) => &h.at,
+            Entry::Event(e) => &e.sealed_at,
+            Entry::Close(c) => &c.at,
+            Entry::Restart(r) => &r.at,
+            Entry::Recovery(r) => &r.at,
         }
     }
 }

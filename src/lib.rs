@@ -13,6 +13,7 @@
 pub mod checkpoint;
 pub mod digest;
 pub mod entry;
+pub mod event;
 pub mod finding;
 pub mod keys;
 pub mod media;
@@ -21,4 +22,5 @@ pub mod proof;
 pub mod session;
 pub mod tlog;
 pub mod verify;
+pub mod watch;
 pub mod windows;

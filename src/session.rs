@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checkpoint::Checkpoint;
 use crate::digest::hash_file;
-use crate::entry::{self, Entry, EntryError, SegmentEntry, SessionHeader, VERSION};
+use crate::entry::{self, Entry, EntryError, RecoveryEntry, SegmentEntry, SessionHeader, VERSION};
 use crate::finding::Finding;
 use crate::media::{self, MediaFacts, MediaOptions};
 use crate::note::{self, NoteSigner};
@@ -391,6 +391,249 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SealError + '_ {
     }
 }
 
+/// An open session being sealed: holds the session's lock, the tree of the
+/// log as it stands, and appends entries and signs checkpoints over them.
+///
+/// Entries are appended (and made durable) first; a checkpoint over them is
+/// signed when [`Sealer::checkpoint`] is called.
+pub struct Sealer<'k> {
+    paths: SessionPaths,
+    signer: &'k NoteSigner,
+    origin: String,
+    tree: Tree,
+    signed: u64,
+    known: HashSet<String>,
+    seq: u64,
+    segments: u64,
+    last_time: Option<String>,
+    last_kind: Option<String>,
+    notes: HashSet<String>,
+    created: bool,
+    _lock: fs::File,
+}
+
+/// Takes the session's lock, or says another process holds it.
+pub fn lock_session(paths: &SessionPaths) -> Result<fs::File, SealError> {
+    fs::create_dir_all(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock)
+        .map_err(io_at(&paths.lock))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(fs::TryLockError::WouldBlock) => Err(SealError::Locked(paths.root.clone())),
+        Err(fs::TryLockError::Error(e)) => Err(SealError::Io {
+            path: paths.lock.clone(),
+            source: e,
+        }),
+    }
+}
+
+impl<'k> Sealer<'k> {
+    /// Opens the session at `root` for sealing with `signer`: takes the
+    /// lock, checks the log is whole and matches its latest checkpoint, moves
+    /// aside an incomplete last line left by a crash (recording a `recovery`
+    /// entry), and appends the session header to a new log.
+    pub fn open(
+        root: &Path,
+        signer: &'k NoteSigner,
+        origin: Option<&str>,
+        fields: &HeaderFields,
+    ) -> Result<Sealer<'k>, SealError> {
+        if !root.is_dir() {
+            return Err(SealError::NotASession(root.to_owned()));
+        }
+        let paths = SessionPaths::new(root);
+        let lock = lock_session(&paths)?;
+        let mut log = match Log::read(&paths.log) {
+            Ok(l) => l,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Log::default(),
+            Err(e) => {
+                return Err(SealError::Io {
+                    path: paths.log.clone(),
+                    source: e,
+                })
+            }
+        };
+        let recovery = match log.torn_tail.take() {
+            Some(tail) => Some(set_torn_tail_aside(&paths, &log, &tail)?),
+            None => None,
+        };
+        let tree = check_existing(&paths, &log, signer, origin)?;
+        let created = log.lines.is_empty();
+        let origin = match log.header() {
+            Some(h) => h.origin.clone(),
+            None => origin
+                .ok_or_else(|| SealError::NoOrigin(root.to_owned()))?
+                .to_owned(),
+        };
+        let mut sealer = Sealer {
+            signed: latest_size(&paths),
+            known: log.segments().map(|(_, s)| s.name.clone()).collect(),
+            seq: log.segments().map(|(_, s)| s.seq).max().unwrap_or(0),
+            segments: log.segments().count() as u64,
+            last_time: log
+                .lines
+                .iter()
+                .rev()
+                .find_map(|l| l.entry.as_ref().ok().map(|e| e.time().to_owned())),
+            last_kind: log
+                .lines
+                .last()
+                .and_then(|l| l.entry.as_ref().ok().map(|e| e.kind().to_owned())),
+            notes: log
+                .lines
+                .iter()
+                .filter_map(|l| match &l.entry {
+                    Ok(Entry::Event(e)) => Some(e.note.clone()),
+                    _ => None,
+                })
+                .collect(),
+            paths,
+            signer,
+            origin,
+            tree,
+            created,
+            _lock: lock,
+        };
+        if created {
+            let header = SessionHeader {
+                v: VERSION,
+                kind: "session".into(),
+                origin: sealer.origin.clone(),
+                session: root
+                    .canonicalize()
+                    .ok()
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_default(),
+                court: fields.court.clone(),
+                courtroom: fields.courtroom.clone(),
+                case: fields.case.clone(),
+                judge: fields.judge.clone(),
+                secretary: fields.secretary.clone(),
+                recorder: signer.verifier().to_vkey(),
+                previous: fields.previous.clone(),
+                opened_at: entry::now_utc(),
+            };
+            sealer.append(&[entry::to_line(&header)])?;
+        }
+        if let Some(r) = recovery {
+            sealer.append(&[entry::to_line(&r)])?;
+        }
+        Ok(sealer)
+    }
+
+    /// The session's paths.
+    pub fn paths(&self) -> &SessionPaths {
+        &self.paths
+    }
+
+    /// The log's origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// True if this run created the log.
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    /// Entries in the log.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Segments sealed so far.
+    pub fn segments(&self) -> u64 {
+        self.segments
+    }
+
+    /// The kind of the last entry, when the log has one.
+    pub fn last_kind(&self) -> Option<&str> {
+        self.last_kind.as_deref()
+    }
+
+    /// The time of the last entry, when the log has one.
+    pub fn last_time(&self) -> Option<&str> {
+        self.last_time.as_deref()
+    }
+
+    /// True if this signed event note is already in the log.
+    pub fn has_event(&self, note: &str) -> bool {
+        self.notes.contains(note)
+    }
+
+    /// True if a segment of this name is already in the log.
+    pub fn is_sealed(&self, name: &str) -> bool {
+        self.known.contains(name)
+    }
+
+    /// Appends lines (one write, fsynced) and adds them to the tree.
+    pub fn append(&mut self, lines: &[Vec<u8>]) -> Result<(), SealError> {
+        append_lines(&self.paths, lines)?;
+        for l in lines {
+            self.tree.push(tlog::leaf_hash(l));
+            if let Ok(e) = Entry::parse(l) {
+                self.last_time = Some(e.time().to_owned());
+                self.last_kind = Some(e.kind().to_owned());
+                if let Entry::Event(ev) = e {
+                    self.notes.insert(ev.note);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hashes and reads one segment file and appends its entry. Returns the
+    /// entry, and a finding when FFmpeg could not read it.
+    pub fn seal_file(
+        &mut self,
+        name: &str,
+        path: &Path,
+        media: &MediaOptions,
+    ) -> Result<(SegmentEntry, Option<Finding>), SealError> {
+        let (digest, size) = hash_file(path).map_err(io_at(path))?;
+        let seq = self.seq + 1;
+        let facts = read_media(&self.paths, path, seq, media)?;
+        let finding = facts.unreadable.as_ref().map(|why| {
+            Finding::warning(
+                "media.unreadable",
+                name,
+                format!("sealed by its bytes only: FFmpeg cannot read it as media ({why})"),
+            )
+        });
+        let seg = SegmentEntry {
+            v: VERSION,
+            kind: "segment".into(),
+            seq,
+            name: name.to_owned(),
+            size,
+            sha256: digest.to_hex(),
+            sealed_at: entry::now_utc(),
+            media: Some(facts),
+        };
+        self.append(&[entry::to_line(&seg)])?;
+        self.seq = seq;
+        self.segments += 1;
+        self.known.insert(name.to_owned());
+        Ok((seg, finding))
+    }
+
+    /// Signs a checkpoint over the whole log, if it holds entries no
+    /// checkpoint covers yet.
+    pub fn checkpoint(&mut self) -> Result<Option<Checkpoint>, SealError> {
+        if self.tree.size() <= self.signed {
+            return Ok(None);
+        }
+        let cp = Checkpoint::new(&self.origin, self.tree.size(), self.tree.root());
+        write_checkpoint(&self.paths, self.signer, &cp)?;
+        self.signed = cp.size;
+        Ok(Some(cp))
+    }
+}
+
 /// Seals a session folder: appends an entry for every segment not yet in the
 /// log (the header first, for a new log) and signs a checkpoint over the
 /// whole log. Existing lines and checkpoints are never rewritten.
@@ -401,71 +644,7 @@ pub fn seal(
     fields: &HeaderFields,
     media: &MediaOptions,
 ) -> Result<SealOutcome, SealError> {
-    if !root.is_dir() {
-        return Err(SealError::NotASession(root.to_owned()));
-    }
-    let paths = SessionPaths::new(root);
-    fs::create_dir_all(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&paths.lock)
-        .map_err(io_at(&paths.lock))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => return Err(SealError::Locked(root.to_owned())),
-        Err(fs::TryLockError::Error(e)) => {
-            return Err(SealError::Io {
-                path: paths.lock.clone(),
-                source: e,
-            })
-        }
-    }
-
-    let log = match Log::read(&paths.log) {
-        Ok(l) => l,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Log::default(),
-        Err(e) => {
-            return Err(SealError::Io {
-                path: paths.log.clone(),
-                source: e,
-            })
-        }
-    };
-    let mut tree = check_existing(&paths, &log, signer, origin)?;
-    let created = log.lines.is_empty();
-    let origin = match log.header() {
-        Some(h) => h.origin.clone(),
-        None => origin
-            .ok_or_else(|| SealError::NoOrigin(root.to_owned()))?
-            .to_owned(),
-    };
-    let mut new_lines: Vec<Vec<u8>> = Vec::new();
-    if created {
-        let header = SessionHeader {
-            v: VERSION,
-            kind: "session".into(),
-            origin: origin.clone(),
-            session: root
-                .canonicalize()
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_default(),
-            court: fields.court.clone(),
-            courtroom: fields.courtroom.clone(),
-            case: fields.case.clone(),
-            judge: fields.judge.clone(),
-            secretary: fields.secretary.clone(),
-            recorder: signer.verifier().to_vkey(),
-            previous: fields.previous.clone(),
-            opened_at: entry::now_utc(),
-        };
-        new_lines.push(entry::to_line(&header));
-    }
-
-    let known: HashSet<&str> = log.segments().map(|(_, s)| s.name.as_str()).collect();
-    let mut seq = log.segments().map(|(_, s)| s.seq).max().unwrap_or(0);
+    let mut sealer = Sealer::open(root, signer, origin, fields)?;
     let items = scan(root);
     let mut skipped = scan_findings(&items);
     let mut sealed = Vec::new();
@@ -473,55 +652,66 @@ pub fn seal(
         let ScanItem::File { name, path } = item else {
             continue;
         };
-        if known.contains(name.as_str()) {
+        if sealer.is_sealed(name) {
             continue;
         }
-        let (digest, size) = hash_file(path).map_err(io_at(path))?;
-        seq += 1;
-        let facts = read_media(&paths, path, seq, media)?;
-        if let Some(why) = &facts.unreadable {
-            skipped.push(Finding::warning(
-                "media.unreadable",
-                name,
-                format!("sealed by its bytes only: FFmpeg cannot read it as media ({why})"),
-            ));
-        }
-        let seg = SegmentEntry {
-            v: VERSION,
-            kind: "segment".into(),
-            seq,
-            name: name.clone(),
-            size,
-            sha256: digest.to_hex(),
-            sealed_at: entry::now_utc(),
-            media: Some(facts),
-        };
-        new_lines.push(entry::to_line(&seg));
+        let (seg, finding) = sealer.seal_file(name, path, media)?;
+        skipped.extend(finding);
         sealed.push(seg);
     }
-
-    let unsigned_tail = tree.size() > latest_size(&paths);
-    if new_lines.is_empty() && !unsigned_tail {
-        return Ok(SealOutcome {
-            created,
-            sealed,
-            skipped,
-            checkpoint: None,
-            size: tree.size(),
-        });
-    }
-    append_lines(&paths, &new_lines)?;
-    for l in &new_lines {
-        tree.push(tlog::leaf_hash(l));
-    }
-    let cp = Checkpoint::new(&origin, tree.size(), tree.root());
-    write_checkpoint(&paths, signer, &cp)?;
+    let checkpoint = sealer.checkpoint()?;
     Ok(SealOutcome {
-        created,
+        created: sealer.created(),
         sealed,
         skipped,
-        checkpoint: Some(cp),
-        size: tree.size(),
+        checkpoint,
+        size: sealer.size(),
+    })
+}
+
+/// Moves an incomplete last line (left by a crash in the middle of an
+/// append) out of the log: its bytes are kept in `courtseal/torn/<offset>`,
+/// the log is cut back to its last complete line, and the returned
+/// `recovery` entry (appended next) records what was moved and where. The
+/// bytes were never part of a complete line, so no checkpoint covers them.
+fn set_torn_tail_aside(
+    paths: &SessionPaths,
+    log: &Log,
+    tail: &[u8],
+) -> Result<RecoveryEntry, SealError> {
+    let offset: u64 = log.lines.iter().map(|l| l.bytes.len() as u64 + 1).sum();
+    let dir = paths.dir.join("torn");
+    fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+    let saved = dir.join(offset.to_string());
+    match fs::read(&saved) {
+        // Kept already by an earlier attempt that stopped before cutting.
+        Ok(existing) if existing == tail => {}
+        _ => {
+            let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io_at(&dir))?;
+            tmp.write_all(tail).map_err(io_at(tmp.path()))?;
+            make_public(tmp.as_file(), tmp.path())?;
+            tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
+            tmp.persist_noclobber(&saved).map_err(|e| SealError::Io {
+                path: saved.clone(),
+                source: e.error,
+            })?;
+            sync_dir(&dir)?;
+        }
+    }
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(&paths.log)
+        .map_err(io_at(&paths.log))?;
+    f.set_len(offset).map_err(io_at(&paths.log))?;
+    f.sync_all().map_err(io_at(&paths.log))?;
+    Ok(RecoveryEntry {
+        v: VERSION,
+        kind: "recovery".into(),
+        at: entry::now_utc(),
+        offset,
+        length: tail.len() as u64,
+        sha256: crate::digest::Sha256Digest::of(tail).to_hex(),
+        saved_as: format!("{TOOL_DIR}/torn/{offset}"),
     })
 }
 
@@ -595,11 +785,7 @@ fn check_existing(
         path: paths.log.clone(),
         what,
     };
-    if log.torn_tail.is_some() {
-        return Err(damaged(
-            "the log ends in an incomplete line (an interrupted write)".into(),
-        ));
-    }
+
     if let Some(bad) = log.lines.iter().find(|l| l.entry.is_err()) {
         return Err(damaged(format!("line {} is not a valid entry", bad.number)));
     }

@@ -25,11 +25,14 @@ fuzz_target!(|data: &[u8]| {
             assert!(s.sha256.is_ascii() && s.sha256.len() == 64);
             entry::to_line(s)
         }
+        // Kinds added later are only checked for not panicking.
+        #[allow(unreachable_patterns)]
+        _ => return,
     };
     assert!(!line.contains(&b'\n'), "an entry serialises with a newline");
     let again = Entry::parse(&line).expect("a serialised entry does not parse");
+    assert_eq!(again.kind(), e.kind(), "entry kind changed on re-serialisation");
     match (&e, &again) {
-        (Entry::Session(a), Entry::Session(b)) => assert_eq!(a, b),
         (Entry::Segment(a), Entry::Segment(b)) => {
             let (mut a, mut b) = (a.clone(), b.clone());
             assert_eq!(a.media.is_some(), b.media.is_some());
@@ -37,6 +40,6 @@ fuzz_target!(|data: &[u8]| {
             b.media = None;
             assert_eq!(a, b);
         }
-        _ => panic!("entry kind changed on re-serialisation"),
+        _ => assert_eq!(e, again),
     }
 });

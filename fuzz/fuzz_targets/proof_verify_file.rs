@@ -1,5 +1,5 @@
 //! `proof::verify_file` with a fuzzed proof file (through a scratch file) and
-//! a fixed media file: no panic, and a report that claims a signer or a tree
+//! a fixed media file (no packet-window sidecar): no panic, and a report that claims a signer or a tree
 //! size only does so for a proof that parses.
 #![no_main]
 
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     for v in common::trusted() {
         trust.add(Role::Recorder, v.clone());
     }
-    let r = proof::verify_file(&media, &proof_path, &trust, Some("fuzz.example/seed"))
+    let r = proof::verify_file(&media, &proof_path, &trust, Some("fuzz.example/seed"), None)
         .expect("the scratch files are readable");
     let parsed = TlogProof::parse(data).is_ok();
     if !parsed {

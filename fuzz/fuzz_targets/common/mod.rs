@@ -45,6 +45,18 @@ pub fn scratch_dir() -> &'static PathBuf {
         } else {
             std::env::temp_dir()
         };
+        // Remove what earlier, finished runs left behind (libFuzzer exits
+        // without running destructors).
+        if let Ok(rd) = std::fs::read_dir(&base) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("courtseal-fuzz-") {
+                    if !std::path::Path::new("/proc").join(pid).exists() {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
         let d = base.join(format!("courtseal-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("create scratch dir");
         d

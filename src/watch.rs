@@ -1,0 +1,421 @@
+//! Sealing at capture: a service that runs for the length of a court
+//! session, seals each segment as soon as the recorder has finished it,
+//! appends heartbeats while nothing arrives, takes in operator events, and
+//! closes the session cleanly.
+//!
+//! A segment counts as finished when any of these holds (whichever first):
+//! - the recorder has started a later segment (a file whose name sorts after it);
+//! - its size and modification time have not changed for `settle`;
+//! - the session is being closed.
+//!
+//! Files still being written under a temporary name are never sealed until
+//! they are renamed: names starting with `.`, ending in `~`, or with the
+//! extension `.part`, `.partial`, `.tmp`, `.temp`, `.crdownload`,
+//! `.download`, `.inprogress` or `.writing`.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::checkpoint::Checkpoint;
+use crate::entry::{
+    self, CloseEntry, Entry, EventEntry, HeartbeatEntry, RestartEntry, SegmentEntry, VERSION,
+};
+use crate::event;
+use crate::finding::Finding;
+use crate::media::MediaOptions;
+use crate::note::NoteSigner;
+use crate::session::{self, HeaderFields, ScanItem, SealError, Sealer, SessionPaths};
+
+/// Extensions of names a recorder writes to before renaming a finished file.
+const TEMP_EXTENSIONS: [&str; 8] = [
+    "part",
+    "partial",
+    "tmp",
+    "temp",
+    "crdownload",
+    "download",
+    "inprogress",
+    "writing",
+];
+
+/// True for a name under which a file is still being written.
+pub fn is_temporary(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    if base.starts_with('.') || base.ends_with('~') {
+        return true;
+    }
+    match base.rsplit_once('.') {
+        Some((_, ext)) => TEMP_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()),
+        None => false,
+    }
+}
+
+/// The name a temporary file will have when finished: without a leading
+/// `.`, a trailing `~` or a temporary extension.
+pub fn final_name(name: &str) -> String {
+    let (dir, base) = match name.rsplit_once('/') {
+        Some((d, b)) => (format!("{d}/"), b),
+        None => (String::new(), name),
+    };
+    let mut b = base
+        .trim_start_matches('.')
+        .trim_end_matches('~')
+        .to_owned();
+    if let Some((stem, ext)) = b.rsplit_once('.') {
+        if TEMP_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()) {
+            b = stem.to_owned();
+        }
+    }
+    format!("{dir}{b}")
+}
+
+/// How the service behaves.
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    /// A file unchanged this long is finished.
+    pub settle: Duration,
+    /// Interval between heartbeats.
+    pub heartbeat: Duration,
+    /// How often the folder is looked at.
+    pub poll: Duration,
+    /// Media reading.
+    pub media: MediaOptions,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            settle: Duration::from_secs(10),
+            heartbeat: Duration::from_secs(30),
+            poll: Duration::from_millis(250),
+            media: MediaOptions::default(),
+        }
+    }
+}
+
+/// What the service did, reported as it happens.
+#[derive(Debug, Clone)]
+pub enum WatchEvent {
+    /// The service started on a new session.
+    Opened,
+    /// The service started again on a session it had not closed.
+    Restarted {
+        /// Time of the last entry before the restart.
+        last_seen: String,
+    },
+    /// A segment was sealed.
+    Sealed(SegmentEntry),
+    /// Something in the folder could not be sealed, or was read only by bytes.
+    Finding(Finding),
+    /// An operator event was taken in.
+    Event(EventEntry),
+    /// An operator event in the inbox was refused.
+    RefusedEvent {
+        /// The inbox file.
+        file: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// A heartbeat was appended.
+    Heartbeat(String),
+    /// A checkpoint was signed.
+    Checkpoint(Checkpoint),
+    /// The session was closed.
+    Closed {
+        /// `signal` or `close-command`.
+        reason: String,
+    },
+}
+
+/// The file `courtseal close` creates to ask the service to close.
+pub fn close_request(paths: &SessionPaths) -> PathBuf {
+    paths.dir.join("close-request")
+}
+
+/// The folder where `courtseal event` leaves events for a running service.
+pub fn inbox(paths: &SessionPaths) -> PathBuf {
+    paths.dir.join("inbox")
+}
+
+struct Seen {
+    size: u64,
+    modified: Option<SystemTime>,
+    since: Instant,
+}
+
+/// Runs the sealing service on `root` until `stop` is set or a close request
+/// appears; then seals what is finished, appends a `close` entry and signs a
+/// final checkpoint.
+pub fn watch(
+    root: &Path,
+    signer: &NoteSigner,
+    origin: Option<&str>,
+    fields: &HeaderFields,
+    opts: &WatchOptions,
+    stop: &AtomicBool,
+    report: &mut dyn FnMut(WatchEvent),
+) -> Result<(), SealError> {
+    let mut sealer = Sealer::open(root, signer, origin, fields)?;
+    if sealer.last_kind() == Some("close") {
+        return Err(SealError::Mismatch {
+            path: sealer.paths().log.clone(),
+            what: "this session was closed; a closed session is never reopened (start a new session folder)".into(),
+        });
+    }
+    if sealer.created() {
+        report(WatchEvent::Opened);
+    } else {
+        let last_seen = sealer.last_time().unwrap_or_default().to_owned();
+        let r = RestartEntry {
+            v: VERSION,
+            kind: "restart".into(),
+            at: entry::now_utc(),
+            last_seen: last_seen.clone(),
+        };
+        sealer.append(&[entry::to_line(&r)])?;
+        report(WatchEvent::Restarted { last_seen });
+    }
+    if let Some(cp) = sealer.checkpoint()? {
+        report(WatchEvent::Checkpoint(cp));
+    }
+    let paths = sealer.paths().clone();
+    let _ = fs::remove_file(close_request(&paths));
+    let mut seen: HashMap<String, Seen> = HashMap::new();
+    let mut reported: HashSet<String> = HashSet::new();
+    let mut temps: HashSet<String> = HashSet::new();
+    let mut last_heartbeat = Instant::now();
+    let reason = loop {
+        if stop.load(Ordering::SeqCst) {
+            break "signal";
+        }
+        if close_request(&paths).exists() {
+            break "close-command";
+        }
+        take_inbox(&mut sealer, &paths, report)?;
+        seal_finished(
+            &mut sealer,
+            &paths,
+            opts,
+            &mut seen,
+            &mut temps,
+            &mut reported,
+            false,
+            report,
+        )?;
+        if last_heartbeat.elapsed() >= opts.heartbeat {
+            let hb = HeartbeatEntry {
+                v: VERSION,
+                kind: "heartbeat".into(),
+                at: entry::now_utc(),
+                segments: sealer.segments(),
+            };
+            sealer.append(&[entry::to_line(&hb)])?;
+            report(WatchEvent::Heartbeat(hb.at));
+            last_heartbeat = Instant::now();
+        }
+        if let Some(cp) = sealer.checkpoint()? {
+            report(WatchEvent::Checkpoint(cp));
+        }
+        sleep_unless_stopped(opts.poll, stop);
+    };
+    take_inbox(&mut sealer, &paths, report)?;
+    seal_finished(
+        &mut sealer,
+        &paths,
+        opts,
+        &mut seen,
+        &mut temps,
+        &mut reported,
+        true,
+        report,
+    )?;
+    let close = CloseEntry {
+        v: VERSION,
+        kind: "close".into(),
+        at: entry::now_utc(),
+        segments: sealer.segments(),
+        reason: reason.into(),
+    };
+    sealer.append(&[entry::to_line(&close)])?;
+    if let Some(cp) = sealer.checkpoint()? {
+        report(WatchEvent::Checkpoint(cp));
+    }
+    let _ = fs::remove_file(close_request(&paths));
+    report(WatchEvent::Closed {
+        reason: reason.into(),
+    });
+    Ok(())
+}
+
+fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
+    let step = Duration::from_millis(50);
+    let until = Instant::now() + total;
+    while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(step.min(until.saturating_duration_since(Instant::now())));
+    }
+}
+
+/// Seals every finished, unsealed, non-temporary segment; with `closing`,
+/// every one that is not under a temporary name.
+fn seal_finished(
+    sealer: &mut Sealer<'_>,
+    paths: &SessionPaths,
+    opts: &WatchOptions,
+    seen: &mut HashMap<String, Seen>,
+    temps: &mut HashSet<String>,
+    reported: &mut HashSet<String>,
+    closing: bool,
+    report: &mut dyn FnMut(WatchEvent),
+) -> Result<(), SealError> {
+    let items = session::scan(&paths.root);
+    for f in session::scan_findings(&items) {
+        if reported.insert(format!("{}:{}", f.code, f.location)) {
+            report(WatchEvent::Finding(f));
+        }
+    }
+    let all: Vec<(&str, &Path)> = items
+        .iter()
+        .filter_map(|i| match i {
+            ScanItem::File { name, path } => Some((name.as_str(), path.as_path())),
+            _ => None,
+        })
+        .collect();
+    for (name, _) in all.iter().filter(|(n, _)| is_temporary(n)) {
+        temps.insert(final_name(name));
+    }
+    let now = Instant::now();
+    for (name, path) in all.iter().filter(|(n, _)| !is_temporary(n)) {
+        if sealer.is_sealed(name) {
+            continue;
+        }
+        let Ok(meta) = fs::metadata(path) else {
+            continue;
+        };
+        let (size, modified) = (meta.len(), meta.modified().ok());
+        let entry = seen.entry((*name).to_owned()).or_insert(Seen {
+            size,
+            modified,
+            since: now,
+        });
+        if entry.size != size || entry.modified != modified {
+            *entry = Seen {
+                size,
+                modified,
+                since: now,
+            };
+        }
+        // The recorder has moved on to a later file (under any name).
+        let next_started = all
+            .iter()
+            .any(|(n, _)| *n > *name && final_name(n) != *name);
+        // It was written under a temporary name and renamed when finished.
+        let renamed = temps.contains(*name);
+        let settled = now.duration_since(entry.since) >= opts.settle;
+        if closing || next_started || renamed || settled {
+            let (seg, finding) = sealer.seal_file(name, path, &opts.media)?;
+            seen.remove(*name);
+            temps.remove(*name);
+            report(WatchEvent::Sealed(seg));
+            if let Some(f) = finding {
+                report(WatchEvent::Finding(f));
+            }
+            if let Some(cp) = sealer.checkpoint()? {
+                report(WatchEvent::Checkpoint(cp));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes in the events `courtseal event` left for the service: each is
+/// checked against its own operator key, stamped with the time it is
+/// sealed, appended, and only then removed from the inbox.
+fn take_inbox(
+    sealer: &mut Sealer<'_>,
+    paths: &SessionPaths,
+    report: &mut dyn FnMut(WatchEvent),
+) -> Result<(), SealError> {
+    let dir = inbox(paths);
+    let Ok(rd) = fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "event"))
+        .collect();
+    files.sort();
+    for file in files {
+        let parsed = fs::read(&file).ok().and_then(|b| {
+            match Entry::parse(b.strip_suffix(b"\n").unwrap_or(&b)) {
+                Ok(Entry::Event(e)) => Some(e),
+                _ => None,
+            }
+        });
+        let Some(mut ev) = parsed else {
+            let bad = file.with_extension("refused");
+            let _ = fs::rename(&file, &bad);
+            report(WatchEvent::RefusedEvent {
+                file: bad,
+                why: "not an event entry".into(),
+            });
+            continue;
+        };
+        if let Err(e) = event::check_event(&ev, sealer.origin()) {
+            let bad = file.with_extension("refused");
+            let _ = fs::rename(&file, &bad);
+            report(WatchEvent::RefusedEvent {
+                file: bad,
+                why: e.to_string(),
+            });
+            continue;
+        }
+        if !sealer.has_event(&ev.note) {
+            ev.sealed_at = entry::now_utc();
+            sealer.append(&[entry::to_line(&ev)])?;
+            report(WatchEvent::Event(ev));
+        }
+        fs::remove_file(&file).map_err(|e| SealError::Io {
+            path: file.clone(),
+            source: e,
+        })?;
+    }
+    Ok(())
+}
+
+/// Leaves an event for the running service (atomically: a temp file renamed
+/// into the inbox). Returns the inbox file.
+pub fn queue_event(paths: &SessionPaths, ev: &EventEntry) -> Result<PathBuf, SealError> {
+    let dir = inbox(paths);
+    fs::create_dir_all(&dir).map_err(|e| SealError::Io {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let target = dir.join(format!("{nanos:020}-{}.event", std::process::id()));
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| SealError::Io {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let mut line = entry::to_line(ev);
+    line.push(b'\n');
+    tmp.write_all(&line).map_err(|e| SealError::Io {
+        path: tmp.path().to_owned(),
+        source: e,
+    })?;
+    tmp.as_file().sync_all().map_err(|e| SealError::Io {
+        path: tmp.path().to_owned(),
+        source: e,
+    })?;
+    tmp.persist(&target).map_err(|e| SealError::Io {
+        path: target.clone(),
+        source: e.error,
+    })?;
+    Ok(target)
+}
