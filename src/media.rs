@@ -257,7 +257,13 @@ impl Continuity {
         if let Some(prev) = self.prev_t {
             let usual = self.usual();
             if t < prev {
+                // One finding per reversal: the timeline restarts here.
                 out.push(obs("media.timestamp_reversal", t, prev));
+                self.prev_t = Some(t);
+                if dur > 0.0 {
+                    self.remember(dur);
+                }
+                return;
             } else if usual.is_finite() {
                 let expected_end = prev + usual;
                 let jump = t - expected_end;
@@ -436,6 +442,9 @@ pub fn analyze(
         } else {
             state.prev_step
         };
+        if dur > 0.0 {
+            state.prev_step = dur;
+        }
         let payload = packet.data().unwrap_or(&[]);
         let ph = packet_hash(payload);
 

@@ -566,6 +566,24 @@ pub(crate) fn explain_change(
         }
     };
     let changes = windows::explain(sidecar, &now);
+    let sealed_start = s.media.as_ref().and_then(|m| m.declared_start.as_deref());
+    // A remux usually drops the tag; only a different claimed time matters.
+    let now_start = now.facts.declared_start.as_deref();
+    if now_start.is_some() && sealed_start != now_start {
+        findings.push(Finding::warning(
+            "segment.declared_start_changed",
+            location,
+            format!(
+                "the start time the file declares (creation_time) is {} in the copy but was {} when sealed; the sealed value is the one to rely on",
+                now_start.unwrap_or("absent"),
+                sealed_start.unwrap_or("absent")
+            ),
+        ));
+    }
+    // What was observed in the sealed recording still stands.
+    for o in s.media.iter().flat_map(|m| m.observations.iter()) {
+        findings.extend(observation_finding(location, o, false));
+    }
     let sealed_obs: Vec<&Observation> =
         s.media.iter().flat_map(|m| m.observations.iter()).collect();
     for o in &now.facts.observations {

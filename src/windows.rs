@@ -198,21 +198,57 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         .as_ref()
         .expect("analysis kept packet times");
     let mut changes = Vec::new();
+    // Match each sealed stream to a stream of the copy of the same kind and
+    // codec (the same index first): a remux may reorder streams.
+    let copy_streams = &now.header.streams;
+    let mut used = vec![false; copy_streams.len()];
+    let mut matched: Vec<Option<usize>> = Vec::new();
     for st in &sealed.header.streams {
+        let same = |c: &StreamInfo| c.kind == st.kind && c.codec == st.codec;
+        let pick = copy_streams
+            .get(st.index)
+            .filter(|c| same(c) && !used[st.index])
+            .map(|_| st.index)
+            .or_else(|| copy_streams.iter().position(|c| same(c) && !used[c.index]));
+        if let Some(j) = pick {
+            used[j] = true;
+        }
+        matched.push(pick);
+    }
+    for (st, pick) in sealed.header.streams.iter().zip(&matched) {
         let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
         let kind = &st.kind;
-        let (Some(p), Some(t)) = (hashes.get(st.index), times.get(st.index)) else {
+        let copy = pick.and_then(|j| Some((hashes.get(j)?, times.get(j)?)));
+        let Some((p, t)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
                 code: "segment.content_removed",
                 stream: st.index,
                 from,
                 to,
-                message: format!("the {kind} stream is gone from the copy"),
+                message: format!("the {kind} stream ({}) is gone from the copy", st.codec),
             });
             continue;
         };
         changes.extend(explain_stream(st.index, kind, &wins, p, t, st.packets));
+    }
+    for (c, was_used) in copy_streams.iter().zip(&used) {
+        if !was_used && c.packets > 0 {
+            let end = times
+                .get(c.index)
+                .and_then(|t| t.last().copied())
+                .unwrap_or(0.0);
+            changes.push(Change {
+                code: "segment.content_inserted",
+                stream: c.index,
+                from: 0.0,
+                to: round_us(end.max(0.0)),
+                message: format!(
+                    "the copy holds a {} stream ({}) that was not sealed",
+                    c.kind, c.codec
+                ),
+            });
+        }
     }
     changes.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
     changes

@@ -584,3 +584,128 @@ fn verify_file_explains_a_changed_download() {
         ])
     );
 }
+
+/// A copy with an extra track muxed in is not "intact": the unsealed stream
+/// is reported as inserted content.
+#[test]
+fn an_added_track_is_inserted_content() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0003.mp4",
+        "-i",
+        "s/seg-0002.m4a",
+        "-map",
+        "0:0",
+        "-map",
+        "0:1",
+        "-map",
+        "1:0",
+        "-c",
+        "copy",
+        "-f",
+        "mp4",
+        "added.mp4",
+    ]);
+    fs::rename(fx.p("added.mp4"), fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&v),
+        want(&[
+            ("segment.changed", "seg-0003.mp4", None),
+            (
+                "segment.content_inserted",
+                "seg-0003.mp4",
+                Some((0.0, 13.995))
+            ),
+        ])
+    );
+}
+
+/// A remux that puts the streams in another order keeps every packet: still
+/// only a rewritten container.
+#[test]
+fn reordered_streams_are_matched_by_kind_and_codec() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0003.mp4",
+        "-map",
+        "0:1",
+        "-map",
+        "0:0",
+        "-c",
+        "copy",
+        "-f",
+        "mp4",
+        "swapped.mp4",
+    ]);
+    fs::rename(fx.p("swapped.mp4"), fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        findings(&v),
+        want(&[("segment.container_rewritten", "seg-0003.mp4", None)])
+    );
+}
+
+/// A copy whose declared start time (creation_time) was changed says so,
+/// even though every packet is intact.
+#[test]
+fn a_changed_declared_start_time_is_reported() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0003.mp4",
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-metadata",
+        "creation_time=2026-11-20T05:00:29Z",
+        "-f",
+        "mp4",
+        "retimed.mp4",
+    ]);
+    fs::rename(fx.p("retimed.mp4"), fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        findings(&v),
+        want(&[
+            ("segment.container_rewritten", "seg-0003.mp4", None),
+            ("segment.declared_start_changed", "seg-0003.mp4", None),
+        ])
+    );
+}
+
+/// Timestamps that start over inside one file (two MPEG-TS recordings
+/// joined byte for byte) are one reversal, not one warning per packet.
+#[test]
+fn a_timestamp_restart_is_reported_once() {
+    let fx = Fx::unsealed();
+    fs::create_dir(fx.p("ts")).unwrap();
+    fx.ffmpeg(&["-i", "s/seg-0001.m4a", "-c", "copy", "-f", "mpegts", "a.ts"]);
+    fx.ffmpeg(&["-i", "s/seg-0002.m4a", "-c", "copy", "-f", "mpegts", "b.ts"]);
+    let mut joined = fs::read(fx.p("a.ts")).unwrap();
+    joined.extend(fs::read(fx.p("b.ts")).unwrap());
+    fs::write(fx.p("ts/rec.ts"), joined).unwrap();
+    let (code, _, err) = fx.cs(&[
+        "seal",
+        "ts",
+        "--key",
+        "demo-recorder.key",
+        "--origin",
+        "court.example/ts",
+        "--no-silence",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, v) = fx.verify("ts");
+    let reversals: Vec<_> = findings(&v)
+        .into_iter()
+        .filter(|f| f.0 == "media.timestamp_reversal")
+        .collect();
+    assert_eq!(reversals.len(), 1, "{v}");
+    assert_eq!(reversals[0].2.map(|s| s.1), Some(14.677));
+}

@@ -138,6 +138,16 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Proof(a) => {
             let p = proof::make_proof(&a.session, &a.segment)?;
+            let sidecar = proof::sidecar_for(&a.session, &p);
+            let sidecar_to = proof::sidecar_path_for(&a.output);
+            for target in std::iter::once(&a.output).chain(sidecar.as_ref().map(|_| &sidecar_to)) {
+                if target.exists() {
+                    anyhow::bail!(
+                        "{}: already exists; refusing to overwrite it",
+                        target.display()
+                    );
+                }
+            }
             write_new_file(&a.output, &p.to_text())?;
             emit(&format!(
                 "wrote {}: segment {} (log entry {} of {}), checkpoint included\n",
@@ -152,8 +162,8 @@ fn run(cli: Cli) -> Result<u8> {
                 .map(|c| c.size)
                 .unwrap_or(0)
             ))?;
-            if let Some(sidecar) = proof::sidecar_for(&a.session, &p) {
-                let to = proof::sidecar_path_for(&a.output);
+            if let Some(sidecar) = sidecar {
+                let to = sidecar_to;
                 let bytes = std::fs::read(&sidecar)
                     .with_context(|| format!("{}: cannot read", sidecar.display()))?;
                 write_new_file(&to, &bytes)?;
@@ -230,6 +240,12 @@ fn write_new_file(path: &Path, data: &[u8]) -> Result<()> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.write_all(data)?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // Proofs are public material (temporary files start as 0600).
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist_noclobber(path)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error))
