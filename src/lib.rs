@@ -19,6 +19,7 @@ pub mod keys;
 pub mod media;
 pub mod note;
 pub mod proof;
+pub mod series;
 pub mod session;
 pub mod tlog;
 pub mod verify;

@@ -104,8 +104,33 @@ pub struct SessionReport {
     pub segments: Vec<SegmentStatus>,
     /// Observations sealed with the segments (silence): not verdicts.
     pub observations: Vec<SegmentObservation>,
+    /// Operator events, in the order they were sealed.
+    pub events: Vec<EventStatus>,
+    /// Number of heartbeat entries.
+    pub heartbeats: u64,
+    /// When the session was closed, if it was.
+    pub closed_at: Option<String>,
     /// Every problem found.
     pub findings: Vec<Finding>,
+}
+
+/// An operator event as sealed, with the result of checking it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventStatus {
+    /// Log line.
+    pub line: usize,
+    /// When it was sealed (the time the log fixes).
+    pub sealed_at: String,
+    /// The time the operator states.
+    pub at: String,
+    /// start, pause, …
+    pub event: String,
+    /// The operator's reason.
+    pub reason: String,
+    /// The operator's key name, as signed.
+    pub operator: String,
+    /// The signature verifies and the key is trusted as an operator key.
+    pub ok: bool,
 }
 
 /// An observation about one segment.
@@ -177,6 +202,12 @@ pub fn verify_session(
     }
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
+    let events = check_service_entries(root, &log, trust, &mut findings);
+    let heartbeats = log.lines.iter().filter(|l| matches!(l.entry, Ok(Entry::Heartbeat(_)))).count() as u64;
+    let closed_at = log.lines.iter().find_map(|l| match &l.entry {
+        Ok(Entry::Close(c)) => Some(c.at.clone()),
+        _ => None,
+    });
     let tree = log.tree();
     let origin = log.header().map(|h| h.origin.clone());
 
@@ -215,8 +246,88 @@ pub fn verify_session(
         checkpoints,
         segments,
         observations,
+        events,
+        heartbeats,
+        closed_at,
         findings,
     })
+}
+
+/// Checks what the sealing service and operators put in the log: operator
+/// events (signature, trusted operator key), restarts and recoveries.
+fn check_service_entries(root: &Path, log: &Log, trust: &TrustStore, findings: &mut Vec<Finding>) -> Vec<EventStatus> {
+    let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
+    let operators = trust.in_role(Role::Operator);
+    let mut events = Vec::new();
+    for l in &log.lines {
+        let at = format!("{LOG_NAME}:{}", l.number);
+        match &l.entry {
+            Ok(Entry::Event(e)) => {
+                let name = crate::note::Verifier::from_vkey(&e.operator)
+                    .map(|v| v.name().to_owned())
+                    .unwrap_or_else(|_| e.operator.clone());
+                let ok = match crate::event::check_event(e, origin) {
+                    Err(err) => {
+                        findings.push(Finding::error(
+                            "event.bad_signature",
+                            &at,
+                            format!("the {} event sealed at {}: {err}", e.event, e.sealed_at),
+                        ));
+                        false
+                    }
+                    Ok(v) if !operators.contains(&v) => {
+                        findings.push(Finding::error(
+                            "event.untrusted_operator",
+                            &at,
+                            format!(
+                                "the {} event sealed at {} is signed by {} ({:08x}), which is not trusted as an operator key",
+                                e.event,
+                                e.sealed_at,
+                                v.name(),
+                                v.key_id()
+                            ),
+                        ));
+                        false
+                    }
+                    Ok(_) => true,
+                };
+                events.push(EventStatus {
+                    line: l.number,
+                    sealed_at: e.sealed_at.clone(),
+                    at: e.at.clone(),
+                    event: e.event.clone(),
+                    reason: e.reason.clone(),
+                    operator: name,
+                    ok,
+                });
+            }
+            Ok(Entry::Restart(r)) => findings.push(Finding::info(
+                "service.restarted",
+                &at,
+                format!(
+                    "the sealing service started again at {} without having closed the session: nothing was sealed between {} and {}",
+                    r.at, r.last_seen, r.at
+                ),
+            )),
+            Ok(Entry::Recovery(r)) => {
+                let kept = fs::read(root.join(&r.saved_as))
+                    .is_ok_and(|b| Sha256Digest::of(&b).to_hex() == r.sha256);
+                findings.push(Finding::info(
+                    "log.recovered",
+                    &at,
+                    format!(
+                        "an incomplete line of {} bytes left by an interrupted write at byte {} was moved to {} ({}); it was never part of any checkpoint",
+                        r.length,
+                        r.offset,
+                        r.saved_as,
+                        if kept { "kept, unchanged" } else { "that file is missing or changed" }
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    events
 }
 
 fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {

@@ -147,6 +147,17 @@ struct Seen {
     since: Instant,
 }
 
+/// What the service remembers between looks at the folder.
+#[derive(Default)]
+struct Tracker {
+    /// Unsealed files: size and time last seen changing.
+    seen: HashMap<String, Seen>,
+    /// Final names of files seen under a temporary name.
+    temps: HashSet<String>,
+    /// Findings already reported.
+    reported: HashSet<String>,
+}
+
 /// Runs the sealing service on `root` until `stop` is set or a close request
 /// appears; then seals what is finished, appends a `close` entry and signs a
 /// final checkpoint.
@@ -184,9 +195,7 @@ pub fn watch(
     }
     let paths = sealer.paths().clone();
     let _ = fs::remove_file(close_request(&paths));
-    let mut seen: HashMap<String, Seen> = HashMap::new();
-    let mut reported: HashSet<String> = HashSet::new();
-    let mut temps: HashSet<String> = HashSet::new();
+    let mut tracker = Tracker::default();
     let mut last_heartbeat = Instant::now();
     let reason = loop {
         if stop.load(Ordering::SeqCst) {
@@ -196,16 +205,7 @@ pub fn watch(
             break "close-command";
         }
         take_inbox(&mut sealer, &paths, report)?;
-        seal_finished(
-            &mut sealer,
-            &paths,
-            opts,
-            &mut seen,
-            &mut temps,
-            &mut reported,
-            false,
-            report,
-        )?;
+        seal_finished(&mut sealer, &paths, opts, &mut tracker, false, report)?;
         if last_heartbeat.elapsed() >= opts.heartbeat {
             let hb = HeartbeatEntry {
                 v: VERSION,
@@ -223,16 +223,7 @@ pub fn watch(
         sleep_unless_stopped(opts.poll, stop);
     };
     take_inbox(&mut sealer, &paths, report)?;
-    seal_finished(
-        &mut sealer,
-        &paths,
-        opts,
-        &mut seen,
-        &mut temps,
-        &mut reported,
-        true,
-        report,
-    )?;
+    seal_finished(&mut sealer, &paths, opts, &mut tracker, true, report)?;
     let close = CloseEntry {
         v: VERSION,
         kind: "close".into(),
@@ -265,15 +256,13 @@ fn seal_finished(
     sealer: &mut Sealer<'_>,
     paths: &SessionPaths,
     opts: &WatchOptions,
-    seen: &mut HashMap<String, Seen>,
-    temps: &mut HashSet<String>,
-    reported: &mut HashSet<String>,
+    tracker: &mut Tracker,
     closing: bool,
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
     let items = session::scan(&paths.root);
     for f in session::scan_findings(&items) {
-        if reported.insert(format!("{}:{}", f.code, f.location)) {
+        if tracker.reported.insert(format!("{}:{}", f.code, f.location)) {
             report(WatchEvent::Finding(f));
         }
     }
@@ -285,7 +274,7 @@ fn seal_finished(
         })
         .collect();
     for (name, _) in all.iter().filter(|(n, _)| is_temporary(n)) {
-        temps.insert(final_name(name));
+        tracker.temps.insert(final_name(name));
     }
     let now = Instant::now();
     for (name, path) in all.iter().filter(|(n, _)| !is_temporary(n)) {
@@ -296,7 +285,7 @@ fn seal_finished(
             continue;
         };
         let (size, modified) = (meta.len(), meta.modified().ok());
-        let entry = seen.entry((*name).to_owned()).or_insert(Seen {
+        let entry = tracker.seen.entry((*name).to_owned()).or_insert(Seen {
             size,
             modified,
             since: now,
@@ -313,12 +302,12 @@ fn seal_finished(
             .iter()
             .any(|(n, _)| *n > *name && final_name(n) != *name);
         // It was written under a temporary name and renamed when finished.
-        let renamed = temps.contains(*name);
+        let renamed = tracker.temps.contains(*name);
         let settled = now.duration_since(entry.since) >= opts.settle;
         if closing || next_started || renamed || settled {
             let (seg, finding) = sealer.seal_file(name, path, &opts.media)?;
-            seen.remove(*name);
-            temps.remove(*name);
+            tracker.seen.remove(*name);
+            tracker.temps.remove(*name);
             report(WatchEvent::Sealed(seg));
             if let Some(f) = finding {
                 report(WatchEvent::Finding(f));

@@ -38,9 +38,66 @@ pub enum Command {
     Proof(ProofArgs),
     /// Verify one downloaded segment with its proof and the court's public key.
     VerifyFile(VerifyFileArgs),
+    /// Record an operator event (start, pause, resume, stop, failure, break,
+    /// adjournment, note), signed with the operator's own key.
+    ///
+    /// While `seal --watch` runs, the service takes the event in and seals it
+    /// within a second; otherwise it is appended to the log and covered by the
+    /// next checkpoint (at once with --recorder-key).
+    Event(EventArgs),
+    /// Ask the running sealing service to close the session (or close it
+    /// yourself with --key when no service runs).
+    Close(CloseArgs),
+    /// Check the chain of a courtroom's sessions in a folder: a deleted
+    /// session shows as a broken link.
+    Series(SeriesArgs),
     /// Show what courtseal reads in a media file: streams, timing, packet
     /// windows, internal gaps and silence (nothing is written).
     Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// start, pause, resume, stop, failure, break, adjournment or note.
+    pub kind: String,
+    /// Why, in one line (e.g. "judge ordered a 15-minute break").
+    #[arg(long)]
+    pub reason: String,
+    /// The operator's own private key (who did this is what it proves).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The time of the action, RFC 3339 with offset (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// When no service runs: the recorder key, to sign a checkpoint at once.
+    #[arg(long, value_name = "KEY")]
+    pub recorder_key: Option<PathBuf>,
+    /// How long to wait for a running service to seal the event.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub wait: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// The folder holding the session folders.
+    pub folder: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The recorder key, to close a session no service is sealing.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// How long to wait for the running service to close.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub wait: f64,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -105,8 +162,22 @@ pub struct SealArgs {
     #[arg(long)]
     pub origin: Option<String>,
     /// The same recorder's previous session's final checkpoint file, to chain sessions.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "series")]
     pub previous: Option<PathBuf>,
+    /// A folder of this courtroom's sessions: the previous session sealed
+    /// with the same key is found there and chained to.
+    #[arg(long, value_name = "DIR")]
+    pub series: Option<PathBuf>,
+    /// Keep running: seal each segment as the recorder finishes it, with
+    /// heartbeats, until Ctrl-C, SIGTERM or `courtseal close`.
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: a file whose size has not changed for this long is finished.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", requires = "watch")]
+    pub settle: f64,
+    /// With --watch: seconds between heartbeat entries.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", requires = "watch")]
+    pub heartbeat: f64,
     #[command(flatten)]
     pub media: MediaArgs,
     /// Print the result as JSON.

@@ -101,11 +101,22 @@ fn run(cli: Cli) -> Result<u8> {
             let signer = keys::load_signer(&a.key)?;
             let mut fields = session::HeaderFields::from_record(&a.session)?;
             if let Some(prev) = &a.previous {
-                let bytes = std::fs::read(prev)
-                    .with_context(|| format!("{}: cannot read", prev.display()))?;
+                let bytes = std::fs::read(prev).with_context(|| format!("{}: cannot read", prev.display()))?;
                 fields.previous = Some(courtseal::digest::Sha256Digest::of(&bytes).to_hex());
             }
+            if let Some(dir) = &a.series {
+                let vkey = signer.verifier().to_vkey();
+                let found = courtseal::series::previous_in_series(dir, &vkey, &a.session)
+                    .with_context(|| format!("{}: cannot read the series folder", dir.display()))?;
+                if let Some((file, hash)) = found {
+                    eprintln!("courtseal: chaining to the previous session's checkpoint {}", file.display());
+                    fields.previous = Some(hash);
+                }
+            }
             let opts = media_options(&a.media)?;
+            if a.watch {
+                return watch(&a, &signer, &fields, opts);
+            }
             let outcome = session::seal(&a.session, &signer, a.origin.as_deref(), &fields, &opts)?;
             let text = if a.json {
                 output::seal_json(&a.session, &outcome)
@@ -113,11 +124,116 @@ fn run(cli: Cli) -> Result<u8> {
                 output::seal_text(&a.session, &outcome, &signer)
             };
             emit(&text)?;
-            Ok(if has_errors(&outcome.skipped) {
-                exit::FINDINGS
-            } else {
-                exit::OK
-            })
+            Ok(if has_errors(&outcome.skipped) { exit::FINDINGS } else { exit::OK })
+        }
+        Command::Event(a) => {
+            let operator = keys::load_signer(&a.key)?;
+            let origin = session::origin_of(&a.session)?;
+            let at = match &a.at {
+                Some(t) => courtseal::event::parse_time(t)?,
+                None => courtseal::entry::now_utc(),
+            };
+            let ev = courtseal::event::make_event(&operator, &origin, &a.kind, &at, &a.reason)?;
+            let paths = session::SessionPaths::new(&a.session);
+            match session::lock_session(&paths) {
+                Ok(lock) => {
+                    drop(lock);
+                    let ev = session::append_event(&a.session, ev)?;
+                    let mut text = format!(
+                        "event {} by {} at {} appended (sealed at {})\n",
+                        ev.event,
+                        operator.name(),
+                        ev.at,
+                        ev.sealed_at
+                    );
+                    if let Some(rk) = &a.recorder_key {
+                        let recorder = keys::load_signer(rk)?;
+                        let mut sealer =
+                            session::Sealer::open(&a.session, &recorder, None, &session::HeaderFields::default())?;
+                        if let Some(cp) = sealer.checkpoint()? {
+                            text.push_str(&format!("checkpoint signed: {} entries\n", cp.size));
+                        }
+                    } else {
+                        text.push_str("no sealing service is running: the next 'courtseal seal' signs a checkpoint over it\n");
+                    }
+                    emit(&text)?;
+                }
+                Err(session::SealError::Locked(_)) => {
+                    let file = courtseal::watch::queue_event(&paths, &ev)?;
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(a.wait.max(0.0));
+                    while file.exists() && std::time::Instant::now() < deadline {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    if file.exists() {
+                        anyhow::bail!(
+                            "{}: the sealing service has not taken the event in within {} s; it stays queued in {}",
+                            a.session.display(),
+                            a.wait,
+                            file.display()
+                        );
+                    }
+                    if file.with_extension("refused").exists() {
+                        anyhow::bail!("{}: the sealing service refused the event", a.session.display());
+                    }
+                    emit(&format!("event {} by {} at {} sealed by the running service\n", ev.event, operator.name(), ev.at))?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Ok(exit::OK)
+        }
+        Command::Close(a) => {
+            let paths = session::SessionPaths::new(&a.session);
+            if !a.session.is_dir() {
+                return Err(session::SealError::NotASession(a.session.clone()).into());
+            }
+            match session::lock_session(&paths) {
+                Err(session::SealError::Locked(_)) => {
+                    let req = courtseal::watch::close_request(&paths);
+                    std::fs::write(&req, b"close\n").with_context(|| format!("{}: cannot write", req.display()))?;
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(a.wait.max(0.0));
+                    while std::time::Instant::now() < deadline {
+                        if matches!(session::lock_session(&paths), Ok(_)) {
+                            emit(&format!("{}: closed by the sealing service\n", a.session.display()))?;
+                            return Ok(exit::OK);
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    anyhow::bail!("{}: the sealing service has not closed the session within {} s", a.session.display(), a.wait)
+                }
+                Ok(lock) => {
+                    drop(lock);
+                    let Some(k) = &a.key else {
+                        anyhow::bail!("{}: no sealing service is running; give --key RECORDER_KEY to close it yourself", a.session.display());
+                    };
+                    let signer = keys::load_signer(k)?;
+                    let mut sealer = session::Sealer::open(&a.session, &signer, None, &session::HeaderFields::default())?;
+                    if sealer.last_kind() == Some("close") {
+                        anyhow::bail!("{}: the session is already closed", a.session.display());
+                    }
+                    let close = courtseal::entry::CloseEntry {
+                        v: courtseal::entry::VERSION,
+                        kind: "close".into(),
+                        at: courtseal::entry::now_utc(),
+                        segments: sealer.segments(),
+                        reason: "close-command".into(),
+                    };
+                    sealer.append(&[courtseal::entry::to_line(&close)])?;
+                    let cp = sealer.checkpoint()?;
+                    emit(&format!(
+                        "{}: closed ({} entries)\n",
+                        a.session.display(),
+                        cp.map_or(sealer.size(), |c| c.size)
+                    ))?;
+                    Ok(exit::OK)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Series(a) => {
+            let r = courtseal::series::check_series(&a.folder)
+                .with_context(|| format!("{}: cannot read the series folder", a.folder.display()))?;
+            emit(&if a.json { output::series_json(&r) } else { output::series_text(&r) })?;
+            Ok(if has_errors(&r.findings) { exit::FINDINGS } else { exit::OK })
         }
         Command::Verify(a) => {
             let trust = load_trust(&a.trust.trust)?;
@@ -203,6 +319,38 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
     }
+}
+
+/// `seal --watch`: runs the service until Ctrl-C, SIGTERM or `courtseal close`.
+fn watch(
+    a: &cli::SealArgs,
+    signer: &courtseal::note::NoteSigner,
+    fields: &session::HeaderFields,
+    media: courtseal::media::MediaOptions,
+) -> Result<u8> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let secs = |v: f64, what: &str| -> Result<std::time::Duration> {
+        if !(v.is_finite() && v > 0.0 && v <= 86400.0) {
+            anyhow::bail!("--{what} must be a positive number of seconds, not {v}");
+        }
+        Ok(std::time::Duration::from_secs_f64(v))
+    };
+    let opts = courtseal::watch::WatchOptions {
+        settle: secs(a.settle, "settle")?,
+        heartbeat: secs(a.heartbeat, "heartbeat")?,
+        poll: std::time::Duration::from_millis(250),
+        media,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install the signal handler")?;
+    }
+    let mut report = |ev: courtseal::watch::WatchEvent| {
+        let _ = emit(&output::watch_line(&ev));
+    };
+    courtseal::watch::watch(&a.session, signer, a.origin.as_deref(), fields, &opts, &stop, &mut report)?;
+    Ok(exit::OK)
 }
 
 fn media_options(a: &cli::MediaArgs) -> Result<courtseal::media::MediaOptions> {

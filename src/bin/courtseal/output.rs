@@ -183,6 +183,30 @@ pub fn verify_text(r: &SessionReport) -> String {
             let _ = writeln!(out, "  {:<width$}  {state}", s.name);
         }
     }
+    if !r.events.is_empty() {
+        let _ = writeln!(out, "Operator events (as sealed)");
+        for e in &r.events {
+            let _ = writeln!(
+                out,
+                "  sealed {}  {:<11} by {}{}  stated time {}: {}",
+                e.sealed_at,
+                e.event,
+                e.operator,
+                if e.ok { "" } else { " (NOT VERIFIED)" },
+                e.at,
+                e.reason
+            );
+        }
+    }
+    if r.heartbeats > 0 || r.closed_at.is_some() {
+        let _ = writeln!(
+            out,
+            "Service      {} heartbeat{}; {}",
+            r.heartbeats,
+            if r.heartbeats == 1 { "" } else { "s" },
+            r.closed_at.as_deref().map_or("session not closed".to_owned(), |c| format!("closed at {c}"))
+        );
+    }
     if !r.observations.is_empty() {
         let _ = writeln!(out, "Observations (not verdicts)");
         for o in &r.observations {
@@ -237,6 +261,9 @@ pub fn verify_json(r: &SessionReport) -> String {
         "checkpoints": r.checkpoints,
         "segments": r.segments,
         "observations": r.observations,
+        "events": r.events,
+        "heartbeats": r.heartbeats,
+        "closed_at": r.closed_at,
         "findings": r.findings,
     });
     format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
@@ -409,6 +436,50 @@ pub fn inspect_json(file: &Path, a: &courtseal::media::MediaAnalysis) -> String 
         "file": file.display().to_string(),
         "media": a.facts,
         "windows": a.windows.len(),
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}
+
+pub fn watch_line(ev: &courtseal::watch::WatchEvent) -> String {
+    use courtseal::watch::WatchEvent as W;
+    let now = courtseal::entry::now_utc();
+    let what = match ev {
+        W::Opened => "session opened: sealing service started".to_owned(),
+        W::Restarted { last_seen } => format!("service restarted: nothing was sealed between {last_seen} and now"),
+        W::Sealed(s) => format!("sealed #{} {} ({} bytes)", s.seq, s.name, s.size),
+        W::Finding(f) => format!("{} {}: {}", f.code, f.location, f.message),
+        W::Event(e) => format!("event {} at {}: {}", e.event, e.at, e.reason),
+        W::RefusedEvent { file, why } => format!("refused event {}: {why}", file.display()),
+        W::Heartbeat(_) => "heartbeat".to_owned(),
+        W::Checkpoint(c) => format!("checkpoint {} entries", c.size),
+        W::Closed { reason } => format!("session closed ({reason})"),
+    };
+    format!("{now}  {what}\n")
+}
+
+pub fn series_text(r: &courtseal::series::SeriesReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Series  {}", r.folder);
+    for s in &r.sessions {
+        let link = match (&s.previous, &s.previous_folder) {
+            (None, _) => "first in its chain".to_owned(),
+            (Some(_), Some(p)) => format!("follows {p}"),
+            (Some(_), None) => "BROKEN: its previous session is missing".to_owned(),
+        };
+        let _ = writeln!(out, "  {}  opened {}  {}", s.folder, s.opened_at, link);
+    }
+    findings_text(&mut out, &r.findings);
+    result_line(&mut out, &r.findings, &format!("The chain of {} is unbroken.", plural(r.sessions.len(), "session")));
+    out
+}
+
+pub fn series_json(r: &courtseal::series::SeriesReport) -> String {
+    let (e, w, i) = counts(&r.findings);
+    let v = json!({
+        "tool": TOOL, "version": VERSION, "command": "series",
+        "verified": e == 0,
+        "counts": {"error": e, "warning": w, "info": i},
+        "report": r,
     });
     format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }

@@ -1,0 +1,165 @@
+//! A courtroom's series of sessions, chained: each session's header names
+//! (by SHA-256) a checkpoint of the same recorder's previous session, so a
+//! session deleted from the series breaks the chain where it stood.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::digest::Sha256Digest;
+use crate::finding::Finding;
+use crate::session::{self, Log, SessionPaths};
+
+/// One session found in a series folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesSession {
+    /// The session folder, relative to the series folder.
+    pub folder: String,
+    /// The recorder key that opened it.
+    pub recorder: String,
+    /// When it was opened.
+    pub opened_at: String,
+    /// The checkpoint of the previous session it names, if any.
+    pub previous: Option<String>,
+    /// The previous session found, if any.
+    pub previous_folder: Option<String>,
+    /// SHA-256 of its latest checkpoint file.
+    pub final_checkpoint: Option<String>,
+}
+
+/// The result of checking a series.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesReport {
+    /// The series folder.
+    pub folder: String,
+    /// Sessions, in the order they were opened.
+    pub sessions: Vec<SeriesSession>,
+    /// Problems found.
+    pub findings: Vec<Finding>,
+}
+
+struct Found {
+    path: PathBuf,
+    folder: String,
+    recorder: String,
+    opened_at: String,
+    previous: Option<String>,
+    /// SHA-256 of every checkpoint file the session holds.
+    checkpoints: Vec<String>,
+    latest: Option<String>,
+}
+
+fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        if !meta.is_dir() {
+            continue;
+        }
+        let paths = SessionPaths::new(&path);
+        let Ok(log) = Log::read(&paths.log) else { continue };
+        let Some(h) = log.header() else { continue };
+        let hash_of = |p: &Path| fs::read(p).ok().map(|b| Sha256Digest::of(&b).to_hex());
+        let mut checkpoints: Vec<String> = session::checkpoint_files(&paths)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(p, _)| hash_of(p))
+            .collect();
+        let latest = hash_of(&paths.checkpoint);
+        checkpoints.extend(latest.clone());
+        out.push(Found {
+            folder: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            path,
+            recorder: h.recorder.clone(),
+            opened_at: h.opened_at.clone(),
+            previous: h.previous.clone(),
+            checkpoints,
+            latest,
+        });
+    }
+    out.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.folder.cmp(&b.folder)));
+    Ok(out)
+}
+
+/// The latest checkpoint of the most recently opened session in `dir` sealed
+/// with `recorder` (other than `exclude`): its file and SHA-256.
+pub fn previous_in_series(dir: &Path, recorder: &str, exclude: &Path) -> std::io::Result<Option<(PathBuf, String)>> {
+    let exclude = exclude.canonicalize().unwrap_or_else(|_| exclude.to_owned());
+    let found = sessions_in(dir)?;
+    Ok(found
+        .into_iter()
+        .filter(|f| f.recorder == recorder && f.path.canonicalize().unwrap_or_else(|_| f.path.clone()) != exclude)
+        .filter_map(|f| f.latest.clone().map(|h| (SessionPaths::new(&f.path).checkpoint, h)))
+        .next_back())
+}
+
+/// Checks the chain of every recorder's sessions in `dir`.
+pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
+    let found = sessions_in(dir)?;
+    let mut findings = Vec::new();
+    let mut by_checkpoint: HashMap<&str, &Found> = HashMap::new();
+    for f in &found {
+        for c in &f.checkpoints {
+            by_checkpoint.insert(c.as_str(), f);
+        }
+    }
+    let mut firsts: HashMap<&str, Vec<&Found>> = HashMap::new();
+    let mut successors: HashMap<&str, Vec<&Found>> = HashMap::new();
+    let mut sessions = Vec::new();
+    for f in &found {
+        let prev = f.previous.as_deref().and_then(|p| by_checkpoint.get(p).copied());
+        match (&f.previous, prev) {
+            (None, _) => firsts.entry(f.recorder.as_str()).or_default().push(f),
+            (Some(p), None) => findings.push(Finding::error(
+                "session.chain_broken",
+                &f.folder,
+                format!(
+                    "names a previous session (checkpoint SHA-256 {}…) that is not in this series: a session of this courtroom was deleted, moved or altered",
+                    &p[..12.min(p.len())]
+                ),
+            )),
+            (Some(_), Some(pf)) => {
+                if pf.recorder != f.recorder {
+                    findings.push(Finding::warning(
+                        "session.chain_other_recorder",
+                        &f.folder,
+                        format!("chains to {}, which was sealed with another recorder key", pf.folder),
+                    ));
+                }
+                successors.entry(pf.folder.as_str()).or_default().push(f);
+            }
+        }
+        sessions.push(SeriesSession {
+            folder: f.folder.clone(),
+            recorder: f.recorder.clone(),
+            opened_at: f.opened_at.clone(),
+            previous: f.previous.clone(),
+            previous_folder: prev.map(|p| p.folder.clone()),
+            final_checkpoint: f.latest.clone(),
+        });
+    }
+    for (prev, next) in &successors {
+        if next.len() > 1 {
+            let names: Vec<&str> = next.iter().map(|f| f.folder.as_str()).collect();
+            findings.push(Finding::error(
+                "session.chain_forked",
+                *prev,
+                format!("is named as the previous session by {} sessions: {}", next.len(), names.join(", ")),
+            ));
+        }
+    }
+    for (_, firsts) in firsts {
+        for f in firsts.iter().skip(1) {
+            findings.push(Finding::warning(
+                "session.chain_unlinked",
+                &f.folder,
+                "names no previous session although the same recorder has an earlier session here",
+            ));
+        }
+    }
+    Ok(SeriesReport { folder: dir.display().to_string(), sessions, findings })
+}
