@@ -53,15 +53,21 @@ struct Found {
 
 fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
     let mut out = Vec::new();
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for path in entries {
-        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
         if !meta.is_dir() {
             continue;
         }
         let paths = SessionPaths::new(&path);
-        let Ok(log) = Log::read(&paths.log) else { continue };
+        let Ok(log) = Log::read(&paths.log) else {
+            continue;
+        };
         let Some(h) = log.header() else { continue };
         let hash_of = |p: &Path| fs::read(p).ok().map(|b| Sha256Digest::of(&b).to_hex());
         let mut checkpoints: Vec<String> = session::checkpoint_files(&paths)
@@ -72,7 +78,10 @@ fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
         let latest = hash_of(&paths.checkpoint);
         checkpoints.extend(latest.clone());
         out.push(Found {
-            folder: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            folder: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             path,
             recorder: h.recorder.clone(),
             opened_at: h.opened_at.clone(),
@@ -87,13 +96,26 @@ fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
 
 /// The latest checkpoint of the most recently opened session in `dir` sealed
 /// with `recorder` (other than `exclude`): its file and SHA-256.
-pub fn previous_in_series(dir: &Path, recorder: &str, exclude: &Path) -> std::io::Result<Option<(PathBuf, String)>> {
-    let exclude = exclude.canonicalize().unwrap_or_else(|_| exclude.to_owned());
+pub fn previous_in_series(
+    dir: &Path,
+    recorder: &str,
+    exclude: &Path,
+) -> std::io::Result<Option<(PathBuf, String)>> {
+    let exclude = exclude
+        .canonicalize()
+        .unwrap_or_else(|_| exclude.to_owned());
     let found = sessions_in(dir)?;
     Ok(found
         .into_iter()
-        .filter(|f| f.recorder == recorder && f.path.canonicalize().unwrap_or_else(|_| f.path.clone()) != exclude)
-        .filter_map(|f| f.latest.clone().map(|h| (SessionPaths::new(&f.path).checkpoint, h)))
+        .filter(|f| {
+            f.recorder == recorder
+                && f.path.canonicalize().unwrap_or_else(|_| f.path.clone()) != exclude
+        })
+        .filter_map(|f| {
+            f.latest
+                .clone()
+                .map(|h| (SessionPaths::new(&f.path).checkpoint, h))
+        })
         .next_back())
 }
 
@@ -111,7 +133,10 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
     let mut successors: HashMap<&str, Vec<&Found>> = HashMap::new();
     let mut sessions = Vec::new();
     for f in &found {
-        let prev = f.previous.as_deref().and_then(|p| by_checkpoint.get(p).copied());
+        let prev = f
+            .previous
+            .as_deref()
+            .and_then(|p| by_checkpoint.get(p).copied());
         match (&f.previous, prev) {
             (None, _) => firsts.entry(f.recorder.as_str()).or_default().push(f),
             (Some(p), None) => findings.push(Finding::error(
@@ -148,7 +173,11 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
             findings.push(Finding::error(
                 "session.chain_forked",
                 *prev,
-                format!("is named as the previous session by {} sessions: {}", next.len(), names.join(", ")),
+                format!(
+                    "is named as the previous session by {} sessions: {}",
+                    next.len(),
+                    names.join(", ")
+                ),
             ));
         }
     }
@@ -161,5 +190,9 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
             ));
         }
     }
-    Ok(SeriesReport { folder: dir.display().to_string(), sessions, findings })
+    Ok(SeriesReport {
+        folder: dir.display().to_string(),
+        sessions,
+        findings,
+    })
 }

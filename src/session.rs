@@ -457,11 +457,13 @@ impl<'k> Sealer<'k> {
                 })
             }
         };
+        // Everything is checked before anything is changed: a log that is
+        // damaged in any other way is refused untouched.
+        let tree = check_existing(&paths, &log, signer, origin)?;
         let recovery = match log.torn_tail.take() {
             Some(tail) => Some(set_torn_tail_aside(&paths, &log, &tail)?),
             None => None,
         };
-        let tree = check_existing(&paths, &log, signer, origin)?;
         let created = log.lines.is_empty();
         let origin = match log.header() {
             Some(h) => h.origin.clone(),
@@ -1011,23 +1013,35 @@ pub fn origin_of(root: &Path) -> Result<String, SealError> {
         return Err(SealError::NotASession(root.to_owned()));
     }
     let log = Log::read(&paths.log).map_err(io_at(&paths.log))?;
-    log.header().map(|h| h.origin.clone()).ok_or_else(|| SealError::Damaged {
-        path: paths.log.clone(),
-        what: "the log has no session header".into(),
-    })
+    log.header()
+        .map(|h| h.origin.clone())
+        .ok_or_else(|| SealError::Damaged {
+            path: paths.log.clone(),
+            what: "the log has no session header".into(),
+        })
 }
 
 /// Appends an operator event to a session no service is sealing (takes the
 /// lock). No checkpoint is signed: the next `seal` (or the service) covers it.
-pub fn append_event(root: &Path, mut ev: crate::entry::EventEntry) -> Result<crate::entry::EventEntry, SealError> {
+pub fn append_event(
+    root: &Path,
+    mut ev: crate::entry::EventEntry,
+) -> Result<crate::entry::EventEntry, SealError> {
     let paths = SessionPaths::new(root);
     let _lock = lock_session(&paths)?;
     let log = Log::read(&paths.log).map_err(io_at(&paths.log))?;
-    let damaged = |what: &str| SealError::Damaged { path: paths.log.clone(), what: what.into() };
+    let damaged = |what: &str| SealError::Damaged {
+        path: paths.log.clone(),
+        what: what.into(),
+    };
     if log.torn_tail.is_some() {
-        return Err(damaged("the log ends in an incomplete line; run 'courtseal seal' to recover it first"));
+        return Err(damaged(
+            "the log ends in an incomplete line; run 'courtseal seal' to recover it first",
+        ));
     }
-    let header = log.header().ok_or_else(|| damaged("the log has no session header"))?;
+    let header = log
+        .header()
+        .ok_or_else(|| damaged("the log has no session header"))?;
     crate::event::check_event(&ev, &header.origin).map_err(|e| damaged(&e.to_string()))?;
     ev.sealed_at = entry::now_utc();
     append_lines(&paths, &[entry::to_line(&ev)])?;

@@ -203,7 +203,11 @@ pub fn verify_session(
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
     let events = check_service_entries(root, &log, trust, &mut findings);
-    let heartbeats = log.lines.iter().filter(|l| matches!(l.entry, Ok(Entry::Heartbeat(_)))).count() as u64;
+    let heartbeats = log
+        .lines
+        .iter()
+        .filter(|l| matches!(l.entry, Ok(Entry::Heartbeat(_))))
+        .count() as u64;
     let closed_at = log.lines.iter().find_map(|l| match &l.entry {
         Ok(Entry::Close(c)) => Some(c.at.clone()),
         _ => None,
@@ -215,18 +219,34 @@ pub fn verify_session(
         check_checkpoints(&paths, &log, &tree, trust, &mut findings)?;
     if tree.size() > 0 && verified_size < tree.size() {
         let first = verified_size + 1;
-        findings.push(Finding::error(
-            "log.unsigned_entries",
-            format!("{LOG_NAME}:{first}"),
-            format!(
-                "entries {first} to {} are not covered by any trusted checkpoint, so nothing proves they were sealed",
-                tree.size()
-            ),
-        ));
+        let range = if first == tree.size() {
+            format!("entry {first} is")
+        } else {
+            format!("entries {first} to {} are", tree.size())
+        };
+        if verified_size == 0 {
+            findings.push(Finding::error(
+                "log.unsigned_entries",
+                format!("{LOG_NAME}:{first}"),
+                format!("{range} not covered by any trusted checkpoint, so nothing in this log is proven"),
+            ));
+        } else {
+            // The signed prefix stands on its own; what follows proves
+            // nothing (a service stopped between writing and signing, or
+            // lines added by hand), and any segment only named there is
+            // reported as unsealed.
+            findings.push(Finding::warning(
+                "log.unsigned_entries",
+                format!("{LOG_NAME}:{first}"),
+                format!(
+                    "{range} not yet covered by a trusted checkpoint (the sealing service may have stopped between writing and signing); they prove nothing until one covers them"
+                ),
+            ));
+        }
     }
 
     let segments = if opts.check_media {
-        check_segments(root, &log, &mut findings, &mut observations)
+        check_segments(root, &log, verified_size, &mut findings, &mut observations)
     } else {
         log.segments()
             .map(|(_, s)| SegmentStatus {
@@ -255,7 +275,12 @@ pub fn verify_session(
 
 /// Checks what the sealing service and operators put in the log: operator
 /// events (signature, trusted operator key), restarts and recoveries.
-fn check_service_entries(root: &Path, log: &Log, trust: &TrustStore, findings: &mut Vec<Finding>) -> Vec<EventStatus> {
+fn check_service_entries(
+    root: &Path,
+    log: &Log,
+    trust: &TrustStore,
+    findings: &mut Vec<Finding>,
+) -> Vec<EventStatus> {
     let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
     let operators = trust.in_role(Role::Operator);
     let mut events = Vec::new();
@@ -735,6 +760,7 @@ pub(crate) fn explain_change(
 fn check_segments(
     root: &Path,
     log: &Log,
+    verified_size: u64,
     findings: &mut Vec<Finding>,
     observations: &mut Vec<SegmentObservation>,
 ) -> Vec<SegmentStatus> {
@@ -747,7 +773,18 @@ fn check_segments(
             _ => None,
         })
         .collect();
-    let sealed: Vec<&SegmentEntry> = log.segments().map(|(_, s)| s).collect();
+    // When some checkpoint verifies, only entries it covers count as sealed.
+    let proven = |line: usize| verified_size == 0 || line as u64 <= verified_size;
+    let sealed: Vec<&SegmentEntry> = log
+        .segments()
+        .filter(|(n, _)| proven(*n))
+        .map(|(_, s)| s)
+        .collect();
+    let unproven: HashSet<&str> = log
+        .segments()
+        .filter(|(n, _)| !proven(*n))
+        .map(|(_, s)| s.name.as_str())
+        .collect();
     let sealed_by_name: HashMap<&str, &SegmentEntry> =
         sealed.iter().map(|s| (s.name.as_str(), *s)).collect();
     let sealed_sizes: HashSet<u64> = sealed.iter().map(|s| s.size).collect();
@@ -903,6 +940,11 @@ fn check_segments(
                     "is not in the log (its bytes are a copy of sealed segment {})",
                     orig.name
                 ),
+            )),
+            None if unproven.contains(name) => findings.push(Finding::error(
+                "segment.unsealed",
+                *name,
+                "is named only by log entries no trusted checkpoint covers, so it is not proven sealed",
             )),
             None => findings.push(Finding::error(
                 "segment.unsealed",

@@ -262,7 +262,10 @@ fn seal_finished(
 ) -> Result<(), SealError> {
     let items = session::scan(&paths.root);
     for f in session::scan_findings(&items) {
-        if tracker.reported.insert(format!("{}:{}", f.code, f.location)) {
+        if tracker
+            .reported
+            .insert(format!("{}:{}", f.code, f.location))
+        {
             report(WatchEvent::Finding(f));
         }
     }

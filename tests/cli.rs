@@ -657,7 +657,15 @@ fn log_unsigned_entries_after_append_without_checkpoint() {
     fs::write(fx.path(LOG), log).unwrap();
     let (code, v) = fx.verify();
     assert_eq!(code, 1);
-    assert_findings(&v, &[("log.unsigned_entries", "courtseal/log.jsonl:6")]);
+    // The signed prefix still verifies; the unsigned line proves nothing, so
+    // the file it names counts as unsealed.
+    assert_findings(
+        &v,
+        &[
+            ("log.unsigned_entries", "courtseal/log.jsonl:6"),
+            ("segment.unsealed", "seg-0005.m4a"),
+        ],
+    );
     assert_eq!(v["entries"], 6);
     assert_eq!(v["verified_size"], 5);
 }
@@ -1278,25 +1286,38 @@ fn missing_session_folder_exit_2() {
     );
 }
 
-/// Seal refuses to build on a torn log and leaves it byte-identical.
+/// An incomplete last line (a crash in the middle of an append) is never
+/// silently dropped or rewritten: seal keeps its bytes in courtseal/torn/,
+/// cuts the log back to its last complete line, records a `recovery` entry,
+/// and carries on; verify then reports the recovery (info) and passes.
 #[test]
-fn seal_refuses_torn_log_and_leaves_it_alone() {
+fn seal_recovers_a_torn_last_line_and_keeps_its_bytes() {
     let fx = Fx::sealed();
-    let mut log = fs::read(fx.path(LOG)).unwrap();
+    let good = fs::read(fx.path(LOG)).unwrap();
+    let mut log = good.clone();
     log.extend_from_slice(b"{\"v\":1,");
     fs::write(fx.path(LOG), &log).unwrap();
     fs::write(fx.path("seg-0005.m4a"), b"new").unwrap();
-    let cp = fs::read(fx.path("courtseal/checkpoint")).unwrap();
     let o = fx.seal();
-    assert_eq!(o.code, 2, "{}", o.stdout);
-    assert!(o.stderr.contains("refusing to seal"), "{}", o.stderr);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let after = fs::read(fx.path(LOG)).unwrap();
     assert_bytes_eq(
-        &fs::read(fx.path(LOG)).unwrap(),
-        &log,
-        "seal changed a torn log",
+        &after[..good.len()],
+        &good,
+        "the complete lines must stay as they were",
     );
-    assert_eq!(fs::read(fx.path("courtseal/checkpoint")).unwrap(), cp);
-    assert!(!fx.path("courtseal/checkpoints/6").exists());
+    let kept = fx.path(&format!("courtseal/torn/{}", good.len()));
+    assert_eq!(fs::read(&kept).unwrap(), b"{\"v\":1,");
+    let lines = lines_of(&after);
+    let recovery: Value = serde_json::from_slice(&lines[5]).unwrap();
+    assert_eq!(recovery["kind"], "recovery");
+    assert_eq!(recovery["offset"], good.len() as u64);
+    assert_eq!(recovery["length"], 7);
+    let seg: Value = serde_json::from_slice(&lines[6]).unwrap();
+    assert_eq!(seg["name"], "seg-0005.m4a");
+    let (code, v) = fx.verify();
+    assert_eq!(code, 0, "{v}");
+    assert_findings(&v, &[("log.recovered", "courtseal/log.jsonl:6")]);
 }
 
 /// A log truncated to 0 bytes under existing checkpoints is damage, not a new

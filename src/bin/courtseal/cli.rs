@@ -173,10 +173,20 @@ pub struct SealArgs {
     #[arg(long)]
     pub watch: bool,
     /// With --watch: a file whose size has not changed for this long is finished.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", requires = "watch")]
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "SECONDS",
+        requires = "watch"
+    )]
     pub settle: f64,
     /// With --watch: seconds between heartbeat entries.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", requires = "watch")]
+    #[arg(
+        long,
+        default_value_t = 30.0,
+        value_name = "SECONDS",
+        requires = "watch"
+    )]
     pub heartbeat: f64,
     #[command(flatten)]
     pub media: MediaArgs,

@@ -101,7 +101,8 @@ fn run(cli: Cli) -> Result<u8> {
             let signer = keys::load_signer(&a.key)?;
             let mut fields = session::HeaderFields::from_record(&a.session)?;
             if let Some(prev) = &a.previous {
-                let bytes = std::fs::read(prev).with_context(|| format!("{}: cannot read", prev.display()))?;
+                let bytes = std::fs::read(prev)
+                    .with_context(|| format!("{}: cannot read", prev.display()))?;
                 fields.previous = Some(courtseal::digest::Sha256Digest::of(&bytes).to_hex());
             }
             if let Some(dir) = &a.series {
@@ -109,7 +110,10 @@ fn run(cli: Cli) -> Result<u8> {
                 let found = courtseal::series::previous_in_series(dir, &vkey, &a.session)
                     .with_context(|| format!("{}: cannot read the series folder", dir.display()))?;
                 if let Some((file, hash)) = found {
-                    eprintln!("courtseal: chaining to the previous session's checkpoint {}", file.display());
+                    eprintln!(
+                        "courtseal: chaining to the previous session's checkpoint {}",
+                        file.display()
+                    );
                     fields.previous = Some(hash);
                 }
             }
@@ -124,7 +128,11 @@ fn run(cli: Cli) -> Result<u8> {
                 output::seal_text(&a.session, &outcome, &signer)
             };
             emit(&text)?;
-            Ok(if has_errors(&outcome.skipped) { exit::FINDINGS } else { exit::OK })
+            Ok(if has_errors(&outcome.skipped) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
         Command::Event(a) => {
             let operator = keys::load_signer(&a.key)?;
@@ -148,8 +156,12 @@ fn run(cli: Cli) -> Result<u8> {
                     );
                     if let Some(rk) = &a.recorder_key {
                         let recorder = keys::load_signer(rk)?;
-                        let mut sealer =
-                            session::Sealer::open(&a.session, &recorder, None, &session::HeaderFields::default())?;
+                        let mut sealer = session::Sealer::open(
+                            &a.session,
+                            &recorder,
+                            None,
+                            &session::HeaderFields::default(),
+                        )?;
                         if let Some(cp) = sealer.checkpoint()? {
                             text.push_str(&format!("checkpoint signed: {} entries\n", cp.size));
                         }
@@ -160,7 +172,8 @@ fn run(cli: Cli) -> Result<u8> {
                 }
                 Err(session::SealError::Locked(_)) => {
                     let file = courtseal::watch::queue_event(&paths, &ev)?;
-                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(a.wait.max(0.0));
+                    let deadline = std::time::Instant::now()
+                        + std::time::Duration::from_secs_f64(a.wait.max(0.0));
                     while file.exists() && std::time::Instant::now() < deadline {
                         std::thread::sleep(std::time::Duration::from_millis(50));
                     }
@@ -173,9 +186,17 @@ fn run(cli: Cli) -> Result<u8> {
                         );
                     }
                     if file.with_extension("refused").exists() {
-                        anyhow::bail!("{}: the sealing service refused the event", a.session.display());
+                        anyhow::bail!(
+                            "{}: the sealing service refused the event",
+                            a.session.display()
+                        );
                     }
-                    emit(&format!("event {} by {} at {} sealed by the running service\n", ev.event, operator.name(), ev.at))?;
+                    emit(&format!(
+                        "event {} by {} at {} sealed by the running service\n",
+                        ev.event,
+                        operator.name(),
+                        ev.at
+                    ))?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -189,16 +210,25 @@ fn run(cli: Cli) -> Result<u8> {
             match session::lock_session(&paths) {
                 Err(session::SealError::Locked(_)) => {
                     let req = courtseal::watch::close_request(&paths);
-                    std::fs::write(&req, b"close\n").with_context(|| format!("{}: cannot write", req.display()))?;
-                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(a.wait.max(0.0));
+                    std::fs::write(&req, b"close\n")
+                        .with_context(|| format!("{}: cannot write", req.display()))?;
+                    let deadline = std::time::Instant::now()
+                        + std::time::Duration::from_secs_f64(a.wait.max(0.0));
                     while std::time::Instant::now() < deadline {
                         if matches!(session::lock_session(&paths), Ok(_)) {
-                            emit(&format!("{}: closed by the sealing service\n", a.session.display()))?;
+                            emit(&format!(
+                                "{}: closed by the sealing service\n",
+                                a.session.display()
+                            ))?;
                             return Ok(exit::OK);
                         }
                         std::thread::sleep(std::time::Duration::from_millis(100));
                     }
-                    anyhow::bail!("{}: the sealing service has not closed the session within {} s", a.session.display(), a.wait)
+                    anyhow::bail!(
+                        "{}: the sealing service has not closed the session within {} s",
+                        a.session.display(),
+                        a.wait
+                    )
                 }
                 Ok(lock) => {
                     drop(lock);
@@ -206,7 +236,12 @@ fn run(cli: Cli) -> Result<u8> {
                         anyhow::bail!("{}: no sealing service is running; give --key RECORDER_KEY to close it yourself", a.session.display());
                     };
                     let signer = keys::load_signer(k)?;
-                    let mut sealer = session::Sealer::open(&a.session, &signer, None, &session::HeaderFields::default())?;
+                    let mut sealer = session::Sealer::open(
+                        &a.session,
+                        &signer,
+                        None,
+                        &session::HeaderFields::default(),
+                    )?;
                     if sealer.last_kind() == Some("close") {
                         anyhow::bail!("{}: the session is already closed", a.session.display());
                     }
@@ -230,10 +265,19 @@ fn run(cli: Cli) -> Result<u8> {
             }
         }
         Command::Series(a) => {
-            let r = courtseal::series::check_series(&a.folder)
-                .with_context(|| format!("{}: cannot read the series folder", a.folder.display()))?;
-            emit(&if a.json { output::series_json(&r) } else { output::series_text(&r) })?;
-            Ok(if has_errors(&r.findings) { exit::FINDINGS } else { exit::OK })
+            let r = courtseal::series::check_series(&a.folder).with_context(|| {
+                format!("{}: cannot read the series folder", a.folder.display())
+            })?;
+            emit(&if a.json {
+                output::series_json(&r)
+            } else {
+                output::series_text(&r)
+            })?;
+            Ok(if has_errors(&r.findings) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
         Command::Verify(a) => {
             let trust = load_trust(&a.trust.trust)?;
@@ -344,12 +388,21 @@ fn watch(
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install the signal handler")?;
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
     }
     let mut report = |ev: courtseal::watch::WatchEvent| {
         let _ = emit(&output::watch_line(&ev));
     };
-    courtseal::watch::watch(&a.session, signer, a.origin.as_deref(), fields, &opts, &stop, &mut report)?;
+    courtseal::watch::watch(
+        &a.session,
+        signer,
+        a.origin.as_deref(),
+        fields,
+        &opts,
+        &stop,
+        &mut report,
+    )?;
     Ok(exit::OK)
 }
 

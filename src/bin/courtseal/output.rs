@@ -204,7 +204,11 @@ pub fn verify_text(r: &SessionReport) -> String {
             "Service      {} heartbeat{}; {}",
             r.heartbeats,
             if r.heartbeats == 1 { "" } else { "s" },
-            r.closed_at.as_deref().map_or("session not closed".to_owned(), |c| format!("closed at {c}"))
+            r.closed_at
+                .as_deref()
+                .map_or("session not closed".to_owned(), |c| format!(
+                    "closed at {c}"
+                ))
         );
     }
     if !r.observations.is_empty() {
@@ -445,7 +449,9 @@ pub fn watch_line(ev: &courtseal::watch::WatchEvent) -> String {
     let now = courtseal::entry::now_utc();
     let what = match ev {
         W::Opened => "session opened: sealing service started".to_owned(),
-        W::Restarted { last_seen } => format!("service restarted: nothing was sealed between {last_seen} and now"),
+        W::Restarted { last_seen } => {
+            format!("service restarted: nothing was sealed between {last_seen} and now")
+        }
         W::Sealed(s) => format!("sealed #{} {} ({} bytes)", s.seq, s.name, s.size),
         W::Finding(f) => format!("{} {}: {}", f.code, f.location, f.message),
         W::Event(e) => format!("event {} at {}: {}", e.event, e.at, e.reason),
@@ -469,7 +475,14 @@ pub fn series_text(r: &courtseal::series::SeriesReport) -> String {
         let _ = writeln!(out, "  {}  opened {}  {}", s.folder, s.opened_at, link);
     }
     findings_text(&mut out, &r.findings);
-    result_line(&mut out, &r.findings, &format!("The chain of {} is unbroken.", plural(r.sessions.len(), "session")));
+    result_line(
+        &mut out,
+        &r.findings,
+        &format!(
+            "The chain of {} is unbroken.",
+            plural(r.sessions.len(), "session")
+        ),
+    );
     out
 }
 
