@@ -215,7 +215,7 @@ fn run(cli: Cli) -> Result<u8> {
                     let deadline = std::time::Instant::now()
                         + std::time::Duration::from_secs_f64(a.wait.max(0.0));
                     while std::time::Instant::now() < deadline {
-                        if matches!(session::lock_session(&paths), Ok(_)) {
+                        if session::lock_session(&paths).is_ok() {
                             emit(&format!(
                                 "{}: closed by the sealing service\n",
                                 a.session.display()
