@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sealing service (`seal --watch`): latency from the moment a segment is
 # complete (the recorder renames it from .part) to its checkpoint being on
-# disk, for 10-minute recordings; and the idle service's CPU and memory.
+# disk, for 10-minute recordings written progressively under a .part name
+# and then renamed; and the idle service's CPU and memory.
 # Uses the recordings made by bench/media-windows.sh (generated if missing).
 #   bash bench/watch.sh [IDLE_SECONDS]
 set -euo pipefail
@@ -30,8 +31,16 @@ n=0
 for f in "$cache/hearing-10min.m4a" "$cache/hearing-10min-720p.mp4"; do
   n=$((n + 1))
   name="seg-$n.${f##*.}"
-  cp "$f" "$work/session/$name.part"
-  sync
+  # Written the way a recorder writes: progressively, under a temporary name.
+  python3 - "$f" "$work/session/$name.part" <<'PY'
+import sys, time
+src, dst = sys.argv[1], sys.argv[2]
+data = open(src, 'rb').read()
+with open(dst, 'wb') as out:
+    step = len(data) // 16 + 1
+    for i in range(0, len(data), step):
+        out.write(data[i:i + step]); out.flush(); time.sleep(0.1)
+PY
   before=$(ls "$work/session/courtseal/checkpoints" | sort -n | tail -1)
   t0=$(date +%s.%N)
   mv "$work/session/$name.part" "$work/session/$name"
