@@ -44,7 +44,24 @@ pub struct Finding {
     /// start of the segment (on its sealed timeline).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+    /// When, for findings about wall-clock time: from, to (RFC 3339) and
+    /// length in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeSpan>,
 }
+
+/// A stretch of wall-clock time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeSpan {
+    /// Start, RFC 3339.
+    pub from: String,
+    /// End, RFC 3339.
+    pub to: String,
+    /// Length in seconds.
+    pub seconds: f64,
+}
+
+impl Eq for TimeSpan {}
 
 /// A stretch of a recording, in seconds from the start of a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -70,6 +87,7 @@ impl Finding {
             message: message.into(),
             location: location.into(),
             span: None,
+            time: None,
         }
     }
 
@@ -85,6 +103,7 @@ impl Finding {
             message: message.into(),
             location: location.into(),
             span: None,
+            time: None,
         }
     }
 
@@ -100,11 +119,26 @@ impl Finding {
             message: message.into(),
             location: location.into(),
             span: None,
+            time: None,
         }
     }
 }
 
 impl Finding {
+    /// The same finding, about the wall-clock stretch `[from, to]`.
+    pub fn with_time(mut self, from: time::OffsetDateTime, to: time::OffsetDateTime) -> Self {
+        let f = |t: time::OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        self.time = Some(TimeSpan {
+            from: f(from),
+            to: f(to),
+            seconds: (to - from).as_seconds_f64(),
+        });
+        self
+    }
+
     /// The same finding, about the stretch `[from, to]` of a recording.
     pub fn with_span(mut self, from: f64, to: f64) -> Self {
         self.span = Some(Span { from, to });

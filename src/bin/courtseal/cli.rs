@@ -51,6 +51,13 @@ pub enum Command {
     /// Check the chain of a courtroom's sessions in a folder: a deleted
     /// session shows as a broken link.
     Series(SeriesArgs),
+    /// The short-form record: print a template, or check a record file.
+    #[command(subcommand)]
+    Record(RecordCommand),
+    /// Check a session against its short-form record: every second of the
+    /// declared session must be covered by sealed recording or by a declared
+    /// break or failure sealed at the time. Also runs everything verify checks.
+    Check(CheckArgs),
     /// Show what courtseal reads in a media file: streams, timing, packet
     /// windows, internal gaps and silence (nothing is written).
     Inspect(InspectArgs),
@@ -77,6 +84,37 @@ pub struct EventArgs {
     /// How long to wait for a running service to seal the event.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub wait: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Print a commented template of record.toml.
+    Template,
+    /// Check a record file (TOML, or JSON), naming the field and line of each problem.
+    Check {
+        /// The record file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The short-form record (default: SESSION/record.toml).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Gaps and offsets up to this many seconds are not reported.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub tolerance: f64,
+    /// Also write a self-contained HTML report for people (prints on A4).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

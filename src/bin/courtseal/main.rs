@@ -264,6 +264,97 @@ fn run(cli: Cli) -> Result<u8> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Record(cli::RecordCommand::Template) => {
+            emit(courtseal::record::TEMPLATE)?;
+            Ok(exit::OK)
+        }
+        Command::Record(cli::RecordCommand::Check { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("{}: cannot read", file.display()))?;
+            match courtseal::record::parse(&text) {
+                Ok(r) => {
+                    emit(&format!(
+                        "{}: valid short-form record: case {}, {} to {}, {} break(s), {} failure(s), {} appearance(s)\n",
+                        file.display(),
+                        r.case,
+                        r.start,
+                        r.end,
+                        r.breaks.len(),
+                        r.failures.len(),
+                        r.appearances.len()
+                    ))?;
+                    Ok(exit::OK)
+                }
+                Err(errs) => {
+                    let mut out = String::new();
+                    for e in &errs {
+                        out.push_str(&format!("{}: {e}\n", file.display()));
+                    }
+                    emit(&out)?;
+                    Ok(exit::FINDINGS)
+                }
+            }
+        }
+        Command::Check(a) => {
+            let trust = load_trust(&a.trust.trust)?;
+            let record_path = a
+                .record
+                .clone()
+                .unwrap_or_else(|| a.session.join("record.toml"));
+            let text = std::fs::read_to_string(&record_path).with_context(|| {
+                format!(
+                    "{}: cannot read the short-form record",
+                    record_path.display()
+                )
+            })?;
+            let record = courtseal::record::parse(&text).map_err(|errs| {
+                let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+                anyhow::anyhow!(
+                    "{}: not a valid short-form record: {}",
+                    record_path.display(),
+                    list.join("; ")
+                )
+            })?;
+            if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
+                anyhow::bail!(
+                    "--tolerance must be a number of seconds, not {}",
+                    a.tolerance
+                );
+            }
+            let opts = courtseal::timeline::CheckOptions {
+                tolerance: std::time::Duration::from_secs_f64(a.tolerance),
+                ..Default::default()
+            };
+            let r = courtseal::timeline::check_session(&a.session, &record, &trust, &opts)?;
+            let command: Vec<String> = std::env::args().collect();
+            if let Some(html) = &a.html {
+                let page = courtseal::report::html(
+                    &r,
+                    &trust,
+                    &command.join(" "),
+                    env!("CARGO_PKG_VERSION"),
+                );
+                let dir = match html.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                    .with_context(|| format!("{}: cannot write", html.display()))?;
+                tmp.write_all(page.as_bytes())?;
+                tmp.persist(html)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", html.display(), e.error))?;
+            }
+            emit(&if a.json {
+                output::check_json(&r)
+            } else {
+                output::check_text(&r)
+            })?;
+            Ok(if has_errors(&r.all_findings()) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
+        }
         Command::Series(a) => {
             let r = courtseal::series::check_series(&a.folder).with_context(|| {
                 format!("{}: cannot read the series folder", a.folder.display())

@@ -496,3 +496,82 @@ pub fn series_json(r: &courtseal::series::SeriesReport) -> String {
     });
     format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }
+
+pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
+    let mut out = verify_text(&r.verify);
+    // Drop verify's own result line; the check's comes at the end.
+    if let Some(i) = out.rfind("\nResult: ") {
+        out.truncate(i);
+        out.push('\n');
+    }
+    let rec = &r.record;
+    let t = |x: time::OffsetDateTime| {
+        x.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let _ = writeln!(
+        out,
+        "\nShort-form record  case {} ({}), {} to {}",
+        rec.case,
+        rec.court,
+        t(rec.start),
+        t(rec.end)
+    );
+    let _ = writeln!(out, "Timeline (wall clock)");
+    for s in &r.segments {
+        let _ = writeln!(
+            out,
+            "  {} to {}  {}  (placed by {})",
+            t(s.span.from.to_offset(rec.start.offset())),
+            t(s.span.to.to_offset(rec.start.offset())),
+            s.name,
+            s.placed_by
+        );
+    }
+    for b in &rec.breaks {
+        let _ = writeln!(out, "  {} to {}  declared {}", t(b.from), t(b.to), b.kind);
+    }
+    for f in &rec.failures {
+        let _ = writeln!(
+            out,
+            "  {} to {}  declared failure: {}",
+            t(f.from),
+            t(f.to),
+            f.reason
+        );
+    }
+    for g in &r.gaps {
+        let _ = writeln!(
+            out,
+            "  {} to {}  NOT COVERED ({:.1} s)",
+            t(g.from.to_offset(rec.start.offset())),
+            t(g.to.to_offset(rec.start.offset())),
+            (g.to - g.from).as_seconds_f64()
+        );
+    }
+    findings_text(&mut out, &r.findings);
+    let all = r.all_findings();
+    result_line(
+        &mut out,
+        &all,
+        "Every second of the declared session is covered by sealed recording or by declared breaks and failures sealed at the time.",
+    );
+    out
+}
+
+pub fn check_json(r: &courtseal::timeline::CheckReport) -> String {
+    let all = r.all_findings();
+    let (e, w, i) = counts(&all);
+    let v = json!({
+        "tool": TOOL, "version": VERSION, "command": "check",
+        "verified": e == 0,
+        "counts": {"error": e, "warning": w, "info": i},
+        "record": r.record,
+        "segments": r.segments,
+        "marks": r.marks,
+        "gaps": r.gaps,
+        "findings": r.findings,
+        "verify": serde_json::from_str::<serde_json::Value>(&verify_json(&r.verify)).expect("JSON"),
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}

@@ -1,0 +1,524 @@
+//! The court's short-form record of a session (`record.toml`, or JSON), as
+//! a file other tools and courts write to. Every problem is reported with the
+//! field and the line it is on.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use toml::value::Datetime;
+use toml::Spanned;
+
+/// A commented template of `record.toml`.
+pub const TEMPLATE: &str = r#"# Short-form record of one court session, for `courtseal check`.
+# Times are RFC 3339 with their offset; dates are YYYY-MM-DD.
+court = "District Court No. 2"        # name of the court
+courtroom = "5"
+case = "2-1234/2026"                  # case number
+case_title = "Ivanova v. Petrov"
+judge = "A. B. Seitkali"
+secretary = "D. E. Omarova"
+place = "Almaty"
+start = 2026-11-20T10:00:00+06:00     # session start and end, with offset
+end = 2026-11-20T11:30:00+06:00
+stenography = false
+no_recording_reason = ""              # why no recording was made at all, if so
+finalised = 2026-11-21                # date the record was finalised
+verdict_in_force = 2026-12-21         # optional until known
+
+[[appearance]]                        # one per person: role, name
+role = "witness"                      # party, representative, witness, expert, specialist, interpreter, ...
+name = "K. L. Nurlanova"
+
+[[break]]                             # kind: break | adjournment | deliberation
+from = 2026-11-20T10:45:00+06:00
+to = 2026-11-20T11:00:00+06:00
+kind = "break"
+
+[[failure]]                           # a declared recording failure and its act
+from = 2026-11-20T11:10:00+06:00
+to = 2026-11-20T11:12:00+06:00
+reason = "microphone failure"
+act_signed_by = ["D. E. Omarova", "M. N. Abenov"]
+"#;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    court: Spanned<String>,
+    courtroom: Option<Spanned<String>>,
+    case: Spanned<String>,
+    case_title: Option<Spanned<String>>,
+    judge: Spanned<String>,
+    secretary: Spanned<String>,
+    place: Option<Spanned<String>>,
+    start: Spanned<Datetime>,
+    end: Spanned<Datetime>,
+    stenography: Option<Spanned<bool>>,
+    no_recording_reason: Option<Spanned<String>>,
+    finalised: Option<Spanned<Datetime>>,
+    verdict_in_force: Option<Spanned<Datetime>>,
+    #[serde(default)]
+    appearance: Vec<Spanned<RawAppearance>>,
+    #[serde(default, rename = "break")]
+    breaks: Vec<Spanned<RawBreak>>,
+    #[serde(default, rename = "failure")]
+    failures: Vec<Spanned<RawFailure>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppearance {
+    role: Spanned<String>,
+    name: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreak {
+    from: Spanned<Datetime>,
+    to: Spanned<Datetime>,
+    kind: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFailure {
+    from: Spanned<Datetime>,
+    to: Spanned<Datetime>,
+    reason: Spanned<String>,
+    #[serde(default)]
+    act_signed_by: Option<Spanned<Vec<String>>>,
+}
+
+/// One person who appeared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Appearance {
+    /// Party, representative, witness, expert, specialist, interpreter, …
+    pub role: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A declared break, adjournment or deliberation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Break {
+    /// Start.
+    #[serde(with = "time::serde::rfc3339")]
+    pub from: OffsetDateTime,
+    /// End.
+    #[serde(with = "time::serde::rfc3339")]
+    pub to: OffsetDateTime,
+    /// `break`, `adjournment` or `deliberation`.
+    pub kind: String,
+    /// Line in the record file.
+    pub line: usize,
+}
+
+/// A declared recording failure and who signed its act.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// Start.
+    #[serde(with = "time::serde::rfc3339")]
+    pub from: OffsetDateTime,
+    /// End.
+    #[serde(with = "time::serde::rfc3339")]
+    pub to: OffsetDateTime,
+    /// Why.
+    pub reason: String,
+    /// Who signed the act (empty: no act).
+    pub act_signed_by: Vec<String>,
+    /// Line in the record file.
+    pub line: usize,
+}
+
+/// A validated short-form record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShortFormRecord {
+    /// Court.
+    pub court: String,
+    /// Courtroom.
+    pub courtroom: Option<String>,
+    /// Case number.
+    pub case: String,
+    /// Case title.
+    pub case_title: Option<String>,
+    /// Judge.
+    pub judge: String,
+    /// Secretary.
+    pub secretary: String,
+    /// Place.
+    pub place: Option<String>,
+    /// Session start.
+    #[serde(with = "time::serde::rfc3339")]
+    pub start: OffsetDateTime,
+    /// Session end.
+    #[serde(with = "time::serde::rfc3339")]
+    pub end: OffsetDateTime,
+    /// Whether stenography was used.
+    pub stenography: Option<bool>,
+    /// Why no recording was made at all, if so.
+    pub no_recording_reason: Option<String>,
+    /// Date the record was finalised (YYYY-MM-DD).
+    pub finalised: Option<String>,
+    /// Date the verdict entered into force (YYYY-MM-DD).
+    pub verdict_in_force: Option<String>,
+    /// Who appeared.
+    pub appearances: Vec<Appearance>,
+    /// Declared breaks.
+    pub breaks: Vec<Break>,
+    /// Declared failures.
+    pub failures: Vec<Failure>,
+}
+
+/// One problem in a record file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordError {
+    /// The field (`start`, `break[2].to`, …), when known.
+    pub field: String,
+    /// Line number, from 1, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "line {l}: {}: {}", self.field, self.message),
+            None => write!(f, "{}: {}", self.field, self.message),
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses and validates a record: TOML, or JSON when the text starts with `{`.
+/// Returns every problem found.
+pub fn parse(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
+    if text.trim_start().starts_with('{') {
+        let toml_text = json_to_toml(text).map_err(|e| vec![e])?;
+        // Lines refer to the converted text; for JSON only the field is named.
+        return parse_toml(&toml_text).map_err(|errs| {
+            errs.into_iter()
+                .map(|e| RecordError { line: None, ..e })
+                .collect()
+        });
+    }
+    parse_toml(text)
+}
+
+const TIME_FIELDS: [&str; 6] = [
+    "start",
+    "end",
+    "from",
+    "to",
+    "finalised",
+    "verdict_in_force",
+];
+
+fn json_to_toml(text: &str) -> Result<String, RecordError> {
+    let bad = |message: String| RecordError {
+        field: "(file)".into(),
+        line: None,
+        message,
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    fn conv(key: &str, v: &serde_json::Value) -> Result<toml::Value, String> {
+        Ok(match v {
+            serde_json::Value::Null => {
+                return Err(format!("{key}: null is not allowed; leave the field out"))
+            }
+            serde_json::Value::Bool(b) => toml::Value::Boolean(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => toml::Value::Integer(i),
+                None => toml::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) if TIME_FIELDS.contains(&key) => {
+                match s.parse::<Datetime>() {
+                    Ok(d) => toml::Value::Datetime(d),
+                    Err(_) => toml::Value::String(s.clone()),
+                }
+            }
+            serde_json::Value::String(s) => toml::Value::String(s.clone()),
+            serde_json::Value::Array(a) => {
+                toml::Value::Array(a.iter().map(|x| conv(key, x)).collect::<Result<_, _>>()?)
+            }
+            serde_json::Value::Object(o) => toml::Value::Table(
+                o.iter()
+                    .map(|(k, x)| Ok((k.clone(), conv(k, x)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+        })
+    }
+    let t = conv("", &v).map_err(bad)?;
+    toml::to_string(&t).map_err(|e| bad(e.to_string()))
+}
+
+fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start));
+        let msg = e.message().to_owned();
+        let field = msg
+            .split('`')
+            .nth(1)
+            .filter(|_| msg.starts_with("unknown field") || msg.starts_with("missing field"))
+            .unwrap_or("(file)")
+            .to_owned();
+        vec![RecordError {
+            field,
+            line,
+            message: msg.replace('`', "'"),
+        }]
+    })?;
+    let mut errs = Vec::new();
+    let mut err = |field: &str, span: std::ops::Range<usize>, message: String| {
+        errs.push(RecordError {
+            field: field.to_owned(),
+            line: Some(line_of(text, span.start)),
+            message,
+        });
+    };
+    let mut time = |field: &str, v: &Spanned<Datetime>| -> Option<OffsetDateTime> {
+        match to_time(v.get_ref()) {
+            Ok(t) => Some(t),
+            Err(m) => {
+                err(field, v.span(), m);
+                None
+            }
+        }
+    };
+    let start = time("start", &raw.start);
+    let end = time("end", &raw.end);
+    let mut breaks = Vec::new();
+    for (i, b) in raw.breaks.iter().enumerate() {
+        let b = b.get_ref();
+        let (from, to) = (
+            time(&format!("break[{}].from", i + 1), &b.from),
+            time(&format!("break[{}].to", i + 1), &b.to),
+        );
+        if let (Some(from), Some(to)) = (from, to) {
+            breaks.push((i, from, to, b));
+        }
+    }
+    let mut failures = Vec::new();
+    for (i, f) in raw.failures.iter().enumerate() {
+        let fr = f.get_ref();
+        let (from, to) = (
+            time(&format!("failure[{}].from", i + 1), &fr.from),
+            time(&format!("failure[{}].to", i + 1), &fr.to),
+        );
+        if let (Some(from), Some(to)) = (from, to) {
+            failures.push((i, from, to, fr, f.span()));
+        }
+    }
+    let date = |field: &str,
+                v: &Option<Spanned<Datetime>>,
+                errs: &mut Vec<RecordError>|
+     -> Option<String> {
+        let v = v.as_ref()?;
+        let d = v.get_ref();
+        match (d.date, d.time) {
+            (Some(date), None) => Some(date.to_string()),
+            _ => {
+                errs.push(RecordError {
+                    field: field.into(),
+                    line: Some(line_of(text, v.span().start)),
+                    message: "must be a date, YYYY-MM-DD".into(),
+                });
+                None
+            }
+        }
+    };
+    let finalised = date("finalised", &raw.finalised, &mut errs);
+    let verdict_in_force = date("verdict_in_force", &raw.verdict_in_force, &mut errs);
+    let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+    for (name, v) in [
+        ("court", &raw.court),
+        ("case", &raw.case),
+        ("judge", &raw.judge),
+        ("secretary", &raw.secretary),
+    ] {
+        if v.get_ref().trim().is_empty() {
+            errs.push(RecordError {
+                field: name.into(),
+                line: at(v.span()),
+                message: "must not be empty".into(),
+            });
+        }
+    }
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            errs.push(RecordError {
+                field: "end".into(),
+                line: at(raw.end.span()),
+                message: format!(
+                    "the session ends ({}) before it starts ({})",
+                    show(e),
+                    show(s)
+                ),
+            });
+        }
+        for (i, from, to, b) in &breaks {
+            let f = format!("break[{}]", i + 1);
+            if to <= from {
+                errs.push(RecordError {
+                    field: format!("{f}.to"),
+                    line: at(b.to.span()),
+                    message: "ends before it starts".into(),
+                });
+            }
+            if *from < s || *to > e {
+                errs.push(RecordError {
+                    field: f.clone(),
+                    line: at(b.from.span()),
+                    message: format!(
+                        "{} to {} is outside the session ({} to {})",
+                        show(*from),
+                        show(*to),
+                        show(s),
+                        show(e)
+                    ),
+                });
+            }
+            if !["break", "adjournment", "deliberation"].contains(&b.kind.get_ref().as_str()) {
+                errs.push(RecordError {
+                    field: format!("{f}.kind"),
+                    line: at(b.kind.span()),
+                    message: format!(
+                        "{:?} is not break, adjournment or deliberation",
+                        b.kind.get_ref()
+                    ),
+                });
+            }
+        }
+        for (i, from, to, fr, span) in &failures {
+            let f = format!("failure[{}]", i + 1);
+            if to <= from {
+                errs.push(RecordError {
+                    field: format!("{f}.to"),
+                    line: at(fr.to.span()),
+                    message: "ends before it starts".into(),
+                });
+            }
+            if *from < s || *to > e {
+                errs.push(RecordError {
+                    field: f.clone(),
+                    line: at(span.clone()),
+                    message: format!(
+                        "{} to {} is outside the session ({} to {})",
+                        show(*from),
+                        show(*to),
+                        show(s),
+                        show(e)
+                    ),
+                });
+            }
+        }
+    }
+    let mut sorted: Vec<_> = breaks.iter().collect();
+    sorted.sort_by_key(|b| b.1);
+    for w in sorted.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b.1 < a.2 {
+            errs.push(RecordError {
+                field: format!("break[{}]", b.0 + 1),
+                line: at(b.3.from.span()),
+                message: format!(
+                    "overlaps break[{}] ({} to {})",
+                    a.0 + 1,
+                    show(a.1),
+                    show(a.2)
+                ),
+            });
+        }
+    }
+    if !errs.is_empty() {
+        errs.sort_by_key(|e| e.line);
+        return Err(errs);
+    }
+    let s = |v: &Option<Spanned<String>>| v.as_ref().map(|x| x.get_ref().clone());
+    Ok(ShortFormRecord {
+        court: raw.court.into_inner(),
+        courtroom: s(&raw.courtroom),
+        case: raw.case.into_inner(),
+        case_title: s(&raw.case_title),
+        judge: raw.judge.into_inner(),
+        secretary: raw.secretary.into_inner(),
+        place: s(&raw.place),
+        start: start.expect("checked"),
+        end: end.expect("checked"),
+        stenography: raw.stenography.map(Spanned::into_inner),
+        no_recording_reason: s(&raw.no_recording_reason),
+        finalised,
+        verdict_in_force,
+        appearances: raw
+            .appearance
+            .into_iter()
+            .map(|a| {
+                let a = a.into_inner();
+                Appearance {
+                    role: a.role.into_inner(),
+                    name: a.name.into_inner(),
+                }
+            })
+            .collect(),
+        breaks: breaks
+            .into_iter()
+            .map(|(_, from, to, b)| Break {
+                from,
+                to,
+                kind: b.kind.get_ref().clone(),
+                line: line_of(text, b.from.span().start),
+            })
+            .collect(),
+        failures: failures
+            .into_iter()
+            .map(|(_, from, to, f, span)| Failure {
+                from,
+                to,
+                reason: f.reason.get_ref().clone(),
+                act_signed_by: f
+                    .act_signed_by
+                    .as_ref()
+                    .map(|a| a.get_ref().clone())
+                    .unwrap_or_default(),
+                line: line_of(text, span.start),
+            })
+            .collect(),
+    })
+}
+
+fn show(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A TOML datetime with date, time and offset, as a point in time.
+fn to_time(d: &Datetime) -> Result<OffsetDateTime, String> {
+    let (Some(date), Some(tm)) = (d.date, d.time) else {
+        return Err(format!("{d} is not a date and time"));
+    };
+    let Some(offset) = d.offset else {
+        return Err(format!(
+            "{d} has no time zone offset (write e.g. {d}+06:00 or {d}Z)"
+        ));
+    };
+    let minutes = match offset {
+        toml::value::Offset::Z => 0i32,
+        toml::value::Offset::Custom { minutes } => i32::from(minutes),
+    };
+    let off = time::UtcOffset::from_whole_seconds(minutes * 60)
+        .map_err(|_| format!("{d}: bad time zone offset"))?;
+    let month = time::Month::try_from(date.month).map_err(|_| format!("{d}: bad month"))?;
+    let date = time::Date::from_calendar_date(i32::from(date.year), month, date.day)
+        .map_err(|e| format!("{d}: {e}"))?;
+    let t = time::Time::from_hms_nano(tm.hour, tm.minute, tm.second, tm.nanosecond)
+        .map_err(|e| format!("{d}: {e}"))?;
+    Ok(time::PrimitiveDateTime::new(date, t).assume_offset(off))
+}
