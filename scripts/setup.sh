@@ -2,15 +2,15 @@
 # Installs what courtseal needs on a fresh Debian 12 machine, skipping what is
 # already there: build tools for the Rust crates, FFmpeg (libraries for the
 # media reader; the command-line tool for samples and benchmarks), OpenSSL for
-# the key interoperability checks, and Python's `cryptography` for the
-# independent verifier used in tests.
+# the key interoperability checks, Chromium to render the HTML reports in
+# tests, and Python's `cryptography` for the independent verifier used in tests.
 set -euo pipefail
 
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in build-essential pkg-config clang libclang-dev openssl ffmpeg \
          libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libavdevice-dev \
-         libswscale-dev libswresample-dev python3-pip; do
+         libswscale-dev libswresample-dev python3-pip chromium; do
   have_pkg "$p" || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

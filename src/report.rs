@@ -333,7 +333,7 @@ h1 {{ font-size: 16pt; margin: 0 0 4pt; }} h2 {{ font-size: 12.5pt; margin: 14pt
 .verdict.ok {{ background: #e6f4ea; border: 1px solid #2e7d32; }} .verdict.bad {{ background: #fdecea; border: 1px solid {gap}; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 9pt; }} td, th {{ border: 1px solid #ccc; padding: 2pt 4pt; vertical-align: top; text-align: left; }}
 tr.error td:first-child {{ color: {gap}; font-weight: bold; }} tr.warning td:first-child {{ color: #a15c00; font-weight: bold; }}
-code {{ font-size: 8.5pt; word-break: break-all; }} svg {{ width: 100%; height: auto; }}
+code {{ font-size: 8.5pt; word-break: break-all; }} td:nth-child(2) code {{ word-break: normal; white-space: nowrap; }} svg {{ width: 100%; height: auto; }}
 .meta td:first-child {{ width: 30%; color: #555; }}
 .legend span {{ display: inline-block; margin-right: 10pt; font-size: 8.5pt; }} .legend i {{ display: inline-block; width: 10pt; height: 8pt; margin-right: 3pt; }}
 tr, svg {{ page-break-inside: avoid; }}

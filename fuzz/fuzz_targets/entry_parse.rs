@@ -25,6 +25,26 @@ fuzz_target!(|data: &[u8]| {
             assert!(s.sha256.is_ascii() && s.sha256.len() == 64);
             entry::to_line(s)
         }
+        Entry::Heartbeat(x) => {
+            assert_eq!(x.kind, "heartbeat");
+            entry::to_line(x)
+        }
+        Entry::Event(x) => {
+            assert_eq!(x.kind, "event");
+            entry::to_line(x)
+        }
+        Entry::Close(x) => {
+            assert_eq!(x.kind, "close");
+            entry::to_line(x)
+        }
+        Entry::Restart(x) => {
+            assert_eq!(x.kind, "restart");
+            entry::to_line(x)
+        }
+        Entry::Recovery(x) => {
+            assert_eq!(x.kind, "recovery");
+            entry::to_line(x)
+        }
         // Kinds added later are only checked for not panicking.
         #[allow(unreachable_patterns)]
         _ => return,

@@ -326,7 +326,11 @@ fn run(cli: Cli) -> Result<u8> {
                 ..Default::default()
             };
             let r = courtseal::timeline::check_session(&a.session, &record, &trust, &opts)?;
-            let command: Vec<String> = std::env::args().collect();
+            // The command as typed, with the program shown by its name only.
+            let mut command: Vec<String> = std::env::args().collect();
+            if let Some(first) = command.first_mut() {
+                *first = "courtseal".to_owned();
+            }
             if let Some(html) = &a.html {
                 let page = courtseal::report::html(
                     &r,
