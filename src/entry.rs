@@ -148,6 +148,30 @@ pub struct RecoveryEntry {
     pub saved_as: String,
 }
 
+/// A `retire` entry: the media of the listed segments were destroyed at the
+/// end of their retention period, by an archivist whose signed note says
+/// so; the log, hashes and checkpoints are kept.
+///
+/// `note` is a C2SP signed note whose text is `courtseal.retire/v1`, the
+/// log's origin, the time, the basis, then one line per segment name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetireEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"retire"`.
+    pub kind: String,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// The legal basis, as the archivist states it.
+    pub basis: String,
+    /// The segments whose media were destroyed.
+    pub segments: Vec<String>,
+    /// The archivist's verifier key.
+    pub archivist: String,
+    /// The signed note.
+    pub note: String,
+}
+
 /// Any entry of a log.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
@@ -165,6 +189,8 @@ pub enum Entry {
     Restart(RestartEntry),
     /// A torn line was moved aside.
     Recovery(RecoveryEntry),
+    /// Media destroyed at the end of retention.
+    Retire(RetireEntry),
 }
 
 /// Why a line is not a valid entry.
@@ -236,6 +262,7 @@ impl Entry {
             Entry::Close(_) => "close",
             Entry::Restart(_) => "restart",
             Entry::Recovery(_) => "recovery",
+            Entry::Retire(_) => "retire",
         }
     }
 
@@ -249,6 +276,7 @@ impl Entry {
             Entry::Close(c) => &c.at,
             Entry::Restart(r) => &r.at,
             Entry::Recovery(r) => &r.at,
+            Entry::Retire(r) => &r.at,
         }
     }
 }

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// How serious a finding is. Any `Error` makes a verification fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; does not fail.
@@ -30,10 +30,10 @@ impl Severity {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Stable dotted code, e.g. `segment.changed`.
-    pub code: &'static str,
+    pub code: String,
     /// Severity.
     pub severity: Severity,
     /// One or two sentences for a person.
@@ -42,16 +42,16 @@ pub struct Finding {
     pub location: String,
     /// When, for findings about a stretch of a recording: seconds from the
     /// start of the segment (on its sealed timeline).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
     /// When, for findings about wall-clock time: from, to (RFC 3339) and
     /// length in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<TimeSpan>,
 }
 
 /// A stretch of wall-clock time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TimeSpan {
     /// Start, RFC 3339.
     pub from: String,
@@ -64,7 +64,7 @@ pub struct TimeSpan {
 impl Eq for TimeSpan {}
 
 /// A stretch of a recording, in seconds from the start of a segment.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Span {
     /// Start.
     pub from: f64,
@@ -82,7 +82,7 @@ impl Finding {
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            code,
+            code: code.to_owned(),
             severity: Severity::Error,
             message: message.into(),
             location: location.into(),
@@ -98,7 +98,7 @@ impl Finding {
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            code,
+            code: code.to_owned(),
             severity: Severity::Warning,
             message: message.into(),
             location: location.into(),
@@ -114,7 +114,7 @@ impl Finding {
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            code,
+            code: code.to_owned(),
             severity: Severity::Info,
             message: message.into(),
             location: location.into(),

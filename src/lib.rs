@@ -10,6 +10,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod bag;
 pub mod checkpoint;
 pub mod digest;
 pub mod entry;
@@ -21,6 +23,7 @@ pub mod note;
 pub mod proof;
 pub mod record;
 pub mod report;
+pub mod retire;
 pub mod series;
 pub mod session;
 pub mod timeline;

@@ -1047,3 +1047,19 @@ pub fn append_event(
     append_lines(&paths, &[entry::to_line(&ev)])?;
     Ok(ev)
 }
+
+/// Appends whole lines to a session's log (one write, fsynced); for callers
+/// that hold the session's lock.
+pub fn append_raw(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError> {
+    append_lines(paths, lines)
+}
+
+/// Signs and writes a checkpoint (kept copy first, then the latest); for
+/// callers that hold the session's lock.
+pub fn write_checkpoint_public(
+    paths: &SessionPaths,
+    signer: &NoteSigner,
+    cp: &Checkpoint,
+) -> Result<(), SealError> {
+    write_checkpoint(paths, signer, cp)
+}

@@ -70,6 +70,8 @@ pub enum SegmentState {
     Unreadable,
     /// Different bytes, but every packet identical: only the container changed.
     Rewritten,
+    /// Destroyed at the end of retention under a trusted retirement entry.
+    Retired,
     /// Not checked (`--log-only`).
     Unchecked,
 }
@@ -167,6 +169,17 @@ pub fn verify_session(
     trust: &TrustStore,
     opts: VerifyOptions,
 ) -> Result<SessionReport, VerifyError> {
+    verify_session_with_progress(root, trust, opts, &|_| {})
+}
+
+/// [`verify_session`], calling `progress` with the size of each file as it
+/// is checked (from several threads).
+pub fn verify_session_with_progress(
+    root: &Path,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<SessionReport, VerifyError> {
     if !root.is_dir() {
         return Err(VerifyError::NotASession(root.to_owned()));
     }
@@ -245,8 +258,26 @@ pub fn verify_session(
         }
     }
 
+    let retired: HashSet<String> = {
+        let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
+        let archivists = trust.in_role(Role::Archivist);
+        crate::retire::retire_entries(&log)
+            .filter(|(_, r)| {
+                crate::retire::check_retire(r, origin).is_ok_and(|v| archivists.contains(&v))
+            })
+            .flat_map(|(_, r)| r.segments.iter().cloned())
+            .collect()
+    };
     let segments = if opts.check_media {
-        check_segments(root, &log, verified_size, &mut findings, &mut observations)
+        check_segments(
+            root,
+            &log,
+            verified_size,
+            &retired,
+            &mut findings,
+            &mut observations,
+            progress,
+        )
     } else {
         log.segments()
             .map(|(_, s)| SegmentStatus {
@@ -326,6 +357,34 @@ fn check_service_entries(
                     ok,
                 });
             }
+            Ok(Entry::Retire(r)) => match crate::retire::check_retire(r, origin) {
+                Err(err) => findings.push(Finding::error(
+                    "retire.bad_signature",
+                    &at,
+                    format!("the retirement entry of {}: {err}", r.at),
+                )),
+                Ok(v) if !trust.in_role(Role::Archivist).contains(&v) => findings.push(Finding::error(
+                    "retire.untrusted_archivist",
+                    &at,
+                    format!(
+                        "the retirement entry of {} is signed by {} ({:08x}), which is not trusted as an archivist key",
+                        r.at,
+                        v.name(),
+                        v.key_id()
+                    ),
+                )),
+                Ok(v) => findings.push(Finding::info(
+                    "session.retired",
+                    &at,
+                    format!(
+                        "the media of {} segment(s) were destroyed at {} by archivist {} on the basis: {}",
+                        r.segments.len(),
+                        r.at,
+                        v.name(),
+                        r.basis
+                    ),
+                )),
+            },
             Ok(Entry::Restart(r)) => findings.push(Finding::info(
                 "service.restarted",
                 &at,
@@ -432,7 +491,9 @@ fn check_checkpoints(
             "the latest checkpoint file is missing",
         ));
     }
-    let recorders = trust.in_role(Role::Recorder);
+    // Checkpoints are signed by the recorder, and the last one of a retired
+    // session by the archivist who retired it.
+    let recorders = crate::retire::checkpoint_signers(trust);
     let origin = log.header().map(|h| h.origin.as_str());
     let mut statuses = Vec::new();
     let mut verified_size = 0;
@@ -761,8 +822,10 @@ fn check_segments(
     root: &Path,
     log: &Log,
     verified_size: u64,
+    retired: &HashSet<String>,
     findings: &mut Vec<Finding>,
     observations: &mut Vec<SegmentObservation>,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<SegmentStatus> {
     let items = session::scan(root);
     findings.extend(session::scan_findings(&items));
@@ -804,6 +867,7 @@ fn check_segments(
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
+            progress(r.as_ref().map_or(0, |(_, n)| *n));
             (*name, r)
         })
         .collect();
@@ -837,6 +901,7 @@ fn check_segments(
         };
         let sidecar = load_sidecar(root, s, findings);
         match hashed.get(name) {
+            None if retired.contains(&s.name) => st.state = SegmentState::Retired,
             None => match holder_of(s) {
                 Some(h) => {
                     st.state = SegmentState::Moved;

@@ -58,6 +58,16 @@ pub enum Command {
     /// declared session must be covered by sealed recording or by a declared
     /// break or failure sealed at the time. Also runs everything verify checks.
     Check(CheckArgs),
+    /// Audit every session below an archive folder: verify each in full (and
+    /// check it against its record), in parallel, with retention deadlines.
+    Audit(AuditArgs),
+    /// Check the signature of an audit act.
+    VerifyAct(VerifyActArgs),
+    /// Export a session as a BagIt bag (RFC 8493) for long-term storage.
+    Export(ExportArgs),
+    /// After the retention deadline: record a signed destruction entry and
+    /// delete the media, keeping the log, hashes and checkpoints.
+    Retire(RetireArgs),
     /// Show what courtseal reads in a media file: streams, timing, packet
     /// windows, internal gaps and silence (nothing is written).
     Inspect(InspectArgs),
@@ -115,6 +125,81 @@ pub struct CheckArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The archive folder (sessions anywhere below it).
+    pub archive: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Retention period after the verdict enters into force (e.g. 1y, 5y, 18m, 90d).
+    #[arg(long, default_value = "1y")]
+    pub retention: String,
+    /// List sessions whose deadline falls within this period (e.g. 60d).
+    #[arg(long, default_value = "0d")]
+    pub due_within: String,
+    /// Go on from an interrupted audit: sessions already audited and unchanged are not rehashed.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where the audit records its progress (default: .courtseal-audit-state.jsonl in the current folder).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Write the act of the audit for people (HTML).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Sign the act with an archivist's key (writes FILE.sig next to the act).
+    #[arg(long, value_name = "KEY", requires = "html")]
+    pub sign: Option<PathBuf>,
+    /// The date of the audit, YYYY-MM-DD (default: today, UTC).
+    #[arg(long)]
+    pub today: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyActArgs {
+    /// The act file (HTML).
+    pub act: PathBuf,
+    /// Its signature (default: ACT.sig).
+    #[arg(long)]
+    pub sig: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// Write a BagIt bag to this folder (must not exist).
+    #[arg(long, value_name = "OUT")]
+    pub bagit: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RetireArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The archivist's private key.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The legal basis for the destruction, one line.
+    #[arg(long)]
+    pub basis: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Retention period after the verdict enters into force.
+    #[arg(long, default_value = "1y")]
+    pub retention: String,
+    /// Retire even before the deadline or with open findings.
+    #[arg(long)]
+    pub force: bool,
+    /// The date to judge the deadline by, YYYY-MM-DD (default: today, UTC).
+    #[arg(long)]
+    pub today: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -359,6 +359,75 @@ fn run(cli: Cli) -> Result<u8> {
                 exit::OK
             })
         }
+        Command::Audit(a) => audit(a),
+        Command::VerifyAct(a) => {
+            let trust = load_trust(&a.trust.trust)?;
+            let sig = a.sig.clone().unwrap_or_else(|| {
+                let mut p = a.act.clone().into_os_string();
+                p.push(".sig");
+                p.into()
+            });
+            let act = std::fs::read(&a.act)
+                .with_context(|| format!("{}: cannot read", a.act.display()))?;
+            let note = std::fs::read(&sig)
+                .with_context(|| format!("{}: cannot read the signature", sig.display()))?;
+            let name = a
+                .act
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match courtseal::audit::verify_act(&act, &name, &note, &trust) {
+                Ok(s) => {
+                    emit(&format!(
+                        "{}: VERIFIED. Signed by archivist {} at {} for archive {}: {}\n",
+                        a.act.display(),
+                        s.signer,
+                        s.at,
+                        s.archive,
+                        s.summary
+                    ))?;
+                    Ok(exit::OK)
+                }
+                Err(e) => {
+                    emit(&format!(
+                        "{}: NOT VERIFIED. act.bad_signature: {e}\n",
+                        a.act.display()
+                    ))?;
+                    Ok(exit::FINDINGS)
+                }
+            }
+        }
+        Command::Export(a) => {
+            let today = time::OffsetDateTime::now_utc().date().to_string();
+            let bag =
+                courtseal::bag::export(&a.session, &a.bagit, env!("CARGO_PKG_VERSION"), &today)?;
+            emit(&format!(
+                "wrote BagIt bag {}: {} payload files, {} bytes, log and checkpoints as tag files in courtseal/\n",
+                bag.path.display(),
+                bag.files,
+                bag.bytes
+            ))?;
+            Ok(exit::OK)
+        }
+        Command::Retire(a) => {
+            let archivist = keys::load_signer(&a.key)?;
+            let trust = load_trust(&a.trust.trust)?;
+            let retention =
+                courtseal::audit::Retention::parse(&a.retention).map_err(anyhow::Error::msg)?;
+            let today = today(a.today.as_deref())?;
+            let r = courtseal::retire::retire(
+                &a.session, &archivist, &trust, &a.basis, retention, today, a.force,
+            )?;
+            emit(&format!(
+                "{}: retired by {} at {}: {} media file(s) deleted; the log, packet windows and checkpoints are kept (checkpoint {} entries)\n",
+                a.session.display(),
+                archivist.name(),
+                r.entry.at,
+                r.deleted.len(),
+                r.checkpoint.size
+            ))?;
+            Ok(exit::OK)
+        }
         Command::Series(a) => {
             let r = courtseal::series::check_series(&a.folder).with_context(|| {
                 format!("{}: cannot read the series folder", a.folder.display())
@@ -499,6 +568,162 @@ fn watch(
         &mut report,
     )?;
     Ok(exit::OK)
+}
+
+fn today(s: Option<&str>) -> Result<time::Date> {
+    match s {
+        None => Ok(time::OffsetDateTime::now_utc().date()),
+        Some(s) => courtseal::audit::parse_date(s)
+            .ok_or_else(|| anyhow::anyhow!("--today must be a date, YYYY-MM-DD, not {s:?}")),
+    }
+}
+
+/// Progress of an audit: a bar on a terminal, plain lines otherwise (and under CI).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: std::sync::atomic::AtomicU64,
+    done: std::sync::atomic::AtomicU64,
+    files: std::sync::atomic::AtomicU64,
+    sessions: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+    last_line: std::sync::Mutex<std::time::Instant>,
+}
+
+impl courtseal::audit::AuditProgress for Progress {
+    fn start(&self, bytes: u64, files: u64) {
+        use std::sync::atomic::Ordering;
+        self.total.store(bytes, Ordering::Relaxed);
+        if let Some(b) = &self.bar {
+            b.set_length(bytes);
+            b.set_message(format!("0/{files} files"));
+        } else {
+            eprintln!("audit: {files} files, {} MiB to check", bytes >> 20);
+        }
+        self.files.store(0, Ordering::Relaxed);
+        let _ = files;
+    }
+    fn file_done(&self, bytes: u64) {
+        use std::sync::atomic::Ordering;
+        let done = self.done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let files = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+        match &self.bar {
+            Some(b) => {
+                b.set_position(done);
+                b.set_message(format!("{files} files"));
+            }
+            None => {
+                let mut last = self.last_line.lock().expect("lock");
+                if last.elapsed() >= std::time::Duration::from_secs(5) {
+                    *last = std::time::Instant::now();
+                    let secs = self.started.elapsed().as_secs_f64().max(0.001);
+                    let total = self.total.load(Ordering::Relaxed);
+                    let rate = done as f64 / secs;
+                    let eta = if rate > 0.0 {
+                        (total.saturating_sub(done)) as f64 / rate
+                    } else {
+                        0.0
+                    };
+                    eprintln!(
+                        "audit: {} of {} MiB, {files} files, {:.0} MiB/s, about {:.0} s left",
+                        done >> 20,
+                        total >> 20,
+                        rate / 1048576.0,
+                        eta
+                    );
+                }
+            }
+        }
+    }
+    fn session_done(&self, _session: &str) {
+        self.sessions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn audit(a: cli::AuditArgs) -> Result<u8> {
+    use std::io::IsTerminal as _;
+    let trust = load_trust(&a.trust.trust)?;
+    if !a.archive.is_dir() {
+        anyhow::bail!("{}: not a folder", a.archive.display());
+    }
+    let retention = courtseal::audit::Retention::parse(&a.retention).map_err(anyhow::Error::msg)?;
+    let due = courtseal::audit::Retention::parse(&a.due_within).map_err(anyhow::Error::msg)?;
+    let today = today(a.today.as_deref())?;
+    let due_within_days = (due.after(today) - today).whole_days();
+    let state = a
+        .state
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(".courtseal-audit-state.jsonl"));
+    if !a.resume {
+        let _ = std::fs::remove_file(&state);
+    }
+    let opts = courtseal::audit::AuditOptions {
+        retention,
+        due_within_days,
+        today,
+        state: Some(state),
+        resume: a.resume,
+    };
+    let on_terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let bar = on_terminal.then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+            )
+            .expect("template"),
+        );
+        b
+    });
+    let progress = Progress {
+        bar,
+        total: Default::default(),
+        done: Default::default(),
+        files: Default::default(),
+        sessions: Default::default(),
+        started: std::time::Instant::now(),
+        last_line: std::sync::Mutex::new(std::time::Instant::now()),
+    };
+    let report = courtseal::audit::audit(&a.archive, &trust, &opts, &progress);
+    if let Some(b) = &progress.bar {
+        b.finish_and_clear();
+    }
+    if let Some(html) = &a.html {
+        let page = courtseal::audit::act_html(&report, env!("CARGO_PKG_VERSION"));
+        write_new_file(html, page.as_bytes())?;
+        if let Some(k) = &a.sign {
+            let signer = keys::load_signer(k)?;
+            let name = html
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = courtseal::audit::act_text(
+                &name,
+                &courtseal::audit::act_digest(page.as_bytes()),
+                &courtseal::entry::now_utc(),
+                &report.archive,
+                &courtseal::audit::summary(&report),
+            );
+            let note = signer.sign(&text)?;
+            let mut sig = html.clone().into_os_string();
+            sig.push(".sig");
+            write_new_file(std::path::Path::new(&sig), note.as_bytes())?;
+        }
+    }
+    emit(&if a.json {
+        output::audit_json(&report)
+    } else {
+        output::audit_text(&report, due_within_days)
+    })?;
+    let mut all: Vec<courtseal::finding::Finding> = report.findings.clone();
+    for s in &report.sessions {
+        all.extend(s.findings.iter().cloned());
+    }
+    Ok(if has_errors(&all) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }
 
 fn media_options(a: &cli::MediaArgs) -> Result<courtseal::media::MediaOptions> {

@@ -177,6 +177,7 @@ pub fn verify_text(r: &SessionReport) -> String {
                 SegmentState::Moved => "MOVED",
                 SegmentState::Unsealed => "UNSEALED",
                 SegmentState::Unreadable => "UNREADABLE",
+                SegmentState::Retired => "RETIRED (media destroyed at the end of retention)",
                 SegmentState::Rewritten => "CONTAINER REWRITTEN (every packet intact)",
                 SegmentState::Unchecked => "not checked (--log-only)",
             };
@@ -573,5 +574,101 @@ pub fn check_json(r: &courtseal::timeline::CheckReport) -> String {
         "findings": r.findings,
         "verify": serde_json::from_str::<serde_json::Value>(&verify_json(&r.verify)).expect("JSON"),
     });
+    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
+}
+
+pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Archive  {}  (audit of {}, retention {}y{}m{}d)",
+        r.archive, r.date, r.retention.years, r.retention.months, r.retention.days
+    );
+    let width = r
+        .sessions
+        .iter()
+        .map(|s| s.session.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:<10} {:>8}  {:<9} {:<10}  problems",
+        "session", "status", "segments", "retention", "deadline"
+    );
+    for s in &r.sessions {
+        let problems = s
+            .findings
+            .iter()
+            .filter(|f| f.severity == courtseal::finding::Severity::Error)
+            .count();
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<10} {:>8}  {:<9} {:<10}  {}",
+            s.session,
+            s.status,
+            s.segments,
+            format!("{:?}", s.retention).to_lowercase(),
+            s.deadline.as_deref().unwrap_or("-"),
+            if problems == 0 {
+                "-".to_owned()
+            } else {
+                format!(
+                    "{problems} error(s): {}",
+                    s.findings
+                        .iter()
+                        .filter(|f| f.severity == courtseal::finding::Severity::Error)
+                        .map(|f| f.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+    }
+    for f in &r.findings {
+        let _ = writeln!(out, "  {} {}: {}", f.code, f.location, f.message);
+    }
+    let due: Vec<&str> = r
+        .sessions
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.retention,
+                courtseal::audit::RetentionState::Due
+                    | courtseal::audit::RetentionState::Overdue
+                    | courtseal::audit::RetentionState::Hold
+            )
+        })
+        .map(|s| s.session.as_str())
+        .collect();
+    if due_within_days > 0 || !due.is_empty() {
+        let _ = writeln!(
+            out,
+            "Due for a retention decision (within {due_within_days} days, or overdue): {}",
+            if due.is_empty() {
+                "none".to_owned()
+            } else {
+                due.join(", ")
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Summary: {}{}",
+        courtseal::audit::summary(r),
+        if r.resumed > 0 {
+            format!(
+                " ({} taken from the interrupted audit, unchanged)",
+                r.resumed
+            )
+        } else {
+            String::new()
+        }
+    );
+    out
+}
+
+pub fn audit_json(r: &courtseal::audit::AuditReport) -> String {
+    let v = json!({"tool": TOOL, "version": VERSION, "command": "audit", "report": r, "totals": courtseal::audit::totals(r).into_iter().collect::<std::collections::BTreeMap<_, _>>()});
     format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }

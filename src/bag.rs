@@ -1,0 +1,197 @@
+//! Exporting a session as a BagIt bag (RFC 8493) for long-term storage: the
+//! recording files and the short-form record as payload under `data/`, the
+//! courtseal log, checkpoints and packet windows as tag files under
+//! `courtseal/`, with SHA-256 manifests for both.
+//!
+//! Written here rather than with a crate: the format is a few text files,
+//! and the payload must be copied while hashed and checked against the
+//! sealed hashes, which no BagIt crate does.
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::session::{self, Log, ScanItem, SessionPaths, TOOL_DIR};
+
+/// Why a bag was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum BagError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The output exists.
+    #[error("{0}: already exists; a bag is never written over anything")]
+    Exists(PathBuf),
+    /// A payload file does not match its sealed hash.
+    #[error("{0}: does not match its sealed SHA-256; refusing to export a damaged recording (verify the session)")]
+    Mismatch(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BagError + '_ {
+    move |source| BagError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// RFC 8493 §2.1.3: CR, LF and % in a manifest path are percent-encoded.
+fn manifest_path(p: &str) -> String {
+    p.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Copies `from` to `to` while hashing; returns (hex SHA-256, bytes).
+fn copy_hashed(from: &Path, to: &Path) -> Result<(String, u64), BagError> {
+    if let Some(d) = to.parent() {
+        fs::create_dir_all(d).map_err(io(d))?;
+    }
+    let mut src = fs::File::open(from).map_err(io(from))?;
+    let mut dst = fs::File::create(to).map_err(io(to))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = src.read(&mut buf).map_err(io(from))?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        dst.write_all(&buf[..k]).map_err(io(to))?;
+        n += k as u64;
+    }
+    dst.sync_all().map_err(io(to))?;
+    Ok((hex::encode(h.finalize()), n))
+}
+
+/// What the export wrote.
+#[derive(Debug)]
+pub struct Bag {
+    /// The bag folder.
+    pub path: PathBuf,
+    /// Payload files.
+    pub files: usize,
+    /// Payload bytes.
+    pub bytes: u64,
+}
+
+/// Writes the session at `root` as a bag at `out` (which must not exist).
+/// Sealed segments must match their sealed hashes.
+pub fn export(root: &Path, out: &Path, version: &str, today: &str) -> Result<Bag, BagError> {
+    if out.exists() {
+        return Err(BagError::Exists(out.to_owned()));
+    }
+    let paths = SessionPaths::new(root);
+    let log = Log::read(&paths.log).map_err(io(&paths.log))?;
+    let sealed: std::collections::HashMap<&str, &str> = log
+        .segments()
+        .map(|(_, s)| (s.name.as_str(), s.sha256.as_str()))
+        .collect();
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".bag-")
+        .tempdir_in(&parent)
+        .map_err(io(&parent))?;
+    let bag = tmp.path();
+
+    // Payload: every segment file and the record, checked while copied.
+    let mut manifest = String::new();
+    let (mut files, mut bytes) = (0usize, 0u64);
+    let mut payload: Vec<(String, PathBuf)> = session::scan(root)
+        .into_iter()
+        .filter_map(|i| match i {
+            ScanItem::File { name, path } => Some((name, path)),
+            _ => None,
+        })
+        .collect();
+    for r in session::RECORD_FILES {
+        let p = root.join(r);
+        if p.is_file() {
+            payload.push((r.to_owned(), p));
+        }
+    }
+    payload.sort();
+    for (name, path) in &payload {
+        let (hash, n) = copy_hashed(path, &bag.join("data").join(name))?;
+        if let Some(want) = sealed.get(name.as_str()) {
+            if *want != hash {
+                return Err(BagError::Mismatch(name.clone()));
+            }
+        }
+        manifest.push_str(&format!("{hash}  data/{}\n", manifest_path(name)));
+        files += 1;
+        bytes += n;
+    }
+    fs::create_dir_all(bag.join("data")).map_err(io(bag))?;
+
+    // Tag files: the courtseal folder (log, checkpoints, windows).
+    let mut tagmanifest = String::new();
+    let tool = root.join(TOOL_DIR);
+    let mut tags: Vec<PathBuf> = walkdir::WalkDir::new(&tool)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_owned())
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n != "lock" && !n.starts_with(".tmp")
+        })
+        .collect();
+    tags.sort();
+    for p in &tags {
+        let rel = p
+            .strip_prefix(root)
+            .expect("below root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let (hash, _) = copy_hashed(p, &bag.join(&rel))?;
+        tagmanifest.push_str(&format!("{hash}  {}\n", manifest_path(&rel)));
+    }
+    let header = log.header();
+    let mut info = format!(
+        "Bag-Software-Agent: courtseal {version}\nBagging-Date: {today}\nPayload-Oxum: {bytes}.{files}\n"
+    );
+    if let Some(h) = header {
+        info.push_str(&format!("External-Identifier: {}\n", h.origin));
+        if let Some(c) = &h.court {
+            info.push_str(&format!("Source-Organization: {c}\n"));
+        }
+        if let Some(c) = &h.case {
+            info.push_str(&format!("External-Description: court session recording, case {c}, sealed with courtseal (log and checkpoints in courtseal/)\n"));
+        }
+    }
+    let write = |name: &str, text: &str| -> Result<String, BagError> {
+        let p = bag.join(name);
+        fs::write(&p, text).map_err(io(&p))?;
+        Ok(hex::encode(Sha256::digest(text.as_bytes())))
+    };
+    let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+    for (name, text) in [
+        ("bagit.txt", bagit),
+        ("bag-info.txt", info.as_str()),
+        ("manifest-sha256.txt", manifest.as_str()),
+    ] {
+        let h = write(name, text)?;
+        tagmanifest.push_str(&format!("{h}  {name}\n"));
+    }
+    write("tagmanifest-sha256.txt", &tagmanifest)?;
+    let kept = tmp.keep();
+    fs::rename(&kept, out).map_err(io(out))?;
+    Ok(Bag {
+        path: out.to_owned(),
+        files,
+        bytes,
+    })
+}

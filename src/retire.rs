@@ -1,0 +1,188 @@
+//! Retiring a session at the end of its retention period: an archivist's
+//! signed `retire` entry is appended (and a checkpoint signed by the
+//! archivist), then the media are deleted. The log, the packet windows and
+//! every checkpoint stay, so the record of what existed survives.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::audit::{parse_date, Retention};
+use crate::checkpoint::Checkpoint;
+use crate::entry::{self, Entry, RetireEntry, VERSION};
+use crate::finding::Severity;
+use crate::keys::{Role, TrustStore};
+use crate::note::{self, NoteSigner, Verifier};
+use crate::session::{self, Log, SessionPaths};
+use crate::verify::{self, VerifyOptions};
+
+/// The first line of a retirement note.
+pub const RETIRE_HEADER: &str = "courtseal.retire/v1";
+
+/// Why a session was not retired.
+#[derive(Debug, thiserror::Error)]
+pub enum RetireError {
+    /// Before the deadline, or no deadline known.
+    #[error("{0}")]
+    NotDue(String),
+    /// The session has open findings.
+    #[error("{0}")]
+    OpenFindings(String),
+    /// Cannot read or write, or the log is damaged.
+    #[error(transparent)]
+    Seal(#[from] session::SealError),
+    /// The session cannot be examined.
+    #[error(transparent)]
+    Verify(#[from] verify::VerifyError),
+    /// The basis is empty or not one line.
+    #[error("the basis must be one line of text")]
+    Basis,
+}
+
+/// The text an archivist signs.
+pub fn retire_text(origin: &str, at: &str, basis: &str, segments: &[String]) -> String {
+    let mut t = format!("{RETIRE_HEADER}\n{origin}\n{at}\n{basis}\n");
+    for s in segments {
+        t.push_str(s);
+        t.push('\n');
+    }
+    t
+}
+
+/// Checks a retire entry against its own archivist key.
+pub fn check_retire(e: &RetireEntry, origin: &str) -> Result<Verifier, String> {
+    let v = Verifier::from_vkey(&e.archivist).map_err(|err| err.to_string())?;
+    let opened =
+        note::open(e.note.as_bytes(), std::slice::from_ref(&v)).map_err(|err| err.to_string())?;
+    if opened.text != retire_text(origin, &e.at, &e.basis, &e.segments) {
+        return Err("the entry's fields differ from what the archivist signed".into());
+    }
+    Ok(v)
+}
+
+/// What `retire` did.
+#[derive(Debug)]
+pub struct Retired {
+    /// The entry appended.
+    pub entry: RetireEntry,
+    /// Files deleted.
+    pub deleted: Vec<PathBuf>,
+    /// The checkpoint signed.
+    pub checkpoint: Checkpoint,
+}
+
+/// Retires the session at `root`: refuses before the deadline (verdict in
+/// force + `retention`, from the record) or with open error findings,
+/// unless `force`.
+pub fn retire(
+    root: &Path,
+    archivist: &NoteSigner,
+    trust: &TrustStore,
+    basis: &str,
+    retention: Retention,
+    today: time::Date,
+    force: bool,
+) -> Result<Retired, RetireError> {
+    if basis.trim().is_empty() || basis.chars().any(char::is_control) {
+        return Err(RetireError::Basis);
+    }
+    let name = root.display();
+    let record = fs::read_to_string(root.join("record.toml"))
+        .ok()
+        .and_then(|t| crate::record::parse(&t).ok());
+    let deadline = record
+        .as_ref()
+        .and_then(|r| r.verdict_in_force.as_deref())
+        .and_then(parse_date)
+        .map(|d| retention.after(d));
+    if !force {
+        match deadline {
+            None => {
+                return Err(RetireError::NotDue(format!(
+                    "{name}: no verdict-in-force date in its record.toml, so no retention deadline is known; refusing (use --force to override, and say why in --basis)"
+                )))
+            }
+            Some(d) if d > today => {
+                return Err(RetireError::NotDue(format!(
+                    "{name}: its retention deadline is {d} (verdict in force + retention period); refusing to destroy it before then (use --force to override)"
+                )))
+            }
+            _ => {}
+        }
+        let report = verify::verify_session(root, trust, VerifyOptions::default())?;
+        let open: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| format!("{} {}", f.code, f.location))
+            .collect();
+        if !open.is_empty() {
+            return Err(RetireError::OpenFindings(format!(
+                "{name}: it has open findings ({}); a session with open findings is never destroyed (use --force to override)",
+                open.join(", ")
+            )));
+        }
+    }
+    let paths = SessionPaths::new(root);
+    let _lock = session::lock_session(&paths)?;
+    let log = Log::read(&paths.log).map_err(|e| session::SealError::Io {
+        path: paths.log.clone(),
+        source: e,
+    })?;
+    let damaged = |what: &str| session::SealError::Damaged {
+        path: paths.log.clone(),
+        what: what.into(),
+    };
+    if log.torn_tail.is_some() || log.lines.iter().any(|l| l.entry.is_err()) {
+        return Err(damaged("the log is damaged").into());
+    }
+    let header = log
+        .header()
+        .ok_or_else(|| damaged("the log has no session header"))?;
+    let origin = header.origin.clone();
+    let segments: Vec<String> = log.segments().map(|(_, s)| s.name.clone()).collect();
+    let at = entry::now_utc();
+    let text = retire_text(&origin, &at, basis, &segments);
+    let note = archivist.sign(&text).map_err(|e| damaged(&e.to_string()))?;
+    let entry = RetireEntry {
+        v: VERSION,
+        kind: "retire".into(),
+        at,
+        basis: basis.to_owned(),
+        segments: segments.clone(),
+        archivist: archivist.verifier().to_vkey(),
+        note,
+    };
+    let mut tree = log.tree();
+    let line = entry::to_line(&entry);
+    session::append_raw(&paths, &[line.clone()])?;
+    tree.push(crate::tlog::leaf_hash(&line));
+    let cp = Checkpoint::new(&origin, tree.size(), tree.root());
+    session::write_checkpoint_public(&paths, archivist, &cp)?;
+    let mut deleted = Vec::new();
+    for s in &segments {
+        let p = root.join(s);
+        if fs::remove_file(&p).is_ok() {
+            deleted.push(p);
+        }
+    }
+    Ok(Retired {
+        entry,
+        deleted,
+        checkpoint: cp,
+    })
+}
+
+/// True if `v` is trusted to sign checkpoints: recorder or archivist keys.
+pub fn checkpoint_signers(trust: &TrustStore) -> Vec<Verifier> {
+    let mut v = trust.in_role(Role::Recorder);
+    v.extend(trust.in_role(Role::Archivist));
+    v
+}
+
+/// The retire entries of a log.
+pub fn retire_entries(log: &Log) -> impl Iterator<Item = (usize, &RetireEntry)> {
+    log.lines.iter().filter_map(|l| match &l.entry {
+        Ok(Entry::Retire(r)) => Some((l.number, r)),
+        _ => None,
+    })
+}
