@@ -3,7 +3,8 @@
 # already there: build tools for the Rust crates, FFmpeg (libraries for the
 # media reader; the command-line tool for samples and benchmarks), OpenSSL for
 # the key interoperability checks, Chromium to render the HTML reports in
-# tests, and Python's `cryptography` for the independent verifier used in tests.
+# tests, Python's `cryptography` for the independent verifier used in tests,
+# and the Library of Congress `bagit` to validate exported bags.
 set -euo pipefail
 
 need_apt=()
@@ -23,8 +24,10 @@ if ! command -v cargo >/dev/null; then
   echo "setup: Rust is missing; install it from https://rustup.rs and run again" >&2
   exit 2
 fi
-if ! python3 -c 'import cryptography' 2>/dev/null; then
-  echo "setup: installing Python package cryptography"
-  python3 -m pip install -q cryptography 2>/dev/null \
-    || python3 -m pip install -q --break-system-packages cryptography
-fi
+for py in cryptography bagit; do
+  if ! python3 -c "import $py" 2>/dev/null || { [ "$py" = bagit ] && ! command -v bagit.py >/dev/null; }; then
+    echo "setup: installing Python package $py"
+    python3 -m pip install -q "$py" 2>/dev/null \
+      || python3 -m pip install -q --break-system-packages "$py"
+  fi
+done

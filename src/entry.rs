@@ -248,6 +248,9 @@ impl Entry {
             "recovery" => serde_json::from_slice(line)
                 .map(Entry::Recovery)
                 .map_err(invalid),
+            "retire" => serde_json::from_slice(line)
+                .map(Entry::Retire)
+                .map_err(invalid),
             other => Err(EntryError::UnknownKind(other.to_owned())),
         }
     }

@@ -154,7 +154,7 @@ pub fn retire(
     };
     let mut tree = log.tree();
     let line = entry::to_line(&entry);
-    session::append_raw(&paths, &[line.clone()])?;
+    session::append_raw(&paths, std::slice::from_ref(&line))?;
     tree.push(crate::tlog::leaf_hash(&line));
     let cp = Checkpoint::new(&origin, tree.size(), tree.root());
     session::write_checkpoint_public(&paths, archivist, &cp)?;

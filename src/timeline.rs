@@ -397,6 +397,11 @@ pub fn check_session(
             .any(|i| i.from - tol <= g.from && g.to <= i.to + tol);
         let (code, what) = if inside_internal {
             ("continuity.internal_gap", "the timestamps inside a sealed segment jump over this stretch: the recording was stopped and restarted inside one file")
+        } else if g.from == declared.from && g.to == declared.to {
+            (
+                "continuity.undeclared_gap",
+                "nothing of the declared session is covered by sealed recording",
+            )
         } else if g.from == declared.from {
             (
                 "continuity.late_start",

@@ -229,7 +229,17 @@ pub fn verify_text(r: &SessionReport) -> String {
         .iter()
         .filter(|s| matches!(s.state, SegmentState::Ok | SegmentState::Rewritten))
         .count();
-    let ok = if r
+    let retired = r
+        .segments
+        .iter()
+        .filter(|s| s.state == SegmentState::Retired)
+        .count();
+    let ok = if retired > 0 && n == 0 {
+        format!(
+            "The media of all {retired} sealed segments were destroyed under a signed retirement entry; the log is consistent with {}.",
+            plural(kept_ok, "signed checkpoint")
+        )
+    } else if r
         .segments
         .iter()
         .any(|s| s.state == SegmentState::Unchecked)
