@@ -515,3 +515,17 @@ fn bagit_export_validates_with_the_real_bagit_tool() {
     assert_eq!(code, 2);
     assert!(err.contains("already exists"), "{err}");
 }
+
+/// Symbolic links are never followed out of the archive: a link to a
+/// session elsewhere is not audited.
+#[test]
+fn audit_never_follows_links_out_of_the_archive() {
+    let fx = Fx::new();
+    fx.session("archive/inside", None, true);
+    fx.session("elsewhere/outside", None, true);
+    std::os::unix::fs::symlink(fx.p("elsewhere/outside"), fx.p("archive/link")).unwrap();
+    let (code, v) = fx.audit(&[]);
+    assert_eq!(code, 0, "{v}");
+    let names: Vec<&str> = v["report"]["sessions"].as_array().unwrap().iter().map(|s| s["session"].as_str().unwrap()).collect();
+    assert_eq!(names, ["inside"]);
+}
