@@ -109,8 +109,21 @@ pub struct Break {
     pub to: OffsetDateTime,
     /// `break`, `adjournment` or `deliberation`.
     pub kind: String,
-    /// Line in the record file.
+    /// Line in the record file (TOML), 0 when not known (JSON).
     pub line: usize,
+    /// Position among the record's breaks, from 1.
+    pub index: usize,
+}
+
+impl Break {
+    /// Where it is in the record, for messages.
+    pub fn place(&self) -> String {
+        if self.line > 0 {
+            format!("line {}", self.line)
+        } else {
+            format!("break[{}]", self.index)
+        }
+    }
 }
 
 /// A declared recording failure and who signed its act.
@@ -126,8 +139,21 @@ pub struct Failure {
     pub reason: String,
     /// Who signed the act (empty: no act).
     pub act_signed_by: Vec<String>,
-    /// Line in the record file.
+    /// Line in the record file (TOML), 0 when not known (JSON).
     pub line: usize,
+    /// Position among the record's failures, from 1.
+    pub index: usize,
+}
+
+impl Failure {
+    /// Where it is in the record, for messages.
+    pub fn place(&self) -> String {
+        if self.line > 0 {
+            format!("line {}", self.line)
+        } else {
+            format!("failure[{}]", self.index)
+        }
+    }
 }
 
 /// A validated short-form record.
@@ -203,11 +229,15 @@ pub fn parse(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
     if text.trim_start().starts_with('{') {
         let toml_text = json_to_toml(text).map_err(|e| vec![e])?;
         // Lines refer to the converted text; for JSON only the field is named.
-        return parse_toml(&toml_text).map_err(|errs| {
+        let mut r = parse_toml(&toml_text).map_err(|errs| {
             errs.into_iter()
                 .map(|e| RecordError { line: None, ..e })
-                .collect()
-        });
+                .collect::<Vec<_>>()
+        })?;
+        // Lines of the internal TOML form mean nothing in the JSON file.
+        r.breaks.iter_mut().for_each(|b| b.line = 0);
+        r.failures.iter_mut().for_each(|f| f.line = 0);
+        return Ok(r);
     }
     parse_toml(text)
 }
@@ -263,7 +293,14 @@ fn json_to_toml(text: &str) -> Result<String, RecordError> {
 fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
     let raw: Raw = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
-        let msg = e.message().to_owned();
+        // Some parse errors carry no message of their own (e.g. a NUL byte).
+        let msg = match e.message().trim() {
+            "" => {
+                "not valid TOML here (a control character, or text that is not a key = value line)"
+                    .to_owned()
+            }
+            m => m.to_owned(),
+        };
         let field = msg
             .split('`')
             .nth(1)
@@ -470,16 +507,17 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
             .collect(),
         breaks: breaks
             .into_iter()
-            .map(|(_, from, to, b)| Break {
+            .map(|(i, from, to, b)| Break {
                 from,
                 to,
                 kind: b.kind.get_ref().clone(),
                 line: line_of(text, b.from.span().start),
+                index: i + 1,
             })
             .collect(),
         failures: failures
             .into_iter()
-            .map(|(_, from, to, f, span)| Failure {
+            .map(|(i, from, to, f, _)| Failure {
                 from,
                 to,
                 reason: f.reason.get_ref().clone(),
@@ -488,7 +526,8 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
                     .as_ref()
                     .map(|a| a.get_ref().clone())
                     .unwrap_or_default(),
-                line: line_of(text, span.start),
+                line: line_of(text, f.from.span().start),
+                index: i + 1,
             })
             .collect(),
     })
@@ -521,4 +560,31 @@ fn to_time(d: &Datetime) -> Result<OffsetDateTime, String> {
     let t = time::Time::from_hms_nano(tm.hour, tm.minute, tm.second, tm.nanosecond)
         .map_err(|e| format!("{d}: {e}"))?;
     Ok(time::PrimitiveDateTime::new(date, t).assume_offset(off))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression (found by the record_parse fuzz target): a parse error
+    // with no message of its own must still say what is wrong.
+    #[test]
+    fn every_error_names_a_field_and_says_something() {
+        let errs = parse("# a record\n\0\0 court").unwrap_err();
+        assert!(
+            errs.iter()
+                .all(|e| !e.field.is_empty() && !e.message.is_empty()),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn template_parses() {
+        let r = parse(TEMPLATE).unwrap();
+        assert_eq!(
+            (r.breaks.len(), r.failures.len(), r.appearances.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(r.breaks[0].place(), "line 24");
+    }
 }

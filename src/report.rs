@@ -152,9 +152,10 @@ fn timeline_svg(r: &CheckReport) -> String {
             from: b.from,
             to: b.to,
         };
-        let unsealed = r.findings.iter().any(|f| {
-            f.code == "record.break_not_sealed" && f.location.ends_with(&format!("line {}", b.line))
-        });
+        let unsealed = r
+            .findings
+            .iter()
+            .any(|f| f.code == "record.break_not_sealed" && f.location.ends_with(&b.place()));
         let extra = if unsealed {
             r##"stroke="#7a4b00" stroke-dasharray="4 3""##
         } else {

@@ -298,12 +298,33 @@ impl HeaderFields {
     /// record (`record.toml`), when the session has one. Other fields are
     /// left to the record check.
     pub fn from_record(root: &Path) -> Result<HeaderFields, SealError> {
-        let path = root.join(RECORD_FILES[0]);
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HeaderFields::default()),
-            Err(e) => return Err(SealError::Io { path, source: e }),
+        let Some(path) = RECORD_FILES
+            .iter()
+            .map(|f| root.join(f))
+            .find(|p| p.is_file())
+        else {
+            return Ok(HeaderFields::default());
         };
+        let text = fs::read_to_string(&path).map_err(|e| SealError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        if text.trim_start().starts_with('{') {
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| SealError::Record {
+                    path: path.clone(),
+                    what: e.to_string(),
+                })?;
+            let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+            return Ok(HeaderFields {
+                court: get("court"),
+                courtroom: get("courtroom"),
+                case: get("case"),
+                judge: get("judge"),
+                secretary: get("secretary"),
+                previous: None,
+            });
+        }
         let table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| SealError::Record {
@@ -407,6 +428,7 @@ pub struct Sealer<'k> {
     segments: u64,
     last_time: Option<String>,
     last_kind: Option<String>,
+    seen_before: Option<String>,
     notes: HashSet<String>,
     created: bool,
     _lock: fs::File,
@@ -465,6 +487,16 @@ impl<'k> Sealer<'k> {
             None => None,
         };
         let created = log.lines.is_empty();
+        if log
+            .lines
+            .last()
+            .is_some_and(|l| matches!(l.entry, Ok(Entry::Close(_))))
+        {
+            return Err(SealError::Mismatch {
+                path: paths.log.clone(),
+                what: "this session was closed; nothing more is sealed in it (start a new session folder)".into(),
+            });
+        }
         let origin = match log.header() {
             Some(h) => h.origin.clone(),
             None => origin
@@ -485,6 +517,11 @@ impl<'k> Sealer<'k> {
                 .lines
                 .last()
                 .and_then(|l| l.entry.as_ref().ok().map(|e| e.kind().to_owned())),
+            seen_before: log
+                .lines
+                .iter()
+                .rev()
+                .find_map(|l| l.entry.as_ref().ok().map(|e| e.time().to_owned())),
             notes: log
                 .lines
                 .iter()
@@ -555,6 +592,11 @@ impl<'k> Sealer<'k> {
     /// The kind of the last entry, when the log has one.
     pub fn last_kind(&self) -> Option<&str> {
         self.last_kind.as_deref()
+    }
+
+    /// The time of the last entry the log held before this run opened it.
+    pub fn seen_before(&self) -> Option<&str> {
+        self.seen_before.as_deref()
     }
 
     /// The time of the last entry, when the log has one.
@@ -1042,6 +1084,16 @@ pub fn append_event(
     let header = log
         .header()
         .ok_or_else(|| damaged("the log has no session header"))?;
+    if log
+        .lines
+        .last()
+        .is_some_and(|l| matches!(l.entry, Ok(Entry::Close(_))))
+    {
+        return Err(SealError::Mismatch {
+            path: paths.log.clone(),
+            what: "this session was closed; nothing more is sealed in it".into(),
+        });
+    }
     crate::event::check_event(&ev, &header.origin).map_err(|e| damaged(&e.to_string()))?;
     ev.sealed_at = entry::now_utc();
     append_lines(&paths, &[entry::to_line(&ev)])?;

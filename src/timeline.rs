@@ -273,7 +273,9 @@ pub fn check_session(
         let before = kept.iter().copied().filter(|&m| (m as usize) < *line).max();
         if let Some(m) = before {
             if let Some(cp_time) = entry_time(m as usize) {
-                if *at + tol < cp_time {
+                // An honest event can wait behind a long seal for a few
+                // seconds: only a claim earlier than the event tolerance counts.
+                if *at + dur(opts.event_tolerance) < cp_time {
                     findings.push(
                         Finding::error(
                             "event.backdated",
@@ -309,7 +311,7 @@ pub fn check_session(
             findings.push(
                 Finding::warning(
                     "record.break_not_sealed",
-                    format!("{loc}: line {}", b.line),
+                    format!("{loc}: {}", b.place()),
                     format!(
                         "the {} from {} to {} has no operator event sealed at the time: it may have been written into the record afterwards",
                         b.kind,
@@ -326,7 +328,7 @@ pub fn check_session(
             findings.push(
                 Finding::error(
                     "record.failure_without_act",
-                    format!("{loc}: line {}", f.line),
+                    format!("{loc}: {}", f.place()),
                     format!(
                         "the recording failure from {} to {} ({}) names no one who signed its act",
                         fmt(f.from, record.start),
@@ -346,7 +348,7 @@ pub fn check_session(
             findings.push(
                 Finding::warning(
                     "record.failure_not_sealed",
-                    format!("{loc}: line {}", f.line),
+                    format!("{loc}: {}", f.place()),
                     format!(
                         "the recording failure from {} to {} has no failure event sealed at the time",
                         fmt(f.from, record.start),

@@ -180,7 +180,7 @@ pub fn watch(
     if sealer.created() {
         report(WatchEvent::Opened);
     } else {
-        let last_seen = sealer.last_time().unwrap_or_default().to_owned();
+        let last_seen = sealer.seen_before().unwrap_or_default().to_owned();
         let r = RestartEntry {
             v: VERSION,
             kind: "restart".into(),

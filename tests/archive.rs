@@ -526,6 +526,11 @@ fn audit_never_follows_links_out_of_the_archive() {
     std::os::unix::fs::symlink(fx.p("elsewhere/outside"), fx.p("archive/link")).unwrap();
     let (code, v) = fx.audit(&[]);
     assert_eq!(code, 0, "{v}");
-    let names: Vec<&str> = v["report"]["sessions"].as_array().unwrap().iter().map(|s| s["session"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["report"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["session"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["inside"]);
 }

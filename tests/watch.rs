@@ -320,6 +320,21 @@ fn sigterm_closes_the_session() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("closed"), "{err}");
+    // Nor by a plain seal or an event appended afterwards.
+    fs::write(fx.p("t/late.m4a"), fx.sample("seg-0002.m4a")).unwrap();
+    let (code, _, err) = fx.cs(&["seal", "t", "--key", "demo-recorder.key", "--no-silence"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = fx.cs(&[
+        "event",
+        "t",
+        "note",
+        "--reason",
+        "afterthought",
+        "--key",
+        "demo-secretary.key",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(kinds(&fx.entries("t")), ["session", "segment", "close"]);
 }
 
 /// SIGKILL at many moments while segments keep arriving: after each kill the

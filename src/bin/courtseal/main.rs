@@ -99,7 +99,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Seal(a) => {
             let signer = keys::load_signer(&a.key)?;
-            let mut fields = session::HeaderFields::from_record(&a.session)?;
+            // A half-edited record must never stop the recording being sealed.
+            let mut fields = session::HeaderFields::from_record(&a.session).unwrap_or_else(|e| {
+                eprintln!(
+                    "courtseal: warning: {e}; the session header is written without its fields"
+                );
+                session::HeaderFields::default()
+            });
             if let Some(prev) = &a.previous {
                 let bytes = std::fs::read(prev)
                     .with_context(|| format!("{}: cannot read", prev.display()))?;
@@ -207,6 +213,12 @@ fn run(cli: Cli) -> Result<u8> {
             if !a.session.is_dir() {
                 return Err(session::SealError::NotASession(a.session.clone()).into());
             }
+            if !paths.log.exists() {
+                anyhow::bail!(
+                    "{}: this folder was never sealed; there is nothing to close",
+                    a.session.display()
+                );
+            }
             match session::lock_session(&paths) {
                 Err(session::SealError::Locked(_)) => {
                     let req = courtseal::watch::close_request(&paths);
@@ -277,8 +289,8 @@ fn run(cli: Cli) -> Result<u8> {
                         "{}: valid short-form record: case {}, {} to {}, {} break(s), {} failure(s), {} appearance(s)\n",
                         file.display(),
                         r.case,
-                        r.start,
-                        r.end,
+                        r.start.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                        r.end.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
                         r.breaks.len(),
                         r.failures.len(),
                         r.appearances.len()
@@ -297,10 +309,14 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Check(a) => {
             let trust = load_trust(&a.trust.trust)?;
-            let record_path = a
-                .record
-                .clone()
-                .unwrap_or_else(|| a.session.join("record.toml"));
+            let record_path = a.record.clone().unwrap_or_else(|| {
+                let json = a.session.join("record.json");
+                if !a.session.join("record.toml").exists() && json.exists() {
+                    json
+                } else {
+                    a.session.join("record.toml")
+                }
+            });
             let text = std::fs::read_to_string(&record_path).with_context(|| {
                 format!(
                     "{}: cannot read the short-form record",
