@@ -585,6 +585,6 @@ mod tests {
             (r.breaks.len(), r.failures.len(), r.appearances.len()),
             (1, 1, 1)
         );
-        assert_eq!(r.breaks[0].place(), "line 24");
+        assert_eq!(r.breaks[0].place(), "line 22");
     }
 }
