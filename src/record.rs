@@ -307,6 +307,12 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
             .filter(|_| msg.starts_with("unknown field") || msg.starts_with("missing field"))
             .unwrap_or("(file)")
             .to_owned();
+        // A key written as '' has an empty name.
+        let field = if field.is_empty() {
+            "(empty key)".to_owned()
+        } else {
+            field
+        };
         vec![RecordError {
             field,
             line,
