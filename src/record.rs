@@ -594,3 +594,14 @@ mod tests {
         assert_eq!(r.breaks[0].place(), "line 22");
     }
 }
+
+#[cfg(test)]
+mod regressions {
+    // Regression (second record_parse fuzz finding): a key written as ''
+    // is reported by that description, not as an empty field name.
+    #[test]
+    fn an_empty_key_is_named() {
+        let errs = super::parse("''=''''='%''''").unwrap_err();
+        assert!(errs.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()), "{errs:?}");
+    }
+}
