@@ -75,20 +75,30 @@ pub struct Span {
 impl Eq for Span {}
 
 impl Finding {
-    /// An error finding.
-    pub fn error(
+    /// A finding of the given severity.
+    pub fn new(
+        severity: Severity,
         code: &'static str,
         location: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         Finding {
             code: code.to_owned(),
-            severity: Severity::Error,
+            severity,
             message: message.into(),
             location: location.into(),
             span: None,
             time: None,
         }
+    }
+
+    /// An error finding.
+    pub fn error(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Error, code, location, message)
     }
 
     /// A warning finding.
@@ -97,14 +107,7 @@ impl Finding {
         location: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Finding {
-            code: code.to_owned(),
-            severity: Severity::Warning,
-            message: message.into(),
-            location: location.into(),
-            span: None,
-            time: None,
-        }
+        Self::new(Severity::Warning, code, location, message)
     }
 
     /// An info finding.
@@ -113,14 +116,7 @@ impl Finding {
         location: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Finding {
-            code: code.to_owned(),
-            severity: Severity::Info,
-            message: message.into(),
-            location: location.into(),
-            span: None,
-            time: None,
-        }
+        Self::new(Severity::Info, code, location, message)
     }
 }
 

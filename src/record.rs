@@ -602,6 +602,10 @@ mod regressions {
     #[test]
     fn an_empty_key_is_named() {
         let errs = super::parse("''=''''='%''''").unwrap_err();
-        assert!(errs.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()), "{errs:?}");
+        assert!(
+            errs.iter()
+                .all(|e| !e.field.is_empty() && !e.message.is_empty()),
+            "{errs:?}"
+        );
     }
 }

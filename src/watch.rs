@@ -171,12 +171,7 @@ pub fn watch(
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
     let mut sealer = Sealer::open(root, signer, origin, fields)?;
-    if sealer.last_kind() == Some("close") {
-        return Err(SealError::Mismatch {
-            path: sealer.paths().log.clone(),
-            what: "this session was closed; a closed session is never reopened (start a new session folder)".into(),
-        });
-    }
+
     if sealer.created() {
         report(WatchEvent::Opened);
     } else {
