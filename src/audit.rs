@@ -13,10 +13,9 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::digest::Sha256Digest;
-use crate::entry::Entry;
 use crate::finding::{Finding, Severity};
 use crate::keys::TrustStore;
-use crate::session::{Log, SessionPaths, TOOL_DIR};
+use crate::session::TOOL_DIR;
 use crate::timeline::{self, CheckOptions};
 use crate::verify::{self, SegmentState, VerifyOptions};
 
@@ -372,13 +371,15 @@ fn audit_session(
         }
     }
     a.findings = report.findings.clone();
+    let retired = report.findings.iter().any(|f| f.code == "session.retired");
+    let unsealed = report.findings.iter().any(|f| f.code == "log.missing");
     match record {
         Some(Ok(rec)) => {
             a.verdict_in_force = rec.verdict_in_force.clone();
-            // The check's own findings (verify's are already in).
-            if let Ok(c) = timeline::check_session(path, &rec, trust, &CheckOptions::default()) {
-                a.findings.extend(c.findings);
-            }
+            // The check's own findings (verify's are already in), on the
+            // report just made: nothing is hashed twice.
+            let c = timeline::check_verified(path, report, &rec, &CheckOptions::default());
+            a.findings.extend(c.findings);
         }
         Some(Err(errs)) => a.findings.push(Finding::error(
             "record.invalid",
@@ -390,15 +391,10 @@ fn audit_session(
         )),
         None => {}
     }
-    let log = Log::read(&SessionPaths::new(path).log).unwrap_or_default();
-    let retired = log
-        .lines
-        .iter()
-        .any(|l| matches!(l.entry, Ok(Entry::Retire(_))));
     let errors = a.findings.iter().any(|f| f.severity == Severity::Error);
     a.status = if retired {
         "retired"
-    } else if report.findings.iter().any(|f| f.code == "log.missing") {
+    } else if unsealed {
         "unsealed"
     } else if errors {
         "damaged"

@@ -118,11 +118,16 @@ pub struct Break {
 impl Break {
     /// Where it is in the record, for messages.
     pub fn place(&self) -> String {
-        if self.line > 0 {
-            format!("line {}", self.line)
-        } else {
-            format!("break[{}]", self.index)
-        }
+        place(self.line, "break", self.index)
+    }
+}
+
+/// `line N` when the line is known (TOML), else `what[index]` (JSON).
+fn place(line: usize, what: &str, index: usize) -> String {
+    if line > 0 {
+        format!("line {line}")
+    } else {
+        format!("{what}[{index}]")
     }
 }
 
@@ -148,11 +153,7 @@ pub struct Failure {
 impl Failure {
     /// Where it is in the record, for messages.
     pub fn place(&self) -> String {
-        if self.line > 0 {
-            format!("line {}", self.line)
-        } else {
-            format!("failure[{}]", self.index)
-        }
+        place(self.line, "failure", self.index)
     }
 }
 

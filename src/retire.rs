@@ -154,10 +154,10 @@ pub fn retire(
     };
     let mut tree = log.tree();
     let line = entry::to_line(&entry);
-    session::append_raw(&paths, std::slice::from_ref(&line))?;
+    session::append_lines(&paths, std::slice::from_ref(&line))?;
     tree.push(crate::tlog::leaf_hash(&line));
     let cp = Checkpoint::new(&origin, tree.size(), tree.root());
-    session::write_checkpoint_public(&paths, archivist, &cp)?;
+    session::write_checkpoint(&paths, archivist, &cp)?;
     let mut deleted = Vec::new();
     for s in &segments {
         let p = root.join(s);

@@ -942,8 +942,8 @@ fn check_unsigned(paths: &SessionPaths, log: &Log, signed: u64) -> Result<(), Se
 }
 
 /// Appends whole lines in one write and makes them durable before any
-/// checkpoint that covers them is written.
-fn append_lines(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError> {
+/// checkpoint that covers them is written. Callers hold the session's lock.
+pub fn append_lines(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -981,8 +981,8 @@ fn sync_dir(dir: &Path) -> Result<(), SealError> {
 }
 
 /// Signs `cp` and writes it to `checkpoints/<size>` (never overwriting) and
-/// then atomically to `checkpoint`.
-fn write_checkpoint(
+/// then atomically to `checkpoint`. Callers hold the session's lock.
+pub fn write_checkpoint(
     paths: &SessionPaths,
     signer: &NoteSigner,
     cp: &Checkpoint,
@@ -1098,20 +1098,4 @@ pub fn append_event(
     ev.sealed_at = entry::now_utc();
     append_lines(&paths, &[entry::to_line(&ev)])?;
     Ok(ev)
-}
-
-/// Appends whole lines to a session's log (one write, fsynced); for callers
-/// that hold the session's lock.
-pub fn append_raw(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealError> {
-    append_lines(paths, lines)
-}
-
-/// Signs and writes a checkpoint (kept copy first, then the latest); for
-/// callers that hold the session's lock.
-pub fn write_checkpoint_public(
-    paths: &SessionPaths,
-    signer: &NoteSigner,
-    cp: &Checkpoint,
-) -> Result<(), SealError> {
-    write_checkpoint(paths, signer, cp)
 }

@@ -167,6 +167,17 @@ pub fn check_session(
     opts: &CheckOptions,
 ) -> Result<CheckReport, VerifyError> {
     let report = verify::verify_session(root, trust, VerifyOptions::default())?;
+    Ok(check_verified(root, report, record, opts))
+}
+
+/// Checks a session already verified (its `report`) against its record,
+/// without hashing anything again.
+pub fn check_verified(
+    root: &Path,
+    report: SessionReport,
+    record: &ShortFormRecord,
+    opts: &CheckOptions,
+) -> CheckReport {
     let log = Log::read(&SessionPaths::new(root).log).unwrap_or_default();
     let tol = dur(opts.tolerance);
     let mut findings = Vec::new();
@@ -439,12 +450,12 @@ pub fn check_session(
         );
     }
     marks.sort_by_key(|m| m.at);
-    Ok(CheckReport {
+    CheckReport {
         record: record.clone(),
         verify: report,
         segments,
         marks,
         gaps,
         findings,
-    })
+    }
 }
