@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::audit::{parse_date, Retention};
 use crate::checkpoint::Checkpoint;
-use crate::entry::{self, Entry, RetireEntry, VERSION};
+use crate::entry::{self, RetireEntry, VERSION};
 use crate::finding::Severity;
 use crate::keys::{Role, TrustStore};
 use crate::note::{self, NoteSigner, Verifier};
@@ -177,12 +177,4 @@ pub fn checkpoint_signers(trust: &TrustStore) -> Vec<Verifier> {
     let mut v = trust.in_role(Role::Recorder);
     v.extend(trust.in_role(Role::Archivist));
     v
-}
-
-/// The retire entries of a log.
-pub fn retire_entries(log: &Log) -> impl Iterator<Item = (usize, &RetireEntry)> {
-    log.lines.iter().filter_map(|l| match &l.entry {
-        Ok(Entry::Retire(r)) => Some((l.number, r)),
-        _ => None,
-    })
 }

@@ -215,7 +215,7 @@ pub fn verify_session_with_progress(
     }
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
-    let events = check_service_entries(root, &log, trust, &mut findings);
+    let (events, retired) = check_service_entries(root, &log, trust, &mut findings);
     let heartbeats = log
         .lines
         .iter()
@@ -258,16 +258,6 @@ pub fn verify_session_with_progress(
         }
     }
 
-    let retired: HashSet<String> = {
-        let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
-        let archivists = trust.in_role(Role::Archivist);
-        crate::retire::retire_entries(&log)
-            .filter(|(_, r)| {
-                crate::retire::check_retire(r, origin).is_ok_and(|v| archivists.contains(&v))
-            })
-            .flat_map(|(_, r)| r.segments.iter().cloned())
-            .collect()
-    };
     let segments = if opts.check_media {
         check_segments(
             root,
@@ -311,10 +301,12 @@ fn check_service_entries(
     log: &Log,
     trust: &TrustStore,
     findings: &mut Vec<Finding>,
-) -> Vec<EventStatus> {
+) -> (Vec<EventStatus>, HashSet<String>) {
     let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
     let operators = trust.in_role(Role::Operator);
     let mut events = Vec::new();
+    // Segments retired under a valid, trusted retirement entry.
+    let mut retired = HashSet::new();
     for l in &log.lines {
         let at = format!("{LOG_NAME}:{}", l.number);
         match &l.entry {
@@ -373,17 +365,20 @@ fn check_service_entries(
                         v.key_id()
                     ),
                 )),
-                Ok(v) => findings.push(Finding::info(
-                    "session.retired",
-                    &at,
-                    format!(
-                        "the media of {} segment(s) were destroyed at {} by archivist {} on the basis: {}",
-                        r.segments.len(),
-                        r.at,
-                        v.name(),
-                        r.basis
-                    ),
-                )),
+                Ok(v) => {
+                    retired.extend(r.segments.iter().cloned());
+                    findings.push(Finding::info(
+                        "session.retired",
+                        &at,
+                        format!(
+                            "the media of {} segment(s) were destroyed at {} by archivist {} on the basis: {}",
+                            r.segments.len(),
+                            r.at,
+                            v.name(),
+                            r.basis
+                        ),
+                    ))
+                }
             },
             Ok(Entry::Restart(r)) => findings.push(Finding::info(
                 "service.restarted",
@@ -411,7 +406,7 @@ fn check_service_entries(
             _ => {}
         }
     }
-    events
+    (events, retired)
 }
 
 fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
