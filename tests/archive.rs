@@ -3,14 +3,14 @@
 //! resuming an interrupted audit; the signed act; retirement; and BagIt
 //! export validated by the Library of Congress `bagit` tool.
 
+mod common;
+
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-const SAMPLE: &str = "samples/session-2026-11-20-courtroom5";
 const TODAY: &str = "2026-11-25";
 
 struct Fx {
@@ -22,18 +22,13 @@ impl Fx {
     fn new() -> Fx {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_owned();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let key = dir.join("demo-recorder.key");
-        fs::copy(root.join("keys/demo-recorder.key"), &key).unwrap();
-        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+        common::demo_key(&dir, "demo-recorder");
         let fx = Fx { _tmp: tmp, dir };
         let (code, _, err) = fx.cs(&["keys", "generate", "--name", "archivist", "--out", "."]);
         assert_eq!(code, 0, "{err}");
         let trust = format!(
             "recorder {}\narchivist {}\n",
-            fs::read_to_string(root.join("keys/demo-recorder.vkey"))
-                .unwrap()
-                .trim(),
+            common::vkey("demo-recorder"),
             fs::read_to_string(fx.p("archivist.vkey")).unwrap().trim()
         );
         fs::write(fx.p("trust.txt"), trust).unwrap();
@@ -45,30 +40,14 @@ impl Fx {
     }
 
     fn cs(&self, args: &[&str]) -> (i32, String, String) {
-        let o = Command::new(env!("CARGO_BIN_EXE_courtseal"))
-            .current_dir(&self.dir)
-            .args(args)
-            .env("CI", "true")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(!err.contains("panicked"), "{err}");
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            err,
-        )
+        common::run(&self.dir, args)
     }
 
     /// A copy of the sample session at `rel`, its record saying the verdict
     /// entered into force on `verdict` (if given), sealed unless `seal` is false.
     fn session(&self, rel: &str, verdict: Option<&str>, seal: bool) {
         let dst = self.p(rel);
-        fs::create_dir_all(&dst).unwrap();
-        for e in fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE)).unwrap() {
-            let e = e.unwrap();
-            fs::copy(e.path(), dst.join(e.file_name())).unwrap();
-        }
+        common::copy_sample(&dst, &[]);
         if let Some(v) = verdict {
             let r = fs::read_to_string(dst.join("record.toml")).unwrap();
             fs::write(

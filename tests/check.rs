@@ -3,8 +3,9 @@
 //! the exact codes and wall-clock times; records with every kind of bad
 //! field; and the HTML report rendered in headless Chromium.
 
+mod common;
+
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,20 +22,12 @@ impl Fx {
     fn new() -> Fx {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_owned();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for name in ["demo-recorder", "demo-secretary"] {
-            let key = dir.join(format!("{name}.key"));
-            fs::copy(root.join(format!("keys/{name}.key")), &key).unwrap();
-            fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
-        }
+        common::demo_key(&dir, "demo-recorder");
+        common::demo_key(&dir, "demo-secretary");
         let trust = format!(
             "recorder {}\noperator {}\n",
-            fs::read_to_string(root.join("keys/demo-recorder.vkey"))
-                .unwrap()
-                .trim(),
-            fs::read_to_string(root.join("keys/demo-secretary.vkey"))
-                .unwrap()
-                .trim()
+            common::vkey("demo-recorder"),
+            common::vkey("demo-secretary")
         );
         fs::write(dir.join("trust.txt"), trust).unwrap();
         Fx { _tmp: tmp, dir }
@@ -46,29 +39,11 @@ impl Fx {
 
     /// A copy of the sample session without the listed segments.
     fn session(&self, name: &str, without: &[&str]) {
-        fs::create_dir(self.p(name)).unwrap();
-        for e in fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE)).unwrap() {
-            let e = e.unwrap();
-            let n = e.file_name().to_string_lossy().into_owned();
-            if !without.contains(&n.as_str()) {
-                fs::copy(e.path(), self.p(name).join(&n)).unwrap();
-            }
-        }
+        common::copy_sample(&self.p(name), without);
     }
 
     fn cs(&self, args: &[&str]) -> (i32, String, String) {
-        let o = Command::new(env!("CARGO_BIN_EXE_courtseal"))
-            .current_dir(&self.dir)
-            .args(args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(!err.contains("panicked"), "{err}");
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            err,
-        )
+        common::run(&self.dir, args)
     }
 
     fn seal(&self, name: &str) {

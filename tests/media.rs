@@ -4,19 +4,17 @@
 //! reports. The tool must be installed (scripts/setup.sh): a missing `ffmpeg`
 //! fails these tests instead of skipping them.
 
+mod common;
+
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
-const SAMPLE: &str = "samples/session-2026-11-20-courtroom5";
-
 struct Fx {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
-    key: PathBuf,
     vkey: PathBuf,
 }
 
@@ -38,22 +36,14 @@ impl Fx {
     }
 
     fn unsealed() -> Fx {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_owned();
-        fs::create_dir(dir.join("s")).unwrap();
-        for e in fs::read_dir(root.join(SAMPLE)).unwrap() {
-            let e = e.unwrap();
-            fs::copy(e.path(), dir.join("s").join(e.file_name())).unwrap();
-        }
-        let key = dir.join("demo-recorder.key");
-        fs::copy(root.join("keys/demo-recorder.key"), &key).unwrap();
-        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
-        let vkey = root.join("keys/demo-recorder.vkey");
+        common::copy_sample(&dir.join("s"), &[]);
+        common::demo_key(&dir, "demo-recorder");
+        let vkey = common::repo("keys/demo-recorder.vkey");
         Fx {
             _tmp: tmp,
             dir,
-            key,
             vkey,
         }
     }
@@ -64,19 +54,7 @@ impl Fx {
 
     /// Runs courtseal in the fixture folder: (exit code, stdout, stderr).
     fn cs(&self, args: &[&str]) -> (i32, String, String) {
-        let _ = &self.key;
-        let o = Command::new(env!("CARGO_BIN_EXE_courtseal"))
-            .current_dir(&self.dir)
-            .args(args)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr,
-        )
+        common::run(&self.dir, args)
     }
 
     fn verify(&self, session: &str) -> (i32, Value) {

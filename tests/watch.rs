@@ -3,16 +3,15 @@
 //! events through the service and without it, heartbeats, SIGKILL and
 //! restart, SIGTERM, `courtseal close`, and a chain of sessions.
 
+mod common;
+
 use std::fs;
 use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const SAMPLE: &str = "samples/session-2026-11-20-courtroom5";
 
 struct Fx {
     _tmp: tempfile::TempDir,
@@ -27,20 +26,12 @@ impl Fx {
     fn new() -> Fx {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_owned();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for name in ["demo-recorder", "demo-secretary"] {
-            let key = dir.join(format!("{name}.key"));
-            fs::copy(root.join(format!("keys/{name}.key")), &key).unwrap();
-            fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
-        }
+        common::demo_key(&dir, "demo-recorder");
+        common::demo_key(&dir, "demo-secretary");
         let trust = format!(
             "# recorder and operator keys of the demo courtroom\nrecorder {}\noperator {}\n",
-            fs::read_to_string(root.join("keys/demo-recorder.vkey"))
-                .unwrap()
-                .trim(),
-            fs::read_to_string(root.join("keys/demo-secretary.vkey"))
-                .unwrap()
-                .trim()
+            common::vkey("demo-recorder"),
+            common::vkey("demo-secretary")
         );
         fs::write(dir.join("trust.txt"), trust).unwrap();
         Fx { _tmp: tmp, dir }
@@ -51,27 +42,11 @@ impl Fx {
     }
 
     fn sample(&self, name: &str) -> Vec<u8> {
-        fs::read(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(SAMPLE)
-                .join(name),
-        )
-        .unwrap()
+        common::sample(name)
     }
 
     fn cs(&self, args: &[&str]) -> (i32, String, String) {
-        let o = Command::new(bin())
-            .current_dir(&self.dir)
-            .args(args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(!err.contains("panicked"), "{err}");
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            err,
-        )
+        common::run(&self.dir, args)
     }
 
     /// Starts the service on `session` (heartbeats every second, settle 1 s).

@@ -1,0 +1,68 @@
+//! Helpers shared by the integration tests: the repository's demo keys and
+//! sample session copied into a test's own folder, and running the binary.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The sample session, relative to the repository.
+pub const SAMPLE: &str = "samples/session-2026-11-20-courtroom5";
+
+/// A path in the repository.
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Copies the demo key `keys/NAME.key` into `dir` under the same name (the
+/// name is the key's identity) with mode 0600, which git does not keep.
+pub fn demo_key(dir: &Path, name: &str) -> PathBuf {
+    let key = dir.join(format!("{name}.key"));
+    fs::copy(repo(&format!("keys/{name}.key")), &key).unwrap();
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    key
+}
+
+/// The verifier key line of demo key NAME.
+pub fn vkey(name: &str) -> String {
+    fs::read_to_string(repo(&format!("keys/{name}.vkey")))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// Copies the sample session's files into `dst` (created), leaving out `without`.
+pub fn copy_sample(dst: &Path, without: &[&str]) {
+    fs::create_dir_all(dst).unwrap();
+    for e in fs::read_dir(repo(SAMPLE)).unwrap() {
+        let e = e.unwrap();
+        let n = e.file_name().to_string_lossy().into_owned();
+        if !without.contains(&n.as_str()) {
+            fs::copy(e.path(), dst.join(&n)).unwrap();
+        }
+    }
+}
+
+/// One file of the sample session.
+pub fn sample(name: &str) -> Vec<u8> {
+    fs::read(repo(SAMPLE).join(name)).unwrap()
+}
+
+/// Runs courtseal in `dir` with `CI=true`: (exit code, stdout, stderr). It
+/// must never panic, whatever the input.
+pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .current_dir(dir)
+        .args(args)
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{err}");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        err,
+    )
+}
