@@ -199,7 +199,9 @@ pub fn find_sessions(archive: &Path) -> (Vec<PathBuf>, Vec<Finding>) {
             continue;
         }
         let p = e.path();
-        if p.join(TOOL_DIR).join("log.jsonl").is_file() || p.join("record.toml").is_file() {
+        if p.join(TOOL_DIR).join("log.jsonl").is_file()
+            || crate::store::layout::record_file(p).is_ok_and(|r| r.is_some())
+        {
             sessions.push(p.to_owned());
             it.skip_current_dir();
         }
@@ -342,9 +344,10 @@ fn audit_session(
         retention: RetentionState::Unknown,
         findings: vec![],
     };
-    let record = fs::read_to_string(path.join("record.toml"))
+    let record = crate::store::layout::read_record(path)
         .ok()
-        .map(|t| crate::record::parse(&t));
+        .flatten()
+        .map(|(_, t)| crate::record::parse(&t));
     let on_file = |n: u64| progress.file_done(n);
     let report =
         verify::verify_session_with_progress(path, trust, VerifyOptions::default(), &on_file);

@@ -5,7 +5,6 @@
 //! A key's *name* (part of its signed-note key ID) is the file name without
 //! its extension: `keys/courtroom5.key` signs as `courtroom5`.
 
-use std::fmt;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -208,67 +207,9 @@ fn parse_verifier_text(path: &Path, text: &str) -> Result<Verifier, KeyError> {
     Verifier::from_vkey(line).map_err(|e: NoteError| invalid(path, e.to_string()))
 }
 
-/// What a trusted key is trusted for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Signs checkpoints of session logs.
-    Recorder,
-    /// Signs operator events inside the log.
-    Operator,
-    /// Cosigns checkpoints from outside the court.
-    Witness,
-    /// Signs audit acts and destruction entries.
-    Archivist,
-}
-
-impl Role {
-    /// The role's name as written in trust files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Recorder => "recorder",
-            Role::Operator => "operator",
-            Role::Witness => "witness",
-            Role::Archivist => "archivist",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "recorder" => Role::Recorder,
-            "operator" => Role::Operator,
-            "witness" => Role::Witness,
-            "archivist" => Role::Archivist,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The keys a verifier trusts, each with its role.
-#[derive(Debug, Clone, Default)]
-pub struct TrustStore {
-    entries: Vec<(Role, Verifier)>,
-}
+pub use crate::trust::{Role, TrustStore};
 
 impl TrustStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds one key in one role.
-    pub fn add(&mut self, role: Role, v: Verifier) {
-        if !self.entries.iter().any(|(r, e)| *r == role && *e == v) {
-            self.entries.push((role, v));
-        }
-    }
-
     /// Loads a `--trust` argument: a `.vkey` or `.pub` file (trusted as a
     /// recorder key), or a trust file of `ROLE VERIFIER-KEY` lines.
     pub fn load(&mut self, path: &Path) -> Result<(), KeyError> {
@@ -308,24 +249,5 @@ impl TrustStore {
             self.add(role, v);
         }
         Ok(())
-    }
-
-    /// Keys trusted in `role`.
-    pub fn in_role(&self, role: Role) -> Vec<Verifier> {
-        self.entries
-            .iter()
-            .filter(|(r, _)| *r == role)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// Every (role, key) pair.
-    pub fn entries(&self) -> &[(Role, Verifier)] {
-        &self.entries
-    }
-
-    /// True when no key is trusted.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }

@@ -10,24 +10,38 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// Paths of modules that moved into the sealed contract layer.
+pub use format::checkpoint;
+pub use format::entry;
+pub use format::statement as event;
+
+/// The session folder as the modules before the store boundary named it:
+/// its layout, its log and sealing.
+pub mod session {
+    pub use crate::log::{Log, LogLine};
+    pub use crate::seal::*;
+    pub use crate::store::layout::*;
+}
+
 pub mod audit;
 pub mod bag;
-pub mod checkpoint;
 pub mod digest;
-pub mod entry;
-pub mod event;
 pub mod finding;
+pub mod format;
 pub mod keys;
+pub mod log;
 pub mod media;
 pub mod note;
 pub mod proof;
 pub mod record;
 pub mod report;
 pub mod retire;
+pub mod seal;
 pub mod series;
-pub mod session;
+pub mod store;
 pub mod timeline;
 pub mod tlog;
+pub mod trust;
 pub mod verify;
 pub mod watch;
 pub mod windows;

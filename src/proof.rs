@@ -15,8 +15,8 @@ use crate::checkpoint::Checkpoint;
 use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
-use crate::keys::{Role, TrustStore};
-use crate::note::{self, NoteError};
+use crate::keys::TrustStore;
+use crate::note;
 use crate::session::{Log, SessionPaths};
 use crate::tlog::{self, Hash};
 
@@ -290,37 +290,13 @@ pub fn verify_file(
             return Ok(r);
         }
     };
-    let cp = match note::open(&proof.checkpoint, &trust.in_role(Role::Recorder)) {
+    let cp = match crate::verify::checkpoints::open_standalone(&proof.checkpoint, trust, &loc) {
         Ok(opened) => {
-            r.signed_by = opened.verified.iter().map(|v| v.to_vkey()).collect();
-            match Checkpoint::parse(&opened.text) {
-                Ok(cp) => Some(cp),
-                Err(e) => {
-                    r.findings
-                        .push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
-                    None
-                }
-            }
+            r.signed_by = opened.signed_by();
+            Some(opened.checkpoint)
         }
-        Err(NoteError::BadSignature { name, key_id }) => {
-            r.findings.push(Finding::error(
-                "checkpoint.bad_signature",
-                &loc,
-                format!("the checkpoint's signature by trusted key {name} ({key_id:08x}) does not verify"),
-            ));
-            None
-        }
-        Err(NoteError::NoTrustedSignature) => {
-            r.findings.push(Finding::error(
-                "checkpoint.untrusted_key",
-                &loc,
-                "the checkpoint is not signed by any key trusted as a recorder key",
-            ));
-            None
-        }
-        Err(e) => {
-            r.findings
-                .push(Finding::error("checkpoint.malformed", &loc, e.to_string()));
+        Err(finding) => {
+            r.findings.push(finding);
             None
         }
     };

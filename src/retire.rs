@@ -11,12 +11,11 @@ use crate::checkpoint::Checkpoint;
 use crate::entry::{self, RetireEntry, VERSION};
 use crate::finding::Severity;
 use crate::keys::{Role, TrustStore};
-use crate::note::{self, NoteSigner, Verifier};
+use crate::note::{NoteSigner, Verifier};
 use crate::session::{self, Log, SessionPaths};
 use crate::verify::{self, VerifyOptions};
 
-/// The first line of a retirement note.
-pub const RETIRE_HEADER: &str = "courtseal.retire/v1";
+pub use crate::format::statement::{check_retire, retire_text, RETIRE_HEADER};
 
 /// Why a session was not retired.
 #[derive(Debug, thiserror::Error)]
@@ -36,27 +35,6 @@ pub enum RetireError {
     /// The basis is empty or not one line.
     #[error("the basis must be one line of text")]
     Basis,
-}
-
-/// The text an archivist signs.
-pub fn retire_text(origin: &str, at: &str, basis: &str, segments: &[String]) -> String {
-    let mut t = format!("{RETIRE_HEADER}\n{origin}\n{at}\n{basis}\n");
-    for s in segments {
-        t.push_str(s);
-        t.push('\n');
-    }
-    t
-}
-
-/// Checks a retire entry against its own archivist key.
-pub fn check_retire(e: &RetireEntry, origin: &str) -> Result<Verifier, String> {
-    let v = Verifier::from_vkey(&e.archivist).map_err(|err| err.to_string())?;
-    let opened =
-        note::open(e.note.as_bytes(), std::slice::from_ref(&v)).map_err(|err| err.to_string())?;
-    if opened.text != retire_text(origin, &e.at, &e.basis, &e.segments) {
-        return Err("the entry's fields differ from what the archivist signed".into());
-    }
-    Ok(v)
 }
 
 /// What `retire` did.
@@ -86,9 +64,10 @@ pub fn retire(
         return Err(RetireError::Basis);
     }
     let name = root.display();
-    let record = fs::read_to_string(root.join("record.toml"))
+    let record = crate::store::layout::read_record(root)
         .ok()
-        .and_then(|t| crate::record::parse(&t).ok());
+        .flatten()
+        .and_then(|(_, t)| crate::record::parse(&t).ok());
     let deadline = record
         .as_ref()
         .and_then(|r| r.verdict_in_force.as_deref())
@@ -138,6 +117,17 @@ pub fn retire(
     let header = log
         .header()
         .ok_or_else(|| damaged("the log has no session header"))?;
+    // Even with --force: the archivist's checkpoint may only add its own
+    // entry to a log that trusted recorder checkpoints already cover, or it
+    // would vouch for whatever was appended after the last one.
+    let signed = verify::verify_session(root, trust, VerifyOptions { check_media: false })?;
+    if signed.verified_size != log.lines.len() as u64 {
+        return Err(RetireError::OpenFindings(format!(
+            "{name}: entries {} to {} of its log are not covered by a trusted recorder checkpoint; an archivist only adds its retirement to a sealed log, so nothing was done",
+            signed.verified_size + 1,
+            log.lines.len()
+        )));
+    }
     let origin = header.origin.clone();
     let segments: Vec<String> = log.segments().map(|(_, s)| s.name.clone()).collect();
     let at = entry::now_utc();
@@ -160,9 +150,11 @@ pub fn retire(
     session::write_checkpoint(&paths, archivist, &cp)?;
     let mut deleted = Vec::new();
     for s in &segments {
-        let p = root.join(s);
-        if fs::remove_file(&p).is_ok() {
-            deleted.push(p);
+        // Only a regular file inside the session, reached without a link.
+        if let Some(p) = crate::store::layout::contained_file(root, s) {
+            if fs::remove_file(&p).is_ok() {
+                deleted.push(p);
+            }
         }
     }
     Ok(Retired {

@@ -1,5 +1,5 @@
-//! A session folder: its segments, its append-only log and its checkpoints,
-//! and sealing (appending new segments and signing a new checkpoint).
+//! Sealing: appending new segments and signing a new checkpoint, durably,
+//! and never rewriting what was sealed.
 //!
 //! Layout:
 //!
@@ -11,269 +11,22 @@
 //! SESSION/courtseal/checkpoints/<size>   every checkpoint ever signed
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::checkpoint::Checkpoint;
 use crate::digest::hash_file;
-use crate::entry::{self, Entry, EntryError, RecoveryEntry, SegmentEntry, SessionHeader, VERSION};
+use crate::entry::{self, Entry, RecoveryEntry, SegmentEntry, SessionHeader, VERSION};
 use crate::finding::Finding;
 use crate::media::{self, MediaFacts, MediaOptions};
 use crate::note::{self, NoteSigner};
 use crate::tlog::{self, Tree};
 use crate::windows;
 
-/// The tool's own folder inside a session.
-pub const TOOL_DIR: &str = "courtseal";
-/// Short-form record file names that are never segments.
-pub const RECORD_FILES: [&str; 2] = ["record.toml", "record.json"];
-
-/// Paths of a session folder.
-#[derive(Debug, Clone)]
-pub struct SessionPaths {
-    /// The session folder.
-    pub root: PathBuf,
-    /// `courtseal/`.
-    pub dir: PathBuf,
-    /// `courtseal/log.jsonl`.
-    pub log: PathBuf,
-    /// `courtseal/checkpoint`.
-    pub checkpoint: PathBuf,
-    /// `courtseal/checkpoints/`.
-    pub checkpoints: PathBuf,
-    /// `courtseal/lock`.
-    pub lock: PathBuf,
-}
-
-impl SessionPaths {
-    /// The paths of the session at `root`.
-    pub fn new(root: &Path) -> Self {
-        let dir = root.join(TOOL_DIR);
-        SessionPaths {
-            root: root.to_owned(),
-            log: dir.join("log.jsonl"),
-            checkpoint: dir.join("checkpoint"),
-            checkpoints: dir.join("checkpoints"),
-            lock: dir.join("lock"),
-            dir,
-        }
-    }
-
-    /// `courtseal/checkpoints/<size>`.
-    pub fn checkpoint_at(&self, size: u64) -> PathBuf {
-        self.checkpoints.join(size.to_string())
-    }
-}
-
-/// One thing found in a session folder.
-#[derive(Debug, Clone)]
-pub enum ScanItem {
-    /// A regular file: a segment.
-    File {
-        /// Relative `/`-separated name.
-        name: String,
-        /// Full path.
-        path: PathBuf,
-    },
-    /// A symbolic link: never followed, never sealed.
-    Symlink {
-        /// Relative name.
-        name: String,
-    },
-    /// A name that cannot be sealed (not UTF-8, or not a clean path).
-    BadName {
-        /// The name as well as it can be shown.
-        shown: String,
-        /// Why.
-        why: String,
-    },
-    /// Something that could not be read while listing.
-    Unreadable {
-        /// The name as well as it can be shown.
-        shown: String,
-        /// The error.
-        error: String,
-    },
-}
-
-/// Lists the session folder: every regular file below it except the tool's
-/// own folder and the short-form record, sorted by name. Symbolic links are
-/// listed but never followed.
-pub fn scan(root: &Path) -> Vec<ScanItem> {
-    let mut items = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .min_depth(1)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == TOOL_DIR && e.file_type().is_dir()));
-    for e in walker {
-        let e = match e {
-            Ok(e) => e,
-            Err(err) => {
-                let shown = err
-                    .path()
-                    .and_then(|p| p.strip_prefix(root).ok())
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                items.push(ScanItem::Unreadable {
-                    shown,
-                    error: err.to_string(),
-                });
-                continue;
-            }
-        };
-        if e.file_type().is_dir() {
-            continue;
-        }
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .expect("walkdir yields paths below root");
-        let shown = rel.to_string_lossy().into_owned();
-        let Some(parts) = rel
-            .iter()
-            .map(|c| c.to_str())
-            .collect::<Option<Vec<&str>>>()
-        else {
-            items.push(ScanItem::BadName {
-                shown,
-                why: "the file name is not valid UTF-8".into(),
-            });
-            continue;
-        };
-        let name = parts.join("/");
-        if e.depth() == 1 && RECORD_FILES.contains(&name.as_str()) {
-            continue;
-        }
-        if let Err(why) = entry::check_segment_name(&name) {
-            items.push(ScanItem::BadName {
-                shown,
-                why: why.into(),
-            });
-            continue;
-        }
-        if e.file_type().is_symlink() {
-            items.push(ScanItem::Symlink { name });
-        } else if e.file_type().is_file() {
-            items.push(ScanItem::File {
-                name,
-                path: e.path().to_owned(),
-            });
-        } else {
-            items.push(ScanItem::BadName {
-                shown,
-                why: "not a regular file".into(),
-            });
-        }
-    }
-    items
-}
-
-/// Findings for what a scan could not seal or check.
-pub fn scan_findings(items: &[ScanItem]) -> Vec<Finding> {
-    items
-        .iter()
-        .filter_map(|i| match i {
-            ScanItem::File { .. } => None,
-            ScanItem::Symlink { name } => Some(Finding::warning(
-                "segment.symlink",
-                name,
-                "is a symbolic link; links are never followed, so it is neither sealed nor checked",
-            )),
-            ScanItem::BadName { shown, why } => Some(Finding::error(
-                "segment.bad_name",
-                shown,
-                format!("cannot be sealed or checked: {why}"),
-            )),
-            ScanItem::Unreadable { shown, error } => Some(Finding::error(
-                "segment.unreadable",
-                shown,
-                format!("cannot be read: {error}"),
-            )),
-        })
-        .collect()
-}
-
-/// One line of the log as stored.
-#[derive(Debug, Clone)]
-pub struct LogLine {
-    /// Line number, from 1.
-    pub number: usize,
-    /// The bytes of the line, without its newline: the hashed bytes.
-    pub bytes: Vec<u8>,
-    /// The parsed entry, or why it does not parse.
-    pub entry: Result<Entry, EntryError>,
-}
-
-/// The log as read from disk.
-#[derive(Debug, Clone, Default)]
-pub struct Log {
-    /// Complete (newline-terminated) lines.
-    pub lines: Vec<LogLine>,
-    /// Bytes after the last newline: a torn write.
-    pub torn_tail: Option<Vec<u8>>,
-}
-
-impl Log {
-    /// Reads and parses a log file.
-    pub fn read(path: &Path) -> io::Result<Log> {
-        Ok(Log::parse(&fs::read(path)?))
-    }
-
-    /// Parses log bytes.
-    pub fn parse(data: &[u8]) -> Log {
-        let mut log = Log::default();
-        let mut rest = data;
-        while !rest.is_empty() {
-            match rest.iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    let bytes = rest[..i].to_vec();
-                    let entry = Entry::parse(&bytes);
-                    log.lines.push(LogLine {
-                        number: log.lines.len() + 1,
-                        bytes,
-                        entry,
-                    });
-                    rest = &rest[i + 1..];
-                }
-                None => {
-                    log.torn_tail = Some(rest.to_vec());
-                    break;
-                }
-            }
-        }
-        log
-    }
-
-    /// The RFC 6962 tree over every complete line.
-    pub fn tree(&self) -> Tree {
-        Tree::from_leaf_hashes(
-            self.lines
-                .iter()
-                .map(|l| tlog::leaf_hash(&l.bytes))
-                .collect(),
-        )
-    }
-
-    /// The session header, if the first line is one.
-    pub fn header(&self) -> Option<&SessionHeader> {
-        match self.lines.first().map(|l| &l.entry) {
-            Some(Ok(Entry::Session(h))) => Some(h),
-            _ => None,
-        }
-    }
-
-    /// The segment entries with their line numbers.
-    pub fn segments(&self) -> impl Iterator<Item = (usize, &SegmentEntry)> {
-        self.lines.iter().filter_map(|l| match &l.entry {
-            Ok(Entry::Segment(s)) => Some((l.number, s)),
-            _ => None,
-        })
-    }
-}
+pub use crate::log::{Log, LogLine};
+pub use crate::store::layout::*;
 
 /// Descriptive fields for the session header (from the short-form record or
 /// the command line).
@@ -298,10 +51,10 @@ impl HeaderFields {
     /// record (`record.toml`), when the session has one. Other fields are
     /// left to the record check.
     pub fn from_record(root: &Path) -> Result<HeaderFields, SealError> {
-        let Some(path) = RECORD_FILES
-            .iter()
-            .map(|f| root.join(f))
-            .find(|p| p.is_file())
+        let Some(path) = record_file(root).map_err(|e| SealError::Io {
+            path: root.to_owned(),
+            source: e,
+        })?
         else {
             return Ok(HeaderFields::default());
         };
@@ -347,6 +100,14 @@ impl HeaderFields {
 /// message says so.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
+    /// The origin given for a new log cannot be used.
+    #[error("origin {origin:?} cannot be used: {why}")]
+    BadOrigin {
+        /// The origin as given.
+        origin: String,
+        /// Why.
+        why: crate::format::origin::OriginError,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -480,7 +241,16 @@ impl<'k> Sealer<'k> {
             }
         };
         // Everything is checked before anything is changed: a log that is
-        // damaged in any other way is refused untouched.
+        // damaged in any other way is refused untouched, and a new log only
+        // gets an origin that a checkpoint (and a witness) can carry.
+        if log.header().is_none() {
+            if let Some(o) = origin {
+                crate::format::origin::Origin::new(o).map_err(|e| SealError::BadOrigin {
+                    origin: o.to_owned(),
+                    why: e,
+                })?;
+            }
+        }
         let tree = check_existing(&paths, &log, signer, origin)?;
         let recovery = match log.torn_tail.take() {
             Some(tail) => Some(set_torn_tail_aside(&paths, &log, &tail)?),
@@ -878,13 +648,17 @@ fn check_existing(
     };
     match fs::read(&paths.checkpoint) {
         Ok(bytes) => {
-            let opened =
-                note::open(&bytes, std::slice::from_ref(signer.verifier())).map_err(|e| {
+            // The one checkpoint verifier, trusting only this sealer's key.
+            let mut own = crate::trust::TrustStore::new();
+            own.add(crate::trust::Role::Recorder, signer.verifier().clone());
+            let cp = crate::verify::checkpoints::open(&bytes, &own, "courtseal/checkpoint")
+                .map_err(|f| {
                     cp_damaged(format!(
-                        "the latest checkpoint does not open with this key: {e}"
+                        "the latest checkpoint does not open with this key: {}",
+                        f.message
                     ))
-                })?;
-            let cp = Checkpoint::parse(&opened.text).map_err(|e| cp_damaged(e.to_string()))?;
+                })?
+                .checkpoint;
             if cp.origin != header.origin {
                 return Err(cp_damaged(
                     "the latest checkpoint names another origin".into(),
@@ -1015,37 +789,6 @@ pub fn write_checkpoint(
         source: e.error,
     })?;
     sync_dir(&paths.dir)
-}
-
-/// Every checkpoint file of a session: `checkpoints/<size>` files by size,
-/// then `checkpoint`. Names in `checkpoints/` that are not sizes are
-/// returned with `None`.
-pub fn checkpoint_files(paths: &SessionPaths) -> io::Result<Vec<(PathBuf, Option<u64>)>> {
-    let mut by_size: BTreeMap<u64, PathBuf> = BTreeMap::new();
-    let mut odd = Vec::new();
-    match fs::read_dir(&paths.checkpoints) {
-        Ok(rd) => {
-            for e in rd {
-                let e = e?;
-                let name = e.file_name();
-                match name
-                    .to_str()
-                    .and_then(|n| n.parse::<u64>().ok().filter(|s| s.to_string() == n))
-                {
-                    Some(size) => {
-                        by_size.insert(size, e.path());
-                    }
-                    None => odd.push((e.path(), None)),
-                }
-            }
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    let mut out: Vec<(PathBuf, Option<u64>)> =
-        by_size.into_iter().map(|(s, p)| (p, Some(s))).collect();
-    out.extend(odd);
-    Ok(out)
 }
 
 /// The origin of the session's log, from its header.

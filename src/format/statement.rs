@@ -1,3 +1,6 @@
+//! Signed statements carried inside log entries, and the exact texts their
+//! signers sign: operator events and retirements.
+//!
 //! Operator events: an action (start, pause, resume, …) stated and signed by
 //! the operator's own key, as a C2SP signed note carried inside a log entry.
 //!
@@ -11,7 +14,7 @@
 //! <reason>
 //! ```
 
-use crate::entry::{self, EventEntry, VERSION};
+use crate::format::entry::{self, EventEntry, RetireEntry, VERSION};
 use crate::note::{self, NoteError, NoteSigner, Verifier};
 
 /// The first line of an event note.
@@ -106,6 +109,30 @@ pub fn check_event(e: &EventEntry, origin: &str) -> Result<Verifier, EventError>
     let want = event_text(origin, &e.event, &e.at, &e.reason)?;
     if opened.text != want {
         return Err(EventError::Mismatch);
+    }
+    Ok(v)
+}
+
+/// The first line of a retirement note.
+pub const RETIRE_HEADER: &str = "courtseal.retire/v1";
+
+/// The text an archivist signs.
+pub fn retire_text(origin: &str, at: &str, basis: &str, segments: &[String]) -> String {
+    let mut t = format!("{RETIRE_HEADER}\n{origin}\n{at}\n{basis}\n");
+    for s in segments {
+        t.push_str(s);
+        t.push('\n');
+    }
+    t
+}
+
+/// Checks a retire entry against its own archivist key.
+pub fn check_retire(e: &RetireEntry, origin: &str) -> Result<Verifier, String> {
+    let v = Verifier::from_vkey(&e.archivist).map_err(|err| err.to_string())?;
+    let opened =
+        note::open(e.note.as_bytes(), std::slice::from_ref(&v)).map_err(|err| err.to_string())?;
+    if opened.text != retire_text(origin, &e.at, &e.basis, &e.segments) {
+        return Err("the entry's fields differ from what the archivist signed".into());
     }
     Ok(v)
 }

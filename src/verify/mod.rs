@@ -3,6 +3,8 @@
 //! Every problem is collected as a [`Finding`]; only a folder that cannot be
 //! examined at all is an error.
 
+pub mod checkpoints;
+
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
@@ -11,15 +13,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::checkpoint::Checkpoint;
 use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::{Role, TrustStore};
 use crate::media::{self, MediaOptions, Observation};
-use crate::note::{self, NoteError};
 use crate::session::{self, Log, ScanItem, SessionPaths};
-use crate::tlog::{self, Tree};
+use crate::tlog::Tree;
 use crate::windows::{self, Sidecar};
 
 /// What to check.
@@ -35,22 +35,7 @@ impl Default for VerifyOptions {
     }
 }
 
-/// A checkpoint that was examined.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckpointStatus {
-    /// The file, relative to the session folder.
-    pub file: String,
-    /// The tree size it claims, when it parses.
-    pub size: Option<u64>,
-    /// Root hash, base64, when it parses.
-    pub root: Option<String>,
-    /// Trusted keys whose signatures verified.
-    pub signed_by: Vec<String>,
-    /// True for `courtseal/checkpoint` (the latest), false for a kept one.
-    pub latest: bool,
-    /// True if signed by a trusted key and consistent with the log.
-    pub ok: bool,
-}
+pub use checkpoints::CheckpointStatus;
 
 /// The state of one segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -458,8 +443,9 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Checks every checkpoint file; returns their statuses and the largest size
-/// covered by a trusted, consistent checkpoint.
+/// Reads every checkpoint file of the session and hands them to the one
+/// checkpoint verifier; returns their statuses and the largest size covered
+/// by a trusted, consistent checkpoint.
 fn check_checkpoints(
     paths: &SessionPaths,
     log: &Log,
@@ -476,8 +462,7 @@ fn check_checkpoints(
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with(".tmp"))
     });
-    let latest_present = paths.checkpoint.exists();
-    if latest_present {
+    if paths.checkpoint.exists() {
         files.push((paths.checkpoint.clone(), None));
     } else if !log.lines.is_empty() {
         findings.push(Finding::error(
@@ -486,13 +471,8 @@ fn check_checkpoints(
             "the latest checkpoint file is missing",
         ));
     }
-    // Checkpoints are signed by the recorder, and the last one of a retired
-    // session by the archivist who retired it.
-    let recorders = crate::retire::checkpoint_signers(trust);
-    let origin = log.header().map(|h| h.origin.as_str());
-    let mut statuses = Vec::new();
-    let mut verified_size = 0;
-    let root = tree.root();
+    let mut odd = Vec::new();
+    let mut read = Vec::new();
     for (path, named_size) in files {
         let file = path
             .strip_prefix(&paths.root)
@@ -500,14 +480,6 @@ fn check_checkpoints(
             .display()
             .to_string();
         let latest = path == paths.checkpoint;
-        let mut st = CheckpointStatus {
-            file: file.clone(),
-            size: None,
-            root: None,
-            signed_by: vec![],
-            latest,
-            ok: false,
-        };
         if path.parent() == Some(paths.checkpoints.as_path())
             && (named_size.is_none() || !path.is_file())
         {
@@ -516,136 +488,32 @@ fn check_checkpoints(
                 &file,
                 "something in checkpoints/ that is not a file named by a tree size; ignored",
             ));
-            statuses.push(st);
+            odd.push(CheckpointStatus {
+                file,
+                size: None,
+                root: None,
+                signed_by: vec![],
+                latest,
+                ok: false,
+            });
             continue;
         }
         let bytes = fs::read(&path).map_err(|e| VerifyError::Io {
             path: path.clone(),
             source: e,
         })?;
-        let opened = match note::open(&bytes, &recorders) {
-            Ok(o) => o,
-            Err(NoteError::BadSignature { name, key_id }) => {
-                findings.push(Finding::error(
-                    "checkpoint.bad_signature",
-                    &file,
-                    format!("the signature by trusted key {name} ({key_id:08x}) does not verify: the checkpoint was altered or forged"),
-                ));
-                statuses.push(st);
-                continue;
-            }
-            Err(NoteError::NoTrustedSignature) => {
-                let signers = note::split(&bytes)
-                    .map(|(_, s)| {
-                        s.iter()
-                            .map(|s| format!("{} ({:08x})", s.name, s.key_id))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default();
-                findings.push(Finding::error(
-                    "checkpoint.untrusted_key",
-                    &file,
-                    format!("signed only by keys that are not trusted as recorder keys: {signers}"),
-                ));
-                statuses.push(st);
-                continue;
-            }
-            Err(e) => {
-                findings.push(Finding::error(
-                    "checkpoint.malformed",
-                    &file,
-                    format!("not a valid signed checkpoint: {e}"),
-                ));
-                statuses.push(st);
-                continue;
-            }
-        };
-        st.signed_by = opened.verified.iter().map(|v| v.to_vkey()).collect();
-        let cp = match Checkpoint::parse(&opened.text) {
-            Ok(c) => c,
-            Err(e) => {
-                findings.push(Finding::error("checkpoint.malformed", &file, e.to_string()));
-                statuses.push(st);
-                continue;
-            }
-        };
-        st.size = Some(cp.size);
-        st.root = Some(base64_of(&cp.root));
-        let mut ok = true;
-        if let Some(origin) = origin {
-            if cp.origin != origin {
-                ok = false;
-                findings.push(Finding::error(
-                    "checkpoint.origin_mismatch",
-                    &file,
-                    format!(
-                        "names origin {:?} but the session's log is {:?}",
-                        cp.origin, origin
-                    ),
-                ));
-            }
-        }
-        if let Some(n) = named_size {
-            if n != cp.size {
-                ok = false;
-                findings.push(Finding::error(
-                    "checkpoint.size_mismatch",
-                    &file,
-                    format!(
-                        "the file is named for size {n} but the signed checkpoint is for size {}",
-                        cp.size
-                    ),
-                ));
-            }
-        }
-        if cp.size > tree.size() {
-            ok = false;
-            findings.push(Finding::error(
-                "checkpoint.size_mismatch",
-                &file,
-                format!(
-                    "covers {} entries but the log holds only {}: entries were removed from the log",
-                    cp.size,
-                    tree.size()
-                ),
-            ));
-        } else if cp.size == 0 {
-            ok = false;
-            findings.push(Finding::error(
-                "checkpoint.malformed",
-                &file,
-                "a checkpoint of an empty log proves nothing",
-            ));
-        } else {
-            let proof = tree
-                .consistency_proof(cp.size, tree.size())
-                .expect("0 < size <= tree size");
-            if let Err(e) = tlog::verify_consistency(cp.size, tree.size(), &cp.root, &root, &proof)
-            {
-                ok = false;
-                findings.push(Finding::error(
-                    "log.rewritten",
-                    &file,
-                    format!(
-                        "the log is not an extension of this signed checkpoint ({e}): its first {} entries were changed after they were sealed",
-                        cp.size
-                    ),
-                ));
-            }
-        }
-        if ok {
-            verified_size = verified_size.max(cp.size);
-        }
-        st.ok = ok;
-        statuses.push(st);
+        read.push(checkpoints::CheckpointFile {
+            file,
+            named_size,
+            latest,
+            bytes,
+        });
     }
-    Ok((statuses, verified_size))
-}
-
-fn base64_of(h: &tlog::Hash) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(h)
+    let verdict = checkpoints::check_session_checkpoints(&read, log, tree, trust);
+    findings.extend(verdict.findings);
+    let mut statuses = verdict.statuses;
+    statuses.extend(odd);
+    Ok((statuses, verdict.verified_size))
 }
 
 /// A sealed segment's sidecar in the session, checked against its entry.

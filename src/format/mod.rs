@@ -1,0 +1,11 @@
+//! The sealed contract: pure bytes <-> types, no I/O and no FFmpeg.
+//!
+//! Everything here is part of what an independent verifier must be able to
+//! check, documented byte by byte in `docs/formats.md`: log entries, C2SP
+//! checkpoints, the texts of signed statements, the `tlog-proof` file and
+//! the origin line.
+
+pub mod checkpoint;
+pub mod entry;
+pub mod origin;
+pub mod statement;

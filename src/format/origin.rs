@@ -1,0 +1,90 @@
+//! The origin line of a log: the first line of every checkpoint, the log's
+//! unique identity (C2SP tlog-checkpoint).
+//!
+//! The checkpoint format itself only needs a non-empty line without a
+//! newline. A new log gets a stricter origin, so that it can also be a
+//! signed-note key name (witnesses name the log's key after its origin) and
+//! be read unambiguously by a person: printable, no Unicode space, no `+`,
+//! at most [`MAX_LEN`] bytes. Logs sealed earlier are read as they are.
+
+use std::fmt;
+
+/// Longest origin accepted for a new log, in bytes.
+pub const MAX_LEN: usize = 255;
+
+/// A checked origin for a new log.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+/// Why an origin was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OriginError {
+    /// Nothing given.
+    #[error("the origin is empty")]
+    Empty,
+    /// Too long.
+    #[error("the origin is {0} bytes long; at most {MAX_LEN} are allowed")]
+    TooLong(usize),
+    /// A control character (tab, newline, ...).
+    #[error(
+        "the origin holds a control character (U+{0:04X}); it must be one line of printable text"
+    )]
+    Control(u32),
+    /// A space or `+`.
+    #[error("the origin holds {0:?}; it must not contain spaces or '+' (it is also a key name), e.g. court.example/district2/courtroom5/2026-11-20")]
+    Forbidden(char),
+}
+
+impl Origin {
+    /// Checks `s` as the origin of a new log.
+    pub fn new(s: &str) -> Result<Origin, OriginError> {
+        if s.is_empty() {
+            return Err(OriginError::Empty);
+        }
+        if s.len() > MAX_LEN {
+            return Err(OriginError::TooLong(s.len()));
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            return Err(OriginError::Control(c as u32));
+        }
+        if let Some(c) = s.chars().find(|c| c.is_whitespace() || *c == '+') {
+            return Err(OriginError::Forbidden(c));
+        }
+        Ok(Origin(s.to_owned()))
+    }
+
+    /// The origin line.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_spaces_and_empty_origins_are_refused() {
+        assert_eq!(Origin::new(""), Err(OriginError::Empty));
+        assert_eq!(Origin::new("a\tb"), Err(OriginError::Control(9)));
+        assert_eq!(Origin::new("a\nb"), Err(OriginError::Control(10)));
+        assert_eq!(Origin::new(" a"), Err(OriginError::Forbidden(' ')));
+        assert_eq!(Origin::new("a+b"), Err(OriginError::Forbidden('+')));
+        assert_eq!(
+            Origin::new("a\u{a0}b"),
+            Err(OriginError::Forbidden('\u{a0}'))
+        );
+        assert_eq!(
+            Origin::new(&"x".repeat(MAX_LEN + 1)),
+            Err(OriginError::TooLong(MAX_LEN + 1))
+        );
+        let ok = "court.example/district2/courtroom5/2026-11-20";
+        assert_eq!(Origin::new(ok).map(|o| o.to_string()), Ok(ok.to_owned()));
+    }
+}

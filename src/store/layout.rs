@@ -1,0 +1,310 @@
+//! The layout of a session folder: every name courtseal gives a file in it,
+//! and which files are segments.
+//!
+//! ```text
+//! SESSION/                      recorder output: every regular file is a segment
+//! SESSION/record.toml           optional short-form record (not a segment)
+//! SESSION/courtseal/log.jsonl   the log, one entry per line
+//! SESSION/courtseal/checkpoint  the latest signed checkpoint
+//! SESSION/courtseal/checkpoints/<size>   every checkpoint ever signed
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::finding::Finding;
+use crate::format::entry;
+
+/// The tool's own folder inside a session.
+pub const TOOL_DIR: &str = "courtseal";
+/// Short-form record file names that are never segments.
+pub const RECORD_FILES: [&str; 2] = ["record.toml", "record.json"];
+
+/// Paths of a session folder.
+#[derive(Debug, Clone)]
+pub struct SessionPaths {
+    /// The session folder.
+    pub root: PathBuf,
+    /// `courtseal/`.
+    pub dir: PathBuf,
+    /// `courtseal/log.jsonl`.
+    pub log: PathBuf,
+    /// `courtseal/checkpoint`.
+    pub checkpoint: PathBuf,
+    /// `courtseal/checkpoints/`.
+    pub checkpoints: PathBuf,
+    /// `courtseal/lock`.
+    pub lock: PathBuf,
+}
+
+impl SessionPaths {
+    /// The paths of the session at `root`.
+    pub fn new(root: &Path) -> Self {
+        let dir = root.join(TOOL_DIR);
+        SessionPaths {
+            root: root.to_owned(),
+            log: dir.join("log.jsonl"),
+            checkpoint: dir.join("checkpoint"),
+            checkpoints: dir.join("checkpoints"),
+            lock: dir.join("lock"),
+            dir,
+        }
+    }
+
+    /// `courtseal/checkpoints/<size>`.
+    pub fn checkpoint_at(&self, size: u64) -> PathBuf {
+        self.checkpoints.join(size.to_string())
+    }
+}
+
+/// One thing found in a session folder.
+#[derive(Debug, Clone)]
+pub enum ScanItem {
+    /// A regular file: a segment.
+    File {
+        /// Relative `/`-separated name.
+        name: String,
+        /// Full path.
+        path: PathBuf,
+    },
+    /// A symbolic link: never followed, never sealed.
+    Symlink {
+        /// Relative name.
+        name: String,
+    },
+    /// A name that cannot be sealed (not UTF-8, or not a clean path).
+    BadName {
+        /// The name as well as it can be shown.
+        shown: String,
+        /// Why.
+        why: String,
+    },
+    /// Something that could not be read while listing.
+    Unreadable {
+        /// The name as well as it can be shown.
+        shown: String,
+        /// The error.
+        error: String,
+    },
+}
+
+/// Lists the session folder: every regular file below it except the tool's
+/// own folder and the short-form record, sorted by name. Symbolic links are
+/// listed but never followed.
+pub fn scan(root: &Path) -> Vec<ScanItem> {
+    let mut items = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == TOOL_DIR && e.file_type().is_dir()));
+    for e in walker {
+        let e = match e {
+            Ok(e) => e,
+            Err(err) => {
+                let shown = err
+                    .path()
+                    .and_then(|p| p.strip_prefix(root).ok())
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                items.push(ScanItem::Unreadable {
+                    shown,
+                    error: err.to_string(),
+                });
+                continue;
+            }
+        };
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields paths below root");
+        let shown = rel.to_string_lossy().into_owned();
+        let Some(parts) = rel
+            .iter()
+            .map(|c| c.to_str())
+            .collect::<Option<Vec<&str>>>()
+        else {
+            items.push(ScanItem::BadName {
+                shown,
+                why: "the file name is not valid UTF-8".into(),
+            });
+            continue;
+        };
+        let name = parts.join("/");
+        if e.depth() == 1 && RECORD_FILES.contains(&name.as_str()) {
+            continue;
+        }
+        if let Err(why) = entry::check_segment_name(&name) {
+            items.push(ScanItem::BadName {
+                shown,
+                why: why.into(),
+            });
+            continue;
+        }
+        if e.file_type().is_symlink() {
+            items.push(ScanItem::Symlink { name });
+        } else if e.file_type().is_file() {
+            items.push(ScanItem::File {
+                name,
+                path: e.path().to_owned(),
+            });
+        } else {
+            items.push(ScanItem::BadName {
+                shown,
+                why: "not a regular file".into(),
+            });
+        }
+    }
+    items
+}
+
+/// Findings for what a scan could not seal or check.
+pub fn scan_findings(items: &[ScanItem]) -> Vec<Finding> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            ScanItem::File { .. } => None,
+            ScanItem::Symlink { name } => Some(Finding::warning(
+                "segment.symlink",
+                name,
+                "is a symbolic link; links are never followed, so it is neither sealed nor checked",
+            )),
+            ScanItem::BadName { shown, why } => Some(Finding::error(
+                "segment.bad_name",
+                shown,
+                format!("cannot be sealed or checked: {why}"),
+            )),
+            ScanItem::Unreadable { shown, error } => Some(Finding::error(
+                "segment.unreadable",
+                shown,
+                format!("cannot be read: {error}"),
+            )),
+        })
+        .collect()
+}
+
+/// Every checkpoint file of a session: `checkpoints/<size>` files by size,
+/// then `checkpoint`. Names in `checkpoints/` that are not sizes are
+/// returned with `None`.
+pub fn checkpoint_files(paths: &SessionPaths) -> io::Result<Vec<(PathBuf, Option<u64>)>> {
+    let mut by_size: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    let mut odd = Vec::new();
+    match fs::read_dir(&paths.checkpoints) {
+        Ok(rd) => {
+            for e in rd {
+                let e = e?;
+                let name = e.file_name();
+                match name
+                    .to_str()
+                    .and_then(|n| n.parse::<u64>().ok().filter(|s| s.to_string() == n))
+                {
+                    Some(size) => {
+                        by_size.insert(size, e.path());
+                    }
+                    None => odd.push((e.path(), None)),
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut out: Vec<(PathBuf, Option<u64>)> =
+        by_size.into_iter().map(|(s, p)| (p, Some(s))).collect();
+    out.extend(odd);
+    Ok(out)
+}
+
+/// The session's short-form record: `record.toml`, or `record.json` when
+/// there is no `record.toml`. This is the one rule every command uses. A
+/// session holding both is refused (which one counts would be a guess), and
+/// so is a record that is not a regular file (a link could point anywhere).
+pub fn record_file(root: &Path) -> io::Result<Option<PathBuf>> {
+    let mut found = Vec::new();
+    for name in RECORD_FILES {
+        let p = root.join(name);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_file() => found.push(p),
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: the short-form record is not a regular file",
+                        p.display()
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: holds both record.toml and record.json; keep only the record in force",
+                root.display()
+            ),
+        )),
+    }
+}
+
+/// Largest short-form record read, in bytes (a real one is a few kilobytes).
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+
+/// The session's short-form record ([`record_file`]) and its text.
+pub fn read_record(root: &Path) -> io::Result<Option<(PathBuf, String)>> {
+    let Some(path) = record_file(root)? else {
+        return Ok(None);
+    };
+    let text = read_bounded_text(&path, MAX_RECORD_BYTES)?;
+    Ok(Some((path, text)))
+}
+
+/// Reads a small regular file as UTF-8, refusing one larger than `limit`.
+pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
+    use std::io::Read as _;
+    let f = fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: larger than {limit} bytes", path.display()),
+        ));
+    }
+    String::from_utf8(buf).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not UTF-8 text", path.display()),
+        )
+    })
+}
+
+/// `root/name` if it is a regular file reached without following any link
+/// (no component of `name` is a symbolic link), so that nothing done to it
+/// can reach outside the session folder. `name` is a checked segment name.
+pub fn contained_file(root: &Path, name: &str) -> Option<PathBuf> {
+    entry::check_segment_name(name).ok()?;
+    let mut p = root.to_owned();
+    let parts: Vec<&str> = name.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        p.push(part);
+        let m = fs::symlink_metadata(&p).ok()?;
+        let last = i + 1 == parts.len();
+        if m.file_type().is_symlink()
+            || (last && !m.file_type().is_file())
+            || (!last && !m.is_dir())
+        {
+            return None;
+        }
+    }
+    Some(p)
+}

@@ -1,0 +1,3 @@
+//! The one door to the disk: how a session folder is laid out and read.
+
+pub mod layout;

@@ -1,0 +1,260 @@
+//! The trust policy: which keys a verifier trusts, in which role, and what
+//! each role may sign. This is the one place that says so; every check asks
+//! it rather than keeping its own list of keys.
+//!
+//! | role | may sign | never |
+//! |---|---|---|
+//! | recorder | session checkpoints | operator events, records, retirements, acts |
+//! | operator | operator events, the finalised short-form record | checkpoints |
+//! | archivist | a checkpoint that extends a verified prefix by exactly its own `retire` entry; `retire` entries; audit acts | segments, any other checkpoint |
+//! | witness | cosignatures of checkpoints | anything else |
+//!
+//! A key listed under two roles has both; a key may be listed once per role.
+
+use std::fmt;
+
+use crate::note::Verifier;
+
+/// What a trusted key is trusted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Signs checkpoints of session logs.
+    Recorder,
+    /// Signs operator events (and the finalised record) inside the log.
+    Operator,
+    /// Cosigns checkpoints from outside the court.
+    Witness,
+    /// Signs audit acts, destruction entries and the checkpoint over one.
+    Archivist,
+}
+
+impl Role {
+    /// Every role, in the order trust files document them.
+    pub const ALL: [Role; 4] = [
+        Role::Recorder,
+        Role::Operator,
+        Role::Witness,
+        Role::Archivist,
+    ];
+
+    /// The role's name as written in trust files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Recorder => "recorder",
+            Role::Operator => "operator",
+            Role::Witness => "witness",
+            Role::Archivist => "archivist",
+        }
+    }
+
+    /// The role named `s` in a trust file.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something a key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Statement {
+    /// A checkpoint of a session log: vouches for every entry it covers.
+    SessionCheckpoint,
+    /// A checkpoint that extends an already verified prefix by exactly one
+    /// `retire` entry signed by the same key (and vouches for nothing else).
+    RetireCheckpoint,
+    /// An operator's event (start, pause, break, failure, ...).
+    Event,
+    /// The finalised short-form record.
+    Record,
+    /// A destruction entry at the end of retention.
+    Retire,
+    /// An archive audit act.
+    AuditAct,
+    /// A witness cosignature over a checkpoint.
+    Cosignature,
+}
+
+impl Statement {
+    /// Every statement, for tables and tests.
+    pub const ALL: [Statement; 7] = [
+        Statement::SessionCheckpoint,
+        Statement::RetireCheckpoint,
+        Statement::Event,
+        Statement::Record,
+        Statement::Retire,
+        Statement::AuditAct,
+        Statement::Cosignature,
+    ];
+
+    /// What the statement is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Statement::SessionCheckpoint => "session checkpoints",
+            Statement::RetireCheckpoint => "the checkpoint over a retirement entry",
+            Statement::Event => "operator events",
+            Statement::Record => "short-form records",
+            Statement::Retire => "retirement entries",
+            Statement::AuditAct => "audit acts",
+            Statement::Cosignature => "witness cosignatures",
+        }
+    }
+}
+
+/// The policy itself: may a key in `role` sign `statement`?
+pub fn may_sign(role: Role, statement: Statement) -> bool {
+    use Statement as S;
+    match role {
+        Role::Recorder => matches!(statement, S::SessionCheckpoint),
+        Role::Operator => matches!(statement, S::Event | S::Record),
+        Role::Archivist => matches!(statement, S::RetireCheckpoint | S::Retire | S::AuditAct),
+        Role::Witness => matches!(statement, S::Cosignature),
+    }
+}
+
+/// The keys a verifier trusts, each with its role.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    entries: Vec<(Role, Verifier)>,
+}
+
+impl TrustStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one key in one role.
+    pub fn add(&mut self, role: Role, v: Verifier) {
+        if !self.entries.iter().any(|(r, e)| *r == role && *e == v) {
+            self.entries.push((role, v));
+        }
+    }
+
+    /// Keys trusted in `role`.
+    pub fn in_role(&self, role: Role) -> Vec<Verifier> {
+        self.entries
+            .iter()
+            .filter(|(r, _)| *r == role)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Keys whose role allows them to sign `statement`.
+    pub fn signers_of(&self, statement: Statement) -> Vec<Verifier> {
+        let mut out: Vec<Verifier> = Vec::new();
+        for (r, v) in &self.entries {
+            if may_sign(*r, statement) && !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+
+    /// True if `v` is trusted in a role that may sign `statement`.
+    pub fn allows(&self, v: &Verifier, statement: Statement) -> bool {
+        self.entries
+            .iter()
+            .any(|(r, e)| e == v && may_sign(*r, statement))
+    }
+
+    /// The roles `v` is trusted in (empty if it is not trusted at all).
+    pub fn roles_of(&self, v: &Verifier) -> Vec<Role> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e == v)
+            .map(|(r, _)| *r)
+            .collect()
+    }
+
+    /// Every key trusted in some role, once each.
+    pub fn all_keys(&self) -> Vec<Verifier> {
+        let mut out: Vec<Verifier> = Vec::new();
+        for (_, v) in &self.entries {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+
+    /// Every (role, key) pair.
+    pub fn entries(&self) -> &[(Role, Verifier)] {
+        &self.entries
+    }
+
+    /// True when no key is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole policy as a table: role x statement -> accepted.
+    #[test]
+    fn policy_table_role_by_statement() {
+        use Statement as S;
+        let table: &[(Role, &[Statement])] = &[
+            (Role::Recorder, &[S::SessionCheckpoint]),
+            (Role::Operator, &[S::Event, S::Record]),
+            (
+                Role::Archivist,
+                &[S::RetireCheckpoint, S::Retire, S::AuditAct],
+            ),
+            (Role::Witness, &[S::Cosignature]),
+        ];
+        for (role, allowed) in table {
+            for st in Statement::ALL {
+                assert_eq!(
+                    may_sign(*role, st),
+                    allowed.contains(&st),
+                    "{role} signing {st:?}"
+                );
+            }
+        }
+    }
+
+    fn key(name: &str, seed: u8) -> Verifier {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        Verifier::new(name, sk.verifying_key()).unwrap()
+    }
+
+    #[test]
+    fn archivist_key_is_never_a_session_checkpoint_signer() {
+        let mut t = TrustStore::new();
+        let rec = key("rec", 1);
+        let arch = key("arch", 2);
+        t.add(Role::Recorder, rec.clone());
+        t.add(Role::Archivist, arch.clone());
+        assert_eq!(
+            t.signers_of(Statement::SessionCheckpoint),
+            vec![rec.clone()]
+        );
+        assert_eq!(
+            t.signers_of(Statement::RetireCheckpoint),
+            vec![arch.clone()]
+        );
+        assert!(!t.allows(&arch, Statement::SessionCheckpoint));
+        assert!(!t.allows(&rec, Statement::Event));
+    }
+
+    #[test]
+    fn a_key_in_two_roles_has_both() {
+        let mut t = TrustStore::new();
+        let k = key("both", 3);
+        t.add(Role::Recorder, k.clone());
+        t.add(Role::Operator, k.clone());
+        assert!(t.allows(&k, Statement::SessionCheckpoint));
+        assert!(t.allows(&k, Statement::Event));
+        assert_eq!(t.roles_of(&k), vec![Role::Recorder, Role::Operator]);
+        assert_eq!(t.all_keys().len(), 1);
+    }
+}
