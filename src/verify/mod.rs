@@ -299,7 +299,7 @@ fn check_service_entries(
                 let name = crate::note::Verifier::from_vkey(&e.operator)
                     .map(|v| v.name().to_owned())
                     .unwrap_or_else(|_| e.operator.clone());
-                let ok = match crate::event::check_event(e, origin) {
+                let ok = match crate::format::statement::check_event(e, origin) {
                     Err(err) => {
                         findings.push(Finding::error(
                             "event.bad_signature",
@@ -334,7 +334,7 @@ fn check_service_entries(
                     ok,
                 });
             }
-            Ok(Entry::Retire(r)) => match crate::retire::check_retire(r, origin) {
+            Ok(Entry::Retire(r)) => match crate::format::statement::check_retire(r, origin) {
                 Err(err) => findings.push(Finding::error(
                     "retire.bad_signature",
                     &at,
