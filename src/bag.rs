@@ -90,9 +90,9 @@ pub fn export(root: &Path, out: &Path, version: &str, today: &str) -> Result<Bag
     }
     let paths = SessionPaths::new(root);
     let log = Log::read(&paths.log).map_err(io(&paths.log))?;
-    let sealed: std::collections::HashMap<&str, &str> = log
+    let sealed: std::collections::HashMap<&str, crate::digest::Sha256Digest> = log
         .segments()
-        .map(|(_, s)| (s.name.as_str(), s.sha256.as_str()))
+        .map(|(_, s)| (s.name.as_str(), s.sha256))
         .collect();
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -124,7 +124,7 @@ pub fn export(root: &Path, out: &Path, version: &str, today: &str) -> Result<Bag
     for (name, path) in &payload {
         let (hash, n) = copy_hashed(path, &bag.join("data").join(name))?;
         if let Some(want) = sealed.get(name.as_str()) {
-            if *want != hash {
+            if want.to_hex() != hash {
                 return Err(BagError::Mismatch(name.clone()));
             }
         }

@@ -69,15 +69,36 @@ impl fmt::Debug for Sha256Digest {
     }
 }
 
-/// A string that is not 64 lowercase or uppercase hex digits.
+impl std::hash::Hash for Sha256Digest {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl serde::Serialize for Sha256Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sha256Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse()
+            .map_err(|_| serde::de::Error::custom("sha256 is not 64 lowercase hex digits"))
+    }
+}
+
+/// A string that is not 64 lowercase hex digits: the only form courtseal
+/// writes, so that one digest has one spelling.
 #[derive(Debug, thiserror::Error)]
-#[error("not a SHA-256 digest (expected 64 hex digits)")]
+#[error("not a SHA-256 digest (expected 64 lowercase hex digits)")]
 pub struct ParseDigestError;
 
 impl FromStr for Sha256Digest {
     type Err = ParseDigestError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() != 64 {
+        if s.len() != 64 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(ParseDigestError);
         }
         let mut out = [0u8; 32];
@@ -130,6 +151,8 @@ mod tests {
         assert_eq!(d.to_hex().parse::<Sha256Digest>().unwrap(), d);
         assert!("abcd".parse::<Sha256Digest>().is_err());
         assert!("zz".repeat(32).parse::<Sha256Digest>().is_err());
+        // One digest, one spelling: uppercase is refused, not taken as equal.
+        assert!(d.to_hex().to_uppercase().parse::<Sha256Digest>().is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use crate::checkpoint::Checkpoint;
-use crate::digest::{hash_file, Sha256Digest};
+use crate::digest::hash_file;
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::TrustStore;
@@ -352,8 +352,7 @@ pub fn verify_file(
         }
     }
     if let Some(s) = &entry {
-        let sealed = s.sha256.parse::<Sha256Digest>().ok();
-        if sealed != Some(digest) || s.size != size {
+        if s.sha256 != digest || s.size != size {
             let what = if s.size != size {
                 format!("is {size} bytes, sealed as {} bytes", s.size)
             } else {
@@ -365,7 +364,7 @@ pub fn verify_file(
                 format!(
                     "{what}; its SHA-256 does not match sealed segment {} (sealed {})",
                     s.name,
-                    &s.sha256[..12]
+                    s.sha256.short()
                 ),
             ));
             // Say what changed, when the sealed packet windows are at hand.

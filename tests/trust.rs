@@ -77,7 +77,7 @@ impl Fx {
             seq,
             name: name.into(),
             size: bytes.len() as u64,
-            sha256: Sha256Digest::of(bytes).to_hex(),
+            sha256: Sha256Digest::of(bytes),
             sealed_at: entry::now_utc(),
             media: None,
         };
@@ -346,4 +346,40 @@ fn record_with_verdict(date: &str) -> String {
         "finalised = 2026-11-21",
         &format!("finalised = 2026-11-21\nverdict_in_force = {date}"),
     )
+}
+
+/// A digest written in uppercase hex used to make a byte-identical file
+/// "differ": one digest has one spelling, so such a line is a corrupt entry
+/// (and the log no longer matches its checkpoint), never a changed file.
+#[test]
+fn uppercase_hex_digest_is_a_corrupt_entry_not_a_changed_file() {
+    let fx = Fx::sealed();
+    let log_path = fx.p("s/courtseal/log.jsonl");
+    let text = fs::read_to_string(&log_path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let n = lines
+        .iter()
+        .position(|l| l.contains("\"seg-0001.m4a\""))
+        .unwrap();
+    let v: Value = serde_json::from_str(&lines[n]).unwrap();
+    let hex = v["sha256"].as_str().unwrap();
+    lines[n] = lines[n].replace(hex, &hex.to_uppercase());
+    fs::write(&log_path, lines.join("\n") + "\n").unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    let at = format!("courtseal/log.jsonl:{}", n + 1);
+    assert_eq!(codes_at(&v, &at), ["log.corrupt"]);
+    let msg = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["location"] == at.as_str())
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(msg.contains("lowercase"), "{msg}");
+    assert!(codes_at(&v, "seg-0001.m4a")
+        .iter()
+        .all(|c| c != "segment.changed"));
 }

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::Sha256Digest;
+
 /// The entry format version written by this build.
 pub const VERSION: u32 = 1;
 
@@ -52,7 +54,7 @@ pub struct SegmentEntry {
     /// Size in bytes.
     pub size: u64,
     /// SHA-256 of the file's bytes, lowercase hex.
-    pub sha256: String,
+    pub sha256: Sha256Digest,
     /// When it was sealed (UTC, RFC 3339).
     pub sealed_at: String,
     /// Media facts (container, streams, timing, packet windows,
@@ -143,7 +145,7 @@ pub struct RecoveryEntry {
     /// Its length in bytes.
     pub length: u64,
     /// Its SHA-256.
-    pub sha256: String,
+    pub sha256: Sha256Digest,
     /// Where its bytes were kept, relative to the session folder.
     pub saved_as: String,
 }
@@ -228,9 +230,6 @@ impl Entry {
             "segment" => {
                 let s: SegmentEntry = serde_json::from_slice(line).map_err(invalid)?;
                 check_segment_name(&s.name).map_err(|e| EntryError::Invalid(e.to_owned()))?;
-                if s.sha256.parse::<crate::digest::Sha256Digest>().is_err() {
-                    return Err(EntryError::Invalid("sha256 is not 64 hex digits".into()));
-                }
                 Ok(Entry::Segment(s))
             }
             "heartbeat" => serde_json::from_slice(line)
@@ -335,7 +334,7 @@ mod tests {
             seq: 1,
             name: "a/b.m4a".into(),
             size: 3,
-            sha256: "00".repeat(32),
+            sha256: Sha256Digest::from_bytes([0; 32]),
             sealed_at: "2026-11-20T04:00:00.000Z".into(),
             media: None,
         };

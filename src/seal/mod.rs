@@ -424,7 +424,7 @@ impl<'k> Sealer<'k> {
             seq,
             name: name.to_owned(),
             size,
-            sha256: digest.to_hex(),
+            sha256: digest,
             sealed_at: entry::now_utc(),
             media: Some(facts),
         };
@@ -524,7 +524,7 @@ fn set_torn_tail_aside(
         at: entry::now_utc(),
         offset,
         length: tail.len() as u64,
-        sha256: crate::digest::Sha256Digest::of(tail).to_hex(),
+        sha256: crate::digest::Sha256Digest::of(tail),
         saved_as: format!("{TOOL_DIR}/torn/{offset}"),
     })
 }
@@ -701,7 +701,7 @@ fn check_unsigned(paths: &SessionPaths, log: &Log, signed: u64) -> Result<(), Se
             continue;
         };
         let path = paths.root.join(&seg.name);
-        let ok = hash_file(&path).is_ok_and(|(d, n)| n == seg.size && d.to_hex() == seg.sha256);
+        let ok = hash_file(&path).is_ok_and(|(d, n)| n == seg.size && d == seg.sha256);
         if !ok {
             return Err(SealError::Damaged {
                 path: paths.log.clone(),

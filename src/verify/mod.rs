@@ -69,9 +69,9 @@ pub struct SegmentStatus {
     /// Result.
     pub state: SegmentState,
     /// Sealed SHA-256, if sealed.
-    pub sealed_sha256: Option<String>,
+    pub sealed_sha256: Option<Sha256Digest>,
     /// SHA-256 found now, if the file was hashed.
-    pub found_sha256: Option<String>,
+    pub found_sha256: Option<Sha256Digest>,
 }
 
 /// The result of verifying one session.
@@ -375,7 +375,7 @@ fn check_service_entries(
             )),
             Ok(Entry::Recovery(r)) => {
                 let kept = fs::read(root.join(&r.saved_as))
-                    .is_ok_and(|b| Sha256Digest::of(&b).to_hex() == r.sha256);
+                    .is_ok_and(|b| Sha256Digest::of(&b) == r.sha256);
                 findings.push(Finding::info(
                     "log.recovered",
                     &at,
@@ -734,14 +734,14 @@ fn check_segments(
             (*name, r)
         })
         .collect();
-    let digest_of = |name: &str| -> Option<String> {
+    let digest_of = |name: &str| -> Option<Sha256Digest> {
         match hashed.get(name) {
-            Some(Ok((Some(d), _))) => Some(d.to_hex()),
+            Some(Ok((Some(d), _))) => Some(*d),
             _ => None,
         }
     };
-    let by_digest: HashMap<&str, &SegmentEntry> =
-        sealed.iter().map(|s| (s.sha256.as_str(), *s)).collect();
+    let by_digest: HashMap<Sha256Digest, &SegmentEntry> =
+        sealed.iter().map(|s| (s.sha256, *s)).collect();
     let intact = |s: &SegmentEntry| digest_of(&s.name).is_some_and(|h| h == s.sha256);
     // An unsealed file that holds a sealed segment's bytes.
     let holder_of = |s: &SegmentEntry| -> Option<&str> {
@@ -806,7 +806,7 @@ fn check_segments(
                 }
             }
             Some(Ok((_, size))) => {
-                let other = digest_of(name).and_then(|h| by_digest.get(h.as_str()).copied());
+                let other = digest_of(name).and_then(|h| by_digest.get(&h).copied());
                 if let Some(other) = other.filter(|o| o.name != s.name) {
                     st.state = SegmentState::Moved;
                     findings.push(Finding::error(
@@ -833,7 +833,7 @@ fn check_segments(
                         format!(
                             "{what}; its SHA-256 no longer matches sealed segment #{} (sealed {}){held}",
                             s.seq,
-                            &s.sha256[..12]
+                            s.sha256.short()
                         ),
                     ));
                     if let Some(sc) = &sidecar {
@@ -848,11 +848,11 @@ fn check_segments(
         if sealed_by_name.contains_key(name) {
             continue;
         }
-        let copy_of = digest_of(name).and_then(|h| by_digest.get(h.as_str()).copied());
+        let copy_of = digest_of(name).and_then(|h| by_digest.get(&h).copied());
         let mut st = SegmentStatus {
             name: (*name).to_owned(),
             state: SegmentState::Unsealed,
-            sealed_sha256: copy_of.map(|s| s.sha256.clone()),
+            sealed_sha256: copy_of.map(|s| s.sha256),
             found_sha256: digest_of(name),
         };
         match copy_of {

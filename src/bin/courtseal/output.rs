@@ -85,7 +85,7 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
             s.seq,
             s.name,
             s.size,
-            &s.sha256[..16]
+            &s.sha256.to_hex()[..16]
         );
         if let Some(m) = &s.media {
             for ob in &m.observations {
