@@ -39,6 +39,7 @@ pub mod retire;
 pub mod seal;
 pub mod series;
 pub mod store;
+pub mod time;
 pub mod timeline;
 pub mod tlog;
 pub mod trust;

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::checkpoint::Checkpoint;
 use crate::entry::{
-    self, CloseEntry, Entry, EventEntry, HeartbeatEntry, RestartEntry, SegmentEntry, VERSION,
+    self, CloseEntry, EventEntry, HeartbeatEntry, RestartEntry, SegmentEntry, VERSION,
 };
 use crate::event;
 use crate::finding::Finding;
@@ -336,12 +336,15 @@ fn take_inbox(
         .collect();
     files.sort();
     for file in files {
-        let parsed = fs::read(&file).ok().and_then(|b| {
-            match Entry::parse(b.strip_suffix(b"\n").unwrap_or(&b)) {
-                Ok(Entry::Event(e)) => Some(e),
-                _ => None,
-            }
-        });
+        // An event waiting in the inbox has no sealing time yet, so it is
+        // read as an event entry, not as a log line. Only a small regular
+        // file is read (a FIFO or a link planted there is refused).
+        let regular = fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_file());
+        let parsed = regular
+            .then(|| crate::store::layout::read_bounded_text(&file, 64 * 1024).ok())
+            .flatten()
+            .and_then(|t| serde_json::from_str::<EventEntry>(t.trim_end()).ok())
+            .filter(|e| e.v == VERSION && e.kind == "event");
         let Some(mut ev) = parsed else {
             let bad = file.with_extension("refused");
             let _ = fs::rename(&file, &bad);

@@ -218,6 +218,18 @@ struct Probe {
 impl Entry {
     /// Parses one line (without its newline).
     pub fn parse(line: &[u8]) -> Result<Entry, EntryError> {
+        let e = Self::parse_fields(line)?;
+        // A time that does not parse would drop the entry from every
+        // timeline without a word: the entry itself is invalid.
+        for (field, t) in times(&e) {
+            if let Err(err) = crate::time::UtcTime::parse(t) {
+                return Err(EntryError::Invalid(format!("{field}: {err}")));
+            }
+        }
+        Ok(e)
+    }
+
+    fn parse_fields(line: &[u8]) -> Result<Entry, EntryError> {
         let invalid = |e: serde_json::Error| EntryError::Invalid(e.to_string());
         let probe: Probe = serde_json::from_slice(line).map_err(invalid)?;
         if probe.v != u64::from(VERSION) {
@@ -307,19 +319,20 @@ pub fn check_segment_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The current UTC time as RFC 3339 with milliseconds, e.g.
-/// `2026-11-20T04:00:00.000Z`.
-pub fn now_utc() -> String {
-    format_time(time::OffsetDateTime::now_utc())
-}
+pub use crate::time::{format_utc as format_time, now_utc};
 
-/// Formats a time as UTC RFC 3339 with milliseconds.
-pub fn format_time(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    t.format(&fmt).expect("UTC times format")
+/// Every wall-clock time an entry carries, by field name.
+fn times(e: &Entry) -> Vec<(&'static str, &str)> {
+    match e {
+        Entry::Session(h) => vec![("opened_at", h.opened_at.as_str())],
+        Entry::Segment(s) => vec![("sealed_at", s.sealed_at.as_str())],
+        Entry::Heartbeat(h) => vec![("at", h.at.as_str())],
+        Entry::Event(ev) => vec![("at", ev.at.as_str()), ("sealed_at", ev.sealed_at.as_str())],
+        Entry::Close(c) => vec![("at", c.at.as_str())],
+        Entry::Restart(r) => vec![("at", r.at.as_str()), ("last_seen", r.last_seen.as_str())],
+        Entry::Recovery(r) => vec![("at", r.at.as_str())],
+        Entry::Retire(r) => vec![("at", r.at.as_str())],
+    }
 }
 
 #[cfg(test)]
@@ -341,6 +354,19 @@ mod tests {
         let line = to_line(&s);
         assert!(line.starts_with(br#"{"v":1,"kind":"segment","seq":1,"#));
         assert_eq!(Entry::parse(&line).unwrap(), Entry::Segment(s));
+    }
+
+    /// An entry whose time does not parse used to drop out of the timeline
+    /// silently; it is an invalid entry (a finding on its line) instead.
+    #[test]
+    fn unparseable_time_makes_the_entry_invalid() {
+        let ok = br#"{"v":1,"kind":"heartbeat","at":"2026-11-20T04:00:00.000Z","segments":0}"#;
+        assert!(Entry::parse(ok).is_ok());
+        let bad = br#"{"v":1,"kind":"heartbeat","at":"yesterday","segments":0}"#;
+        match Entry::parse(bad) {
+            Err(EntryError::Invalid(m)) => assert!(m.starts_with("at: "), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
