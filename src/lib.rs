@@ -17,6 +17,7 @@ pub mod digest;
 pub mod entry;
 pub mod event;
 pub mod finding;
+pub mod inbox;
 pub mod keys;
 pub mod media;
 pub mod note;

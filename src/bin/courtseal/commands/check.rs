@@ -1,0 +1,56 @@
+//! `courtseal check`: a session against its short-form record.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Result};
+
+use courtseal::timeline::{self, CheckOptions};
+
+use super::{load_trust, read_small_text, write_new_file, Done, Named};
+use crate::config::{CheckConfig, RECORD_BYTES};
+use crate::exit;
+use crate::output::{json, text};
+
+/// Checks the session's timeline against its record, and writes the HTML
+/// report when asked.
+pub fn run(c: &CheckConfig) -> Result<Done> {
+    let trust = load_trust(&c.trust)?;
+    let (record_path, named) = match &c.record {
+        Some(p) => (p.clone(), Named::ByUser),
+        None => (default_record(&c.session), Named::InSession),
+    };
+    let text = read_small_text(&record_path, named, "short-form record", RECORD_BYTES)?;
+    let record = courtseal::record::parse(&text).map_err(|errs| {
+        let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        anyhow!(
+            "{}: not a valid short-form record: {}",
+            record_path.display(),
+            list.join("; ")
+        )
+    })?;
+    let opts = CheckOptions {
+        tolerance: c.tolerance.duration(),
+        ..Default::default()
+    };
+    let r = timeline::check_session(&c.session, &record, &trust, &opts)?;
+    if let Some(html) = &c.html {
+        let page = courtseal::report::html(&r, &trust, &c.command_line, env!("CARGO_PKG_VERSION"));
+        write_new_file(html, page.as_bytes())?;
+    }
+    let out = if c.json {
+        json::check(&r)?
+    } else {
+        text::check_text(&r)
+    };
+    Ok(Done::new(out, exit::for_findings(&r.all_findings())))
+}
+
+/// SESSION/record.toml, or SESSION/record.json when only that exists.
+fn default_record(session: &std::path::Path) -> PathBuf {
+    let json = session.join("record.json");
+    if !session.join("record.toml").exists() && json.exists() {
+        json
+    } else {
+        session.join("record.toml")
+    }
+}
