@@ -27,8 +27,10 @@ const MAX_SECONDS: f64 = 86_400.0;
 const MAX_PERIOD_MONTHS: u64 = 1_200;
 /// The same limit for a period given in days.
 const MAX_PERIOD_DAYS: u64 = 36_525;
-/// The years a `--today` may fall in.
-const TODAY_YEARS: std::ops::RangeInclusive<i32> = 1970..=2999;
+/// The years of the dates courtseal handles (`--today`, `--at`, the times
+/// of a short-form record): far enough from the end of the calendar that no
+/// period or tolerance added to them can leave it.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2999;
 /// The longest log origin accepted, in bytes.
 pub const MAX_ORIGIN_BYTES: usize = 256;
 /// How far ahead of the clock an operator may date an event (clock skew).
@@ -566,9 +568,9 @@ fn today(s: Option<&str>, now: OffsetDateTime) -> Result<Date> {
     let Some(s) = s else {
         return Ok(now.date());
     };
-    let (from, to) = (TODAY_YEARS.start(), TODAY_YEARS.end());
+    let (from, to) = (YEARS.start(), YEARS.end());
     match courtseal::audit::parse_date(s) {
-        Some(d) if TODAY_YEARS.contains(&d.year()) => Ok(d),
+        Some(d) if YEARS.contains(&d.year()) => Ok(d),
         Some(_) => bail!("--today must be a date from {from}-01-01 to {to}-12-31, not {s:?}"),
         None => bail!("--today must be a date, YYYY-MM-DD, not {s:?}"),
     }
@@ -601,7 +603,7 @@ fn period(flag: &str, s: &str) -> Result<Retention> {
 
 /// `date` plus `p`, as [`Retention::after`] computes it, or `None` past
 /// the calendar.
-fn add_period(date: Date, p: Retention) -> Option<Date> {
+pub fn add_period(date: Date, p: Retention) -> Option<Date> {
     let months = i64::from(p.years) * 12 + i64::from(p.months);
     let total = i64::from(date.year()) * 12 + (date.month() as i64 - 1) + months;
     let year = i32::try_from(total.div_euclid(12)).ok()?;
@@ -612,8 +614,8 @@ fn add_period(date: Date, p: Retention) -> Option<Date> {
         .checked_add(time::Duration::days(i64::from(p.days)))
 }
 
-/// `--at` (RFC 3339 with offset, from 1970 to a day ahead of the clock), or
-/// now; in the UTC form of log entries.
+/// `--at` (RFC 3339 with offset, in [`YEARS`] and at most a day ahead of the
+/// clock), or now; in the UTC form of log entries.
 fn event_time(at: Option<&str>, now: OffsetDateTime) -> Result<String> {
     let Some(s) = at else {
         return Ok(courtseal::entry::format_time(now));
@@ -623,9 +625,12 @@ fn event_time(at: Option<&str>, now: OffsetDateTime) -> Result<String> {
     let utc = t.checked_to_offset(time::UtcOffset::UTC);
     let latest = now + EVENT_AHEAD;
     match utc {
-        Some(u) if u.year() >= 1970 && u <= latest => Ok(courtseal::entry::format_time(u)),
+        Some(u) if YEARS.contains(&t.year()) && YEARS.contains(&u.year()) && u <= latest => {
+            Ok(courtseal::entry::format_time(u))
+        }
         _ => bail!(
-            "--at must be a time from 1970 up to a day from now (it states when the action happened), not {s:?}"
+            "--at must be a time from {}-01-01 up to a day from now (it states when the action happened), not {s:?}",
+            YEARS.start()
         ),
     }
 }
@@ -721,10 +726,7 @@ fn new_file(path: &Path) -> Result<PathBuf> {
 fn state_file(path: &Path) -> Result<()> {
     if let Ok(m) = path.symlink_metadata() {
         if !m.is_file() {
-            bail!(
-                "{}: the audit state must be a regular file",
-                path.display()
-            );
+            bail!("{}: the audit state must be a regular file", path.display());
         }
     }
     let dir = folder_of(path);

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 
+use courtseal::record::ShortFormRecord;
 use courtseal::timeline::{self, CheckOptions};
 
 use super::{load_trust, read_small_text, write_new_file, Done, Named};
-use crate::config::{CheckConfig, RECORD_BYTES};
+use crate::config::{CheckConfig, RECORD_BYTES, YEARS};
 use crate::exit;
 use crate::output::{json, text};
 
@@ -28,6 +29,7 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
             list.join("; ")
         )
     })?;
+    record_in_range(&record_path, &record)?;
     let opts = CheckOptions {
         tolerance: c.tolerance.duration(),
         ..Default::default()
@@ -43,6 +45,36 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
         text::check_text(&r)
     };
     Ok(Done::new(out, exit::for_findings(&r.all_findings())))
+}
+
+/// Refuses a record with a time outside the years courtseal handles, whose
+/// arithmetic would leave the calendar.
+fn record_in_range(path: &std::path::Path, r: &ShortFormRecord) -> Result<()> {
+    let mut times = vec![("start", r.start), ("end", r.end)];
+    times.extend(
+        r.breaks
+            .iter()
+            .flat_map(|b| [("break from", b.from), ("break to", b.to)]),
+    );
+    times.extend(
+        r.failures
+            .iter()
+            .flat_map(|f| [("failure from", f.from), ("failure to", f.to)]),
+    );
+    for (what, t) in times {
+        let utc = t.checked_to_offset(time::UtcOffset::UTC);
+        if !(YEARS.contains(&t.year()) && utc.is_some_and(|u| YEARS.contains(&u.year()))) {
+            bail!(
+                "{}: the {what} time {} is outside the years {} to {} that courtseal handles",
+                path.display(),
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                YEARS.start(),
+                YEARS.end()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// SESSION/record.toml, or SESSION/record.json when only that exists.

@@ -92,7 +92,10 @@ fn read_small(path: &Path, named: Named, what: &str, limit: u64) -> Result<Vec<u
     }
     .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
     if !meta.is_file() {
-        bail!("{}: not a regular file; cannot read the {what}", path.display());
+        bail!(
+            "{}: not a regular file; cannot read the {what}",
+            path.display()
+        );
     }
     let f = std::fs::File::open(path)
         .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
@@ -130,7 +133,10 @@ fn write_new_file(path: &Path, data: &[u8]) -> Result<()> {
     tmp.as_file().sync_all().with_context(cannot)?;
     tmp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!("{}: already exists; refusing to overwrite it", path.display())
+            anyhow::anyhow!(
+                "{}: already exists; refusing to overwrite it",
+                path.display()
+            )
         } else {
             anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error)
         }

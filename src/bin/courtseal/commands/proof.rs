@@ -13,7 +13,12 @@ pub fn run(c: &ProofConfig) -> Result<Done> {
     let p = proof::make_proof(&c.session, &c.segment)?;
     let sidecar = proof::sidecar_for(&c.session, &p);
     let windows = match &sidecar {
-        Some(s) => Some(read_small(s, Named::InSession, "packet-window file", SIDECAR_BYTES)?),
+        Some(s) => Some(read_small(
+            s,
+            Named::InSession,
+            "packet-window file",
+            SIDECAR_BYTES,
+        )?),
         None => None,
     };
     write_new_file(&c.output, &p.to_text())?;

@@ -16,24 +16,26 @@ pub fn run(c: &VerifyActConfig) -> Result<Done> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(match courtseal::audit::verify_act(&act, &name, &note, &trust) {
-        Ok(s) => Done::new(
-            format!(
-                "{}: VERIFIED. Signed by archivist {} at {} for archive {}: {}\n",
-                c.act.display(),
-                s.signer,
-                s.at,
-                s.archive,
-                s.summary
+    Ok(
+        match courtseal::audit::verify_act(&act, &name, &note, &trust) {
+            Ok(s) => Done::new(
+                format!(
+                    "{}: VERIFIED. Signed by archivist {} at {} for archive {}: {}\n",
+                    c.act.display(),
+                    s.signer,
+                    s.at,
+                    s.archive,
+                    s.summary
+                ),
+                exit::OK,
             ),
-            exit::OK,
-        ),
-        Err(e) => Done::new(
-            format!(
-                "{}: NOT VERIFIED. act.bad_signature: {e}\n",
-                c.act.display()
+            Err(e) => Done::new(
+                format!(
+                    "{}: NOT VERIFIED. act.bad_signature: {e}\n",
+                    c.act.display()
+                ),
+                exit::FINDINGS,
             ),
-            exit::FINDINGS,
-        ),
-    })
+        },
+    )
 }

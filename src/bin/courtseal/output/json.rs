@@ -13,9 +13,9 @@ use courtseal::entry::SegmentEntry;
 use courtseal::finding::Finding;
 use courtseal::media::{MediaAnalysis, MediaFacts};
 use courtseal::proof::FileReport;
+use courtseal::record::ShortFormRecord;
 use courtseal::series::SeriesReport;
 use courtseal::session::SealOutcome;
-use courtseal::record::ShortFormRecord;
 use courtseal::timeline::{CheckReport, Mark, SegmentSpan, Span};
 use courtseal::verify::{
     CheckpointStatus, EventStatus, SegmentObservation, SegmentStatus, SessionReport,

@@ -587,4 +587,3 @@ pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> St
     );
     out
 }
-
