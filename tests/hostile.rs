@@ -961,6 +961,21 @@ fn fifos_folders_and_odd_paths_where_a_file_is_read() {
             "afile: not a folder",
         ),
     ];
+    // retire reads the session's record.toml: a FIFO there hung it.
+    rows.push(row(
+        &[
+            "retire",
+            "fifo-record",
+            "--key",
+            "demo-recorder.key",
+            "--basis",
+            "b",
+            "--trust",
+            "trust.txt",
+        ],
+        2,
+        "fifo-record/record.toml: not a regular file; cannot read the short-form record",
+    ));
     // Paths that are not UTF-8: named (lossily) in the message, never a panic.
     rows.push(Row {
         args: vec![
@@ -1018,23 +1033,29 @@ fn check_of_a_session_in_a_non_utf8_folder_does_not_panic() {
     );
 }
 
-/// Far-future dates inside the material (not on the command line) that
-/// still panic inside the library: each is a library fix to make.
+// Far-future dates inside the material (not on the command line) still
+// panic inside the library; each test pins one library fix to make.
+
+/// The sample session's record with `from` replaced by `to`.
+fn edit_record(fx: &Fx, from: &str, to: &str) {
+    let p = fx.p("archive/s/record.toml");
+    let rec = fs::read_to_string(&p).unwrap();
+    assert!(rec.contains(from));
+    fs::write(&p, rec.replace(from, to)).unwrap();
+}
+
+// audit::Retention::after: "valid date" expect on a verdict date whose
+// deadline leaves the calendar; the audit reads each record itself, so this
+// must be a finding on that session.
 #[test]
-#[ignore = "panics inside the library (audit::Retention::after, timeline): fix there, then un-ignore"]
-fn far_future_dates_inside_the_material() {
+#[ignore = "panics inside the library: fix there, then un-ignore"]
+fn audit_of_a_verdict_date_whose_deadline_leaves_the_calendar() {
     let fx = Fx::new();
-    let rec = fs::read_to_string(fx.p("archive/s/record.toml")).unwrap();
-    fs::write(
-        fx.p("archive/s/record.toml"),
-        rec.replace(
-            "finalised = 2026-11-21",
-            "finalised = 2026-11-21\nverdict_in_force = 9999-12-21",
-        ),
-    )
-    .unwrap();
-    // The audit reads each session's record itself: a verdict date whose
-    // deadline leaves the calendar must be a finding on that session.
+    edit_record(
+        &fx,
+        "finalised = 2026-11-21",
+        "finalised = 2026-11-21\nverdict_in_force = 9999-12-21",
+    );
     let (code, _, err) = fx.run([
         "audit",
         "archive",
@@ -1044,15 +1065,123 @@ fn far_future_dates_inside_the_material() {
         "2026-11-25",
     ]);
     assert!(code == 1 || code == 2, "exit {code}: {err}");
-    // A record with times in the year 9999 inside an archive.
-    fs::write(
-        fx.p("archive/s/record.toml"),
-        rec.replace(
-            "end = 2026-11-20T10:00:51+06:00",
-            "end = 9999-12-31T23:59:59+00:00",
-        ),
+}
+
+// timeline: a record time at the end of the calendar moved to another
+// offset ("local datetime out of valid range") inside an audit.
+#[test]
+#[ignore = "panics inside the library: fix there, then un-ignore"]
+fn audit_of_a_record_ending_in_the_year_9999() {
+    let fx = Fx::new();
+    edit_record(
+        &fx,
+        "end = 2026-11-20T10:00:51+06:00",
+        "end = 9999-12-31T23:59:59+00:00",
+    );
+    let (code, _, err) = fx.run([
+        "audit",
+        "archive",
+        "--trust",
+        "trust.txt",
+        "--today",
+        "2026-11-25",
+    ]);
+    assert!(code == 1 || code == 2, "exit {code}: {err}");
+}
+
+// timeline: the event tolerance added to an event dated in the year 9999
+// ("resulting value is out of range"); the command line refuses such an
+// --at, but a log can hold one (appended here through the library).
+#[test]
+#[ignore = "panics inside the library: fix there, then un-ignore"]
+fn check_of_an_event_dated_in_the_year_9999() {
+    let fx = Fx::new();
+    let operator = courtseal::keys::load_signer(&fx.p("demo-secretary.key")).unwrap();
+    let ev = courtseal::event::make_event(
+        &operator,
+        ORIGIN,
+        "note",
+        "9999-12-31T23:59:59.000Z",
+        "dated at the end of the calendar",
     )
     .unwrap();
+    courtseal::session::append_event(&fx.p("archive/s"), ev).unwrap();
+    let (code, _, err) = fx.run([
+        "seal",
+        "archive/s",
+        "--key",
+        "demo-recorder.key",
+        "--no-silence",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = fx.run(["check", "archive/s", "--trust", "trust.txt"]);
+    assert!(code == 1 || code == 2, "exit {code}: {err}");
+}
+
+// Event kinds and reasons, the basis of a destruction and output names that
+// name no file were checked only once the work was under way.
+#[test]
+fn words_and_names_are_checked_before_any_work() {
+    let fx = Fx::new();
+    let event = |kind: &'static str, reason: &'static str| {
+        vec![
+            "event",
+            "archive/s",
+            kind,
+            "--reason",
+            reason,
+            "--key",
+            "demo-secretary.key",
+        ]
+    };
+    let rows = vec![
+        row(&event("bogus", "r"), 2, "unknown event kind \"bogus\""),
+        row(
+            &event("note", "two\nlines"),
+            2,
+            "--reason: the reason must be one line of text",
+        ),
+        row(
+            &event("note", " "),
+            2,
+            "--reason: the reason must be one line of text",
+        ),
+        row(
+            &[
+                "retire",
+                "archive/s",
+                "--key",
+                "demo-recorder.key",
+                "--basis",
+                "a\u{7}",
+                "--trust",
+                "trust.txt",
+            ],
+            2,
+            "--basis: the basis must be one line of text",
+        ),
+        row(
+            &["proof", "archive/s", "seg-0001.m4a", "-o", "/"],
+            2,
+            "/: not a file name",
+        ),
+        row(
+            &["audit", "archive", "--trust", "trust.txt", "--html", "."],
+            2,
+            ".: not a file name",
+        ),
+    ];
+    check_rows(&fx, rows);
+    let log = fs::read_to_string(fx.p("archive/s/courtseal/log.jsonl")).unwrap();
+    assert!(!log.contains("\"event\""), "a refused event was appended");
+}
+
+// audit reads each session's record itself: a FIFO there hangs the audit.
+#[test]
+#[ignore = "hangs inside the library: fix there, then un-ignore"]
+fn audit_of_a_session_whose_record_is_a_fifo() {
+    let fx = Fx::new();
+    fs::rename(fx.p("fifo-record"), fx.p("archive/fifo-record")).unwrap();
     let (code, _, err) = fx.run([
         "audit",
         "archive",
