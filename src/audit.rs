@@ -344,10 +344,19 @@ fn audit_session(
         retention: RetentionState::Unknown,
         findings: vec![],
     };
-    let record = crate::store::layout::read_record(path)
-        .ok()
-        .flatten()
-        .map(|(_, t)| crate::record::parse(&t));
+    // The one record lookup; a record that cannot be read (not a regular
+    // file, too large, not UTF-8) is a finding, never a hang or a skip.
+    let record = match crate::store::layout::read_record(path) {
+        Ok(r) => r.map(|(_, t)| crate::record::parse(&t)),
+        Err(e) => {
+            a.findings.push(Finding::error(
+                "record.invalid",
+                format!("{name}/record.toml"),
+                e.to_string(),
+            ));
+            None
+        }
+    };
     let on_file = |n: u64| progress.file_done(n);
     let report =
         verify::verify_session_with_progress(path, trust, VerifyOptions::default(), &on_file);
@@ -373,7 +382,7 @@ fn audit_session(
             _ => {}
         }
     }
-    a.findings = report.findings.clone();
+    a.findings.splice(0..0, report.findings.iter().cloned());
     let retired = report.findings.iter().any(|f| f.code == "session.retired");
     let unsealed = report.findings.iter().any(|f| f.code == "log.missing");
     match record {

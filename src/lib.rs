@@ -28,6 +28,7 @@ pub mod bag;
 pub mod digest;
 pub mod finding;
 pub mod format;
+pub mod inbox;
 pub mod keys;
 pub mod log;
 pub mod media;

@@ -25,10 +25,8 @@ pub enum OriginError {
     /// Too long.
     #[error("the origin is {0} bytes long; at most {MAX_LEN} are allowed")]
     TooLong(usize),
-    /// A control character (tab, newline, ...).
-    #[error(
-        "the origin holds a control character (U+{0:04X}); it must be one line of printable text"
-    )]
+    /// A control character (tab, newline, ...) or an invisible one.
+    #[error("the origin must be one line of printable text, without control characters, tabs, newlines or invisible formatting characters (it holds U+{0:04X})")]
     Control(u32),
     /// A space or `+`.
     #[error("the origin holds {0:?}; it must not contain spaces or '+' (it is also a key name), e.g. court.example/district2/courtroom5/2026-11-20")]
@@ -44,7 +42,7 @@ impl Origin {
         if s.len() > MAX_LEN {
             return Err(OriginError::TooLong(s.len()));
         }
-        if let Some(c) = s.chars().find(|c| c.is_control()) {
+        if let Some(c) = s.chars().find(|c| hidden(*c)) {
             return Err(OriginError::Control(c as u32));
         }
         if let Some(c) = s.chars().find(|c| c.is_whitespace() || *c == '+') {
@@ -57,6 +55,18 @@ impl Origin {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters no origin may hold: controls (C0, DEL, C1), whitespace other
+/// than the space, and invisible formatting or direction marks that would
+/// make two different origins look the same.
+pub fn hidden(c: char) -> bool {
+    c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 impl fmt::Display for Origin {
@@ -76,6 +86,7 @@ mod tests {
         assert_eq!(Origin::new("a\nb"), Err(OriginError::Control(10)));
         assert_eq!(Origin::new(" a"), Err(OriginError::Forbidden(' ')));
         assert_eq!(Origin::new("a+b"), Err(OriginError::Forbidden('+')));
+        assert_eq!(Origin::new("a\u{202e}b"), Err(OriginError::Control(0x202e)));
         assert_eq!(
             Origin::new("a\u{a0}b"),
             Err(OriginError::Forbidden('\u{a0}'))

@@ -1,9 +1,7 @@
-//! How results look: text for people, JSON for machines (docs/json.md).
+//! Results as text, for people.
 
 use std::fmt::Write as _;
 use std::path::Path;
-
-use serde_json::json;
 
 use courtseal::finding::{Finding, Severity};
 use courtseal::note::{NoteSigner, Verifier};
@@ -11,14 +9,11 @@ use courtseal::proof::FileReport;
 use courtseal::session::SealOutcome;
 use courtseal::verify::{SegmentState, SessionReport};
 
-const TOOL: &str = env!("CARGO_PKG_NAME");
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
 fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+pub(super) fn counts(findings: &[Finding]) -> (usize, usize, usize) {
     let n = |s| findings.iter().filter(|f| f.severity == s).count();
     (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
 }
@@ -114,19 +109,6 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
         }
     }
     out
-}
-
-pub fn seal_json(session: &Path, o: &SealOutcome) -> String {
-    let v = json!({
-        "tool": TOOL, "version": VERSION, "command": "seal",
-        "session": session.display().to_string(),
-        "created": o.created,
-        "sealed": o.sealed,
-        "findings": o.skipped,
-        "checkpoint_size": o.checkpoint.as_ref().map(|c| c.size),
-        "size": o.size,
-    });
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }
 
 pub fn verify_text(r: &SessionReport) -> String {
@@ -263,27 +245,6 @@ pub fn verify_text(r: &SessionReport) -> String {
     out
 }
 
-pub fn verify_json(r: &SessionReport) -> String {
-    let (e, w, i) = counts(&r.findings);
-    let v = json!({
-        "tool": TOOL, "version": VERSION, "command": "verify",
-        "verified": e == 0,
-        "counts": {"error": e, "warning": w, "info": i},
-        "session": r.session,
-        "origin": r.origin,
-        "entries": r.entries,
-        "verified_size": r.verified_size,
-        "checkpoints": r.checkpoints,
-        "segments": r.segments,
-        "observations": r.observations,
-        "events": r.events,
-        "heartbeats": r.heartbeats,
-        "closed_at": r.closed_at,
-        "findings": r.findings,
-    });
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
-}
-
 pub fn file_text(r: &FileReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "File         {}", r.file);
@@ -324,19 +285,6 @@ pub fn file_text(r: &FileReport) -> String {
     };
     result_line(&mut out, &r.findings, &ok);
     out
-}
-
-pub fn file_json(r: &FileReport) -> String {
-    let (e, w, i) = counts(&r.findings);
-    let v = json!({
-        "tool": TOOL, "version": VERSION, "command": "verify-file",
-        "verified": e == 0,
-        "counts": {"error": e, "warning": w, "info": i},
-        "file": r.file, "proof": r.proof, "origin": r.origin, "tree_size": r.tree_size,
-        "signed_by": r.signed_by, "entry": r.entry, "sha256": r.sha256,
-        "findings": r.findings,
-    });
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }
 
 fn observation_text(o: &courtseal::media::Observation) -> String {
@@ -445,16 +393,6 @@ pub fn inspect_text(file: &Path, a: &courtseal::media::MediaAnalysis) -> String 
     out
 }
 
-pub fn inspect_json(file: &Path, a: &courtseal::media::MediaAnalysis) -> String {
-    let v = json!({
-        "tool": TOOL, "version": VERSION, "command": "inspect",
-        "file": file.display().to_string(),
-        "media": a.facts,
-        "windows": a.windows.len(),
-    });
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
-}
-
 pub fn watch_line(ev: &courtseal::watch::WatchEvent) -> String {
     use courtseal::watch::WatchEvent as W;
     let now = courtseal::entry::now_utc();
@@ -495,17 +433,6 @@ pub fn series_text(r: &courtseal::series::SeriesReport) -> String {
         ),
     );
     out
-}
-
-pub fn series_json(r: &courtseal::series::SeriesReport) -> String {
-    let (e, w, i) = counts(&r.findings);
-    let v = json!({
-        "tool": TOOL, "version": VERSION, "command": "series",
-        "verified": e == 0,
-        "counts": {"error": e, "warning": w, "info": i},
-        "report": r,
-    });
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }
 
 pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
@@ -568,23 +495,6 @@ pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
         "Every second of the declared session is covered by sealed recording or by declared breaks and failures sealed at the time.",
     );
     out
-}
-
-pub fn check_json(r: &courtseal::timeline::CheckReport) -> String {
-    let all = r.all_findings();
-    let (e, w, i) = counts(&all);
-    let v = json!({
-        "tool": TOOL, "version": VERSION, "command": "check",
-        "verified": e == 0,
-        "counts": {"error": e, "warning": w, "info": i},
-        "record": r.record,
-        "segments": r.segments,
-        "marks": r.marks,
-        "gaps": r.gaps,
-        "findings": r.findings,
-        "verify": serde_json::from_str::<serde_json::Value>(&verify_json(&r.verify)).expect("JSON"),
-    });
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }
 
 pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> String {
@@ -676,9 +586,4 @@ pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> St
         }
     );
     out
-}
-
-pub fn audit_json(r: &courtseal::audit::AuditReport) -> String {
-    let v = json!({"tool": TOOL, "version": VERSION, "command": "audit", "report": r, "totals": courtseal::audit::totals(r).into_iter().collect::<std::collections::BTreeMap<_, _>>()});
-    format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"))
 }

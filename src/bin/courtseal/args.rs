@@ -1,4 +1,7 @@
-//! Command-line arguments. The doc comment of each field is its `--help` text.
+//! Command-line arguments, as clap parses them (the first stage). The doc
+//! comment of each field is its `--help` text. Nothing here is checked beyond
+//! its type: [`crate::config`] turns these raw flags into a checked
+//! configuration before any work starts.
 
 use std::path::PathBuf;
 

@@ -1,0 +1,149 @@
+//! One file per command. Each takes its checked configuration
+//! ([`crate::config`]), runs the library, and returns what to print and the
+//! exit code; it never sees a raw flag and never exits.
+
+mod audit;
+mod check;
+mod close;
+mod event;
+mod export;
+mod inspect;
+mod keys;
+mod proof;
+mod record;
+mod retire;
+mod seal;
+mod series;
+mod verify;
+mod verify_act;
+mod verify_file;
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+
+use courtseal::keys::TrustStore;
+
+use crate::config::{self, Config};
+
+/// What a command leaves to print on standard output, and its exit code.
+pub struct Done {
+    /// Printed on standard output.
+    pub stdout: String,
+    /// The exit code ([`crate::exit`]).
+    pub code: u8,
+}
+
+impl Done {
+    fn new(stdout: String, code: u8) -> Done {
+        Done { stdout, code }
+    }
+}
+
+/// Runs a checked command.
+pub fn run(config: Config) -> Result<Done> {
+    match config {
+        Config::KeysGenerate { name, out } => keys::generate(&name, &out),
+        Config::KeysShow { file } => keys::show(&file),
+        Config::Seal(c) => seal::run(&c),
+        Config::Verify(c) => verify::run(&c),
+        Config::Proof(c) => proof::run(&c),
+        Config::VerifyFile(c) => verify_file::run(&c),
+        Config::Event(c) => event::run(&c),
+        Config::Close(c) => close::run(&c),
+        Config::Series(c) => series::run(&c),
+        Config::RecordTemplate => record::template(),
+        Config::RecordCheck { file } => record::check(&file),
+        Config::Check(c) => check::run(&c),
+        Config::Audit(c) => audit::run(&c),
+        Config::VerifyAct(c) => verify_act::run(&c),
+        Config::Export(c) => export::run(&c),
+        Config::Retire(c) => retire::run(&c),
+        Config::Inspect(c) => inspect::run(&c),
+    }
+}
+
+/// The trust store built from the `--trust` files.
+fn load_trust(files: &[PathBuf]) -> Result<TrustStore> {
+    let mut t = TrustStore::new();
+    for f in files {
+        t.load(f)?;
+    }
+    Ok(t)
+}
+
+/// How a file to read was named.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// On the command line: a link is followed, as a person expects.
+    ByUser,
+    /// Inside a session folder: a link is never followed out of it.
+    InSession,
+}
+
+/// Reads a small regular file, at most `limit` bytes: a FIFO or a device is
+/// refused before it is opened (it could hang the run), a link inside a
+/// session is not followed, a larger file is refused rather than read whole.
+fn read_small(path: &Path, named: Named, what: &str, limit: u64) -> Result<Vec<u8>> {
+    let meta = match named {
+        Named::ByUser => path.metadata(),
+        Named::InSession => path.symlink_metadata(),
+    }
+    .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "{}: not a regular file; cannot read the {what}",
+            path.display()
+        );
+    }
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
+    let mut data = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
+    if data.len() as u64 > limit {
+        bail!(
+            "{}: too large for a {what} (more than {limit} bytes)",
+            path.display()
+        );
+    }
+    Ok(data)
+}
+
+/// [`read_small`], as UTF-8 text.
+fn read_small_text(path: &Path, named: Named, what: &str, limit: u64) -> Result<String> {
+    String::from_utf8(read_small(path, named, what, limit)?)
+        .map_err(|_| anyhow::anyhow!("{}: the {what} is not UTF-8 text", path.display()))
+}
+
+/// Writes a new file atomically (a temporary file in the same folder,
+/// flushed to disk, then linked in under its name), never replacing one.
+/// The file is public material: mode 0644 (temporary files start as 0600).
+fn write_new_file(path: &Path, data: &[u8]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = config::folder_of(path);
+    let cannot = || format!("{}: cannot write", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(cannot)?;
+    tmp.write_all(data).with_context(cannot)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .with_context(cannot)?;
+    tmp.as_file().sync_all().with_context(cannot)?;
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{}: already exists; refusing to overwrite it",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error)
+        }
+    })?;
+    // The new name is durable once its folder is.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `courtseal seal`, once or as the service (`--watch`).
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+
+use courtseal::digest::Sha256Digest;
+use courtseal::keys;
+use courtseal::note::NoteSigner;
+use courtseal::session::{self, HeaderFields};
+
+use super::{read_small, Done, Named};
+use crate::config::{SealConfig, WatchConfig, CHECKPOINT_BYTES};
+use crate::exit;
+use crate::output::{self, json, text};
+
+/// Seals the session's new segments and signs a checkpoint.
+pub fn run(c: &SealConfig) -> Result<Done> {
+    let signer = keys::load_signer(&c.key)?;
+    // A half-edited record must never stop the recording being sealed.
+    let mut fields = HeaderFields::from_record(&c.session).unwrap_or_else(|e| {
+        eprintln!("courtseal: warning: {e}; the session header is written without its fields");
+        HeaderFields::default()
+    });
+    if let Some(prev) = &c.previous {
+        let bytes = read_small(prev, Named::ByUser, "checkpoint file", CHECKPOINT_BYTES)?;
+        fields.previous = Some(Sha256Digest::of(&bytes).to_hex());
+    }
+    if let Some(dir) = &c.series {
+        let vkey = signer.verifier().to_vkey();
+        let found = courtseal::series::previous_in_series(dir, &vkey, &c.session)
+            .with_context(|| format!("{}: cannot read the series folder", dir.display()))?;
+        if let Some((file, hash)) = found {
+            eprintln!(
+                "courtseal: chaining to the previous session's checkpoint {}",
+                file.display()
+            );
+            fields.previous = Some(hash);
+        }
+    }
+    let origin = c.origin.as_ref().map(|o| o.as_str());
+    if let Some(w) = &c.watch {
+        return watch(c, w, &signer, &fields);
+    }
+    let outcome = session::seal(&c.session, &signer, origin, &fields, &c.media)?;
+    let out = if c.json {
+        json::seal(&c.session, &outcome)?
+    } else {
+        text::seal_text(&c.session, &outcome, &signer)
+    };
+    Ok(Done::new(out, exit::for_findings(&outcome.skipped)))
+}
+
+/// `seal --watch`: runs the service until Ctrl-C, SIGTERM or `courtseal close`,
+/// printing a line for everything it does.
+fn watch(
+    c: &SealConfig,
+    w: &WatchConfig,
+    signer: &NoteSigner,
+    fields: &HeaderFields,
+) -> Result<Done> {
+    let opts = courtseal::watch::WatchOptions {
+        settle: w.settle,
+        heartbeat: w.heartbeat,
+        poll: std::time::Duration::from_millis(250),
+        media: c.media,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
+    }
+    let mut report = |ev: courtseal::watch::WatchEvent| {
+        let _ = output::emit(&text::watch_line(&ev));
+    };
+    courtseal::watch::watch(
+        &c.session,
+        signer,
+        c.origin.as_ref().map(|o| o.as_str()),
+        fields,
+        &opts,
+        &stop,
+        &mut report,
+    )?;
+    Ok(Done::new(String::new(), exit::OK))
+}

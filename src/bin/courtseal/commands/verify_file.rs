@@ -1,0 +1,28 @@
+//! `courtseal verify-file`.
+
+use anyhow::Result;
+
+use courtseal::proof;
+
+use super::{load_trust, Done};
+use crate::config::VerifyFileConfig;
+use crate::exit;
+use crate::output::{json, text};
+
+/// Verifies one downloaded segment with its proof.
+pub fn run(c: &VerifyFileConfig) -> Result<Done> {
+    let trust = load_trust(&c.trust)?;
+    let r = proof::verify_file(
+        &c.media,
+        &c.proof,
+        &trust,
+        c.origin.as_ref().map(|o| o.as_str()),
+        c.windows.as_deref(),
+    )?;
+    let out = if c.json {
+        json::verify_file(&r)?
+    } else {
+        text::file_text(&r)
+    };
+    Ok(Done::new(out, exit::for_findings(&r.findings)))
+}
