@@ -23,6 +23,7 @@ pub mod note;
 pub mod proof;
 pub mod record;
 pub mod report;
+pub mod retention;
 pub mod retire;
 pub mod series;
 pub mod session;
