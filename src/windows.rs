@@ -540,36 +540,15 @@ mod tests {
         }
     }
 
-    /// The windows of one stream, as the sidecar defines them: a window
-    /// holds a contiguous run of packets; a packet timed before the
-    /// current window stays in it.
+    /// The windows of one stream, as `analyze` cuts them.
     fn windows_of(s: usize, tr: &Trace, seconds: f64) -> Vec<WindowLine> {
-        let mut out: Vec<WindowLine> = Vec::new();
-        let mut run: Vec<[u8; 32]> = Vec::new();
-        for (i, (&h, &t)) in tr.hashes.iter().zip(&tr.times).enumerate() {
-            let k = ((t / seconds).floor() as i64).max(0);
-            match out.last_mut() {
-                Some(last) if k <= last.w => {
-                    last.count += 1;
-                    run.push(h);
-                    last.sha256 = hex::encode(run_hash(&run));
-                }
-                _ => {
-                    run = vec![h];
-                    out.push(WindowLine {
-                        w: k,
-                        s,
-                        from: round_us(k as f64 * seconds),
-                        to: round_us((k + 1) as f64 * seconds),
-                        t: round_us(t),
-                        first: i as u64,
-                        count: 1,
-                        sha256: hex::encode(run_hash(&run)),
-                    });
-                }
-            }
-        }
-        out
+        let packets: Vec<(f64, [u8; 32])> = tr
+            .times
+            .iter()
+            .copied()
+            .zip(tr.hashes.iter().copied())
+            .collect();
+        crate::media::windowing::windows(s, seconds, &packets)
     }
 
     /// What `analyze` returns for a file with these streams (kept packets).

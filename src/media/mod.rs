@@ -17,9 +17,11 @@ use crate::windows::{StreamInfo, WindowLine, WindowsHeader};
 
 pub mod continuity;
 pub mod silence;
+pub mod windowing;
 
 pub use continuity::Continuity;
 pub use silence::{Level, SilenceDetector};
+pub use windowing::Windower;
 
 /// Options for reading a segment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -187,14 +189,6 @@ pub fn packet_hash(payload: &[u8]) -> [u8; 32] {
     Sha256::digest(payload).into()
 }
 
-struct WindowAcc {
-    index: i64,
-    first: u64,
-    count: u64,
-    t: f64,
-    hasher: Sha256,
-}
-
 struct StreamState {
     kind: String,
     tb: ff::Rational,
@@ -203,7 +197,7 @@ struct StreamState {
     last_end: Option<f64>,
     prev_t: Option<f64>,
     prev_step: f64,
-    acc: Option<WindowAcc>,
+    windows: Windower,
     continuity: Continuity,
 }
 
@@ -300,7 +294,7 @@ pub fn analyze(
             last_end: None,
             prev_t: None,
             prev_step: 0.0,
-            acc: None,
+            windows: Windower::new(states.len(), window),
             continuity: Continuity::new(states.len()),
         });
         decoders.push(scanner);
@@ -374,31 +368,8 @@ pub fn analyze(
         state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
         state.first = Some(state.first.map_or(t, |f| f.min(t)));
 
-        // Packet windows: a window holds a contiguous run of the stream's
-        // packets; a packet that would go back to an earlier window stays in
-        // the current one.
-        // Window 0 starts at the file's start; a packet timed before it (codec
-        // priming) belongs to window 0.
-        let k = ((t / window).floor() as i64).max(0);
-        match &mut state.acc {
-            Some(acc) if k <= acc.index => {
-                acc.hasher.update(ph);
-                acc.count += 1;
-            }
-            acc => {
-                if let Some(done) = acc.take() {
-                    lines.push(finish_window(done, si, window));
-                }
-                let mut hasher = Sha256::new();
-                hasher.update(ph);
-                *acc = Some(WindowAcc {
-                    index: k,
-                    first: state.packets,
-                    count: 1,
-                    t,
-                    hasher,
-                });
-            }
+        if let Some(done) = state.windows.push(t, ph) {
+            lines.push(done);
         }
         if keep_packets {
             hashes[si].push(ph);
@@ -415,9 +386,7 @@ pub fn analyze(
     }
     for (si, state) in states.iter_mut().enumerate() {
         state.continuity.finish(&mut observations);
-        if let Some(done) = state.acc.take() {
-            lines.push(finish_window(done, si, window));
-        }
+        lines.extend(state.windows.finish());
         let sf = &mut streams[si];
         sf.packets = state.packets;
         sf.first = state.first.map(round_us);
@@ -468,19 +437,6 @@ fn t0_or_zero(t0: f64) -> f64 {
         t0
     } else {
         0.0
-    }
-}
-
-fn finish_window(acc: WindowAcc, stream: usize, window: f64) -> WindowLine {
-    WindowLine {
-        w: acc.index,
-        s: stream,
-        from: round_us(acc.index as f64 * window),
-        to: round_us((acc.index + 1) as f64 * window),
-        t: round_us(acc.t),
-        first: acc.first,
-        count: acc.count,
-        sha256: hex::encode(acc.hasher.finalize()),
     }
 }
 
