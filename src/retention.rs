@@ -22,7 +22,7 @@ pub struct Retention {
 
 /// A deadline that cannot be put on the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{date} plus {years} year(s), {months} month(s) and {days} day(s) is past the last date that can be represented (9999-12-31)")]
+#[error("{date} plus {years} year(s), {months} month(s) and {days} day(s) is past the last date that can be represented ({max})", max = Date::MAX)]
 pub struct DeadlineOverflow {
     /// The date the period was added to.
     pub date: Date,
@@ -101,8 +101,8 @@ impl Retention {
     }
 
     /// `date` plus this period, as [`Retention::checked_after`], but a
-    /// deadline past the calendar is its last day (9999-12-31 with the
-    /// default calendar): such a deadline is never reached, which is the
+    /// deadline past the calendar is its last day ([`Date::MAX`],
+    /// 9999-12-31): such a deadline is never reached, which is the
     /// safe reading for a retention deadline.
     pub fn after(&self, date: Date) -> Date {
         self.checked_after(date).unwrap_or(Date::MAX)
@@ -293,7 +293,7 @@ mod tests {
         for (period, verdict) in cases {
             let e = period.checked_after(verdict).unwrap_err();
             assert_eq!(e.date, verdict);
-            assert!(e.to_string().contains("9999-12-31"), "{e}");
+            assert!(e.to_string().ends_with("(9999-12-31)"), "{e}");
             // The infallible form keeps such a session for ever.
             assert_eq!(period.after(verdict), Date::MAX);
         }
