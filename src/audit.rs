@@ -19,86 +19,7 @@ use crate::session::TOOL_DIR;
 use crate::timeline::{self, CheckOptions};
 use crate::verify::{self, SegmentState, VerifyOptions};
 
-/// How long recordings are kept after the verdict enters into force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Retention {
-    /// Years.
-    pub years: u32,
-    /// Months.
-    pub months: u32,
-    /// Days.
-    pub days: u32,
-}
-
-impl Retention {
-    /// Parses `1y`, `18m`, `90d`, or combinations like `1y6m`.
-    pub fn parse(s: &str) -> Result<Retention, String> {
-        let mut r = Retention {
-            years: 0,
-            months: 0,
-            days: 0,
-        };
-        let mut num = String::new();
-        let mut any = false;
-        for c in s.trim().chars() {
-            if c.is_ascii_digit() {
-                num.push(c);
-                continue;
-            }
-            let n: u32 = num
-                .parse()
-                .map_err(|_| format!("{s:?}: expected a number before {c:?}"))?;
-            num.clear();
-            match c {
-                'y' => r.years += n,
-                'm' => r.months += n,
-                'd' => r.days += n,
-                _ => {
-                    return Err(format!(
-                        "{s:?}: unknown unit {c:?} (use y, m or d, e.g. 5y or 60d)"
-                    ))
-                }
-            }
-            any = true;
-        }
-        if !num.is_empty() || !any {
-            return Err(format!("{s:?}: expected a period such as 1y, 18m or 60d"));
-        }
-        Ok(r)
-    }
-
-    /// `date` plus this period (the last day of a shorter month when needed).
-    pub fn after(&self, date: Date) -> Date {
-        let total_months =
-            date.year() * 12 + (date.month() as i32 - 1) + (self.years * 12 + self.months) as i32;
-        let (y, m) = (
-            total_months.div_euclid(12),
-            (total_months.rem_euclid(12) + 1) as u8,
-        );
-        let month = time::Month::try_from(m).expect("1..=12");
-        let day = date.day().min(month.length(y));
-        let d = Date::from_calendar_date(y, month, day).expect("valid date");
-        d + time::Duration::days(i64::from(self.days))
-    }
-}
-
-/// Where a session stands with respect to its retention deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RetentionState {
-    /// No verdict date known: keep.
-    Unknown,
-    /// Deadline not yet near.
-    Keep,
-    /// Deadline within the window asked for.
-    Due,
-    /// Deadline passed.
-    Overdue,
-    /// Due or overdue, but the session has open findings: never safe to destroy.
-    Hold,
-    /// Media already destroyed under a signed retirement entry.
-    Retired,
-}
+pub use crate::retention::{parse_date, DeadlineOverflow, Retention, RetentionState};
 
 /// One session's audit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -414,38 +335,23 @@ fn audit_session(
         "intact"
     }
     .into();
-    if let Some(v) = a.verdict_in_force.as_deref().and_then(parse_date) {
-        let deadline = opts.retention.after(v);
-        a.deadline = Some(deadline.to_string());
-        let until = (deadline - opts.today).whole_days();
-        a.retention = if retired {
-            RetentionState::Retired
-        } else if until < 0 {
-            RetentionState::Overdue
-        } else if until <= opts.due_within_days {
-            RetentionState::Due
-        } else {
-            RetentionState::Keep
-        };
-        if matches!(a.retention, RetentionState::Due | RetentionState::Overdue) && errors {
-            a.retention = RetentionState::Hold;
-        }
-        if a.retention == RetentionState::Overdue {
-            a.findings.push(Finding::warning(
-                "retention.overdue",
-                name,
-                format!("its retention deadline ({deadline}) has passed: a decision on it is due"),
-            ));
-        }
-    } else if retired {
-        a.retention = RetentionState::Retired;
+    // A deadline past the calendar is never reached: the session is kept,
+    // its deadline unknown.
+    let deadline = a
+        .verdict_in_force
+        .as_deref()
+        .and_then(parse_date)
+        .and_then(|v| opts.retention.checked_after(v).ok());
+    a.deadline = deadline.map(|d| d.to_string());
+    a.retention = RetentionState::on(deadline, opts.today, opts.due_within_days, retired, errors);
+    if let (RetentionState::Overdue, Some(deadline)) = (a.retention, deadline) {
+        a.findings.push(Finding::warning(
+            "retention.overdue",
+            name,
+            format!("its retention deadline ({deadline}) has passed: a decision on it is due"),
+        ));
     }
     a
-}
-
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
 /// Sums of an audit, by status.

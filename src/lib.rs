@@ -36,6 +36,7 @@ pub mod note;
 pub mod proof;
 pub mod record;
 pub mod report;
+pub mod retention;
 pub mod retire;
 pub mod seal;
 pub mod series;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::entry::Entry;
+use crate::entry::{Entry, EventEntry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::TrustStore;
 use crate::record::ShortFormRecord;
@@ -117,10 +117,17 @@ fn fmt(t: OffsetDateTime, like: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A tolerance as a wall-clock duration; one too long for the calendar is
+/// the longest there is.
 fn dur(d: Duration) -> time::Duration {
-    time::Duration::seconds_f64(d.as_secs_f64())
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }
 
+/// Seconds of media time as a wall-clock duration, `None` when not finite
+/// or too long for the calendar.
+fn media_secs(s: f64) -> Option<time::Duration> {
+    time::Duration::checked_seconds_f64(s)
+}
 /// Merges spans into a sorted list of disjoint spans.
 fn union(mut spans: Vec<Span>) -> Vec<Span> {
     spans.sort_by_key(|s| s.from);
@@ -171,7 +178,8 @@ pub fn check_session(
 }
 
 /// Checks a session already verified (its `report`) against its record,
-/// without hashing anything again.
+/// without hashing anything again. Reads the session's log; the check
+/// itself is [`check_log`].
 pub fn check_verified(
     root: &Path,
     report: SessionReport,
@@ -179,80 +187,181 @@ pub fn check_verified(
     opts: &CheckOptions,
 ) -> CheckReport {
     let log = Log::read(&SessionPaths::new(root).log).unwrap_or_default();
-    let tol = dur(opts.tolerance);
-    let mut findings = Vec::new();
+    check_log(&log, report, record, opts)
+}
+
+/// Checks a verified session (its parsed `log` and the `report` made from
+/// it) against its record. Pure: reads nothing.
+pub fn check_log(
+    log: &Log,
+    report: SessionReport,
+    record: &ShortFormRecord,
+    opts: &CheckOptions,
+) -> CheckReport {
+    // The checkpoints that were verified and are not the latest: sizes.
+    let kept: Vec<u64> = report
+        .checkpoints
+        .iter()
+        .filter(|c| c.ok && !c.latest)
+        .filter_map(|c| c.size)
+        .collect();
+    let t = check_entries(log, &kept, record, opts);
+    CheckReport {
+        record: record.clone(),
+        verify: report,
+        segments: t.segments,
+        marks: t.marks,
+        gaps: t.gaps,
+        findings: t.findings,
+    }
+}
+
+/// What the check finds in a log, apart from the verification's report.
+struct Checked {
+    segments: Vec<SegmentSpan>,
+    marks: Vec<Mark>,
+    gaps: Vec<Span>,
+    findings: Vec<Finding>,
+}
+
+/// An operator event as sealed, with its times parsed.
+struct SealedEvent<'a> {
+    line: usize,
+    event: &'a EventEntry,
+    at: OffsetDateTime,
+    sealed_at: OffsetDateTime,
+}
+
+/// The whole check over a log; `kept` are the sizes of the verified,
+/// non-latest checkpoints (the ones an event can be shown to be missing from).
+fn check_entries(
+    log: &Log,
+    kept: &[u64],
+    record: &ShortFormRecord,
+    opts: &CheckOptions,
+) -> Checked {
+    let mut findings = header_mismatches(log, record);
+    let segments: Vec<SegmentSpan> = log
+        .segments()
+        .filter_map(|(_, s)| place_segment(s))
+        .collect();
+    let (mut marks, events) = marks_and_events(log);
+    findings.extend(backdated_events(log, &events, kept, record, opts));
+    findings.extend(declared_without_events(record, &events, opts));
     let declared = Span {
         from: record.start,
         to: record.end,
     };
-    let loc = "record";
+    let tol = dur(opts.tolerance);
+    let (gaps, internal) = coverage_gaps(declared, &segments, record, tol);
+    for g in &gaps {
+        let (code, what) = classify(*g, declared, &internal, tol);
+        findings.push(
+            Finding::error(
+                code,
+                format!(
+                    "{} to {}",
+                    fmt(g.from, record.start),
+                    fmt(g.to, record.start)
+                ),
+                format!(
+                    "{:.1} s from {} to {}: {what}",
+                    g.seconds(),
+                    fmt(g.from, record.start),
+                    fmt(g.to, record.start)
+                ),
+            )
+            .with_time(
+                g.from.to_offset(record.start.offset()),
+                g.to.to_offset(record.start.offset()),
+            ),
+        );
+    }
+    marks.sort_by_key(|m| m.at);
+    Checked {
+        segments,
+        marks,
+        gaps,
+        findings,
+    }
+}
 
-    // The sealed header must name the same court, case, judge and secretary.
-    if let Some(h) = log.header() {
-        for (field, sealed, declared) in [
-            ("court", &h.court, &record.court),
-            ("case", &h.case, &record.case),
-            ("judge", &h.judge, &record.judge),
-            ("secretary", &h.secretary, &record.secretary),
-        ] {
-            if let Some(sealed) = sealed {
-                if sealed.trim() != declared.trim() {
-                    findings.push(Finding::error(
-                        "record.mismatch",
-                        format!("{loc}: {field}"),
-                        format!("the record says {field} {declared:?}, but the session was sealed with {sealed:?}"),
-                    ));
-                }
+/// The sealed header must name the same court, case, judge and secretary.
+fn header_mismatches(log: &Log, record: &ShortFormRecord) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(h) = log.header() else {
+        return findings;
+    };
+    for (field, sealed, declared) in [
+        ("court", &h.court, &record.court),
+        ("case", &h.case, &record.case),
+        ("judge", &h.judge, &record.judge),
+        ("secretary", &h.secretary, &record.secretary),
+    ] {
+        if let Some(sealed) = sealed {
+            if sealed.trim() != declared.trim() {
+                findings.push(Finding::error(
+                    "record.mismatch",
+                    format!("record: {field}"),
+                    format!("the record says {field} {declared:?}, but the session was sealed with {sealed:?}"),
+                ));
             }
         }
     }
+    findings
+}
 
-    // Sealed segments on the wall clock.
-    let mut segments = Vec::new();
-    for (_, s) in log.segments() {
-        let Some(m) = &s.media else { continue };
-        let Some(d) = m.duration else { continue };
-        let length = time::Duration::seconds_f64(d);
-        let (from, placed_by) = match m.declared_start.as_deref().and_then(parse_utc) {
-            Some(t) => (t, "declared start"),
-            None => match parse_utc(&s.sealed_at) {
-                Some(t) => (t - length, "sealing time"),
-                None => continue,
-            },
-        };
-        let internal_gaps = m
-            .observations
-            .iter()
-            .filter(|o| o.code == "media.internal_gap")
-            .map(|o| Span {
-                from: from + time::Duration::seconds_f64(o.from),
-                to: from + time::Duration::seconds_f64(o.to),
+/// A sealed segment on the wall clock: from its declared start, else
+/// ending at its sealing time. `None` without a duration or a usable time.
+fn place_segment(s: &SegmentEntry) -> Option<SegmentSpan> {
+    let m = s.media.as_ref()?;
+    let length = media_secs(m.duration?)?;
+    let (from, placed_by) = match m.declared_start.as_deref().and_then(parse_utc) {
+        Some(t) => (t, "declared start"),
+        None => (
+            parse_utc(&s.sealed_at)?.checked_sub(length)?,
+            "sealing time",
+        ),
+    };
+    let to = from.checked_add(length)?;
+    let internal_gaps = m
+        .observations
+        .iter()
+        .filter(|o| o.code == "media.internal_gap")
+        .filter_map(|o| {
+            Some(Span {
+                from: from.checked_add(media_secs(o.from)?)?,
+                to: from.checked_add(media_secs(o.to)?)?,
             })
-            .collect();
-        segments.push(SegmentSpan {
-            name: s.name.clone(),
-            span: Span {
-                from,
-                to: from + length,
-            },
-            placed_by: placed_by.into(),
-            internal_gaps,
-        });
-    }
+        })
+        .collect();
+    Some(SegmentSpan {
+        name: s.name.clone(),
+        span: Span { from, to },
+        placed_by: placed_by.into(),
+        internal_gaps,
+    })
+}
 
-    // Events and heartbeats; the checkpoints' times (that of the last entry each covers).
+/// Events and heartbeats as marks; the events with both times parsed.
+fn marks_and_events(log: &Log) -> (Vec<Mark>, Vec<SealedEvent<'_>>) {
     let mut marks = Vec::new();
     let mut events = Vec::new();
     for l in &log.lines {
         match &l.entry {
             Ok(Entry::Event(e)) => {
-                if let (Some(at), Some(sealed)) = (parse_utc(&e.at), parse_utc(&e.sealed_at)) {
+                if let (Some(at), Some(sealed_at)) = (parse_utc(&e.at), parse_utc(&e.sealed_at)) {
                     marks.push(Mark {
                         kind: format!("event:{}", e.event),
                         at,
                         label: format!("{}: {}", e.event, e.reason),
                     });
-                    events.push((l.number, e, at, sealed));
+                    events.push(SealedEvent {
+                        line: l.number,
+                        event: e,
+                        at,
+                        sealed_at,
+                    });
                 }
             }
             Ok(Entry::Heartbeat(h)) => {
@@ -267,62 +376,94 @@ pub fn check_verified(
             _ => {}
         }
     }
+    (marks, events)
+}
+
+/// An event whose stated time is earlier (by more than the event
+/// tolerance) than a checkpoint that does not include it was entered
+/// afterwards. A checkpoint's time is that of the last entry it covers.
+fn backdated_events(
+    log: &Log,
+    events: &[SealedEvent<'_>],
+    kept: &[u64],
+    record: &ShortFormRecord,
+    opts: &CheckOptions,
+) -> Vec<Finding> {
     let entry_time = |line: usize| -> Option<OffsetDateTime> {
         log.lines
             .get(line.checked_sub(1)?)
             .and_then(|l| l.entry.as_ref().ok())
             .and_then(|e| parse_utc(e.time()))
     };
-    let kept: Vec<u64> = report
-        .checkpoints
-        .iter()
-        .filter(|c| c.ok && !c.latest)
-        .filter_map(|c| c.size)
-        .collect();
-    for (line, e, at, _) in &events {
+    let ev_tol = dur(opts.event_tolerance);
+    let mut findings = Vec::new();
+    for ev in events {
+        let line = ev.line;
         // The latest checkpoint that did not include the event, and when it was signed.
-        let before = kept.iter().copied().filter(|&m| (m as usize) < *line).max();
-        if let Some(m) = before {
-            if let Some(cp_time) = entry_time(m as usize) {
-                // An honest event can wait behind a long seal for a few
-                // seconds: only a claim earlier than the event tolerance counts.
-                if *at + dur(opts.event_tolerance) < cp_time {
-                    findings.push(
-                        Finding::error(
-                            "event.backdated",
-                            format!("courtseal/log.jsonl:{line}"),
-                            format!(
-                                "the {} event states {}, but a checkpoint signed after {} (covering {m} entries) does not include it: it was entered afterwards",
-                                e.event,
-                                fmt(*at, record.start),
-                                fmt(cp_time, record.start)
-                            ),
-                        )
-                        .with_time(at.to_offset(record.start.offset()), cp_time.to_offset(record.start.offset())),
-                    );
-                }
-            }
+        let before = kept.iter().copied().filter(|&m| m < line as u64).max();
+        let Some(m) = before else { continue };
+        let Some(cp_time) = entry_time(m as usize) else {
+            continue;
+        };
+        // An honest event can wait behind a long seal for a few seconds:
+        // only a claim earlier than the event tolerance counts.
+        if ev.at.checked_add(ev_tol).is_some_and(|t| t < cp_time) {
+            findings.push(
+                Finding::error(
+                    "event.backdated",
+                    format!("courtseal/log.jsonl:{line}"),
+                    format!(
+                        "the {} event states {}, but a checkpoint signed after {} (covering {m} entries) does not include it: it was entered afterwards",
+                        ev.event.event,
+                        fmt(ev.at, record.start),
+                        fmt(cp_time, record.start)
+                    ),
+                )
+                .with_time(ev.at.to_offset(record.start.offset()), cp_time.to_offset(record.start.offset())),
+            );
         }
     }
+    findings
+}
 
-    // Declared breaks must have been sealed at the time as operator events.
+/// Whether some event of one of `kinds` stands for a stretch from `from`
+/// to `to`: stated within the event tolerance of `from`, sealed no later
+/// than the grace after `to`.
+fn sealed_at_the_time(
+    events: &[SealedEvent<'_>],
+    kinds: &[&str],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    opts: &CheckOptions,
+) -> bool {
     let ev_tol = dur(opts.event_tolerance);
+    let grace = dur(opts.event_grace);
+    events.iter().any(|e| {
+        kinds.contains(&e.event.event.as_str())
+            && (e.at - from).abs() <= ev_tol
+            && to.checked_add(grace).is_none_or(|last| e.sealed_at <= last)
+    })
+}
+
+/// Declared breaks and failures must have been sealed at the time as
+/// operator events; a failure must name who signed its act.
+fn declared_without_events(
+    record: &ShortFormRecord,
+    events: &[SealedEvent<'_>],
+    opts: &CheckOptions,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for b in &record.breaks {
         let kinds: &[&str] = match b.kind.as_str() {
             "adjournment" => &["adjournment", "break", "pause"],
             "deliberation" => &["break", "adjournment", "pause", "note"],
             _ => &["break", "pause", "adjournment"],
         };
-        let sealed = events.iter().any(|(_, e, at, sealed_at)| {
-            kinds.contains(&e.event.as_str())
-                && (*at - b.from).abs() <= ev_tol
-                && *sealed_at <= b.to + dur(opts.event_grace)
-        });
-        if !sealed {
+        if !sealed_at_the_time(events, kinds, b.from, b.to, opts) {
             findings.push(
                 Finding::warning(
                     "record.break_not_sealed",
-                    format!("{loc}: {}", b.place()),
+                    format!("record: {}", b.place()),
                     format!(
                         "the {} from {} to {} has no operator event sealed at the time: it may have been written into the record afterwards",
                         b.kind,
@@ -339,7 +480,7 @@ pub fn check_verified(
             findings.push(
                 Finding::error(
                     "record.failure_without_act",
-                    format!("{loc}: {}", f.place()),
+                    format!("record: {}", f.place()),
                     format!(
                         "the recording failure from {} to {} ({}) names no one who signed its act",
                         fmt(f.from, record.start),
@@ -350,16 +491,11 @@ pub fn check_verified(
                 .with_time(f.from, f.to),
             );
         }
-        let sealed = events.iter().any(|(_, e, at, sealed_at)| {
-            e.event == "failure"
-                && (*at - f.from).abs() <= ev_tol
-                && *sealed_at <= f.to + dur(opts.event_grace)
-        });
-        if !sealed {
+        if !sealed_at_the_time(events, &["failure"], f.from, f.to, opts) {
             findings.push(
                 Finding::warning(
                     "record.failure_not_sealed",
-                    format!("{loc}: {}", f.place()),
+                    format!("record: {}", f.place()),
                     format!(
                         "the recording failure from {} to {} has no failure event sealed at the time",
                         fmt(f.from, record.start),
@@ -370,16 +506,26 @@ pub fn check_verified(
             );
         }
     }
+    findings
+}
 
-    // Coverage: recording (less its internal gaps), breaks, failures.
+/// The stretches of the declared session covered by nothing (recording
+/// less its internal gaps, breaks, failures) and longer than `tol`; and
+/// the union of the segments' internal gaps.
+fn coverage_gaps(
+    declared: Span,
+    segments: &[SegmentSpan],
+    record: &ShortFormRecord,
+    tol: time::Duration,
+) -> (Vec<Span>, Vec<Span>) {
     let mut recorded = Vec::new();
     let mut internal = Vec::new();
-    for s in &segments {
+    for s in segments {
         let inner = union(s.internal_gaps.clone());
         recorded.extend(uncovered(s.span, &inner));
         internal.extend(inner);
     }
-    let declared_cover: Vec<Span> = record
+    let declared_cover = record
         .breaks
         .iter()
         .map(|b| Span {
@@ -389,73 +535,534 @@ pub fn check_verified(
         .chain(record.failures.iter().map(|f| Span {
             from: f.from,
             to: f.to,
-        }))
-        .collect();
-    let covered = union(
-        recorded
-            .iter()
-            .copied()
-            .chain(declared_cover.iter().copied())
-            .collect(),
-    );
-    let gaps: Vec<Span> = uncovered(declared, &covered)
+        }));
+    let covered = union(recorded.into_iter().chain(declared_cover).collect());
+    let gaps = uncovered(declared, &covered)
         .into_iter()
         .filter(|g| g.to - g.from > tol)
         .collect();
-    let internal = union(internal);
-    for g in &gaps {
-        let len = g.seconds();
-        let inside_internal = internal
+    (gaps, union(internal))
+}
+
+/// The code of a gap and what it means, in the order of docs/record.md: a
+/// gap inside an internal gap (give or take `tol`) is an internal gap even
+/// at the start or end.
+fn classify(
+    g: Span,
+    declared: Span,
+    internal: &[Span],
+    tol: time::Duration,
+) -> (&'static str, &'static str) {
+    let inside_internal = internal.iter().any(|i| {
+        i.from.checked_sub(tol).is_none_or(|f| f <= g.from)
+            && i.to.checked_add(tol).is_none_or(|t| g.to <= t)
+    });
+    if inside_internal {
+        ("continuity.internal_gap", "the timestamps inside a sealed segment jump over this stretch: the recording was stopped and restarted inside one file")
+    } else if g.from == declared.from && g.to == declared.to {
+        (
+            "continuity.undeclared_gap",
+            "nothing of the declared session is covered by sealed recording",
+        )
+    } else if g.from == declared.from {
+        (
+            "continuity.late_start",
+            "the recording starts after the declared start of the session",
+        )
+    } else if g.to == declared.to {
+        (
+            "continuity.early_end",
+            "the recording ends before the declared end of the session",
+        )
+    } else {
+        (
+            "continuity.undeclared_gap",
+            "nothing was recorded and no break, adjournment, deliberation or failure is declared",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    /// The declared session of every test: 10:00:00 to 11:00:00 UTC.
+    const START: OffsetDateTime = datetime!(2026-11-20 10:00:00 UTC);
+
+    /// `START` plus `s` seconds.
+    fn t(s: f64) -> OffsetDateTime {
+        START + time::Duration::seconds_f64(s)
+    }
+
+    fn rfc(s: f64) -> String {
+        fmt(t(s), START)
+    }
+
+    fn span(a: f64, b: f64) -> Span {
+        Span {
+            from: t(a),
+            to: t(b),
+        }
+    }
+
+    /// A record for the session, with extra TOML (breaks, failures) after it.
+    fn record(extra: &str) -> ShortFormRecord {
+        let text = format!(
+            "court = \"C\"\ncase = \"K\"\njudge = \"J\"\nsecretary = \"S\"\nstart = {}\nend = {}\n{extra}",
+            rfc(0.0),
+            rfc(3600.0)
+        );
+        crate::record::parse(&text).expect("test record parses")
+    }
+
+    fn header() -> String {
+        format!(
+            r#"{{"v":1,"kind":"session","origin":"o","session":"s","court":"C","courtroom":null,"case":"K","judge":"J","secretary":"S","recorder":"r","previous":null,"opened_at":"{}"}}"#,
+            rfc(0.0)
+        )
+    }
+
+    /// A segment of `duration` seconds starting at `start` (declared), with
+    /// media observations given as JSON.
+    fn segment(seq: u64, start: f64, duration: f64, observations: &str) -> String {
+        format!(
+            r#"{{"v":1,"kind":"segment","seq":{seq},"name":"seg-{seq}.m4a","size":1,"sha256":"{}","sealed_at":"{}","media":{{"container":"mov","duration":{duration},"declared_start":"{}","streams":[],"observations":[{observations}]}}}}"#,
+            "0".repeat(64),
+            rfc(start + duration.min(1e6) + 1.0),
+            rfc(start)
+        )
+    }
+
+    /// An operator event stating `at`, sealed at `sealed`.
+    fn event(kind: &str, at: f64, sealed: f64) -> String {
+        format!(
+            r#"{{"v":1,"kind":"event","event":"{kind}","at":"{}","reason":"r","operator":"op","note":"n","sealed_at":"{}"}}"#,
+            rfc(at),
+            rfc(sealed)
+        )
+    }
+
+    fn heartbeat(at: f64) -> String {
+        format!(
+            r#"{{"v":1,"kind":"heartbeat","at":"{}","segments":0}}"#,
+            rfc(at)
+        )
+    }
+
+    fn log(lines: &[String]) -> Log {
+        let mut bytes = Vec::new();
+        for l in lines {
+            bytes.extend_from_slice(l.as_bytes());
+            bytes.push(b'\n');
+        }
+        let log = Log::parse(&bytes);
+        assert!(
+            log.lines.iter().all(|l| l.entry.is_ok()),
+            "test log does not parse: {:?}",
+            log.lines.iter().map(|l| &l.entry).collect::<Vec<_>>()
+        );
+        log
+    }
+
+    fn run(lines: &[String], kept: &[u64], rec: &ShortFormRecord) -> Checked {
+        check_entries(&log(lines), kept, rec, &CheckOptions::default())
+    }
+
+    /// (code, wall-clock span) of each finding.
+    fn codes(c: &Checked) -> Vec<(String, Option<(String, String)>)> {
+        c.findings
             .iter()
-            .any(|i| i.from - tol <= g.from && g.to <= i.to + tol);
-        let (code, what) = if inside_internal {
-            ("continuity.internal_gap", "the timestamps inside a sealed segment jump over this stretch: the recording was stopped and restarted inside one file")
-        } else if g.from == declared.from && g.to == declared.to {
-            (
-                "continuity.undeclared_gap",
-                "nothing of the declared session is covered by sealed recording",
-            )
-        } else if g.from == declared.from {
-            (
-                "continuity.late_start",
-                "the recording starts after the declared start of the session",
-            )
-        } else if g.to == declared.to {
-            (
-                "continuity.early_end",
-                "the recording ends before the declared end of the session",
-            )
-        } else {
-            ("continuity.undeclared_gap", "nothing was recorded and no break, adjournment, deliberation or failure is declared")
-        };
-        findings.push(
-            Finding::error(
-                code,
-                format!(
-                    "{} to {}",
-                    fmt(g.from, record.start),
-                    fmt(g.to, record.start)
-                ),
-                format!(
-                    "{:.1} s from {} to {}: {what}",
-                    len,
-                    fmt(g.from, record.start),
-                    fmt(g.to, record.start)
-                ),
-            )
-            .with_time(
-                g.from.to_offset(record.start.offset()),
-                g.to.to_offset(record.start.offset()),
-            ),
+            .map(|f| {
+                let time = f.time.as_ref().map(|t| (t.from.clone(), t.to.clone()));
+                (f.code.clone(), time)
+            })
+            .collect()
+    }
+
+    /// The codes only.
+    fn just_codes(c: &Checked) -> Vec<String> {
+        c.findings.iter().map(|f| f.code.clone()).collect()
+    }
+
+    /// The expected (code, span) of a finding from `a` to `b` seconds.
+    fn at(code: &str, a: f64, b: f64) -> (String, Option<(String, String)>) {
+        (code.to_owned(), Some((rfc(a), rfc(b))))
+    }
+
+    #[test]
+    fn union_merges_overlapping_and_touching_spans() {
+        let u = union(vec![
+            span(50.0, 60.0),
+            span(0.0, 10.0),
+            span(5.0, 20.0),
+            span(20.0, 30.0),
+            span(52.0, 55.0),
+        ]);
+        assert_eq!(u, vec![span(0.0, 30.0), span(50.0, 60.0)]);
+        assert_eq!(union(vec![]), vec![]);
+        assert_eq!(
+            union(vec![span(0.0, 1.0), span(1.001, 2.0)]),
+            vec![span(0.0, 1.0), span(1.001, 2.0)]
         );
     }
-    marks.sort_by_key(|m| m.at);
-    CheckReport {
-        record: record.clone(),
-        verify: report,
-        segments,
-        marks,
-        gaps,
-        findings,
+
+    #[test]
+    fn uncovered_is_within_minus_covered() {
+        let within = span(0.0, 100.0);
+        assert_eq!(uncovered(within, &[]), vec![within]);
+        assert_eq!(uncovered(within, &[span(-10.0, 200.0)]), vec![]);
+        assert_eq!(
+            uncovered(
+                within,
+                &[span(-10.0, 10.0), span(40.0, 50.0), span(90.0, 95.0)]
+            ),
+            vec![span(10.0, 40.0), span(50.0, 90.0), span(95.0, 100.0)]
+        );
+        // Cover entirely outside is ignored; cover running past the end stops there.
+        assert_eq!(
+            uncovered(
+                within,
+                &[span(-20.0, -10.0), span(60.0, 150.0), span(200.0, 300.0)]
+            ),
+            vec![span(0.0, 60.0)]
+        );
+    }
+
+    #[test]
+    fn classify_by_place_in_the_session() {
+        let declared = span(0.0, 3600.0);
+        let tol = dur(Duration::from_secs(2));
+        let code = |g: Span, internal: &[Span]| classify(g, declared, internal, tol).0;
+        assert_eq!(code(declared, &[]), "continuity.undeclared_gap");
+        assert_eq!(code(span(0.0, 10.0), &[]), "continuity.late_start");
+        assert_eq!(code(span(3590.0, 3600.0), &[]), "continuity.early_end");
+        assert_eq!(code(span(100.0, 200.0), &[]), "continuity.undeclared_gap");
+        assert_eq!(
+            code(span(100.0, 200.0), &[span(100.0, 200.0)]),
+            "continuity.internal_gap"
+        );
+        // An internal gap wins even at the start of the session.
+        assert_eq!(
+            code(span(0.0, 10.0), &[span(0.0, 10.0)]),
+            "continuity.internal_gap"
+        );
+    }
+
+    #[test]
+    fn classify_internal_gap_tolerance_edges() {
+        let declared = span(0.0, 3600.0);
+        let tol = dur(Duration::from_secs(2));
+        let code = |g: Span| classify(g, declared, &[span(100.0, 200.0)], tol).0;
+        assert_eq!(code(span(98.0, 202.0)), "continuity.internal_gap");
+        assert_eq!(code(span(97.999, 200.0)), "continuity.undeclared_gap");
+        assert_eq!(code(span(100.0, 202.001)), "continuity.undeclared_gap");
+    }
+
+    #[test]
+    fn fully_recorded_session_has_no_findings() {
+        let c = run(
+            &[
+                header(),
+                segment(1, 0.0, 1800.0, ""),
+                segment(2, 1800.0, 1800.0, ""),
+            ],
+            &[],
+            &record(""),
+        );
+        assert_eq!(codes(&c), vec![]);
+        assert_eq!(c.gaps, vec![]);
+        assert_eq!(c.segments.len(), 2);
+        assert_eq!(c.segments[1].span, span(1800.0, 3600.0));
+        assert_eq!(c.segments[1].placed_by, "declared start");
+    }
+
+    #[test]
+    fn nothing_recorded_is_one_undeclared_gap() {
+        let c = run(&[header()], &[], &record(""));
+        assert_eq!(
+            codes(&c),
+            vec![at("continuity.undeclared_gap", 0.0, 3600.0)]
+        );
+    }
+
+    #[test]
+    fn gap_between_segments_late_start_and_early_end() {
+        let c = run(
+            &[
+                header(),
+                segment(1, 10.0, 1000.0, ""),
+                segment(2, 1500.0, 2000.0, ""),
+            ],
+            &[],
+            &record(""),
+        );
+        assert_eq!(
+            codes(&c),
+            vec![
+                at("continuity.late_start", 0.0, 10.0),
+                at("continuity.undeclared_gap", 1010.0, 1500.0),
+                at("continuity.early_end", 3500.0, 3600.0),
+            ]
+        );
+        assert_eq!(
+            c.gaps,
+            vec![span(0.0, 10.0), span(1010.0, 1500.0), span(3500.0, 3600.0)]
+        );
+        assert_eq!(
+            c.findings[1].message,
+            format!(
+                "490.0 s from {} to {}: nothing was recorded and no break, adjournment, deliberation or failure is declared",
+                rfc(1010.0),
+                rfc(1500.0)
+            )
+        );
+    }
+
+    #[test]
+    fn gaps_up_to_the_tolerance_are_not_reported() {
+        // 2 s exactly (the default tolerance) is not reported; 2.001 s is.
+        let c = run(
+            &[
+                header(),
+                segment(1, 2.0, 1000.0, ""),
+                segment(2, 1004.001, 2595.999, ""),
+            ],
+            &[],
+            &record(""),
+        );
+        assert_eq!(
+            codes(&c),
+            vec![at("continuity.undeclared_gap", 1002.0, 1004.001)]
+        );
+    }
+
+    #[test]
+    fn internal_gap_inside_a_segment() {
+        let obs = r#"{"code":"media.internal_gap","stream":0,"from":600.0,"to":660.0}"#;
+        let c = run(&[header(), segment(1, 0.0, 3600.0, obs)], &[], &record(""));
+        assert_eq!(codes(&c), vec![at("continuity.internal_gap", 600.0, 660.0)]);
+        assert_eq!(c.segments[0].internal_gaps, vec![span(600.0, 660.0)]);
+    }
+
+    #[test]
+    fn silence_observation_is_not_a_gap() {
+        let obs = r#"{"code":"media.silence","stream":0,"from":600.0,"to":660.0,"threshold_db":-60.0,"digital":true}"#;
+        let c = run(&[header(), segment(1, 0.0, 3600.0, obs)], &[], &record(""));
+        assert_eq!(codes(&c), vec![]);
+    }
+
+    #[test]
+    fn segment_without_declared_start_ends_at_its_sealing_time() {
+        let line = format!(
+            r#"{{"v":1,"kind":"segment","seq":1,"name":"a.m4a","size":1,"sha256":"{}","sealed_at":"{}","media":{{"container":"mov","duration":3000.0,"declared_start":null,"streams":[],"observations":[]}}}}"#,
+            "0".repeat(64),
+            rfc(3600.0)
+        );
+        let c = run(&[header(), line], &[], &record(""));
+        assert_eq!(c.segments[0].span, span(600.0, 3600.0));
+        assert_eq!(c.segments[0].placed_by, "sealing time");
+        assert_eq!(codes(&c), vec![at("continuity.late_start", 0.0, 600.0)]);
+    }
+
+    const BREAK: &str =
+        "[[break]]\nfrom = 2026-11-20T10:20:00Z\nto = 2026-11-20T10:30:00Z\nkind = \"break\"\n";
+
+    #[test]
+    fn break_sealed_at_the_time_covers_its_stretch() {
+        let c = run(
+            &[
+                header(),
+                segment(1, 0.0, 1200.0, ""),
+                event("pause", 1200.0, 1201.0),
+                segment(2, 1800.0, 1800.0, ""),
+            ],
+            &[],
+            &record(BREAK),
+        );
+        assert_eq!(codes(&c), vec![]);
+    }
+
+    #[test]
+    fn break_without_event_covers_but_is_flagged() {
+        let c = run(
+            &[
+                header(),
+                segment(1, 0.0, 1200.0, ""),
+                segment(2, 1800.0, 1800.0, ""),
+            ],
+            &[],
+            &record(BREAK),
+        );
+        assert_eq!(
+            codes(&c),
+            vec![at("record.break_not_sealed", 1200.0, 1800.0)]
+        );
+        assert_eq!(c.findings[0].location, "record: line 8");
+    }
+
+    #[test]
+    fn break_event_tolerance_and_grace_edges() {
+        let segs = [segment(1, 0.0, 1200.0, ""), segment(2, 1800.0, 1800.0, "")];
+        let with = |kind: &str, at: f64, sealed: f64| {
+            let mut lines = vec![header()];
+            lines.extend(segs.iter().cloned());
+            lines.push(event(kind, at, sealed));
+            just_codes(&run(&lines, &[], &record(BREAK)))
+        };
+        // Stated up to 60 s from the start of the break, sealed up to 600 s after its end.
+        assert_eq!(with("break", 1260.0, 1300.0), Vec::<String>::new());
+        assert_eq!(with("break", 1140.0, 1300.0), Vec::<String>::new());
+        assert_eq!(with("break", 1200.0, 2400.0), Vec::<String>::new());
+        assert_eq!(
+            with("break", 1260.001, 1300.0),
+            vec!["record.break_not_sealed"]
+        );
+        assert_eq!(
+            with("break", 1200.0, 2400.001),
+            vec!["record.break_not_sealed"]
+        );
+        // An event of a kind that does not stand for a break.
+        assert_eq!(
+            with("failure", 1200.0, 1201.0),
+            vec!["record.break_not_sealed"]
+        );
+    }
+
+    const FAILURE: &str = "[[failure]]\nfrom = 2026-11-20T10:20:00Z\nto = 2026-11-20T10:30:00Z\nreason = \"microphone\"\n";
+
+    #[test]
+    fn failure_with_act_and_event_covers_its_stretch() {
+        let c = run(
+            &[
+                header(),
+                segment(1, 0.0, 1200.0, ""),
+                event("failure", 1201.0, 1202.0),
+                segment(2, 1800.0, 1800.0, ""),
+            ],
+            &[],
+            &record(&format!("{FAILURE}act_signed_by = [\"S\", \"H\"]\n")),
+        );
+        assert_eq!(codes(&c), vec![]);
+    }
+
+    #[test]
+    fn failure_without_act_or_event() {
+        let segs = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            segment(2, 1800.0, 1800.0, ""),
+        ];
+        let c = run(&segs, &[], &record(FAILURE));
+        assert_eq!(
+            codes(&c),
+            vec![
+                at("record.failure_without_act", 1200.0, 1800.0),
+                at("record.failure_not_sealed", 1200.0, 1800.0),
+            ]
+        );
+        // Blank names are no act.
+        let c = run(
+            &segs,
+            &[],
+            &record(&format!("{FAILURE}act_signed_by = [\" \"]\n")),
+        );
+        assert_eq!(
+            just_codes(&c),
+            vec!["record.failure_without_act", "record.failure_not_sealed"]
+        );
+    }
+
+    #[test]
+    fn event_missing_from_an_earlier_checkpoint_is_backdated() {
+        // Line 3 (heartbeat at 1000 s) is covered by a checkpoint of size 3;
+        // the event on line 4 states 500 s: more than 60 s before that.
+        let lines = [
+            header(),
+            segment(1, 0.0, 3600.0, ""),
+            heartbeat(1000.0),
+            event("note", 500.0, 1001.0),
+        ];
+        let c = run(&lines, &[3], &record(""));
+        assert_eq!(codes(&c), vec![at("event.backdated", 500.0, 1000.0)]);
+        assert_eq!(c.findings[0].location, "courtseal/log.jsonl:4");
+        // No checkpoint before it, or only one that includes it: nothing to say.
+        assert_eq!(codes(&run(&lines, &[], &record(""))), vec![]);
+        assert_eq!(codes(&run(&lines, &[4], &record(""))), vec![]);
+    }
+
+    #[test]
+    fn backdating_tolerance_edge() {
+        let lines = |at: f64| {
+            [
+                header(),
+                segment(1, 0.0, 3600.0, ""),
+                heartbeat(1000.0),
+                event("note", at, 1001.0),
+            ]
+        };
+        // Stated exactly the tolerance (60 s) before the checkpoint: honest.
+        assert_eq!(codes(&run(&lines(940.0), &[3], &record(""))), vec![]);
+        assert_eq!(
+            just_codes(&run(&lines(939.999), &[3], &record(""))),
+            vec!["event.backdated"]
+        );
+    }
+
+    #[test]
+    fn sealed_header_must_match_the_record() {
+        let h = header().replace(r#""judge":"J""#, r#""judge":"Other""#);
+        let c = run(&[h, segment(1, 0.0, 3600.0, "")], &[], &record(""));
+        assert_eq!(codes(&c), vec![("record.mismatch".to_owned(), None)]);
+        assert_eq!(c.findings[0].location, "record: judge");
+    }
+
+    #[test]
+    fn marks_are_in_time_order() {
+        let c = run(
+            &[header(), heartbeat(900.0), event("pause", 300.0, 901.0)],
+            &[],
+            &record(""),
+        );
+        let marks: Vec<(&str, OffsetDateTime)> =
+            c.marks.iter().map(|m| (m.kind.as_str(), m.at)).collect();
+        assert_eq!(
+            marks,
+            vec![("event:pause", t(300.0)), ("heartbeat", t(900.0))]
+        );
+    }
+
+    // A log line with a media duration (or observation) too long for the
+    // calendar used to panic while placing the segment; it is not placed.
+    #[test]
+    fn huge_media_duration_in_a_log_line_does_not_panic() {
+        let obs = r#"{"code":"media.internal_gap","stream":0,"from":0.0,"to":1e300}"#;
+        let c = run(
+            &[
+                header(),
+                segment(1, 0.0, 1e300, ""),
+                segment(2, 0.0, 3600.0, obs),
+            ],
+            &[],
+            &record(""),
+        );
+        assert_eq!(c.segments.len(), 1);
+        assert_eq!(c.segments[0].internal_gaps, vec![]);
+        assert_eq!(codes(&c), vec![]);
+    }
+
+    // Tolerances too long for the calendar used to panic when turned into
+    // wall-clock durations; they mean "any".
+    #[test]
+    fn huge_tolerances_do_not_panic() {
+        let opts = CheckOptions {
+            tolerance: Duration::MAX,
+            event_tolerance: Duration::MAX,
+            event_grace: Duration::MAX,
+        };
+        let lines = [header(), heartbeat(1000.0), event("break", 500.0, 1001.0)];
+        let c = check_entries(&log(&lines), &[2], &record(BREAK), &opts);
+        assert_eq!(c.findings.len(), 0, "{:?}", c.findings);
+        assert_eq!(c.gaps, vec![]);
     }
 }

@@ -475,3 +475,392 @@ fn explain_stream(
 fn secs(s: f64) -> String {
     format!("{:.1} s", round_us(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::MediaFacts;
+
+    /// A packet's hash: that of a distinct payload.
+    fn pkt(stream: &str, i: usize) -> [u8; 32] {
+        crate::media::packet_hash(format!("{stream} packet {i}").as_bytes())
+    }
+
+    /// One stream of a packet trace: kind, codec, hashes, times.
+    #[derive(Clone)]
+    struct Trace {
+        kind: &'static str,
+        codec: &'static str,
+        hashes: Vec<[u8; 32]>,
+        times: Vec<f64>,
+    }
+
+    /// `n` packets every `step` seconds from 0.
+    fn trace(kind: &'static str, codec: &'static str, n: usize, step: f64) -> Trace {
+        Trace {
+            kind,
+            codec,
+            hashes: (0..n).map(|i| pkt(kind, i)).collect(),
+            times: (0..n).map(|i| i as f64 * step).collect(),
+        }
+    }
+
+    impl Trace {
+        /// Packets `range` removed; later packets keep their times.
+        fn cut(mut self, range: std::ops::Range<usize>) -> Trace {
+            self.hashes.drain(range.clone());
+            self.times.drain(range);
+            self
+        }
+
+        /// `n` new packets inserted before packet `at`, `step` apart;
+        /// later packets move later by `n·step`.
+        fn insert(mut self, at: usize, n: usize, step: f64) -> Trace {
+            let t0 = self.times[at];
+            for t in &mut self.times[at..] {
+                *t += n as f64 * step;
+            }
+            for k in 0..n {
+                self.hashes.insert(at + k, pkt("inserted", k));
+                self.times.insert(at + k, t0 + k as f64 * step);
+            }
+            self
+        }
+
+        /// Packet `i` with other bytes.
+        fn flip(mut self, i: usize) -> Trace {
+            self.hashes[i][0] ^= 1;
+            self
+        }
+
+        fn truncate(mut self, n: usize) -> Trace {
+            self.hashes.truncate(n);
+            self.times.truncate(n);
+            self
+        }
+    }
+
+    /// The windows of one stream, as `analyze` cuts them.
+    fn windows_of(s: usize, tr: &Trace, seconds: f64) -> Vec<WindowLine> {
+        let packets: Vec<(f64, [u8; 32])> = tr
+            .times
+            .iter()
+            .copied()
+            .zip(tr.hashes.iter().copied())
+            .collect();
+        crate::media::windowing::windows(s, seconds, &packets)
+    }
+
+    /// What `analyze` returns for a file with these streams (kept packets).
+    fn analysis(streams: &[Trace]) -> MediaAnalysis {
+        let seconds = 1.0;
+        let mut windows: Vec<WindowLine> = streams
+            .iter()
+            .enumerate()
+            .flat_map(|(s, tr)| windows_of(s, tr, seconds))
+            .collect();
+        windows.sort_by(|a, b| a.w.cmp(&b.w).then(a.s.cmp(&b.s)));
+        MediaAnalysis {
+            facts: MediaFacts {
+                container: Some("test".into()),
+                duration: None,
+                declared_start: None,
+                streams: vec![],
+                windows: None,
+                observations: vec![],
+                unreadable: None,
+            },
+            header: WindowsHeader {
+                v: crate::entry::VERSION,
+                kind: "windows".into(),
+                seconds,
+                streams: streams
+                    .iter()
+                    .enumerate()
+                    .map(|(index, tr)| StreamInfo {
+                        index,
+                        kind: tr.kind.into(),
+                        codec: tr.codec.into(),
+                        packets: tr.hashes.len() as u64,
+                    })
+                    .collect(),
+            },
+            windows,
+            packet_hashes: Some(streams.iter().map(|t| t.hashes.clone()).collect()),
+            packet_times: Some(streams.iter().map(|t| t.times.clone()).collect()),
+        }
+    }
+
+    /// The sealed sidecar of a file with these streams, through its bytes.
+    fn sealed(streams: &[Trace]) -> Sidecar {
+        let a = analysis(streams);
+        parse(&to_bytes(&a.header, &a.windows)).expect("sidecar parses")
+    }
+
+    /// (code, stream, from, to) of each change.
+    fn changes(sealed_streams: &[Trace], now: &[Trace]) -> Vec<(&'static str, usize, f64, f64)> {
+        explain(&sealed(sealed_streams), &analysis(now))
+            .into_iter()
+            .map(|c| (c.code, c.stream, c.from, c.to))
+            .collect()
+    }
+
+    /// 10 s of audio: 10 packets of 0.1 s in each 1 s window.
+    fn audio() -> Trace {
+        trace("audio", "aac", 100, 0.1)
+    }
+
+    /// 10 s of video at 4 frames per second.
+    fn video() -> Trace {
+        trace("video", "h264", 40, 0.25)
+    }
+
+    #[test]
+    fn sidecar_round_trips_and_windows_are_contiguous() {
+        let a = analysis(&[audio(), video()]);
+        assert_eq!(a.windows.len(), 20);
+        let s = sealed(&[audio(), video()]);
+        assert_eq!(s.windows, a.windows);
+        let w3: Vec<_> = s.windows.iter().filter(|w| w.w == 3).collect();
+        assert_eq!((w3[0].s, w3[0].first, w3[0].count), (0, 30, 10));
+        assert_eq!((w3[1].s, w3[1].first, w3[1].count), (1, 12, 4));
+    }
+
+    #[test]
+    fn identical_packets_explain_nothing() {
+        assert_eq!(changes(&[audio(), video()], &[audio(), video()]), vec![]);
+    }
+
+    #[test]
+    fn container_only_change_explains_nothing() {
+        // A remux: the same packets, other times (a new time origin) and
+        // the streams in another order.
+        let mut a = audio();
+        a.times.iter_mut().for_each(|t| *t += 1.4);
+        let mut v = video();
+        v.times.iter_mut().for_each(|t| *t += 1.4);
+        assert_eq!(changes(&[audio(), video()], &[v, a]), vec![]);
+    }
+
+    #[test]
+    fn one_window_edited() {
+        let mut edited = audio();
+        for i in 30..40 {
+            edited.hashes[i] = pkt("other", i);
+        }
+        assert_eq!(
+            changes(&[audio()], &[edited]),
+            vec![("segment.content_edited", 0, 3.0, 4.0)]
+        );
+    }
+
+    #[test]
+    fn flipped_bytes_in_one_packet() {
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().flip(85)]));
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            ("segment.content_edited", 0, 8.0, 9.0)
+        );
+        assert_eq!(
+            c[0].message,
+            "the audio packets from 0:00:08.000 to 0:00:09.000 differ from the sealed ones"
+        );
+    }
+
+    #[test]
+    fn cut_of_whole_windows_is_content_removed() {
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(30..50)]));
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            ("segment.content_removed", 0, 3.0, 5.0)
+        );
+        assert_eq!(
+            c[0].message,
+            "about 2.0 s of audio sealed between 0:00:03.000 and 0:00:05.000 is missing from the copy; the copy continues with the sealed audio from 0:00:05.000"
+        );
+    }
+
+    #[test]
+    fn cut_inside_windows_is_content_removed_over_the_windows_it_touches() {
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(35..45)]));
+        assert_eq!(
+            c.iter().map(|c| (c.code, c.from, c.to)).collect::<Vec<_>>(),
+            vec![("segment.content_removed", 3.0, 5.0)]
+        );
+        assert!(
+            c[0].message.starts_with("about 1.0 s of audio"),
+            "{}",
+            c[0].message
+        );
+    }
+
+    #[test]
+    fn insertion_between_windows() {
+        let c = explain(
+            &sealed(&[audio()]),
+            &analysis(&[audio().insert(50, 10, 0.1)]),
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            ("segment.content_inserted", 0, 5.0, 5.0)
+        );
+        assert_eq!(
+            c[0].message,
+            "1.0 s of audio that was not sealed is inserted at 0:00:05.000"
+        );
+    }
+
+    #[test]
+    fn insertion_inside_a_window() {
+        assert_eq!(
+            changes(&[audio()], &[audio().insert(55, 10, 0.1)]),
+            vec![("segment.content_inserted", 0, 5.0, 6.0)]
+        );
+    }
+
+    #[test]
+    fn packets_added_after_the_end() {
+        let mut longer = trace("audio", "aac", 110, 0.1);
+        longer.hashes[100..].copy_from_slice(
+            &audio().hashes[..10]
+                .iter()
+                .map(|h| {
+                    let mut h = *h;
+                    h[1] ^= 1;
+                    h
+                })
+                .collect::<Vec<_>>(),
+        );
+        let c = explain(&sealed(&[audio()]), &analysis(&[longer]));
+        assert_eq!(
+            c.iter().map(|c| (c.code, c.from, c.to)).collect::<Vec<_>>(),
+            vec![("segment.content_inserted", 10.0, 10.0)]
+        );
+        assert_eq!(
+            c[0].message,
+            "1.0 s of audio that was not sealed follows the end at 0:00:10.000"
+        );
+    }
+
+    #[test]
+    fn truncation_at_a_window_boundary() {
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().truncate(70)]));
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            ("segment.truncated", 0, 7.0, 10.0)
+        );
+        assert_eq!(
+            c[0].message,
+            "the audio stream ends at 0:00:07.000 instead of 0:00:10.000: the rest is missing"
+        );
+    }
+
+    #[test]
+    fn two_streams_only_one_changed() {
+        let mut v = video();
+        v.hashes[9] = pkt("other", 9); // window 2 of the video
+        assert_eq!(
+            changes(&[audio(), video()], &[audio(), v]),
+            vec![("segment.content_edited", 1, 2.0, 3.0)]
+        );
+        assert_eq!(
+            changes(&[audio(), video()], &[audio().cut(20..40), video()]),
+            vec![("segment.content_removed", 0, 2.0, 4.0)]
+        );
+    }
+
+    #[test]
+    fn stream_gone_or_added() {
+        assert_eq!(
+            changes(&[audio(), video()], &[audio()]),
+            vec![("segment.content_removed", 1, 0.0, 10.0)]
+        );
+        assert_eq!(
+            changes(&[audio()], &[audio(), video()]),
+            vec![("segment.content_inserted", 1, 0.0, 9.75)]
+        );
+    }
+
+    #[test]
+    fn cut_of_identical_windows_shows_as_the_end_missing() {
+        // Digital silence: every packet the same, so every window hashes the
+        // same. A cut of such content cannot be placed; what is known is
+        // that the copy holds two windows fewer: the end is missing.
+        let mut silent = trace("audio", "aac", 100, 0.1);
+        silent.hashes.iter_mut().for_each(|h| *h = pkt("zero", 0));
+        let cut = silent.clone().cut(30..50);
+        assert_eq!(
+            changes(&[silent], &[cut]),
+            vec![("segment.truncated", 0, 8.0, 10.0)]
+        );
+    }
+
+    #[test]
+    fn locate_finds_windows_in_place_moved_or_not_at_all() {
+        let s = sealed(&[audio()]);
+        let wins: Vec<&WindowLine> = s.windows.iter().collect();
+        let found = |tr: Trace| locate(&wins, &tr.hashes);
+        let mut expect: Vec<Option<usize>> = (0..10).map(|w| Some(w * 10)).collect();
+        assert_eq!(found(audio()), expect);
+        // A cut of windows 3 and 4: later windows are found 20 packets earlier.
+        let after_cut: Vec<Option<usize>> = (0..10)
+            .map(|w| match w {
+                3 | 4 => None,
+                w if w > 4 => Some(w * 10 - 20),
+                w => Some(w * 10),
+            })
+            .collect();
+        assert_eq!(found(audio().cut(30..50)), after_cut);
+        // An insertion of 5 packets in window 6: later windows 5 packets later.
+        let after_insert: Vec<Option<usize>> = (0..10)
+            .map(|w| match w {
+                6 => None,
+                w if w > 6 => Some(w * 10 + 5),
+                w => Some(w * 10),
+            })
+            .collect();
+        assert_eq!(found(audio().insert(63, 5, 0.1)), after_insert);
+        // An edited window is not found anywhere.
+        expect[8] = None;
+        assert_eq!(found(audio().flip(80)), expect);
+    }
+
+    #[test]
+    fn locate_picks_the_occurrence_of_a_repeated_window_nearest_its_place() {
+        // Windows 2 and 5 hash the same; with window 0 cut, each is found at
+        // its own place, 10 packets earlier, not at the other's.
+        let mut tr = audio();
+        let (a, b) = tr.hashes.split_at_mut(50);
+        b[..10].copy_from_slice(&a[20..30]);
+        let s = sealed(&[tr.clone()]);
+        let wins: Vec<&WindowLine> = s.windows.iter().collect();
+        let found = locate(&wins, &tr.clone().cut(0..10).hashes);
+        assert_eq!(found[5], Some(40));
+        assert_eq!(found[2], Some(10));
+    }
+
+    #[test]
+    fn cut_at_the_start() {
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(0..10)]));
+        assert_eq!(
+            c.iter().map(|c| (c.code, c.from, c.to)).collect::<Vec<_>>(),
+            vec![("segment.content_removed", 0.0, 1.0)]
+        );
+        assert!(
+            c[0].message.starts_with("about 1.0 s of audio"),
+            "{}",
+            c[0].message
+        );
+    }
+
+    #[test]
+    fn clock_formats_hours_minutes_seconds_millis() {
+        assert_eq!(clock(0.0), "0:00:00.000");
+        assert_eq!(clock(3723.0456), "1:02:03.046");
+        assert_eq!(clock(-5.0), "0:00:00.000");
+    }
+}

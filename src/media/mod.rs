@@ -15,6 +15,14 @@ use sha2::{Digest as _, Sha256};
 
 use crate::windows::{StreamInfo, WindowLine, WindowsHeader};
 
+pub mod continuity;
+pub mod silence;
+pub mod windowing;
+
+pub use continuity::Continuity;
+pub use silence::{Level, SilenceDetector};
+pub use windowing::Windower;
+
 /// Options for reading a segment.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MediaOptions {
@@ -181,14 +189,6 @@ pub fn packet_hash(payload: &[u8]) -> [u8; 32] {
     Sha256::digest(payload).into()
 }
 
-struct WindowAcc {
-    index: i64,
-    first: u64,
-    count: u64,
-    t: f64,
-    hasher: Sha256,
-}
-
 struct StreamState {
     kind: String,
     tb: ff::Rational,
@@ -197,97 +197,8 @@ struct StreamState {
     last_end: Option<f64>,
     prev_t: Option<f64>,
     prev_step: f64,
-    acc: Option<WindowAcc>,
+    windows: Windower,
     continuity: Continuity,
-}
-
-/// How many packets presentation order may lag decode order (B-frames).
-const REORDER_DEPTH: usize = 16;
-
-/// Finds forward jumps and reversals in one stream's timestamps.
-///
-/// A forward jump is a gap when the next packet starts more than two usual
-/// packet durations and more than 100 ms after the previous one should have
-/// ended. The usual duration is the smallest positive duration among recent
-/// packets, so a container that hides a gap in one long packet duration (as
-/// MP4 does) still shows it.
-#[derive(Default)]
-struct Continuity {
-    /// Reorder buffer.
-    pending: Vec<(f64, f64)>,
-    prev_t: Option<f64>,
-    recent: std::collections::VecDeque<f64>,
-}
-
-impl Continuity {
-    fn push(&mut self, t: f64, dur: f64, stream: usize, out: &mut Vec<Observation>) {
-        self.pending.push((t, dur));
-        if self.pending.len() > REORDER_DEPTH {
-            self.pop_min(stream, out);
-        }
-    }
-
-    fn pop_min(&mut self, stream: usize, out: &mut Vec<Observation>) {
-        let i = (0..self.pending.len())
-            .min_by(|&a, &b| self.pending[a].0.total_cmp(&self.pending[b].0))
-            .expect("non-empty buffer");
-        let (t, dur) = self.pending.swap_remove(i);
-        self.step(t, dur, stream, out);
-    }
-
-    fn finish(&mut self, stream: usize, out: &mut Vec<Observation>) {
-        while !self.pending.is_empty() {
-            self.pop_min(stream, out);
-        }
-    }
-
-    fn usual(&self) -> f64 {
-        self.recent.iter().copied().fold(f64::INFINITY, f64::min)
-    }
-
-    fn step(&mut self, t: f64, dur: f64, stream: usize, out: &mut Vec<Observation>) {
-        let obs = |code: &str, from: f64, to: f64| Observation {
-            code: code.into(),
-            stream,
-            from: round_us(from),
-            to: round_us(to),
-            threshold_db: None,
-            digital: None,
-        };
-        if let Some(prev) = self.prev_t {
-            let usual = self.usual();
-            if t < prev {
-                // One finding per reversal: the timeline restarts here.
-                out.push(obs("media.timestamp_reversal", t, prev));
-                self.prev_t = Some(t);
-                if dur > 0.0 {
-                    self.remember(dur);
-                }
-                return;
-            } else if usual.is_finite() {
-                let expected_end = prev + usual;
-                let jump = t - expected_end;
-                if jump > 2.0 * usual && jump > 0.1 {
-                    out.push(obs("media.internal_gap", expected_end, t));
-                }
-            }
-            let step = t - prev;
-            if step > 0.0 {
-                self.remember(step);
-            }
-        }
-        if dur > 0.0 {
-            self.remember(dur);
-        }
-        self.prev_t = Some(self.prev_t.map_or(t, |p| p.max(t)));
-    }
-
-    fn remember(&mut self, d: f64) {
-        self.recent.push_back(d);
-        if self.recent.len() > 16 {
-            self.recent.pop_front();
-        }
-    }
 }
 
 /// Reads a media file: facts, packet windows, discontinuities and (when
@@ -383,8 +294,8 @@ pub fn analyze(
             last_end: None,
             prev_t: None,
             prev_step: 0.0,
-            acc: None,
-            continuity: Continuity::default(),
+            windows: Windower::new(states.len(), window),
+            continuity: Continuity::new(states.len()),
         });
         decoders.push(scanner);
     }
@@ -451,37 +362,14 @@ pub fn analyze(
         // Discontinuities, on presentation timestamps put back in order by a
         // small reorder buffer (B-frames arrive out of presentation order).
         let pt = packet.pts().map_or(t, |p| seconds(p, tb) - t0);
-        state.continuity.push(pt, dur, si, &mut observations);
+        state.continuity.push(pt, dur, &mut observations);
         state.prev_t = Some(state.prev_t.map_or(t, |p| p.max(t)));
         let end = t + dur.max(0.0);
         state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
         state.first = Some(state.first.map_or(t, |f| f.min(t)));
 
-        // Packet windows: a window holds a contiguous run of the stream's
-        // packets; a packet that would go back to an earlier window stays in
-        // the current one.
-        // Window 0 starts at the file's start; a packet timed before it (codec
-        // priming) belongs to window 0.
-        let k = ((t / window).floor() as i64).max(0);
-        match &mut state.acc {
-            Some(acc) if k <= acc.index => {
-                acc.hasher.update(ph);
-                acc.count += 1;
-            }
-            acc => {
-                if let Some(done) = acc.take() {
-                    lines.push(finish_window(done, si, window));
-                }
-                let mut hasher = Sha256::new();
-                hasher.update(ph);
-                *acc = Some(WindowAcc {
-                    index: k,
-                    first: state.packets,
-                    count: 1,
-                    t,
-                    hasher,
-                });
-            }
+        if let Some(done) = state.windows.push(t, ph) {
+            lines.push(done);
         }
         if keep_packets {
             hashes[si].push(ph);
@@ -497,10 +385,8 @@ pub fn analyze(
         return Err(Unreadable("no packets could be read from the file".into()));
     }
     for (si, state) in states.iter_mut().enumerate() {
-        state.continuity.finish(si, &mut observations);
-        if let Some(done) = state.acc.take() {
-            lines.push(finish_window(done, si, window));
-        }
+        state.continuity.finish(&mut observations);
+        lines.extend(state.windows.finish());
         let sf = &mut streams[si];
         sf.packets = state.packets;
         sf.first = state.first.map(round_us);
@@ -554,19 +440,6 @@ fn t0_or_zero(t0: f64) -> f64 {
     }
 }
 
-fn finish_window(acc: WindowAcc, stream: usize, window: f64) -> WindowLine {
-    WindowLine {
-        w: acc.index,
-        s: stream,
-        from: round_us(acc.index as f64 * window),
-        to: round_us((acc.index + 1) as f64 * window),
-        t: round_us(acc.t),
-        first: acc.first,
-        count: acc.count,
-        sha256: hex::encode(acc.hasher.finalize()),
-    }
-}
-
 /// An FFmpeg error in words.
 fn describe(e: &ff::Error) -> String {
     match e {
@@ -584,49 +457,12 @@ fn normalise_time(s: &str) -> String {
     }
 }
 
-/// A run of consecutive 10 ms blocks that satisfy a condition.
-#[derive(Default)]
-struct RunTracker {
-    start: Option<f64>,
-    end: f64,
-    runs: Vec<(f64, f64)>,
-}
-
-impl RunTracker {
-    fn block(&mut self, yes: bool, start: f64, end: f64, min: f64) {
-        if yes {
-            self.start.get_or_insert(start);
-            self.end = end;
-        } else {
-            self.close(min);
-        }
-    }
-
-    fn close(&mut self, min: f64) {
-        if let Some(start) = self.start.take() {
-            if self.end - start >= min {
-                self.runs.push((start, self.end));
-            }
-        }
-    }
-}
-
-/// Decodes one audio stream and finds runs of near-silence (RMS below the
-/// threshold) and of digital silence (every sample exactly zero), in 10 ms
-/// blocks.
+/// Decodes one audio stream and feeds its frames' levels to a
+/// [`SilenceDetector`].
 struct SilenceScanner {
     decoder: ff::decoder::Audio,
-    opts: SilenceOptions,
     frame: ff::frame::Audio,
-    /// Time of the next sample (seconds, stream time).
-    clock: Option<f64>,
-    block_len: usize,
-    block_sq: f64,
-    block_peak: f64,
-    block_n: usize,
-    block_start: f64,
-    quiet: RunTracker,
-    zero: RunTracker,
+    detector: SilenceDetector,
     tb: ff::Rational,
     failed: bool,
 }
@@ -635,16 +471,8 @@ impl SilenceScanner {
     fn new(decoder: ff::decoder::Audio, opts: SilenceOptions) -> Self {
         SilenceScanner {
             decoder,
-            opts,
             frame: ff::frame::Audio::empty(),
-            clock: None,
-            block_len: 0,
-            block_sq: 0.0,
-            block_peak: 0.0,
-            block_n: 0,
-            block_start: 0.0,
-            quiet: RunTracker::default(),
-            zero: RunTracker::default(),
+            detector: SilenceDetector::new(opts),
             tb: ff::Rational::new(1, 1),
             failed: false,
         }
@@ -663,100 +491,29 @@ impl SilenceScanner {
     }
 
     fn drain(&mut self) {
-        while self.decoder.receive_frame(&mut self.frame).is_ok() {
-            let rate = f64::from(self.frame.rate().max(1));
-            if let Some(pts) = self.frame.pts() {
-                let t = seconds(pts, self.tb);
-                // Resynchronise on the frame's own time when it jumps.
-                if self.clock.is_none_or(|c| (c - t).abs() > 0.05) {
-                    self.flush_block();
-                    self.close_runs();
-                    self.clock = Some(t);
-                }
-            }
-            let clock = *self.clock.get_or_insert(0.0);
-            if self.block_len == 0 {
-                self.block_len = (rate / 100.0).round().max(1.0) as usize;
-            }
+        while !self.failed && self.decoder.receive_frame(&mut self.frame).is_ok() {
             let samples = self.frame.samples();
             let channels = usize::from(self.frame.channels().max(1));
             let Some(levels) = frame_levels(&self.frame, samples, channels) else {
                 self.failed = true;
                 return;
             };
-            for (i, (sq, peak)) in levels.into_iter().enumerate() {
-                if self.block_n == 0 {
-                    self.block_start = clock + i as f64 / rate;
-                }
-                self.block_sq += sq;
-                self.block_peak = self.block_peak.max(peak);
-                self.block_n += 1;
-                if self.block_n == self.block_len {
-                    self.flush_block();
-                }
-            }
-            self.clock = Some(clock + samples as f64 / rate);
+            let pts = self.frame.pts().map(|p| seconds(p, self.tb));
+            self.detector.frame(pts, self.frame.rate(), &levels);
         }
-    }
-
-    fn flush_block(&mut self) {
-        if self.block_n == 0 {
-            return;
-        }
-        let rms = (self.block_sq / self.block_n as f64).sqrt();
-        let db = if rms > 0.0 {
-            20.0 * rms.log10()
-        } else {
-            f64::NEG_INFINITY
-        };
-        let start = self.block_start;
-        let end = start + self.block_n as f64 / (self.block_len as f64 * 100.0);
-        let min = self.opts.min_seconds;
-        self.quiet
-            .block(db < self.opts.threshold_db, start, end, min);
-        self.zero.block(self.block_peak == 0.0, start, end, min);
-        self.block_sq = 0.0;
-        self.block_peak = 0.0;
-        self.block_n = 0;
-    }
-
-    fn close_runs(&mut self) {
-        self.quiet.close(self.opts.min_seconds);
-        self.zero.close(self.opts.min_seconds);
     }
 
     fn finish(&mut self, stream: usize, t0: f64) -> Vec<Observation> {
         let _ = self.decoder.send_eof();
         self.drain();
-        self.flush_block();
-        self.close_runs();
-        let t0 = t0_or_zero(t0);
-        let centi = |x: f64| round_us(((x - t0).max(0.0) * 100.0).round() / 100.0);
-        let mut out = Vec::new();
-        for (runs, digital) in [(&self.zero.runs, true), (&self.quiet.runs, false)] {
-            for &(from, to) in runs {
-                out.push(Observation {
-                    code: "media.silence".into(),
-                    stream,
-                    from: centi(from),
-                    to: centi(to),
-                    threshold_db: Some(self.opts.threshold_db),
-                    digital: Some(digital),
-                });
-            }
-        }
-        out
+        self.detector.finish(stream, t0)
     }
 }
 
-/// Per sample instant: (mean square over channels, peak magnitude over
-/// channels), samples scaled to [-1, 1]. `None` for a sample format this
+/// The level of each sample instant (mean square and peak over the
+/// channels, samples scaled to [-1, 1]). `None` for a sample format this
 /// does not handle.
-fn frame_levels(
-    frame: &ff::frame::Audio,
-    samples: usize,
-    channels: usize,
-) -> Option<Vec<(f64, f64)>> {
+fn frame_levels(frame: &ff::frame::Audio, samples: usize, channels: usize) -> Option<Vec<Level>> {
     use ff::format::sample::Type;
     use ff::format::Sample;
     /// Bytes per sample, planar or not, and how to read one sample.
@@ -777,7 +534,7 @@ fn frame_levels(
         Sample::U8(t) => (1, t == Type::Planar, |b| (f64::from(b[0]) - 128.0) / 128.0),
         _ => return None,
     };
-    let mut out = vec![(0.0f64, 0.0f64); samples];
+    let mut out = vec![Level::default(); samples];
     if planar {
         for c in 0..channels.min(frame.planes()) {
             let data = frame.data(c);
@@ -786,8 +543,8 @@ fn frame_levels(
             }
             for (i, o) in out.iter_mut().enumerate() {
                 let v = conv(&data[i * width..]);
-                o.0 += v * v;
-                o.1 = o.1.max(v.abs());
+                o.mean_square += v * v;
+                o.peak = o.peak.max(v.abs());
             }
         }
     } else {
@@ -798,13 +555,13 @@ fn frame_levels(
         for (i, o) in out.iter_mut().enumerate() {
             for c in 0..channels {
                 let v = conv(&data[(i * channels + c) * width..]);
-                o.0 += v * v;
-                o.1 = o.1.max(v.abs());
+                o.mean_square += v * v;
+                o.peak = o.peak.max(v.abs());
             }
         }
     }
     for o in &mut out {
-        o.0 /= channels as f64;
+        o.mean_square /= channels as f64;
     }
     Some(out)
 }
