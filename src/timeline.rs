@@ -111,8 +111,15 @@ fn parse_utc(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// `t` in the zone `offset`, or in UTC at the ends of the calendar where
+/// that zone's local time does not exist.
+fn in_zone(t: OffsetDateTime, offset: time::UtcOffset) -> OffsetDateTime {
+    t.checked_to_offset(offset).unwrap_or(t)
+}
+
 fn fmt(t: OffsetDateTime, like: OffsetDateTime) -> String {
-    let t = t.to_offset(like.offset());
+    // At the ends of the calendar another offset may not exist: keep UTC.
+    let t = t.checked_to_offset(like.offset()).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -272,8 +279,8 @@ fn check_entries(
                 ),
             )
             .with_time(
-                g.from.to_offset(record.start.offset()),
-                g.to.to_offset(record.start.offset()),
+                in_zone(g.from, record.start.offset()),
+                in_zone(g.to, record.start.offset()),
             ),
         );
     }
@@ -419,7 +426,7 @@ fn backdated_events(
                         fmt(cp_time, record.start)
                     ),
                 )
-                .with_time(ev.at.to_offset(record.start.offset()), cp_time.to_offset(record.start.offset())),
+                .with_time(in_zone(ev.at, record.start.offset()), in_zone(cp_time, record.start.offset())),
             );
         }
     }
