@@ -16,8 +16,9 @@ use crate::digest::hash_file;
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::TrustStore;
+use crate::log::Log;
 use crate::note;
-use crate::session::{Log, SessionPaths};
+use crate::store::layout::SessionPaths;
 use crate::tlog::{self, Hash};
 
 /// The first line of every proof.

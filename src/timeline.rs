@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 use crate::entry::{Entry, EventEntry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::TrustStore;
+use crate::log::Log;
 use crate::record::ShortFormRecord;
-use crate::session::{Log, SessionPaths};
+use crate::store::layout::SessionPaths;
 use crate::verify::{self, SessionReport, VerifyError, VerifyOptions};
 
 /// Tolerances of the check.

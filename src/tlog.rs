@@ -172,7 +172,7 @@ impl Tree {
         Some(tree.proof(&[index as usize]).proof_hashes().to_vec())
     }
 
-    /// The consistency proof (RFC 6962 §2.1.2 PROOF(m, D[n])) from size `m` to
+    /// The consistency proof (RFC 6962 §2.1.2 PROOF(m, D\[n\])) from size `m` to
     /// size `n`. `None` unless `0 < m <= n <= self.size()`: a proof from the
     /// empty tree proves nothing and is refused.
     pub fn consistency_proof(&self, m: u64, n: u64) -> Option<Vec<Hash>> {

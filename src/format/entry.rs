@@ -60,7 +60,7 @@ pub struct SegmentEntry {
     /// Media facts (container, streams, timing, packet windows,
     /// observations), as read by FFmpeg at sealing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<crate::media::MediaFacts>,
+    pub media: Option<crate::format::media::MediaFacts>,
 }
 
 /// A `heartbeat` entry: the sealing service was running at `at`.

@@ -7,5 +7,7 @@
 
 pub mod checkpoint;
 pub mod entry;
+pub mod media;
 pub mod origin;
 pub mod statement;
+pub mod windows;

@@ -6,7 +6,7 @@
 use sha2::{Digest as _, Sha256};
 
 use super::round_us;
-use crate::windows::WindowLine;
+use crate::format::windows::WindowLine;
 
 struct Open {
     index: i64,

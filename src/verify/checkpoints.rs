@@ -20,8 +20,8 @@ use crate::finding::Finding;
 use crate::format::checkpoint::Checkpoint;
 use crate::format::entry::Entry;
 use crate::format::statement::check_retire;
+use crate::log::Log;
 use crate::note::{self, NoteError, Verifier};
-use crate::session::Log;
 use crate::tlog::{self, Tree};
 use crate::trust::{Statement, TrustStore};
 

@@ -17,8 +17,9 @@ use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
 use crate::keys::{Role, TrustStore};
+use crate::log::Log;
 use crate::media::{self, MediaOptions, Observation};
-use crate::session::{self, Log, ScanItem, SessionPaths};
+use crate::store::layout::{self as session, ScanItem, SessionPaths};
 use crate::tlog::Tree;
 use crate::windows::{self, Sidecar};
 
