@@ -30,7 +30,10 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.insert(p.strip_prefix(root).unwrap().to_owned(), fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_owned(),
+                    fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -65,5 +68,8 @@ fn golden_cli_output() {
         .chain(after.keys())
         .filter(|p| before.get(*p) != after.get(*p))
         .collect();
-    assert!(changed.is_empty(), "the commands changed the fixtures: {changed:?}");
+    assert!(
+        changed.is_empty(),
+        "the commands changed the fixtures: {changed:?}"
+    );
 }
