@@ -73,3 +73,51 @@ fn golden_cli_output() {
         "the commands changed the fixtures: {changed:?}"
     );
 }
+
+/// The subcommands `courtseal [COMMAND...] --help` lists, `help` left out.
+fn subcommands(path: &[&str]) -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .args(path)
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let Some(list) = text.split("\nCommands:\n").nth(1) else {
+        return vec![];
+    };
+    list.lines()
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .filter(|c| c != "help")
+        .collect()
+}
+
+// A new command or subcommand must come with the golden of its --help.
+#[test]
+fn every_command_has_a_help_golden() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cases");
+    let mut missing = vec![];
+    let mut n = 0;
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    while let Some(path) = todo.pop() {
+        let name: String = path.iter().map(|c| format!("-{c}")).collect();
+        if !cases.join(format!("help{name}.toml")).is_file() {
+            missing.push(format!("help{name}.toml"));
+        }
+        n += 1;
+        let args: Vec<&str> = path.iter().map(String::as_str).collect();
+        for c in subcommands(&args) {
+            let mut p = path.clone();
+            p.push(c);
+            todo.push(p);
+        }
+    }
+    assert!(
+        n > 15,
+        "only {n} commands found: is the --help format still the same?"
+    );
+    assert!(missing.is_empty(), "no golden for: {missing:?}");
+}
