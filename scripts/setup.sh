@@ -4,7 +4,8 @@
 # media reader; the command-line tool for samples and benchmarks), OpenSSL for
 # the key interoperability checks, Chromium to render the HTML reports in
 # tests, Python's `cryptography` for the independent verifier used in tests,
-# and the Library of Congress `bagit` to validate exported bags.
+# the Library of Congress `bagit` to validate exported bags, and the rustfmt
+# and clippy components for CI's checks.
 set -euo pipefail
 
 need_apt=()
@@ -29,5 +30,16 @@ for py in cryptography bagit; do
     echo "setup: installing Python package $py"
     python3 -m pip install -q "$py" 2>/dev/null \
       || python3 -m pip install -q --break-system-packages "$py"
+  fi
+done
+# rustfmt and clippy, for the checks in .ci/run. They usually come with the
+# toolchain; a missing one is added with rustup (which needs the network), and
+# if that fails the check that needs it fails with its own message.
+for pair in fmt:rustfmt clippy:clippy; do
+  sub="${pair%%:*}" component="${pair#*:}"
+  if ! cargo "$sub" --version >/dev/null 2>&1; then
+    echo "setup: installing Rust component $component"
+    command -v rustup >/dev/null && rustup component add "$component" \
+      || echo "setup: could not install $component" >&2
   fi
 done
