@@ -44,7 +44,12 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         if rel.starts_with("bin") || e.path().extension().is_none_or(|x| x != "rs") {
             continue;
         }
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let top = first.trim_end_matches(".rs").to_owned();
         if top == "lib" {
             continue;
@@ -81,7 +86,10 @@ fn path_to(
 #[test]
 fn library_modules_have_no_cycle() {
     let g = graph();
-    assert!(g.contains_key("verify") && g.contains_key("format"), "{g:?}");
+    assert!(
+        g.contains_key("verify") && g.contains_key("format"),
+        "{g:?}"
+    );
     for (m, used) in &g {
         for u in used {
             if let Some(back) = path_to(&g, u, m, &mut BTreeSet::new()) {

@@ -79,6 +79,7 @@ fn signer_list(bytes: &[u8]) -> String {
 
 /// Opens the signed checkpoint `bytes` (found at `location`): its signatures
 /// under the policy, then its body. A refusal is the finding that says why.
+#[allow(clippy::result_large_err)] // the refusal is the finding a caller reports
 pub fn open(bytes: &[u8], trust: &TrustStore, location: &str) -> Result<OpenedCheckpoint, Finding> {
     let recorders = trust.signers_of(Statement::SessionCheckpoint);
     let archivists = trust.signers_of(Statement::RetireCheckpoint);
@@ -132,6 +133,7 @@ pub fn open(bytes: &[u8], trust: &TrustStore, location: &str) -> Result<OpenedCh
 /// Opens a checkpoint that must stand on its own, without the log it
 /// belongs to (an offline proof): only a recorder signature counts, since
 /// an archivist's checkpoint is trusted only next to the entry it covers.
+#[allow(clippy::result_large_err)] // as for `open`
 pub fn open_standalone(
     bytes: &[u8],
     trust: &TrustStore,

@@ -259,7 +259,7 @@ pub fn verify_session_with_progress(
             .map(|(_, s)| SegmentStatus {
                 name: s.name.clone(),
                 state: SegmentState::Unchecked,
-                sealed_sha256: Some(s.sha256.clone()),
+                sealed_sha256: Some(s.sha256),
                 found_sha256: None,
             })
             .collect()
@@ -760,7 +760,7 @@ fn check_segments(
         let mut st = SegmentStatus {
             name: s.name.clone(),
             state: SegmentState::Ok,
-            sealed_sha256: Some(s.sha256.clone()),
+            sealed_sha256: Some(s.sha256),
             found_sha256: digest_of(name),
         };
         let sidecar = load_sidecar(root, s, findings);

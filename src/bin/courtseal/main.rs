@@ -9,6 +9,9 @@
 //! - [`progress`]: how an audit shows progress (decided here, passed in);
 //! - [`exit`]: the exit codes.
 #![forbid(unsafe_code)]
+// Outside tests, an unwrap is a panic waiting for the input that breaks it.
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod args;
 mod commands;
