@@ -37,6 +37,32 @@ pub enum RetireError {
     Basis,
 }
 
+/// The session's retention deadline: its verdict-in-force date (from the
+/// one record lookup) plus the retention period. A record that cannot be
+/// read, or a deadline past the calendar, is a refusal that says why.
+fn deadline_of(root: &Path, retention: Retention) -> Result<Option<time::Date>, RetireError> {
+    let record = crate::store::layout::read_record(root)
+        .map_err(|e| RetireError::NotDue(format!("{e}; refusing (use --force to override)")))?;
+    let Some((path, text)) = record else {
+        return Ok(None);
+    };
+    let Some(v) = crate::record::parse(&text)
+        .ok()
+        .and_then(|r| r.verdict_in_force)
+    else {
+        return Ok(None);
+    };
+    let Some(date) = parse_date(&v) else {
+        return Ok(None);
+    };
+    retention.checked_after(date).map(Some).map_err(|e| {
+        RetireError::NotDue(format!(
+            "{}: verdict_in_force {v}: {e}; refusing",
+            path.display()
+        ))
+    })
+}
+
 /// What `retire` did.
 #[derive(Debug)]
 pub struct Retired {
@@ -64,16 +90,8 @@ pub fn retire(
         return Err(RetireError::Basis);
     }
     let name = root.display();
-    let record = crate::store::layout::read_record(root)
-        .ok()
-        .flatten()
-        .and_then(|(_, t)| crate::record::parse(&t).ok());
-    let deadline = record
-        .as_ref()
-        .and_then(|r| r.verdict_in_force.as_deref())
-        .and_then(parse_date)
-        .map(|d| retention.after(d));
     if !force {
+        let deadline = deadline_of(root, retention)?;
         match deadline {
             None => {
                 return Err(RetireError::NotDue(format!(

@@ -268,26 +268,64 @@ pub fn read_record(root: &Path) -> io::Result<Option<(PathBuf, String)>> {
     Ok(Some((path, text)))
 }
 
-/// Reads a small regular file as UTF-8, refusing one larger than `limit`.
-pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
-    use std::io::Read as _;
-    let f = fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(limit + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > limit {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: larger than {limit} bytes", path.display()),
-        ));
-    }
-    String::from_utf8(buf).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: not UTF-8 text", path.display()),
-        )
-    })
+/// Why a small file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum BoundedReadError {
+    /// It cannot be opened or read.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// A FIFO, device, folder or (inside a session) link: refused before it
+    /// is opened, since reading it could hang or leave the session.
+    #[error("not a regular file")]
+    NotRegular,
+    /// Larger than the limit: refused rather than read whole.
+    #[error("larger than {0} bytes")]
+    TooLarge(u64),
 }
 
+/// Reads a regular file of at most `limit` bytes. `follow_link` says
+/// whether a link is followed (a name a person typed) or refused (a name
+/// inside a session folder, which must not lead out of it).
+pub fn read_bounded(
+    path: &Path,
+    follow_link: bool,
+    limit: u64,
+) -> Result<Vec<u8>, BoundedReadError> {
+    use std::io::Read as _;
+    let meta = if follow_link {
+        fs::metadata(path)?
+    } else {
+        fs::symlink_metadata(path)?
+    };
+    if !meta.is_file() {
+        return Err(BoundedReadError::NotRegular);
+    }
+    let mut buf = Vec::new();
+    fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(BoundedReadError::TooLarge(limit));
+    }
+    Ok(buf)
+}
+
+/// Reads a small regular file inside a session as UTF-8 ([`read_bounded`],
+/// links refused).
+pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
+    let invalid = |what: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
+    let buf = match read_bounded(path, false, limit) {
+        Ok(b) => b,
+        Err(BoundedReadError::Io(e)) => return Err(e),
+        Err(e) => return Err(invalid(e.to_string())),
+    };
+    String::from_utf8(buf).map_err(|_| invalid("not UTF-8 text".into()))
+}
 /// `root/name` if it is a regular file reached without following any link
 /// (no component of `name` is a symbolic link), so that nothing done to it
 /// can reach outside the session folder. `name` is a checked segment name.

@@ -18,7 +18,7 @@ mod verify;
 mod verify_act;
 mod verify_file;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
@@ -86,30 +86,21 @@ enum Named {
 /// refused before it is opened (it could hang the run), a link inside a
 /// session is not followed, a larger file is refused rather than read whole.
 fn read_small(path: &Path, named: Named, what: &str, limit: u64) -> Result<Vec<u8>> {
-    let meta = match named {
-        Named::ByUser => path.metadata(),
-        Named::InSession => path.symlink_metadata(),
-    }
-    .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
-    if !meta.is_file() {
-        bail!(
+    use courtseal::store::layout::{read_bounded, BoundedReadError};
+    match read_bounded(path, named == Named::ByUser, limit) {
+        Ok(data) => Ok(data),
+        Err(BoundedReadError::NotRegular) => bail!(
             "{}: not a regular file; cannot read the {what}",
             path.display()
-        );
-    }
-    let f = std::fs::File::open(path)
-        .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
-    let mut data = Vec::new();
-    f.take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
-    if data.len() as u64 > limit {
-        bail!(
+        ),
+        Err(BoundedReadError::TooLarge(_)) => bail!(
             "{}: too large for a {what} (more than {limit} bytes)",
             path.display()
-        );
+        ),
+        Err(BoundedReadError::Io(e)) => {
+            Err(e).with_context(|| format!("{}: cannot read the {what}", path.display()))
+        }
     }
-    Ok(data)
 }
 
 /// [`read_small`], as UTF-8 text.
