@@ -201,7 +201,13 @@ pub fn verify_session_with_progress(
     }
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
-    let (events, retired) = check_service_entries(root, &log, trust, &mut findings);
+    let tree = log.tree();
+    // Checkpoints first (their findings keep their place below): only a
+    // retirement entry a trusted checkpoint covers retires anything.
+    let mut checkpoint_findings = Vec::new();
+    let (checkpoints, verified_size) =
+        check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
+    let (events, retired) = check_service_entries(root, &log, trust, verified_size, &mut findings);
     let heartbeats = log
         .lines
         .iter()
@@ -211,11 +217,8 @@ pub fn verify_session_with_progress(
         Ok(Entry::Close(c)) => Some(c.at.clone()),
         _ => None,
     });
-    let tree = log.tree();
     let origin = log.header().map(|h| h.origin.clone());
-
-    let (checkpoints, verified_size) =
-        check_checkpoints(&paths, &log, &tree, trust, &mut findings)?;
+    findings.extend(checkpoint_findings);
     if tree.size() > 0 && verified_size < tree.size() {
         let first = verified_size + 1;
         let range = if first == tree.size() {
@@ -286,6 +289,7 @@ fn check_service_entries(
     root: &Path,
     log: &Log,
     trust: &TrustStore,
+    verified_size: u64,
     findings: &mut Vec<Finding>,
 ) -> (Vec<EventStatus>, HashSet<String>) {
     let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
@@ -351,6 +355,9 @@ fn check_service_entries(
                         v.key_id()
                     ),
                 )),
+                // Not covered by a trusted checkpoint: it proves nothing
+                // (reported as an unsigned entry), so nothing is retired.
+                Ok(_) if l.number as u64 > verified_size => {}
                 Ok(v) => {
                     retired.extend(r.segments.iter().cloned());
                     findings.push(Finding::info(
