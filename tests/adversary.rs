@@ -183,3 +183,334 @@ fn archivist_checkpoint_over_an_unsigned_prefix_is_refused() {
     );
     assert_eq!(state_of(&v, "seg-0001.m4a"), "missing");
 }
+
+/// The session's tool folder replaced by a link to a folder outside: seal
+/// would write the log and checkpoints there. It refuses and writes nothing.
+#[test]
+fn tool_folder_linked_outside_is_refused_by_seal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_sample(&dir.join("s"), &[]);
+    demo_key(dir, "demo-recorder");
+    fs::create_dir_all(dir.join("outside")).unwrap();
+    std::os::unix::fs::symlink("../outside", dir.join("s/courtseal")).unwrap();
+    let (code, _, err) = run(
+        dir,
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(fs::read_dir(dir.join("outside")).unwrap().count(), 0);
+}
+
+/// The log itself replaced by a link: appending would write through it.
+#[test]
+fn log_linked_outside_is_refused_by_seal() {
+    let fx = Fx::sealed();
+    let outside = fx.p("outside.jsonl");
+    fs::rename(fx.p("s/courtseal/log.jsonl"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, fx.p("s/courtseal/log.jsonl")).unwrap();
+    fs::write(fx.p("s/seg-0005.m4a"), common::sample("seg-0001.m4a")).unwrap();
+    let before = fs::read(&outside).unwrap();
+    let (code, _, err) = run(&fx.dir, &["seal", "s", "--key", "demo-recorder.key"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(fs::read(&outside).unwrap(), before);
+}
+
+/// An inbox planted as a link to a folder outside the session: the running
+/// service renamed (or, for a valid event, deleted) the files there.
+#[test]
+fn inbox_linked_outside_is_never_touched_by_watch() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo_key(dir, "demo-recorder");
+    fs::create_dir_all(dir.join("s/courtseal")).unwrap();
+    fs::create_dir_all(dir.join("outside")).unwrap();
+    fs::write(dir.join("outside/victim.event"), b"someone else's file").unwrap();
+    std::os::unix::fs::symlink("../../outside", dir.join("s/courtseal/inbox")).unwrap();
+    let mut svc = Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .current_dir(dir)
+        .args([
+            "seal",
+            "s",
+            "--watch",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+            "--settle",
+            "1",
+            "--heartbeat",
+            "1",
+            "--no-silence",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Two heartbeats: the inbox was looked at several times.
+    let until = Instant::now() + Duration::from_secs(20);
+    while fs::read_to_string(dir.join("s/courtseal/log.jsonl"))
+        .map_or(0, |t| t.matches("\"heartbeat\"").count())
+        < 2
+    {
+        if Instant::now() > until {
+            let _ = svc.kill();
+            panic!("the service did not start");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, _, err) = run(dir, &["close", "s"]);
+    let status = svc.wait().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(status.success());
+    assert_eq!(
+        fs::read(dir.join("outside/victim.event")).unwrap(),
+        b"someone else's file"
+    );
+    assert_eq!(fs::read_dir(dir.join("outside")).unwrap().count(), 1);
+}
+
+/// A record.toml of more than a megabyte: seal read it whole (a huge or
+/// endless file would be read without bound); it now refuses to read it and
+/// writes the header without its fields.
+#[test]
+fn oversized_record_is_not_read_by_seal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_sample(&dir.join("s"), &["record.toml"]);
+    demo_key(dir, "demo-recorder");
+    let mut rec = String::from("court = \"Padded Court\"\n");
+    rec.push_str(&format!("# {}\n", "x".repeat(1 << 20)));
+    fs::write(dir.join("s/record.toml"), rec).unwrap();
+    let (code, _, err) = run(
+        dir,
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("larger than 1048576 bytes"), "{err}");
+    let log = Log::read(&SessionPaths::new(&dir.join("s")).log).unwrap();
+    assert_eq!(log.header().unwrap().court, None);
+}
+
+/// A log sealed before the strict origin rule, with spaces in its origin:
+/// seal must still append to it (with or without naming the origin) and
+/// verify must still accept it.
+#[test]
+fn legacy_log_with_a_spaced_origin_is_still_sealed() {
+    const LEGACY: &str = "Court of Example, courtroom 5, 2026-11-20";
+    let fx = Fx::sealed();
+    let paths = fx.paths();
+    let text = fs::read_to_string(&paths.log).unwrap();
+    fs::write(&paths.log, text.replacen(ORIGIN, LEGACY, 1)).unwrap();
+    fs::remove_dir_all(&paths.checkpoints).unwrap();
+    fs::remove_file(&paths.checkpoint).unwrap();
+    fs::create_dir_all(&paths.checkpoints).unwrap();
+    let tree = Log::read(&paths.log).unwrap().tree();
+    let signer = courtseal::keys::load_signer(&fx.p("demo-recorder.key")).unwrap();
+    let cp = Checkpoint::new(LEGACY, tree.size(), tree.root());
+    session::write_checkpoint(&paths, &signer, &cp).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 0, "{v}");
+    fs::write(fx.p("s/seg-0005.m4a"), common::sample("seg-0001.m4a")).unwrap();
+    let (code, _, err) = run(&fx.dir, &["seal", "s", "--key", "demo-recorder.key"]);
+    assert_eq!(code, 0, "{err}");
+    fs::copy(fx.p("s/seg-0002.m4a"), fx.p("s/seg-0006.m4a")).unwrap();
+    let (code, _, err) = run(
+        &fx.dir,
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            LEGACY,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = fx.verify();
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["origin"], LEGACY);
+    assert_eq!(v["verified_size"].as_u64().unwrap(), fx.size(), "{v}");
+    assert_eq!(state_of(&v, "seg-0005.m4a"), "ok");
+    assert_eq!(state_of(&v, "seg-0006.m4a"), "ok");
+}
+
+/// A proof whose checkpoint carries the trusted recorder's good signature
+/// and a bad one under a trusted archivist's name: one bad trusted signature
+/// refuses the note, in verify-file as in verify.
+#[test]
+fn verify_file_refuses_recorder_checkpoint_with_a_bad_archivist_signature() {
+    let fx = Fx::sealed();
+    let (code, _, err) = run(
+        &fx.dir,
+        &["proof", "s", "seg-0001.m4a", "-o", "p.tlog-proof"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let original = fs::read_to_string(fx.paths().checkpoint).unwrap();
+    let arch = courtseal::keys::load_signer(&fx.p("arch.key")).unwrap();
+    let other = arch.sign("some other text\n").unwrap();
+    let bad_line = other.lines().last().unwrap();
+    assert!(bad_line.starts_with('\u{2014}'));
+    let tampered = format!("{original}{bad_line}\n");
+    let proof = fs::read_to_string(fx.p("p.tlog-proof")).unwrap();
+    assert!(proof.contains(&original));
+    fs::write(fx.p("p.tlog-proof"), proof.replace(&original, &tampered)).unwrap();
+    let (code, out, err) = run(
+        &fx.dir,
+        &[
+            "verify-file",
+            "s/seg-0001.m4a",
+            "--proof",
+            "p.tlog-proof",
+            "--trust",
+            "trust.txt",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(codes(&v), ["checkpoint.bad_signature"]);
+    // The same note as the session's latest checkpoint.
+    fs::write(fx.paths().checkpoint, &tampered).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes_at(&v, "courtseal/checkpoint"),
+        ["checkpoint.bad_signature"]
+    );
+}
+
+/// A checkpoint over a planted segment signed by an archivist and by a key
+/// nobody trusts: the extra signature adds nothing, the archivist may not
+/// vouch for a segment.
+#[test]
+fn archivist_plus_untrusted_signature_vouches_for_nothing() {
+    let fx = Fx::sealed();
+    let sealed = fx.size();
+    let (code, _, err) = run(
+        &fx.dir,
+        &["keys", "generate", "--name", "mallory", "--out", "."],
+    );
+    assert_eq!(code, 0, "{err}");
+    fs::write(fx.p("s/seg-0005.m4a"), b"planted").unwrap();
+    let (code, _, err) = run(&fx.dir, &["seal", "s", "--key", "mallory.key"]);
+    assert_eq!(code, 2, "seal with another recorder key is refused: {err}");
+    // By hand: a segment entry, then a note signed by both keys.
+    let e = courtseal::entry::SegmentEntry {
+        v: VERSION,
+        kind: "segment".into(),
+        seq: 5,
+        name: "seg-0005.m4a".into(),
+        size: 7,
+        sha256: courtseal::digest::Sha256Digest::of(b"planted"),
+        sealed_at: entry::now_utc(),
+        media: None,
+    };
+    session::append_lines(&fx.paths(), &[entry::to_line(&e)]).unwrap();
+    let tree = Log::read(&fx.paths().log).unwrap().tree();
+    let body = Checkpoint::new(ORIGIN, tree.size(), tree.root()).to_text();
+    let a = courtseal::keys::load_signer(&fx.p("arch.key"))
+        .unwrap()
+        .sign(&body)
+        .unwrap();
+    let m = courtseal::keys::load_signer(&fx.p("mallory.key"))
+        .unwrap()
+        .sign(&body)
+        .unwrap();
+    let both = format!("{a}{}\n", m.lines().last().unwrap());
+    fs::write(fx.paths().checkpoint, both).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    assert_eq!(v["verified_size"].as_u64().unwrap(), sealed);
+    assert_eq!(
+        codes_at(&v, "courtseal/checkpoint"),
+        ["checkpoint.untrusted_key"]
+    );
+    assert_eq!(codes_at(&v, "seg-0005.m4a"), ["segment.unsealed"]);
+}
+
+/// Two retirements in a row, each under its archivist's own checkpoint:
+/// the second extends a prefix the first made trusted, so both count (the
+/// policy lets an archivist add only retirement entries, one at a time).
+#[test]
+fn chain_of_two_retirements_is_trusted_and_adds_only_retirements() {
+    let fx = Fx::sealed();
+    fx.append_retire("arch.key", &["seg-0001.m4a"]);
+    fx.sign_checkpoint("arch.key");
+    fx.append_retire("arch.key", &["seg-0002.m4a"]);
+    let size = fx.sign_checkpoint("arch.key");
+    fs::remove_file(fx.p("s/seg-0001.m4a")).unwrap();
+    fs::remove_file(fx.p("s/seg-0002.m4a")).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["verified_size"].as_u64().unwrap(), size);
+    assert_eq!(state_of(&v, "seg-0001.m4a"), "retired");
+    assert_eq!(state_of(&v, "seg-0002.m4a"), "retired");
+    // A heartbeat slipped in after them cannot ride on a third retirement.
+    fx.append_heartbeat();
+    fx.append_retire("arch.key", &["seg-0003.mp4"]);
+    fx.sign_checkpoint("arch.key");
+    fs::remove_file(fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    assert_eq!(v["verified_size"].as_u64().unwrap(), size);
+    assert_eq!(state_of(&v, "seg-0003.mp4"), "missing");
+}
+
+/// A sealed segment hard-linked to a file outside the session: retirement
+/// removes the session's name only, the outside file keeps its bytes.
+#[test]
+fn retire_of_a_hard_linked_segment_leaves_the_outside_file() {
+    let fx = Fx::sealed();
+    fs::write(fx.p("s/record.toml"), {
+        let t = String::from_utf8(common::sample("record.toml")).unwrap();
+        t.replace(
+            "finalised = 2026-11-21",
+            "finalised = 2026-11-21\nverdict_in_force = 2020-01-10",
+        )
+    })
+    .unwrap();
+    fs::hard_link(fx.p("s/seg-0001.m4a"), fx.p("outside.m4a")).unwrap();
+    let (code, _, err) = run(
+        &fx.dir,
+        &[
+            "retire",
+            "s",
+            "--key",
+            "arch.key",
+            "--basis",
+            "retention ended",
+            "--trust",
+            "trust.txt",
+            "--today",
+            "2026-12-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!fx.p("s/seg-0001.m4a").exists());
+    assert_eq!(
+        fs::read(fx.p("outside.m4a")).unwrap(),
+        common::sample("seg-0001.m4a")
+    );
+    let (code, v) = fx.verify();
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(state_of(&v, "seg-0001.m4a"), "retired");
+}
