@@ -514,3 +514,112 @@ fn retire_of_a_hard_linked_segment_leaves_the_outside_file() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(state_of(&v, "seg-0001.m4a"), "retired");
 }
+
+/// Runs courtseal in `dir`, killing it (and failing) if it has not finished
+/// within 20 seconds: (exit code, stderr).
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .current_dir(dir)
+        .args(args)
+        .env("CI", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            assert!(!err.contains("panicked"), "{err}");
+            return (st.code().unwrap_or(-1), err);
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("courtseal {args:?} hung");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let st = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// The latest checkpoint replaced by a FIFO: verify and seal blocked on it
+/// for ever. Both now refuse it, naming the file.
+#[test]
+fn fifo_as_latest_checkpoint_hangs_neither_verify_nor_seal() {
+    let fx = Fx::sealed();
+    fs::remove_file(fx.paths().checkpoint).unwrap();
+    mkfifo(&fx.paths().checkpoint);
+    let (code, err) = run_bounded(&fx.dir, &["verify", "s", "--trust", "trust.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("courtseal/checkpoint: not a regular file"),
+        "{err}"
+    );
+    let (code, err) = run_bounded(&fx.dir, &["seal", "s", "--key", "demo-recorder.key"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+/// The log replaced by a FIFO, or by a link to an endless device: verify
+/// blocked, or read without bound.
+#[test]
+fn fifo_or_device_as_log_is_never_read() {
+    let fx = Fx::sealed();
+    let log = fx.paths().log;
+    fs::remove_file(&log).unwrap();
+    mkfifo(&log);
+    let (code, err) = run_bounded(&fx.dir, &["verify", "s", "--trust", "trust.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("log.jsonl: not a regular file"), "{err}");
+    fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &log).unwrap();
+    let (code, err) = run_bounded(&fx.dir, &["verify", "s", "--trust", "trust.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("log.jsonl: not a regular file"), "{err}");
+}
+
+/// A `recovery` entry needs no key: one naming an endless device, a file
+/// outside the session or a FIFO made verify read without bound or block.
+/// None is read; each is reported as missing or changed.
+#[test]
+fn recovery_entry_naming_a_device_or_fifo_is_never_read() {
+    let fx = Fx::sealed();
+    mkfifo(&fx.p("s/courtseal/torn-fifo"));
+    for saved_as in ["/dev/zero", "../../../../dev/zero", "courtseal/torn-fifo"] {
+        let e = courtseal::entry::RecoveryEntry {
+            v: VERSION,
+            kind: "recovery".into(),
+            at: entry::now_utc(),
+            offset: 0,
+            length: 10,
+            sha256: courtseal::digest::Sha256Digest::of(b"0123456789"),
+            saved_as: saved_as.into(),
+        };
+        session::append_lines(&fx.paths(), &[entry::to_line(&e)]).unwrap();
+    }
+    let (code, err) = run_bounded(&fx.dir, &["verify", "s", "--trust", "trust.txt"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, v) = fx.verify();
+    let recovered: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "log.recovered")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(recovered.len(), 3);
+    assert!(recovered
+        .iter()
+        .all(|m| m.contains("that file is missing or changed")));
+}
