@@ -202,7 +202,15 @@ pub fn lock_session(paths: &SessionPaths) -> Result<fs::File, SealError> {
     // Nothing is ever written through a link: a tool folder, log or lock
     // planted as a link would put the session's log somewhere else.
     let linked = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
-    for p in [&paths.dir, &paths.checkpoints, &paths.log, &paths.lock] {
+    let (torn, windows) = (paths.dir.join("torn"), paths.dir.join("windows"));
+    for p in [
+        &paths.dir,
+        &paths.checkpoints,
+        &paths.log,
+        &paths.lock,
+        &torn,
+        &windows,
+    ] {
         if linked(p) {
             return Err(SealError::Damaged {
                 path: p.clone(),
@@ -659,7 +667,10 @@ fn check_existing(
         path: paths.checkpoint.clone(),
         what,
     };
-    match fs::read(&paths.checkpoint) {
+    match crate::store::layout::read_regular(
+        &paths.checkpoint,
+        crate::store::layout::MAX_CHECKPOINT_BYTES,
+    ) {
         Ok(bytes) => {
             // The one checkpoint verifier, trusting only this sealer's key.
             let mut own = crate::trust::TrustStore::new();

@@ -268,18 +268,37 @@ pub fn read_record(root: &Path) -> io::Result<Option<(PathBuf, String)>> {
     Ok(Some((path, text)))
 }
 
-/// Reads a small regular file as UTF-8, refusing one larger than `limit`.
-pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
+/// Largest checkpoint file read, in bytes (a real one is well under a kilobyte).
+pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 20;
+
+/// Reads a regular file (never a link, FIFO or device, which could hang the
+/// run or never end), refusing one larger than `limit`.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     use std::io::Read as _;
+    if !fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: not a regular file (a link, FIFO or device is never read)",
+                path.display()
+            ),
+        ));
+    }
     let f = fs::File::open(path)?;
     let mut buf = Vec::new();
-    f.take(limit + 1).read_to_end(&mut buf)?;
+    f.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
     if buf.len() as u64 > limit {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("{}: larger than {limit} bytes", path.display()),
         ));
     }
+    Ok(buf)
+}
+
+/// Reads a small regular file as UTF-8, refusing one larger than `limit`.
+pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
+    let buf = read_regular(path, limit)?;
     String::from_utf8(buf).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,

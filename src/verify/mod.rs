@@ -149,6 +149,9 @@ pub enum VerifyError {
 
 const LOG_NAME: &str = "courtseal/log.jsonl";
 
+/// Largest packet-windows sidecar read, in bytes.
+const MAX_SIDECAR_BYTES: u64 = 256 << 20;
+
 /// Verifies the session at `root` against the trusted keys.
 pub fn verify_session(
     root: &Path,
@@ -382,8 +385,10 @@ fn check_service_entries(
                 ),
             )),
             Ok(Entry::Recovery(r)) => {
-                let kept = fs::read(root.join(&r.saved_as))
-                    .is_ok_and(|b| Sha256Digest::of(&b) == r.sha256);
+                // Only a regular file inside the session, of the size stated.
+                let kept = session::contained_file(root, &r.saved_as)
+                    .and_then(|p| session::read_regular(&p, r.length).ok())
+                    .is_some_and(|b| Sha256Digest::of(&b) == r.sha256);
                 findings.push(Finding::info(
                     "log.recovered",
                     &at,
@@ -470,7 +475,7 @@ fn check_checkpoints(
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with(".tmp"))
     });
-    if paths.checkpoint.exists() {
+    if fs::symlink_metadata(&paths.checkpoint).is_ok() {
         files.push((paths.checkpoint.clone(), None));
     } else if !log.lines.is_empty() {
         findings.push(Finding::error(
@@ -506,9 +511,11 @@ fn check_checkpoints(
             });
             continue;
         }
-        let bytes = fs::read(&path).map_err(|e| VerifyError::Io {
-            path: path.clone(),
-            source: e,
+        let bytes = session::read_regular(&path, session::MAX_CHECKPOINT_BYTES).map_err(|e| {
+            VerifyError::Io {
+                path: path.clone(),
+                source: e,
+            }
         })?;
         read.push(checkpoints::CheckpointFile {
             file,
@@ -527,7 +534,11 @@ fn check_checkpoints(
 /// A sealed segment's sidecar in the session, checked against its entry.
 fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> Option<Sidecar> {
     let wref = s.media.as_ref()?.windows.as_ref()?;
-    check_sidecar(fs::read(root.join(&wref.file)), s, &wref.file, findings)
+    // Only a regular file inside the session (the name is the log's).
+    let bytes = session::contained_file(root, &wref.file)
+        .ok_or_else(|| io::Error::other("not a regular file inside the session"))
+        .and_then(|p| session::read_regular(&p, MAX_SIDECAR_BYTES));
+    check_sidecar(bytes, s, &wref.file, findings)
 }
 
 /// Checks sidecar bytes against the segment's entry (its SHA-256 is sealed
