@@ -411,8 +411,11 @@ pub fn verify_act(
     note_bytes: &[u8],
     trust: &TrustStore,
 ) -> Result<ActSignature, String> {
-    let opened = crate::note::open(note_bytes, &trust.in_role(crate::keys::Role::Archivist))
-        .map_err(|e| format!("the signature does not verify with a trusted archivist key: {e}"))?;
+    let opened = crate::note::open(
+        note_bytes,
+        &trust.signers_of(crate::trust::Statement::AuditAct),
+    )
+    .map_err(|e| format!("the signature does not verify with a trusted archivist key: {e}"))?;
     let lines: Vec<&str> = opened.text.trim_end_matches('\n').split('\n').collect();
     let [header, name, digest, at, archive, summary] = lines.as_slice() else {
         return Err("the signed text is not an audit act signature".into());

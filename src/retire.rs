@@ -10,8 +10,8 @@ use crate::audit::{parse_date, Retention};
 use crate::checkpoint::Checkpoint;
 use crate::entry::{self, RetireEntry, VERSION};
 use crate::finding::Severity;
-use crate::keys::{Role, TrustStore};
-use crate::note::{NoteSigner, Verifier};
+use crate::keys::TrustStore;
+use crate::note::NoteSigner;
 use crate::session::{self, Log, SessionPaths};
 use crate::verify::{self, VerifyOptions};
 
@@ -180,11 +180,4 @@ pub fn retire(
         deleted,
         checkpoint: cp,
     })
-}
-
-/// True if `v` is trusted to sign checkpoints: recorder or archivist keys.
-pub fn checkpoint_signers(trust: &TrustStore) -> Vec<Verifier> {
-    let mut v = trust.in_role(Role::Recorder);
-    v.extend(trust.in_role(Role::Archivist));
-    v
 }

@@ -327,6 +327,11 @@ fn take_inbox(
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
     let dir = inbox(paths);
+    // Only a real folder inside the session: through a link planted as the
+    // inbox, files elsewhere would be renamed or deleted.
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Ok(());
+    }
     let Ok(rd) = fs::read_dir(&dir) else {
         return Ok(());
     };
@@ -384,6 +389,13 @@ pub fn queue_event(paths: &SessionPaths, ev: &EventEntry) -> Result<PathBuf, Sea
         path: dir.clone(),
         source: e,
     })?;
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Err(SealError::Damaged {
+            path: dir,
+            what: "is not a folder (a symbolic link?); courtseal never writes through a link"
+                .into(),
+        });
+    }
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos())

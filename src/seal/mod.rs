@@ -58,10 +58,12 @@ impl HeaderFields {
         else {
             return Ok(HeaderFields::default());
         };
-        let text = fs::read_to_string(&path).map_err(|e| SealError::Io {
-            path: path.clone(),
-            source: e,
-        })?;
+        let text =
+            crate::store::layout::read_bounded_text(&path, crate::store::layout::MAX_RECORD_BYTES)
+                .map_err(|e| SealError::Io {
+                    path: path.clone(),
+                    source: e,
+                })?;
         if text.trim_start().starts_with('{') {
             let v: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| SealError::Record {
@@ -197,6 +199,25 @@ pub struct Sealer<'k> {
 
 /// Takes the session's lock, or says another process holds it.
 pub fn lock_session(paths: &SessionPaths) -> Result<fs::File, SealError> {
+    // Nothing is ever written through a link: a tool folder, log or lock
+    // planted as a link would put the session's log somewhere else.
+    let linked = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let (torn, windows) = (paths.dir.join("torn"), paths.dir.join("windows"));
+    for p in [
+        &paths.dir,
+        &paths.checkpoints,
+        &paths.log,
+        &paths.lock,
+        &torn,
+        &windows,
+    ] {
+        if linked(p) {
+            return Err(SealError::Damaged {
+                path: p.clone(),
+                what: "is a symbolic link; courtseal never writes through a link".into(),
+            });
+        }
+    }
     fs::create_dir_all(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
     let lock = fs::OpenOptions::new()
         .create(true)
@@ -646,7 +667,10 @@ fn check_existing(
         path: paths.checkpoint.clone(),
         what,
     };
-    match fs::read(&paths.checkpoint) {
+    match crate::store::layout::read_regular(
+        &paths.checkpoint,
+        crate::store::layout::MAX_CHECKPOINT_BYTES,
+    ) {
         Ok(bytes) => {
             // The one checkpoint verifier, trusting only this sealer's key.
             let mut own = crate::trust::TrustStore::new();

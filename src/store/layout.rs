@@ -310,22 +310,38 @@ pub fn read_bounded(
     Ok(buf)
 }
 
-/// Reads a small regular file inside a session as UTF-8 ([`read_bounded`],
-/// links refused).
+/// Largest checkpoint file read, in bytes (a real one is well under a kilobyte).
+pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 20;
+
+/// [`read_bounded`] for a name inside a session (a link, FIFO or device is
+/// never read), with the reason as an I/O error naming the file.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_bounded(path, false, limit).map_err(|e| match e {
+        BoundedReadError::Io(e) => e,
+        BoundedReadError::NotRegular => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: not a regular file (a link, FIFO or device is never read)",
+                path.display()
+            ),
+        ),
+        BoundedReadError::TooLarge(limit) => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: larger than {limit} bytes", path.display()),
+        ),
+    })
+}
+
+/// Reads a small regular file inside a session as UTF-8 ([`read_regular`]).
 pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
-    let invalid = |what: String| {
+    String::from_utf8(read_regular(path, limit)?).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("{}: {what}", path.display()),
+            format!("{}: not UTF-8 text", path.display()),
         )
-    };
-    let buf = match read_bounded(path, false, limit) {
-        Ok(b) => b,
-        Err(BoundedReadError::Io(e)) => return Err(e),
-        Err(e) => return Err(invalid(e.to_string())),
-    };
-    String::from_utf8(buf).map_err(|_| invalid("not UTF-8 text".into()))
+    })
 }
+
 /// `root/name` if it is a regular file reached without following any link
 /// (no component of `name` is a symbolic link), so that nothing done to it
 /// can reach outside the session folder. `name` is a checked segment name.

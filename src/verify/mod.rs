@@ -16,11 +16,12 @@ use serde::Serialize;
 use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::Finding;
-use crate::keys::{Role, TrustStore};
+use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::media::{self, MediaOptions, Observation};
 use crate::store::layout::{self as session, ScanItem, SessionPaths};
 use crate::tlog::Tree;
+use crate::trust::Statement;
 use crate::windows::{self, Sidecar};
 
 /// What to check.
@@ -149,6 +150,9 @@ pub enum VerifyError {
 
 const LOG_NAME: &str = "courtseal/log.jsonl";
 
+/// Largest packet-windows sidecar read, in bytes.
+const MAX_SIDECAR_BYTES: u64 = 256 << 20;
+
 /// Verifies the session at `root` against the trusted keys.
 pub fn verify_session(
     root: &Path,
@@ -201,7 +205,13 @@ pub fn verify_session_with_progress(
     }
     let log = log.unwrap_or_default();
     check_log_lines(&log, &mut findings);
-    let (events, retired) = check_service_entries(root, &log, trust, &mut findings);
+    let tree = log.tree();
+    // Checkpoints first (their findings keep their place below): only a
+    // retirement entry a trusted checkpoint covers retires anything.
+    let mut checkpoint_findings = Vec::new();
+    let (checkpoints, verified_size) =
+        check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
+    let (events, retired) = check_service_entries(root, &log, trust, verified_size, &mut findings);
     let heartbeats = log
         .lines
         .iter()
@@ -211,11 +221,8 @@ pub fn verify_session_with_progress(
         Ok(Entry::Close(c)) => Some(c.at.clone()),
         _ => None,
     });
-    let tree = log.tree();
     let origin = log.header().map(|h| h.origin.clone());
-
-    let (checkpoints, verified_size) =
-        check_checkpoints(&paths, &log, &tree, trust, &mut findings)?;
+    findings.extend(checkpoint_findings);
     if tree.size() > 0 && verified_size < tree.size() {
         let first = verified_size + 1;
         let range = if first == tree.size() {
@@ -286,10 +293,11 @@ fn check_service_entries(
     root: &Path,
     log: &Log,
     trust: &TrustStore,
+    verified_size: u64,
     findings: &mut Vec<Finding>,
 ) -> (Vec<EventStatus>, HashSet<String>) {
     let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
-    let operators = trust.in_role(Role::Operator);
+    let operators = trust.signers_of(Statement::Event);
     let mut events = Vec::new();
     // Segments retired under a valid, trusted retirement entry.
     let mut retired = HashSet::new();
@@ -341,7 +349,7 @@ fn check_service_entries(
                     &at,
                     format!("the retirement entry of {}: {err}", r.at),
                 )),
-                Ok(v) if !trust.in_role(Role::Archivist).contains(&v) => findings.push(Finding::error(
+                Ok(v) if !trust.allows(&v, Statement::Retire) => findings.push(Finding::error(
                     "retire.untrusted_archivist",
                     &at,
                     format!(
@@ -351,6 +359,9 @@ fn check_service_entries(
                         v.key_id()
                     ),
                 )),
+                // Not covered by a trusted checkpoint: it proves nothing
+                // (reported as an unsigned entry), so nothing is retired.
+                Ok(_) if l.number as u64 > verified_size => {}
                 Ok(v) => {
                     retired.extend(r.segments.iter().cloned());
                     findings.push(Finding::info(
@@ -375,8 +386,10 @@ fn check_service_entries(
                 ),
             )),
             Ok(Entry::Recovery(r)) => {
-                let kept = fs::read(root.join(&r.saved_as))
-                    .is_ok_and(|b| Sha256Digest::of(&b) == r.sha256);
+                // Only a regular file inside the session, of the size stated.
+                let kept = session::contained_file(root, &r.saved_as)
+                    .and_then(|p| session::read_regular(&p, r.length).ok())
+                    .is_some_and(|b| Sha256Digest::of(&b) == r.sha256);
                 findings.push(Finding::info(
                     "log.recovered",
                     &at,
@@ -463,7 +476,7 @@ fn check_checkpoints(
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with(".tmp"))
     });
-    if paths.checkpoint.exists() {
+    if fs::symlink_metadata(&paths.checkpoint).is_ok() {
         files.push((paths.checkpoint.clone(), None));
     } else if !log.lines.is_empty() {
         findings.push(Finding::error(
@@ -499,9 +512,11 @@ fn check_checkpoints(
             });
             continue;
         }
-        let bytes = fs::read(&path).map_err(|e| VerifyError::Io {
-            path: path.clone(),
-            source: e,
+        let bytes = session::read_regular(&path, session::MAX_CHECKPOINT_BYTES).map_err(|e| {
+            VerifyError::Io {
+                path: path.clone(),
+                source: e,
+            }
         })?;
         read.push(checkpoints::CheckpointFile {
             file,
@@ -520,7 +535,11 @@ fn check_checkpoints(
 /// A sealed segment's sidecar in the session, checked against its entry.
 fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> Option<Sidecar> {
     let wref = s.media.as_ref()?.windows.as_ref()?;
-    check_sidecar(fs::read(root.join(&wref.file)), s, &wref.file, findings)
+    // Only a regular file inside the session (the name is the log's).
+    let bytes = session::contained_file(root, &wref.file)
+        .ok_or_else(|| io::Error::other("not a regular file inside the session"))
+        .and_then(|p| session::read_regular(&p, MAX_SIDECAR_BYTES));
+    check_sidecar(bytes, s, &wref.file, findings)
 }
 
 /// Checks sidecar bytes against the segment's entry (its SHA-256 is sealed

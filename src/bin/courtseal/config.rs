@@ -297,7 +297,20 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 None
             };
             Config::Seal(SealConfig {
-                origin: a.origin.as_deref().map(origin).transpose()?,
+                // The strict rule is for new logs; a log sealed earlier
+                // keeps its origin, which must still be nameable.
+                origin: a
+                    .origin
+                    .as_deref()
+                    .map(|o| {
+                        let log = courtseal::store::layout::SessionPaths::new(&a.session).log;
+                        if std::fs::metadata(log).is_ok_and(|m| m.len() > 0) {
+                            expected_origin(o)
+                        } else {
+                            origin(o)
+                        }
+                    })
+                    .transpose()?,
                 key: input(&a.key, "key file", KEY_BYTES)?,
                 previous: a
                     .previous
