@@ -719,13 +719,7 @@ fn new_file(path: &Path) -> Result<PathBuf> {
             dir.display()
         ),
     }
-    tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        anyhow!(
-            "{}: cannot write into {}: {e}",
-            path.display(),
-            dir.display()
-        )
-    })?;
+    writable_folder(path)?;
     Ok(path.to_owned())
 }
 
@@ -736,6 +730,12 @@ fn state_file(path: &Path) -> Result<()> {
             bail!("{}: the audit state must be a regular file", path.display());
         }
     }
+    writable_folder(path)
+}
+
+/// The folder `path` would be written into takes a new file: tried by
+/// creating (and dropping, so removing) a temporary file there.
+fn writable_folder(path: &Path) -> Result<()> {
     let dir = folder_of(path);
     tempfile::NamedTempFile::new_in(dir).map_err(|e| {
         anyhow!(
