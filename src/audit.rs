@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::digest::Sha256Digest;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::keys::TrustStore;
 use crate::session::TOOL_DIR;
 use crate::timeline::{self, CheckOptions};
@@ -109,7 +109,7 @@ pub fn find_sessions(archive: &Path) -> (Vec<PathBuf>, Vec<Finding>) {
                     .map(|p| p.display().to_string())
                     .unwrap_or_default();
                 findings.push(Finding::error(
-                    "archive.unreadable",
+                    Code::ArchiveUnreadable,
                     at,
                     format!("cannot be read: {err}"),
                 ));
@@ -271,7 +271,7 @@ fn audit_session(
         Ok(r) => r.map(|(_, t)| crate::record::parse(&t)),
         Err(e) => {
             a.findings.push(Finding::error(
-                "record.invalid",
+                Code::RecordInvalid,
                 format!("{name}/record.toml"),
                 e.to_string(),
             ));
@@ -286,7 +286,7 @@ fn audit_session(
         Err(e) => {
             a.status = "unreadable".into();
             a.findings
-                .push(Finding::error("archive.unreadable", name, e.to_string()));
+                .push(Finding::error(Code::ArchiveUnreadable, name, e.to_string()));
             return a;
         }
     };
@@ -315,7 +315,7 @@ fn audit_session(
             a.findings.extend(c.findings);
         }
         Some(Err(errs)) => a.findings.push(Finding::error(
-            "record.invalid",
+            Code::RecordInvalid,
             format!("{name}/record.toml"),
             errs.iter()
                 .map(|e| e.to_string())
@@ -346,7 +346,7 @@ fn audit_session(
     a.retention = RetentionState::on(deadline, opts.today, opts.due_within_days, retired, errors);
     if let (RetentionState::Overdue, Some(deadline)) = (a.retention, deadline) {
         a.findings.push(Finding::warning(
-            "retention.overdue",
+            Code::RetentionOverdue,
             name,
             format!("its retention deadline ({deadline}) has passed: a decision on it is due"),
         ));
@@ -474,7 +474,7 @@ pub fn act_html(r: &AuditReport, version: &str) -> String {
     for f in &r.findings {
         archive_findings.push_str(&format!(
             "<li>{} {}: {}</li>",
-            esc(&f.code),
+            esc(f.code.as_str()),
             esc(&f.location),
             esc(&f.message)
         ));

@@ -29,11 +29,142 @@ impl Severity {
     }
 }
 
+/// Declares [`Code`]: one variant per stable code, with its dotted name.
+macro_rules! codes {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A stable finding code. The list is the table "All codes" of
+        /// `docs/findings.md`, checked by a unit test in both directions.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in the order of `docs/findings.md`.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The dotted name, e.g. `segment.changed`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            /// The code with this dotted name, if there is one.
+            pub fn parse(name: &str) -> Option<Code> {
+                match name {
+                    $($name => Some(Code::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    LogMissing = "log.missing",
+    LogCorrupt = "log.corrupt",
+    LogTornTail = "log.torn_tail",
+    LogUnsignedEntries = "log.unsigned_entries",
+    LogRewritten = "log.rewritten",
+    LogRecovered = "log.recovered",
+    CheckpointMissing = "checkpoint.missing",
+    CheckpointMalformed = "checkpoint.malformed",
+    CheckpointBadSignature = "checkpoint.bad_signature",
+    CheckpointUntrustedKey = "checkpoint.untrusted_key",
+    CheckpointOriginMismatch = "checkpoint.origin_mismatch",
+    CheckpointSizeMismatch = "checkpoint.size_mismatch",
+    SegmentChanged = "segment.changed",
+    SegmentMissing = "segment.missing",
+    SegmentMoved = "segment.moved",
+    SegmentUnsealed = "segment.unsealed",
+    SegmentUnreadable = "segment.unreadable",
+    SegmentBadName = "segment.bad_name",
+    SegmentSymlink = "segment.symlink",
+    SegmentContainerRewritten = "segment.container_rewritten",
+    SegmentContentEdited = "segment.content_edited",
+    SegmentContentRemoved = "segment.content_removed",
+    SegmentContentInserted = "segment.content_inserted",
+    SegmentTruncated = "segment.truncated",
+    SegmentDeclaredStartChanged = "segment.declared_start_changed",
+    MediaUnreadable = "media.unreadable",
+    MediaInternalGap = "media.internal_gap",
+    MediaTimestampReversal = "media.timestamp_reversal",
+    WindowsChanged = "windows.changed",
+    WindowsMissing = "windows.missing",
+    ProofMalformed = "proof.malformed",
+    ProofNoEntry = "proof.no_entry",
+    ProofNotIncluded = "proof.not_included",
+    EventBadSignature = "event.bad_signature",
+    EventUntrustedOperator = "event.untrusted_operator",
+    EventBackdated = "event.backdated",
+    ServiceRestarted = "service.restarted",
+    SessionChainBroken = "session.chain_broken",
+    SessionChainForked = "session.chain_forked",
+    SessionChainUnlinked = "session.chain_unlinked",
+    SessionChainOtherRecorder = "session.chain_other_recorder",
+    ContinuityUndeclaredGap = "continuity.undeclared_gap",
+    ContinuityLateStart = "continuity.late_start",
+    ContinuityEarlyEnd = "continuity.early_end",
+    ContinuityInternalGap = "continuity.internal_gap",
+    RecordBreakNotSealed = "record.break_not_sealed",
+    RecordFailureWithoutAct = "record.failure_without_act",
+    RecordFailureNotSealed = "record.failure_not_sealed",
+    RecordMismatch = "record.mismatch",
+    RetireBadSignature = "retire.bad_signature",
+    RetireUntrustedArchivist = "retire.untrusted_archivist",
+    SessionRetired = "session.retired",
+    ArchiveUnreadable = "archive.unreadable",
+    RecordInvalid = "record.invalid",
+    RetentionOverdue = "retention.overdue",
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Code::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown finding code `{name}`")))
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Stable dotted code, e.g. `segment.changed`.
-    pub code: String,
+    pub code: Code,
     /// Severity.
     pub severity: Severity,
     /// One or two sentences for a person.
@@ -78,12 +209,12 @@ impl Finding {
     /// A finding of the given severity.
     pub fn new(
         severity: Severity,
-        code: &'static str,
+        code: Code,
         location: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            code: code.to_owned(),
+            code,
             severity,
             message: message.into(),
             location: location.into(),
@@ -93,29 +224,17 @@ impl Finding {
     }
 
     /// An error finding.
-    pub fn error(
-        code: &'static str,
-        location: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn error(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, location, message)
     }
 
     /// A warning finding.
-    pub fn warning(
-        code: &'static str,
-        location: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn warning(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, location, message)
     }
 
     /// An info finding.
-    pub fn info(
-        code: &'static str,
-        location: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn info(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, location, message)
     }
 }
@@ -145,4 +264,49 @@ impl Finding {
 /// True if any finding is an error.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes of the table "All codes" in docs/findings.md.
+    fn documented() -> Vec<String> {
+        let doc = include_str!("../docs/findings.md");
+        let table = doc
+            .split("## All codes")
+            .nth(1)
+            .expect("findings.md has a section All codes");
+        table
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter_map(|l| l.strip_prefix("| [`"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_code_is_documented_and_every_documented_code_exists() {
+        let doc = documented();
+        let ours: Vec<String> = Code::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+        for c in &ours {
+            assert!(doc.contains(c), "{c} is not in docs/findings.md's table");
+        }
+        for c in &doc {
+            assert!(ours.contains(c), "{c} is documented but has no Code");
+        }
+        assert_eq!(doc.len(), ours.len(), "a code is listed twice");
+    }
+
+    #[test]
+    fn codes_round_trip_through_their_names_and_json() {
+        for &c in Code::ALL {
+            assert_eq!(Code::parse(c.as_str()), Some(c));
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), c);
+        }
+        assert!(serde_json::from_str::<Code>("\"segment.nonsense\"").is_err());
+    }
 }

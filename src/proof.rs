@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::checkpoint::Checkpoint;
 use crate::digest::hash_file;
 use crate::entry::{Entry, SegmentEntry};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::note;
@@ -287,7 +287,7 @@ pub fn verify_file(
         Ok(p) => p,
         Err(e) => {
             r.findings
-                .push(Finding::error("proof.malformed", &loc, e.to_string()));
+                .push(Finding::error(Code::ProofMalformed, &loc, e.to_string()));
             return Ok(r);
         }
     };
@@ -303,7 +303,7 @@ pub fn verify_file(
     };
     let Some(extra) = proof.extra.as_deref() else {
         r.findings.push(Finding::error(
-            "proof.no_entry",
+            Code::ProofNoEntry,
             &loc,
             "the proof carries no entry (no 'extra' line)",
         ));
@@ -313,7 +313,7 @@ pub fn verify_file(
         Ok(Entry::Segment(s)) => Some(s),
         Ok(other) => {
             r.findings.push(Finding::error(
-                "proof.no_entry",
+                Code::ProofNoEntry,
                 &loc,
                 format!(
                     "the proof's entry is a {} entry, not a segment",
@@ -324,7 +324,7 @@ pub fn verify_file(
         }
         Err(e) => {
             r.findings.push(Finding::error(
-                "proof.no_entry",
+                Code::ProofNoEntry,
                 &loc,
                 format!("the proof's entry does not parse: {e}"),
             ));
@@ -337,7 +337,7 @@ pub fn verify_file(
         if let Some(o) = expected_origin {
             if o != cp.origin {
                 r.findings.push(Finding::error(
-                    "checkpoint.origin_mismatch",
+                    Code::CheckpointOriginMismatch,
                     &loc,
                     format!("the checkpoint is for log {:?}, not {o:?}", cp.origin),
                 ));
@@ -346,7 +346,7 @@ pub fn verify_file(
         let leaf = tlog::leaf_hash(extra);
         if let Err(e) = tlog::verify_inclusion(proof.index, cp.size, &leaf, &proof.path, &cp.root) {
             r.findings.push(Finding::error(
-                "proof.not_included",
+                Code::ProofNotIncluded,
                 &loc,
                 format!("the entry is not proven to be in the signed log: {e}"),
             ));
@@ -360,7 +360,7 @@ pub fn verify_file(
                 "has the sealed size but different content".to_owned()
             };
             r.findings.push(Finding::error(
-                "segment.changed",
+                Code::SegmentChanged,
                 r.file.clone(),
                 format!(
                     "{what}; its SHA-256 does not match sealed segment {} (sealed {})",
@@ -375,7 +375,7 @@ pub fn verify_file(
             let has_windows = s.media.as_ref().and_then(|m| m.windows.as_ref()).is_some();
             if has_windows && windows.is_none() && !sidecar_path.exists() {
                 r.findings.push(Finding::info(
-                    "windows.missing",
+                    Code::WindowsMissing,
                     sidecar_path.display().to_string(),
                     "no packet-window file next to the proof, so what changed cannot be said (get NAME.windows.jsonl with the proof)",
                 ));

@@ -271,7 +271,7 @@ fn finding_rows(findings: &[Finding]) -> String {
             s,
             "<tr class=\"{class}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             f.severity.as_str(),
-            esc(&f.code),
+            esc(f.code.as_str()),
             esc(&f.location),
             esc(&when),
             esc(&f.message)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::session::{self, Log, SessionPaths};
 
 /// One session found in a series folder.
@@ -140,7 +140,7 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
         match (&f.previous, prev) {
             (None, _) => firsts.entry(f.recorder.as_str()).or_default().push(f),
             (Some(p), None) => findings.push(Finding::error(
-                "session.chain_broken",
+                Code::SessionChainBroken,
                 &f.folder,
                 format!(
                     "names a previous session (checkpoint SHA-256 {}…) that is not in this series: a session of this courtroom was deleted, moved or altered",
@@ -150,7 +150,7 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
             (Some(_), Some(pf)) => {
                 if pf.recorder != f.recorder {
                     findings.push(Finding::warning(
-                        "session.chain_other_recorder",
+                        Code::SessionChainOtherRecorder,
                         &f.folder,
                         format!("chains to {}, which was sealed with another recorder key", pf.folder),
                     ));
@@ -171,7 +171,7 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
         if next.len() > 1 {
             let names: Vec<&str> = next.iter().map(|f| f.folder.as_str()).collect();
             findings.push(Finding::error(
-                "session.chain_forked",
+                Code::SessionChainForked,
                 *prev,
                 format!(
                     "is named as the previous session by {} sessions: {}",
@@ -184,7 +184,7 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
     for (_, firsts) in firsts {
         for f in firsts.iter().skip(1) {
             findings.push(Finding::warning(
-                "session.chain_unlinked",
+                Code::SessionChainUnlinked,
                 &f.folder,
                 "names no previous session although the same recorder has an earlier session here",
             ));

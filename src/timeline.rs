@@ -11,7 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::entry::{Entry, EventEntry, SegmentEntry};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::record::ShortFormRecord;
@@ -309,7 +309,7 @@ fn header_mismatches(log: &Log, record: &ShortFormRecord) -> Vec<Finding> {
         if let Some(sealed) = sealed {
             if sealed.trim() != declared.trim() {
                 findings.push(Finding::error(
-                    "record.mismatch",
+                    Code::RecordMismatch,
                     format!("record: {field}"),
                     format!("the record says {field} {declared:?}, but the session was sealed with {sealed:?}"),
                 ));
@@ -418,7 +418,7 @@ fn backdated_events(
         if ev.at.checked_add(ev_tol).is_some_and(|t| t < cp_time) {
             findings.push(
                 Finding::error(
-                    "event.backdated",
+                    Code::EventBackdated,
                     format!("courtseal/log.jsonl:{line}"),
                     format!(
                         "the {} event states {}, but a checkpoint signed after {} (covering {m} entries) does not include it: it was entered afterwards",
@@ -470,7 +470,7 @@ fn declared_without_events(
         if !sealed_at_the_time(events, kinds, b.from, b.to, opts) {
             findings.push(
                 Finding::warning(
-                    "record.break_not_sealed",
+                    Code::RecordBreakNotSealed,
                     format!("record: {}", b.place()),
                     format!(
                         "the {} from {} to {} has no operator event sealed at the time: it may have been written into the record afterwards",
@@ -487,7 +487,7 @@ fn declared_without_events(
         if f.act_signed_by.iter().all(|s| s.trim().is_empty()) {
             findings.push(
                 Finding::error(
-                    "record.failure_without_act",
+                    Code::RecordFailureWithoutAct,
                     format!("record: {}", f.place()),
                     format!(
                         "the recording failure from {} to {} ({}) names no one who signed its act",
@@ -502,7 +502,7 @@ fn declared_without_events(
         if !sealed_at_the_time(events, &["failure"], f.from, f.to, opts) {
             findings.push(
                 Finding::warning(
-                    "record.failure_not_sealed",
+                    Code::RecordFailureNotSealed,
                     format!("record: {}", f.place()),
                     format!(
                         "the recording failure from {} to {} has no failure event sealed at the time",
@@ -560,31 +560,31 @@ fn classify(
     declared: Span,
     internal: &[Span],
     tol: time::Duration,
-) -> (&'static str, &'static str) {
+) -> (Code, &'static str) {
     let inside_internal = internal.iter().any(|i| {
         i.from.checked_sub(tol).is_none_or(|f| f <= g.from)
             && i.to.checked_add(tol).is_none_or(|t| g.to <= t)
     });
     if inside_internal {
-        ("continuity.internal_gap", "the timestamps inside a sealed segment jump over this stretch: the recording was stopped and restarted inside one file")
+        (Code::ContinuityInternalGap, "the timestamps inside a sealed segment jump over this stretch: the recording was stopped and restarted inside one file")
     } else if g.from == declared.from && g.to == declared.to {
         (
-            "continuity.undeclared_gap",
+            Code::ContinuityUndeclaredGap,
             "nothing of the declared session is covered by sealed recording",
         )
     } else if g.from == declared.from {
         (
-            "continuity.late_start",
+            Code::ContinuityLateStart,
             "the recording starts after the declared start of the session",
         )
     } else if g.to == declared.to {
         (
-            "continuity.early_end",
+            Code::ContinuityEarlyEnd,
             "the recording ends before the declared end of the session",
         )
     } else {
         (
-            "continuity.undeclared_gap",
+            Code::ContinuityUndeclaredGap,
             "nothing was recorded and no break, adjournment, deliberation or failure is declared",
         )
     }
@@ -683,14 +683,17 @@ mod tests {
             .iter()
             .map(|f| {
                 let time = f.time.as_ref().map(|t| (t.from.clone(), t.to.clone()));
-                (f.code.clone(), time)
+                (f.code.as_str().to_owned(), time)
             })
             .collect()
     }
 
     /// The codes only.
     fn just_codes(c: &Checked) -> Vec<String> {
-        c.findings.iter().map(|f| f.code.clone()).collect()
+        c.findings
+            .iter()
+            .map(|f| f.code.as_str().to_owned())
+            .collect()
     }
 
     /// The expected (code, span) of a finding from `a` to `b` seconds.

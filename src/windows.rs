@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest as _, Sha256};
 
+use crate::finding::Code;
 pub use crate::format::windows::*;
 use crate::media::{round_us, MediaAnalysis};
 
@@ -13,7 +14,7 @@ use crate::media::{round_us, MediaAnalysis};
 pub struct Change {
     /// `segment.content_edited`, `segment.content_removed`,
     /// `segment.content_inserted` or `segment.truncated`.
-    pub code: &'static str,
+    pub code: Code,
     /// Stream index.
     pub stream: usize,
     /// Start, seconds into the sealed recording.
@@ -81,7 +82,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         let Some((p, t)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
-                code: "segment.content_removed",
+                code: Code::SegmentContentRemoved,
                 stream: st.index,
                 from,
                 to,
@@ -98,7 +99,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                 .and_then(|t| t.last().copied())
                 .unwrap_or(0.0);
             changes.push(Change {
-                code: "segment.content_inserted",
+                code: Code::SegmentContentInserted,
                 stream: c.index,
                 from: 0.0,
                 to: round_us(end.max(0.0)),
@@ -229,7 +230,7 @@ fn explain_stream(
                     let to = wins[*run.last().expect("non-empty")].to;
                     if u == 0 {
                         out.push(Change {
-                            code: "segment.truncated",
+                            code: Code::SegmentTruncated,
                             stream: s,
                             from,
                             to,
@@ -241,7 +242,7 @@ fn explain_stream(
                         });
                     } else {
                         out.push(Change {
-                            code: "segment.content_edited",
+                            code: Code::SegmentContentEdited,
                             stream: s,
                             from,
                             to,
@@ -256,7 +257,7 @@ fn explain_stream(
                     let at = prev.map_or(0.0, |(i, _)| wins[i].to);
                     let len = seconds_between(base, n);
                     out.push(Change {
-                        code: "segment.content_inserted",
+                        code: Code::SegmentContentInserted,
                         stream: s,
                         from: at,
                         to: at,
@@ -276,7 +277,7 @@ fn explain_stream(
                     // Fewer packets now: content was cut out here.
                     let removed = (-delta) as f64 * avg;
                     out.push(Change {
-                        code: "segment.content_removed",
+                        code: Code::SegmentContentRemoved,
                         stream: s,
                         from,
                         to: wins[ni].from.max(to),
@@ -291,7 +292,7 @@ fn explain_stream(
                 } else if delta > 0 {
                     let len = seconds_between(base, nj);
                     out.push(Change {
-                        code: "segment.content_inserted",
+                        code: Code::SegmentContentInserted,
                         stream: s,
                         from,
                         to,
@@ -303,7 +304,7 @@ fn explain_stream(
                     });
                 } else if !run.is_empty() {
                     out.push(Change {
-                        code: "segment.content_edited",
+                        code: Code::SegmentContentEdited,
                         stream: s,
                         from,
                         to,
@@ -460,7 +461,7 @@ mod tests {
     fn changes(sealed_streams: &[Trace], now: &[Trace]) -> Vec<(&'static str, usize, f64, f64)> {
         explain(&sealed(sealed_streams), &analysis(now))
             .into_iter()
-            .map(|c| (c.code, c.stream, c.from, c.to))
+            .map(|c| (c.code.as_str(), c.stream, c.from, c.to))
             .collect()
     }
 
@@ -518,7 +519,7 @@ mod tests {
         let c = explain(&sealed(&[audio()]), &analysis(&[audio().flip(85)]));
         assert_eq!(c.len(), 1);
         assert_eq!(
-            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
             ("segment.content_edited", 0, 8.0, 9.0)
         );
         assert_eq!(
@@ -532,7 +533,7 @@ mod tests {
         let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(30..50)]));
         assert_eq!(c.len(), 1);
         assert_eq!(
-            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
             ("segment.content_removed", 0, 3.0, 5.0)
         );
         assert_eq!(
@@ -545,7 +546,9 @@ mod tests {
     fn cut_inside_windows_is_content_removed_over_the_windows_it_touches() {
         let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(35..45)]));
         assert_eq!(
-            c.iter().map(|c| (c.code, c.from, c.to)).collect::<Vec<_>>(),
+            c.iter()
+                .map(|c| (c.code.as_str(), c.from, c.to))
+                .collect::<Vec<_>>(),
             vec![("segment.content_removed", 3.0, 5.0)]
         );
         assert!(
@@ -563,7 +566,7 @@ mod tests {
         );
         assert_eq!(c.len(), 1);
         assert_eq!(
-            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
             ("segment.content_inserted", 0, 5.0, 5.0)
         );
         assert_eq!(
@@ -595,7 +598,9 @@ mod tests {
         );
         let c = explain(&sealed(&[audio()]), &analysis(&[longer]));
         assert_eq!(
-            c.iter().map(|c| (c.code, c.from, c.to)).collect::<Vec<_>>(),
+            c.iter()
+                .map(|c| (c.code.as_str(), c.from, c.to))
+                .collect::<Vec<_>>(),
             vec![("segment.content_inserted", 10.0, 10.0)]
         );
         assert_eq!(
@@ -609,7 +614,7 @@ mod tests {
         let c = explain(&sealed(&[audio()]), &analysis(&[audio().truncate(70)]));
         assert_eq!(c.len(), 1);
         assert_eq!(
-            (c[0].code, c[0].stream, c[0].from, c[0].to),
+            (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
             ("segment.truncated", 0, 7.0, 10.0)
         );
         assert_eq!(
@@ -706,7 +711,9 @@ mod tests {
     fn cut_at_the_start() {
         let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(0..10)]));
         assert_eq!(
-            c.iter().map(|c| (c.code, c.from, c.to)).collect::<Vec<_>>(),
+            c.iter()
+                .map(|c| (c.code.as_str(), c.from, c.to))
+                .collect::<Vec<_>>(),
             vec![("segment.content_removed", 0.0, 1.0)]
         );
         assert!(

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::checkpoint::Checkpoint;
 use crate::digest::hash_file;
 use crate::entry::{self, Entry, RecoveryEntry, SegmentEntry, SessionHeader, VERSION};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::media::{self, MediaFacts, MediaOptions};
 use crate::note::{self, NoteSigner};
 use crate::tlog::{self, Tree};
@@ -434,7 +434,7 @@ impl<'k> Sealer<'k> {
         let facts = read_media(&self.paths, path, seq, media)?;
         let finding = facts.unreadable.as_ref().map(|why| {
             Finding::warning(
-                "media.unreadable",
+                Code::MediaUnreadable,
                 name,
                 format!("sealed by its bytes only: FFmpeg cannot read it as media ({why})"),
             )

@@ -14,7 +14,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::format::entry;
 
 /// The tool's own folder inside a session.
@@ -171,17 +171,17 @@ pub fn scan_findings(items: &[ScanItem]) -> Vec<Finding> {
         .filter_map(|i| match i {
             ScanItem::File { .. } => None,
             ScanItem::Symlink { name } => Some(Finding::warning(
-                "segment.symlink",
+                Code::SegmentSymlink,
                 name,
                 "is a symbolic link; links are never followed, so it is neither sealed nor checked",
             )),
             ScanItem::BadName { shown, why } => Some(Finding::error(
-                "segment.bad_name",
+                Code::SegmentBadName,
                 shown,
                 format!("cannot be sealed or checked: {why}"),
             )),
             ScanItem::Unreadable { shown, error } => Some(Finding::error(
-                "segment.unreadable",
+                Code::SegmentUnreadable,
                 shown,
                 format!("cannot be read: {error}"),
             )),

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::format::checkpoint::Checkpoint;
 use crate::format::entry::Entry;
 use crate::format::statement::check_retire;
@@ -94,14 +94,14 @@ pub fn open(bytes: &[u8], trust: &TrustStore, location: &str) -> Result<OpenedCh
         Ok(o) => o,
         Err(NoteError::BadSignature { name, key_id }) => {
             return Err(Finding::error(
-                "checkpoint.bad_signature",
+                Code::CheckpointBadSignature,
                 location,
                 format!("the signature by trusted key {name} ({key_id:08x}) does not verify: the checkpoint was altered or forged"),
             ))
         }
         Err(NoteError::NoTrustedSignature) => {
             return Err(Finding::error(
-                "checkpoint.untrusted_key",
+                Code::CheckpointUntrustedKey,
                 location,
                 format!(
                     "signed only by keys that are not trusted to sign checkpoints: {}",
@@ -111,14 +111,14 @@ pub fn open(bytes: &[u8], trust: &TrustStore, location: &str) -> Result<OpenedCh
         }
         Err(e) => {
             return Err(Finding::error(
-                "checkpoint.malformed",
+                Code::CheckpointMalformed,
                 location,
                 format!("not a valid signed checkpoint: {e}"),
             ))
         }
     };
     let checkpoint = Checkpoint::parse(&opened.text)
-        .map_err(|e| Finding::error("checkpoint.malformed", location, e.to_string()))?;
+        .map_err(|e| Finding::error(Code::CheckpointMalformed, location, e.to_string()))?;
     let (rec, arch): (Vec<Verifier>, Vec<Verifier>) = opened
         .verified
         .into_iter()
@@ -142,7 +142,7 @@ pub fn open_standalone(
     let opened = open(bytes, trust, location)?;
     if opened.recorders.is_empty() {
         return Err(Finding::error(
-            "checkpoint.untrusted_key",
+            Code::CheckpointUntrustedKey,
             location,
             format!(
                 "signed only by {}, trusted as an archivist: an archivist's checkpoint vouches only for its own retirement entry, so it cannot prove a segment",
@@ -229,7 +229,7 @@ pub fn check_session_checkpoints(
             if cp.origin != origin {
                 ok = false;
                 v.findings.push(Finding::error(
-                    "checkpoint.origin_mismatch",
+                    Code::CheckpointOriginMismatch,
                     &f.file,
                     format!(
                         "names origin {:?} but the session's log is {:?}",
@@ -242,7 +242,7 @@ pub fn check_session_checkpoints(
             if n != cp.size {
                 ok = false;
                 v.findings.push(Finding::error(
-                    "checkpoint.size_mismatch",
+                    Code::CheckpointSizeMismatch,
                     &f.file,
                     format!(
                         "the file is named for size {n} but the signed checkpoint is for size {}",
@@ -254,7 +254,7 @@ pub fn check_session_checkpoints(
         if cp.size > tree.size() {
             ok = false;
             v.findings.push(Finding::error(
-                "checkpoint.size_mismatch",
+                Code::CheckpointSizeMismatch,
                 &f.file,
                 format!(
                     "covers {} entries but the log holds only {}: entries were removed from the log",
@@ -265,7 +265,7 @@ pub fn check_session_checkpoints(
         } else if cp.size == 0 {
             ok = false;
             v.findings.push(Finding::error(
-                "checkpoint.malformed",
+                Code::CheckpointMalformed,
                 &f.file,
                 "a checkpoint of an empty log proves nothing",
             ));
@@ -280,7 +280,7 @@ pub fn check_session_checkpoints(
             if let Err(e) = consistent {
                 ok = false;
                 v.findings.push(Finding::error(
-                    "log.rewritten",
+                    Code::LogRewritten,
                     &f.file,
                     format!(
                         "the log is not an extension of this signed checkpoint ({e}): its first {} entries were changed after they were sealed",
@@ -316,7 +316,7 @@ pub fn check_session_checkpoints(
                 }
                 Ok(()) => {
                     v.findings.push(Finding::error(
-                        "checkpoint.untrusted_key",
+                        Code::CheckpointUntrustedKey,
                         &files[c.index].file,
                         format!(
                             "signed only by archivist {}, but the {} entries before its retirement entry are not covered by a trusted recorder checkpoint: an archivist may only add its own retirement entry to a sealed log",
@@ -328,7 +328,7 @@ pub fn check_session_checkpoints(
                 }
                 Err(why) => {
                     v.findings.push(Finding::error(
-                        "checkpoint.untrusted_key",
+                        Code::CheckpointUntrustedKey,
                         &files[c.index].file,
                         format!(
                             "signed only by archivist {}, which may sign only the checkpoint over its own retirement entry; {why}",

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::media::{self, MediaOptions, Observation};
@@ -180,7 +180,7 @@ pub fn verify_session_with_progress(
         Ok(l) => Some(l),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             findings.push(Finding::error(
-                "log.missing",
+                Code::LogMissing,
                 LOG_NAME,
                 "there is no courtseal log: this folder was never sealed, or its log was deleted",
             ));
@@ -198,7 +198,7 @@ pub fn verify_session_with_progress(
         .is_some_and(|l| l.lines.is_empty() && l.torn_tail.is_none())
     {
         findings.push(Finding::error(
-            "log.missing",
+            Code::LogMissing,
             LOG_NAME,
             "the log is empty: this folder was never sealed, or its log was emptied",
         ));
@@ -232,7 +232,7 @@ pub fn verify_session_with_progress(
         };
         if verified_size == 0 {
             findings.push(Finding::error(
-                "log.unsigned_entries",
+                Code::LogUnsignedEntries,
                 format!("{LOG_NAME}:{first}"),
                 format!("{range} not covered by any trusted checkpoint, so nothing in this log is proven"),
             ));
@@ -242,7 +242,7 @@ pub fn verify_session_with_progress(
             // lines added by hand), and any segment only named there is
             // reported as unsealed.
             findings.push(Finding::warning(
-                "log.unsigned_entries",
+                Code::LogUnsignedEntries,
                 format!("{LOG_NAME}:{first}"),
                 format!(
                     "{range} not yet covered by a trusted checkpoint (the sealing service may have stopped between writing and signing); they prove nothing until one covers them"
@@ -311,7 +311,7 @@ fn check_service_entries(
                 let ok = match crate::format::statement::check_event(e, origin) {
                     Err(err) => {
                         findings.push(Finding::error(
-                            "event.bad_signature",
+                            Code::EventBadSignature,
                             &at,
                             format!("the {} event sealed at {}: {err}", e.event, e.sealed_at),
                         ));
@@ -319,7 +319,7 @@ fn check_service_entries(
                     }
                     Ok(v) if !operators.contains(&v) => {
                         findings.push(Finding::error(
-                            "event.untrusted_operator",
+                            Code::EventUntrustedOperator,
                             &at,
                             format!(
                                 "the {} event sealed at {} is signed by {} ({:08x}), which is not trusted as an operator key",
@@ -345,12 +345,12 @@ fn check_service_entries(
             }
             Ok(Entry::Retire(r)) => match crate::format::statement::check_retire(r, origin) {
                 Err(err) => findings.push(Finding::error(
-                    "retire.bad_signature",
+                    Code::RetireBadSignature,
                     &at,
                     format!("the retirement entry of {}: {err}", r.at),
                 )),
                 Ok(v) if !trust.allows(&v, Statement::Retire) => findings.push(Finding::error(
-                    "retire.untrusted_archivist",
+                    Code::RetireUntrustedArchivist,
                     &at,
                     format!(
                         "the retirement entry of {} is signed by {} ({:08x}), which is not trusted as an archivist key",
@@ -365,7 +365,7 @@ fn check_service_entries(
                 Ok(v) => {
                     retired.extend(r.segments.iter().cloned());
                     findings.push(Finding::info(
-                        "session.retired",
+                        Code::SessionRetired,
                         &at,
                         format!(
                             "the media of {} segment(s) were destroyed at {} by archivist {} on the basis: {}",
@@ -378,7 +378,7 @@ fn check_service_entries(
                 }
             },
             Ok(Entry::Restart(r)) => findings.push(Finding::info(
-                "service.restarted",
+                Code::ServiceRestarted,
                 &at,
                 format!(
                     "the sealing service started again at {} without having closed the session: nothing was sealed between {} and {}",
@@ -391,7 +391,7 @@ fn check_service_entries(
                     .and_then(|p| session::read_regular(&p, r.length).ok())
                     .is_some_and(|b| Sha256Digest::of(&b) == r.sha256);
                 findings.push(Finding::info(
-                    "log.recovered",
+                    Code::LogRecovered,
                     &at,
                     format!(
                         "an incomplete line of {} bytes left by an interrupted write at byte {} was moved to {} ({}); it was never part of any checkpoint",
@@ -413,12 +413,12 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
         let at = format!("{LOG_NAME}:{}", l.number);
         match &l.entry {
             Err(e) => findings.push(Finding::error(
-                "log.corrupt",
+                Code::LogCorrupt,
                 at,
                 format!("line {} is not a valid entry: {e}", l.number),
             )),
             Ok(Entry::Session(_)) if l.number != 1 => findings.push(Finding::error(
-                "log.corrupt",
+                Code::LogCorrupt,
                 at,
                 format!(
                     "line {} is a second session header; only the first line may be one",
@@ -427,7 +427,7 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
             )),
             Ok(Entry::Session(_)) => {}
             Ok(_) if l.number == 1 => findings.push(Finding::error(
-                "log.corrupt",
+                Code::LogCorrupt,
                 at,
                 "the first line is not the session header",
             )),
@@ -438,7 +438,7 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     for (n, s) in log.segments() {
         if let Some(first) = seen.insert(&s.name, n) {
             findings.push(Finding::error(
-                "log.corrupt",
+                Code::LogCorrupt,
                 format!("{LOG_NAME}:{n}"),
                 format!("segment {} is sealed twice (lines {first} and {n})", s.name),
             ));
@@ -447,7 +447,7 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     if let Some(tail) = &log.torn_tail {
         let n = log.lines.len() + 1;
         findings.push(Finding::error(
-            "log.torn_tail",
+            Code::LogTornTail,
             format!("{LOG_NAME}:{n}"),
             format!(
                 "the log ends in {} bytes without a final newline (an interrupted write); they are not part of any checkpoint",
@@ -480,7 +480,7 @@ fn check_checkpoints(
         files.push((paths.checkpoint.clone(), None));
     } else if !log.lines.is_empty() {
         findings.push(Finding::error(
-            "checkpoint.missing",
+            Code::CheckpointMissing,
             "courtseal/checkpoint",
             "the latest checkpoint file is missing",
         ));
@@ -498,7 +498,7 @@ fn check_checkpoints(
             && (named_size.is_none() || !path.is_file())
         {
             findings.push(Finding::warning(
-                "checkpoint.malformed",
+                Code::CheckpointMalformed,
                 &file,
                 "something in checkpoints/ that is not a file named by a tree size; ignored",
             ));
@@ -555,7 +555,7 @@ pub(crate) fn check_sidecar(
         Ok(b) => b,
         Err(e) => {
             findings.push(Finding::error(
-                "windows.missing",
+                Code::WindowsMissing,
                 location,
                 format!(
                     "the packet windows sealed for {} cannot be read ({e})",
@@ -567,7 +567,7 @@ pub(crate) fn check_sidecar(
     };
     if Sha256Digest::of(&bytes).to_hex() != wref.sha256 {
         findings.push(Finding::error(
-            "windows.changed",
+            Code::WindowsChanged,
             location,
             format!(
                 "the packet windows sealed for {} were changed after sealing",
@@ -580,7 +580,7 @@ pub(crate) fn check_sidecar(
         Ok(sc) => Some(sc),
         Err(e) => {
             findings.push(Finding::error(
-                "windows.changed",
+                Code::WindowsChanged,
                 location,
                 format!("the packet windows sealed for {} do not parse: {e}", s.name),
             ));
@@ -600,7 +600,7 @@ fn observation_finding(segment: &str, o: &Observation, in_copy: bool) -> Option<
     let clock = windows::clock;
     let f = match o.code.as_str() {
         "media.internal_gap" => Finding::warning(
-            "media.internal_gap",
+            Code::MediaInternalGap,
             segment,
             format!(
                 "stream {}: the timestamps jump forward {:.3} s at {}: nothing was recorded from {} to {} ({why})",
@@ -612,7 +612,7 @@ fn observation_finding(segment: &str, o: &Observation, in_copy: bool) -> Option<
             ),
         ),
         "media.timestamp_reversal" => Finding::warning(
-            "media.timestamp_reversal",
+            Code::MediaTimestampReversal,
             segment,
             format!("stream {}: the timestamps go back {:.3} s at {}", o.stream, o.to - o.from, clock(o.to)),
         ),
@@ -638,7 +638,7 @@ pub(crate) fn explain_change(
         Ok(a) => a,
         Err(e) => {
             findings.push(Finding::error(
-                "media.unreadable",
+                Code::MediaUnreadable,
                 location,
                 format!("the changed file can no longer be read as media: {e}"),
             ));
@@ -651,7 +651,7 @@ pub(crate) fn explain_change(
     let now_start = now.facts.declared_start.as_deref();
     if now_start.is_some() && sealed_start != now_start {
         findings.push(Finding::warning(
-            "segment.declared_start_changed",
+            Code::SegmentDeclaredStartChanged,
             location,
             format!(
                 "the start time the file declares (creation_time) is {} in the copy but was {} when sealed; the sealed value is the one to rely on",
@@ -678,7 +678,7 @@ pub(crate) fn explain_change(
         // Replace the headline: the bytes differ but the recording does not.
         findings.retain(|f| !(f.code == "segment.changed" && f.location == location));
         findings.push(Finding::warning(
-            "segment.container_rewritten",
+            Code::SegmentContainerRewritten,
             location,
             format!(
                 "the file's bytes differ from the sealed ones, but every audio/video packet is identical and in order (now a {} file): the recording itself is intact; only the container was rewritten, as a remux or a download portal does",
@@ -789,7 +789,7 @@ fn check_segments(
                 Some(h) => {
                     st.state = SegmentState::Moved;
                     findings.push(Finding::error(
-                        "segment.moved",
+                        Code::SegmentMoved,
                         name,
                         format!("is missing, but its sealed bytes are now in {h}"),
                     ));
@@ -797,7 +797,7 @@ fn check_segments(
                 None => {
                     st.state = SegmentState::Missing;
                     findings.push(Finding::error(
-                        "segment.missing",
+                        Code::SegmentMissing,
                         name,
                         format!(
                             "was sealed (segment #{}, {} bytes) but the file is gone",
@@ -809,7 +809,7 @@ fn check_segments(
             Some(Err(e)) => {
                 st.state = SegmentState::Unreadable;
                 findings.push(Finding::error(
-                    "segment.unreadable",
+                    Code::SegmentUnreadable,
                     name,
                     format!("cannot be read: {e}"),
                 ));
@@ -830,7 +830,7 @@ fn check_segments(
                 if let Some(other) = other.filter(|o| o.name != s.name) {
                     st.state = SegmentState::Moved;
                     findings.push(Finding::error(
-                        "segment.moved",
+                        Code::SegmentMoved,
                         name,
                         format!(
                             "holds the bytes sealed as {} (segment #{}), not its own",
@@ -848,7 +848,7 @@ fn check_segments(
                         .map(|h| format!("; its sealed bytes are now in {h}"))
                         .unwrap_or_default();
                     findings.push(Finding::error(
-                        "segment.changed",
+                        Code::SegmentChanged,
                         name,
                         format!(
                             "{what}; its SHA-256 no longer matches sealed segment #{} (sealed {}){held}",
@@ -882,7 +882,7 @@ fn check_segments(
                 st.state = SegmentState::Moved;
             }
             Some(orig) => findings.push(Finding::error(
-                "segment.unsealed",
+                Code::SegmentUnsealed,
                 *name,
                 format!(
                     "is not in the log (its bytes are a copy of sealed segment {})",
@@ -890,12 +890,12 @@ fn check_segments(
                 ),
             )),
             None if unproven.contains(name) => findings.push(Finding::error(
-                "segment.unsealed",
+                Code::SegmentUnsealed,
                 *name,
                 "is named only by log entries no trusted checkpoint covers, so it is not proven sealed",
             )),
             None => findings.push(Finding::error(
-                "segment.unsealed",
+                Code::SegmentUnsealed,
                 *name,
                 "is not in the log: it was added after sealing, or never sealed",
             )),

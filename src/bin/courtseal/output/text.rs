@@ -31,7 +31,11 @@ fn findings_text(out: &mut String, findings: &[Finding]) {
         return;
     }
     let _ = writeln!(out, "\nFindings");
-    let width = findings.iter().map(|f| f.code.len()).max().unwrap_or(0);
+    let width = findings
+        .iter()
+        .map(|f| f.code.as_str().len())
+        .max()
+        .unwrap_or(0);
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in sorted {
