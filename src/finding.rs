@@ -84,6 +84,8 @@ codes! {
     SegmentUnreadable = "segment.unreadable",
     SegmentBadName = "segment.bad_name",
     SegmentSymlink = "segment.symlink",
+    SegmentHardLink = "segment.hard_link",
+    SegmentUnsettled = "segment.unsettled",
     SegmentContainerRewritten = "segment.container_rewritten",
     SegmentContentEdited = "segment.content_edited",
     SegmentContentRemoved = "segment.content_removed",

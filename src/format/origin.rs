@@ -69,6 +69,24 @@ pub fn hidden(c: char) -> bool {
             | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// `s` as it may be printed in a text report: every [`hidden`] character
+/// is shown as its code point (`<U+202E>`), so that a name made to read as
+/// another (a right-to-left override, a zero-width space) is seen as it is.
+pub fn escape(s: &str) -> String {
+    if !s.chars().any(hidden) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -93,6 +111,9 @@ mod tests {
             Err(OriginError::TooLong(MAX_LEN + 1))
         );
         let ok = "court.example/district2/courtroom5/2026-11-20";
+        assert_eq!(escape("seg\u{202e}4pm.m4a"), "seg<U+202E>4pm.m4a");
+        assert_eq!(escape("tab\there"), "tab<U+0009>here");
+        assert_eq!(escape(ok), ok);
         assert_eq!(Origin::new(ok).map(|o| o.to_string()), Ok(ok.to_owned()));
     }
 }
