@@ -28,9 +28,7 @@ use crate::event;
 use crate::finding::{Code, Finding};
 use crate::media::MediaOptions;
 use crate::note::NoteSigner;
-use crate::session::{
-    self, FileOutcome, HeaderFields, ScanItem, SealError, Sealer, SessionPaths,
-};
+use crate::session::{self, FileOutcome, HeaderFields, ScanItem, SealError, Sealer, SessionPaths};
 
 /// Extensions of names a recorder writes to before renaming a finished file.
 const TEMP_EXTENSIONS: [&str; 8] = [

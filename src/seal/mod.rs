@@ -607,7 +607,7 @@ pub fn name_refusal(name: &str) -> Option<Finding> {
     let c = name.chars().find(|c| crate::format::origin::hidden(*c))?;
     Some(Finding::error(
         Code::SegmentBadName,
-        crate::format::origin::escape(name),
+        name,
         format!(
             "not sealed: the file name holds U+{:04X}, an invisible or text-direction character that makes a name read as another; rename the file",
             c as u32

@@ -115,9 +115,12 @@ pub type BetweenReads = dyn FnMut(&Path) + Send;
 /// `root/name` opened for reading: no component may be a link, and the file
 /// itself must be a regular file with one name. Returns the file, its path
 /// and its state.
-fn open_segment(root: &Path, name: &str) -> Result<(fs::File, PathBuf, FileState), SegmentReadError> {
-    let path = crate::store::layout::contained_file(root, name)
-        .ok_or(SegmentReadError::NotRegular)?;
+fn open_segment(
+    root: &Path,
+    name: &str,
+) -> Result<(fs::File, PathBuf, FileState), SegmentReadError> {
+    let path =
+        crate::store::layout::contained_file(root, name).ok_or(SegmentReadError::NotRegular)?;
     let file = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)

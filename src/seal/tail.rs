@@ -202,10 +202,18 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
                 let want = [
                     ("session", Some(&v.session_name), Some(&h.session)),
                     ("court", v.fields.court.as_ref(), h.court.as_ref()),
-                    ("courtroom", v.fields.courtroom.as_ref(), h.courtroom.as_ref()),
+                    (
+                        "courtroom",
+                        v.fields.courtroom.as_ref(),
+                        h.courtroom.as_ref(),
+                    ),
                     ("case", v.fields.case.as_ref(), h.case.as_ref()),
                     ("judge", v.fields.judge.as_ref(), h.judge.as_ref()),
-                    ("secretary", v.fields.secretary.as_ref(), h.secretary.as_ref()),
+                    (
+                        "secretary",
+                        v.fields.secretary.as_ref(),
+                        h.secretary.as_ref(),
+                    ),
                     ("previous", v.fields.previous.as_ref(), h.previous.as_ref()),
                 ];
                 if let Some((field, mine, theirs)) = want.iter().find(|(_, a, b)| a != b) {
@@ -225,8 +233,9 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
             }
             Entry::Event(e) => {
                 if check {
-                    let key = crate::event::check_event(e, &origin)
-                        .map_err(|err| refuse(format!("its operator signature does not check: {err}")))?;
+                    let key = crate::event::check_event(e, &origin).map_err(|err| {
+                        refuse(format!("its operator signature does not check: {err}"))
+                    })?;
                     if key.to_vkey() == recorder {
                         return Err(refuse(
                             "it is signed by the recorder key, which never signs an operator's event"
@@ -309,10 +318,7 @@ fn vet_segment(
         || s.name == TOOL_DIR
         || s.name.starts_with(&format!("{TOOL_DIR}/"))
     {
-        return Err(format!(
-            "it names {}, which is never a segment",
-            s.name
-        ));
+        return Err(format!("it names {}, which is never a segment", s.name));
     }
     // The window length the entry states is used, so that an entry
     // sealed with another --window is derived as it was.
