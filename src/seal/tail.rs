@@ -374,8 +374,7 @@ fn differing_fields(stored: &[u8], derived: &[u8]) -> String {
         return "not the same JSON".into();
     };
     let mut out = Vec::new();
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.dedup();
+    let keys: Vec<&String> = a.keys().chain(b.keys()).collect();
     let mut seen = HashSet::new();
     for k in keys {
         if !seen.insert(k) {
