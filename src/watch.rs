@@ -320,7 +320,7 @@ fn seal_finished(
                 FileOutcome::Sealed(seg, finding) => {
                     tracker.seen.remove(*name);
                     tracker.temps.remove(*name);
-                    report(WatchEvent::Sealed(seg));
+                    report(WatchEvent::Sealed(*seg));
                     if let Some(f) = finding {
                         report(WatchEvent::Finding(f));
                     }

@@ -812,6 +812,41 @@ fn event_folder_next_to_a_refused_folder_is_refused_once() {
     );
 }
 
+/// A line planted in the log while a sealer holds it (the service runs for
+/// hours): the sealer notices before its next append and appends nothing,
+/// so the planted line never ends up under its checkpoint.
+#[test]
+fn line_planted_while_the_sealer_holds_the_log_stops_it() {
+    let fx = Fx::sealed();
+    let signer = fx.signer("demo-recorder");
+    let mut s = Sealer::open(&fx.p("s"), &signer, None, &HeaderFields::default()).unwrap();
+    let heartbeat = || {
+        entry::to_line(&HeartbeatEntry {
+            v: VERSION,
+            kind: "heartbeat".into(),
+            at: entry::now_utc(),
+            segments: 4,
+        })
+    };
+    s.append(&[heartbeat()]).unwrap();
+    fx.append(heartbeat());
+    let before = fs::read(fx.paths().log).unwrap();
+    match s.append(&[heartbeat()]) {
+        Err(e @ SealError::Damaged { .. }) => assert!(
+            e.to_string()
+                .contains("the log was changed by another process while this sealer held it"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fs::read(fx.paths().log).unwrap(), before);
+    assert!(matches!(s.checkpoint(), Ok(Some(_))));
+    drop(s);
+    // The next run vouches for its own heartbeat, not for the planted one.
+    let n = Log::read(&fx.paths().log).unwrap().lines.len();
+    fx.assert_refused(n, "heartbeat", "has no record of writing it");
+}
+
 /// Sealing errors are typed: a refusal of an unsigned line is the
 /// `Unvouched` error, naming the line.
 #[test]

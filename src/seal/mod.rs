@@ -180,7 +180,7 @@ pub enum SealError {
 #[derive(Debug, Clone)]
 pub enum FileOutcome {
     /// Sealed: its entry, and a finding when FFmpeg could not read it.
-    Sealed(SegmentEntry, Option<Finding>),
+    Sealed(Box<SegmentEntry>, Option<Finding>),
     /// Not sealed (it is not a plain file with one name, or it kept
     /// changing while it was read): why, as a finding.
     NotSealed(Finding),
@@ -228,6 +228,8 @@ pub struct Sealer<'k> {
     notes: HashSet<String>,
     created: bool,
     between: Option<Box<BetweenReads>>,
+    /// Length of the log file as this sealer left it.
+    log_len: u64,
     _lock: fs::File,
 }
 
@@ -380,6 +382,7 @@ impl<'k> Sealer<'k> {
                 .to_owned(),
         };
         let mut sealer = Sealer {
+            log_len: log.lines.iter().map(|l| l.bytes.len() as u64 + 1).sum(),
             signed,
             known: log.segments().map(|(_, s)| s.name.clone()).collect(),
             seq: log.segments().map(|(_, s)| s.seq).max().unwrap_or(0),
@@ -505,7 +508,25 @@ impl<'k> Sealer<'k> {
             after.push(tlog::leaf_hash(l));
         }
         tail::write_pending(&self.paths, self.signer, &self.origin, &self.tree, &after)?;
+        // The lock keeps courtseal's own processes out; bytes written to the
+        // log by anything else since this sealer last wrote it would end up
+        // under its next checkpoint's lines without being vetted.
+        let found = match fs::symlink_metadata(&self.paths.log) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io_at(&self.paths.log)(e)),
+        };
+        if found != self.log_len {
+            return Err(SealError::Damaged {
+                path: self.paths.log.clone(),
+                what: format!(
+                    "the log was changed by another process while this sealer held it ({} bytes expected, {found} found); nothing more is appended",
+                    self.log_len
+                ),
+            });
+        }
         append_lines(&self.paths, lines)?;
+        self.log_len += lines.iter().map(|l| l.len() as u64 + 1).sum::<u64>();
         self.tree = after;
         for l in lines {
             if let Ok(e) = Entry::parse(l) {
@@ -572,7 +593,7 @@ impl<'k> Sealer<'k> {
         self.seq = seq;
         self.segments += 1;
         self.known.insert(name.to_owned());
-        Ok(FileOutcome::Sealed(seg, finding))
+        Ok(FileOutcome::Sealed(Box::new(seg), finding))
     }
 
     /// Signs a checkpoint over the whole log, if it holds entries no
@@ -648,7 +669,7 @@ pub fn seal_with(mut sealer: Sealer<'_>, media: &MediaOptions) -> Result<SealOut
         match sealer.seal_file(name, media)? {
             FileOutcome::Sealed(seg, finding) => {
                 skipped.extend(finding);
-                sealed.push(seg);
+                sealed.push(*seg);
             }
             FileOutcome::NotSealed(f) => skipped.push(f),
         }
