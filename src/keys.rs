@@ -171,7 +171,7 @@ pub fn load_signer(path: &Path) -> Result<NoteSigner, KeyError> {
     if let Some(alg) = foreign_key(&text) {
         return Err(invalid(
             path,
-            format!("this is {alg}, not an Ed25519 key; courtseal signs only with Ed25519 (make one with courtseal keys generate, or openssl genpkey -algorithm ed25519)"),
+            format!("this is {alg}, not an Ed25519 private key; courtseal signs only with Ed25519 (make one with courtseal keys generate, or openssl genpkey -algorithm ed25519)"),
         ));
     }
     if !text.contains("-----BEGIN PRIVATE KEY-----") {

@@ -355,7 +355,7 @@ fn a_non_ed25519_key_is_named_by_its_algorithm() {
     let (code, _, err) = fx.cs(&["seal", "s", "--key", "rsa.key"]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("this is an RSA key, not an Ed25519 key"),
+        err.contains("this is an RSA key, not an Ed25519 private key"),
         "{err}"
     );
 }
