@@ -160,11 +160,11 @@ pub fn find_sessions(archive: &Path) -> (Vec<PathBuf>, Vec<Finding>) {
     let shown = |p: &Path| p.display().to_string();
     // (path, depth) of the session being walked, to name nested ones.
     let mut inside: Option<(PathBuf, usize)> = None;
-    let mut it = walkdir::WalkDir::new(archive)
+    let it = walkdir::WalkDir::new(archive)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
-    while let Some(e) = it.next() {
+    for e in it {
         let e = match e {
             Ok(e) => e,
             Err(err) => {

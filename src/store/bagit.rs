@@ -52,6 +52,7 @@ fn decode_manifest_path(p: &str) -> String {
 }
 
 /// Reads a manifest: (path, hex SHA-256) per line, or a finding.
+#[allow(clippy::result_large_err)] // a finding is the error; one per manifest
 fn read_manifest(root: &Path, name: &str) -> Result<Vec<(String, String)>, Finding> {
     let bad = |what: String| Finding::error(Code::BagInvalid, name, what);
     let bytes = layout::read_regular(&root.join(name), MAX_TAG_BYTES)
