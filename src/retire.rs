@@ -105,7 +105,12 @@ pub fn retire(
             }
             _ => {}
         }
-        let report = verify::verify_session(root, trust, VerifyOptions::default())?;
+        // A content-only match is the damaged session it may be.
+        let opts = VerifyOptions {
+            strict: true,
+            ..VerifyOptions::default()
+        };
+        let report = verify::verify_session(root, trust, opts)?;
         let open: Vec<String> = report
             .findings
             .iter()
@@ -138,7 +143,14 @@ pub fn retire(
     // Even with --force: the archivist's checkpoint may only add its own
     // entry to a log that trusted recorder checkpoints already cover, or it
     // would vouch for whatever was appended after the last one.
-    let signed = verify::verify_session(root, trust, VerifyOptions { check_media: false })?;
+    let signed = verify::verify_session(
+        root,
+        trust,
+        VerifyOptions {
+            check_media: false,
+            strict: false,
+        },
+    )?;
     if signed.verified_size != log.lines.len() as u64 {
         return Err(RetireError::OpenFindings(format!(
             "{name}: entries {} to {} of its log are not covered by a trusted recorder checkpoint; an archivist only adds its retirement to a sealed log, so nothing was done",

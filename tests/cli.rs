@@ -327,7 +327,7 @@ fn clean_session_seals_and_verifies() {
     assert_eq!(segment_states(&v), want);
     let t = fx.verify_text();
     assert_eq!(t.code, 0);
-    assert!(t.stdout.contains("Result: VERIFIED"), "{}", t.stdout);
+    assert!(t.stdout.contains("Result: BYTES VERIFIED"), "{}", t.stdout);
 }
 
 /// Sealing is append-only: a re-seal adds only the new file, a new kept
