@@ -120,6 +120,8 @@ pub struct EventStatus {
     pub operator: String,
     /// The signature verifies and the key is trusted as an operator key.
     pub ok: bool,
+    /// A trusted checkpoint covers it: only then does it count.
+    pub sealed: bool,
 }
 
 /// An observation about one segment.
@@ -153,13 +155,65 @@ const LOG_NAME: &str = "courtseal/log.jsonl";
 /// Largest packet-windows sidecar read, in bytes.
 const MAX_SIDECAR_BYTES: u64 = 256 << 20;
 
+/// How long before its own sealing time an operator event may state that it
+/// happened: an operator who enters a break a few minutes late is honest;
+/// one stated more than this before the entry was sealed is
+/// `event.backdated` from the entry alone (docs/findings.md).
+pub const EVENT_BACKDATED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How far after its own sealing time an operator event's stated time may
+/// be (the operator's clock and the sealer's may differ by this much); later
+/// is `event.future`.
+pub const EVENT_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the trusted checkpoints prove about a log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifiedMaterial {
+    /// Entries covered by the largest trusted checkpoint: lines
+    /// `1..=verified_size` are sealed; anything after proves nothing.
+    pub verified_size: u64,
+    /// The root hash of that prefix (`None` when nothing is proven).
+    pub root: Option<crate::tlog::Hash>,
+    /// The size of every trusted checkpoint, ascending, without repeats.
+    pub trusted_sizes: Vec<u64>,
+}
+
+/// A session as `verify` found it: the report, the log it was made from
+/// and what the trusted checkpoints prove. Everything that relies on a
+/// verification (the record check, an audit) works on this, never on the
+/// folder again.
+#[derive(Debug, Clone)]
+pub struct VerifiedSession {
+    /// Everything found.
+    pub report: SessionReport,
+    /// The log as parsed (all of it; only the verified prefix is sealed).
+    pub log: Log,
+    /// What the trusted checkpoints prove.
+    pub material: VerifiedMaterial,
+}
+
+impl VerifiedSession {
+    /// The lines a trusted checkpoint covers: the only ones that count.
+    pub fn sealed_lines(&self) -> &[crate::log::LogLine] {
+        let n = usize::try_from(self.material.verified_size)
+            .unwrap_or(usize::MAX)
+            .min(self.log.lines.len());
+        &self.log.lines[..n]
+    }
+
+    /// Whether log line `number` (from 1) is covered by a trusted checkpoint.
+    pub fn is_sealed(&self, number: usize) -> bool {
+        number as u64 <= self.material.verified_size && number <= self.log.lines.len()
+    }
+}
+
 /// Verifies the session at `root` against the trusted keys.
 pub fn verify_session(
     root: &Path,
     trust: &TrustStore,
     opts: VerifyOptions,
 ) -> Result<SessionReport, VerifyError> {
-    verify_session_with_progress(root, trust, opts, &|_| {})
+    verify(root, trust, opts).map(|v| v.report)
 }
 
 /// [`verify_session`], calling `progress` with the size of each file as it
@@ -170,6 +224,27 @@ pub fn verify_session_with_progress(
     opts: VerifyOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<SessionReport, VerifyError> {
+    verify_with_progress(root, trust, opts, progress).map(|v| v.report)
+}
+
+/// Verifies the session at `root`: the report, with the parsed log and
+/// what its trusted checkpoints prove.
+pub fn verify(
+    root: &Path,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+) -> Result<VerifiedSession, VerifyError> {
+    verify_with_progress(root, trust, opts, &|_| {})
+}
+
+/// [`verify`], calling `progress` with the size of each file as it is
+/// checked (from several threads).
+pub fn verify_with_progress(
+    root: &Path,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifiedSession, VerifyError> {
     if !root.is_dir() {
         return Err(VerifyError::NotASession(root.to_owned()));
     }
@@ -212,15 +287,27 @@ pub fn verify_session_with_progress(
     let (checkpoints, verified_size) =
         check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
     let (events, retired) = check_service_entries(root, &log, trust, verified_size, &mut findings);
-    let heartbeats = log
-        .lines
+    // Only what a trusted checkpoint covers says what the service did.
+    let sealed = &log.lines[..usize::try_from(verified_size)
+        .unwrap_or(usize::MAX)
+        .min(log.lines.len())];
+    let heartbeats = sealed
         .iter()
         .filter(|l| matches!(l.entry, Ok(Entry::Heartbeat(_))))
         .count() as u64;
-    let closed_at = log.lines.iter().find_map(|l| match &l.entry {
+    let closed_at = sealed.iter().find_map(|l| match &l.entry {
         Ok(Entry::Close(c)) => Some(c.at.clone()),
         _ => None,
     });
+    if heartbeats > 0 && closed_at.is_none() {
+        findings.push(Finding::warning(
+            Code::SessionNotClosed,
+            LOG_NAME,
+            format!(
+                "the sealing service ran this session ({heartbeats} heartbeat(s) sealed) but no close entry is sealed: it is still being recorded, the service stopped, or entries were removed from the end of the log; its end is not proven"
+            ),
+        ));
+    }
     let origin = log.header().map(|h| h.origin.clone());
     findings.extend(checkpoint_findings);
     if tree.size() > 0 && verified_size < tree.size() {
@@ -272,7 +359,21 @@ pub fn verify_session_with_progress(
             .collect()
     };
 
-    Ok(SessionReport {
+    let mut trusted_sizes: Vec<u64> = checkpoints
+        .iter()
+        .filter(|c| c.ok)
+        .filter_map(|c| c.size)
+        .collect();
+    trusted_sizes.sort_unstable();
+    trusted_sizes.dedup();
+    let material = VerifiedMaterial {
+        verified_size,
+        root: (verified_size > 0)
+            .then(|| tree.root_at(verified_size))
+            .flatten(),
+        trusted_sizes,
+    };
+    let report = SessionReport {
         session: root.display().to_string(),
         origin,
         entries: tree.size(),
@@ -284,6 +385,11 @@ pub fn verify_session_with_progress(
         heartbeats,
         closed_at,
         findings,
+    };
+    Ok(VerifiedSession {
+        report,
+        log,
+        material,
     })
 }
 
@@ -333,6 +439,7 @@ fn check_service_entries(
                     }
                     Ok(_) => true,
                 };
+                findings.extend(event_time_findings(e, &at));
                 events.push(EventStatus {
                     line: l.number,
                     sealed_at: e.sealed_at.clone(),
@@ -341,6 +448,7 @@ fn check_service_entries(
                     reason: e.reason.clone(),
                     operator: name,
                     ok,
+                    sealed: l.number as u64 <= verified_size,
                 });
             }
             Ok(Entry::Retire(r)) => match crate::format::statement::check_retire(r, origin) {
@@ -408,6 +516,51 @@ fn check_service_entries(
     (events, retired)
 }
 
+/// An event's stated time against its own sealing time, from the entry
+/// alone: stated far before it was sealed (backdated), or after it
+/// (a claim about what had not happened yet).
+fn event_time_findings(e: &crate::entry::EventEntry, at: &str) -> Vec<Finding> {
+    let parse = |s: &str| crate::time::UtcTime::parse(s).ok().map(|t| t.instant());
+    let (Some(stated), Some(sealed)) = (parse(&e.at), parse(&e.sealed_at)) else {
+        return vec![];
+    };
+    let limit = time::Duration::try_from(EVENT_BACKDATED_AFTER).unwrap_or(time::Duration::MAX);
+    let skew = time::Duration::try_from(EVENT_CLOCK_SKEW).unwrap_or(time::Duration::MAX);
+    let mut out = Vec::new();
+    if stated.checked_add(limit).is_some_and(|t| t < sealed) {
+        let secs = (sealed - stated).as_seconds_f64();
+        out.push(
+            Finding::error(
+                Code::EventBackdated,
+                at,
+                format!(
+                    "the {} event states {}, but it was sealed at {}, {:.0} s later (more than the {} s an operator may take to enter it): it was entered afterwards",
+                    e.event,
+                    e.at,
+                    e.sealed_at,
+                    secs,
+                    EVENT_BACKDATED_AFTER.as_secs()
+                ),
+            )
+            .with_time(stated, sealed),
+        );
+    } else if sealed.checked_add(skew).is_some_and(|t| stated > t) {
+        let secs = (stated - sealed).as_seconds_f64();
+        out.push(
+            Finding::warning(
+                Code::EventFuture,
+                at,
+                format!(
+                    "the {} event states {}, {:.0} s after it was sealed ({}): it describes something that had not happened yet, and stands for nothing",
+                    e.event, e.at, secs, e.sealed_at
+                ),
+            )
+            .with_time(sealed, stated),
+        );
+    }
+    out
+}
+
 fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     for l in &log.lines {
         let at = format!("{LOG_NAME}:{}", l.number);
@@ -471,11 +624,6 @@ fn check_checkpoints(
         path: paths.checkpoints.clone(),
         source: e,
     })?;
-    files.retain(|(p, _)| {
-        !p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with(".tmp"))
-    });
     if fs::symlink_metadata(&paths.checkpoint).is_ok() {
         files.push((paths.checkpoint.clone(), None));
     } else if !log.lines.is_empty() {
@@ -494,13 +642,15 @@ fn check_checkpoints(
             .display()
             .to_string();
         let latest = path == paths.checkpoint;
-        if path.parent() == Some(paths.checkpoints.as_path())
-            && (named_size.is_none() || !path.is_file())
-        {
+        // Every regular file in checkpoints/ is opened, whatever its name:
+        // a trusted checkpoint kept under another name (or left as a
+        // temporary file) still says how long the log was.
+        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        if path.parent() == Some(paths.checkpoints.as_path()) && !regular {
             findings.push(Finding::warning(
                 Code::CheckpointMalformed,
                 &file,
-                "something in checkpoints/ that is not a file named by a tree size; ignored",
+                "something in checkpoints/ that is not a regular file; ignored",
             ));
             odd.push(CheckpointStatus {
                 file,
@@ -519,6 +669,7 @@ fn check_checkpoints(
             }
         })?;
         read.push(checkpoints::CheckpointFile {
+            stray: !latest && named_size.is_none(),
             file,
             named_size,
             latest,
@@ -719,8 +870,9 @@ fn check_segments(
             _ => None,
         })
         .collect();
-    // When some checkpoint verifies, only entries it covers count as sealed.
-    let proven = |line: usize| verified_size == 0 || line as u64 <= verified_size;
+    // Only entries a trusted checkpoint covers count as sealed (none when
+    // no checkpoint verifies): the rest vouch for nothing.
+    let proven = |line: usize| line as u64 <= verified_size;
     let sealed: Vec<&SegmentEntry> = log
         .segments()
         .filter(|(n, _)| proven(*n))
@@ -772,6 +924,21 @@ fn check_segments(
             })
             .copied()
     };
+
+    // An unproven entry naming a file that is not there claims a recording
+    // nobody can see: reported on its line.
+    for (n, s) in log.segments().filter(|(n, _)| !proven(*n)) {
+        if !files.contains_key(s.name.as_str()) && !sealed_by_name.contains_key(s.name.as_str()) {
+            findings.push(Finding::error(
+                Code::LogUnprovenFileMissing,
+                format!("{LOG_NAME}:{n}"),
+                format!(
+                    "names segment {} ({} bytes), which no trusted checkpoint covers and which is not in the folder: a claimed recording that nothing proves and nobody can examine",
+                    s.name, s.size
+                ),
+            ));
+        }
+    }
 
     let mut out = Vec::new();
     for s in &sealed {
