@@ -288,11 +288,12 @@ impl SealedEvent<'_> {
 fn check_entries(sealed: &Sealed<'_>, record: &ShortFormRecord, opts: &CheckOptions) -> Checked {
     let log = &sealed.log;
     let mut findings = header_mismatches(log, record);
-    let heartbeats: Vec<OffsetDateTime> = log
+    // (line, time) of each sealed heartbeat.
+    let heartbeats: Vec<(usize, OffsetDateTime)> = log
         .lines
         .iter()
         .filter_map(|l| match &l.entry {
-            Ok(Entry::Heartbeat(h)) => parse_utc(&h.at),
+            Ok(Entry::Heartbeat(h)) => Some((l.number, parse_utc(&h.at)?)),
             _ => None,
         })
         .collect();
@@ -418,7 +419,7 @@ fn header_mismatches(log: &Log, record: &ShortFormRecord) -> Vec<Finding> {
 /// entries may have been removed from the end of the log.
 fn end_not_sealed(
     log: &Log,
-    heartbeats: &[OffsetDateTime],
+    heartbeats: &[(usize, OffsetDateTime)],
     record: &ShortFormRecord,
 ) -> Option<Finding> {
     if heartbeats.is_empty()
@@ -452,11 +453,14 @@ fn end_not_sealed(
 /// A sealed segment on the wall clock, and what is wrong with the time it
 /// claims. Placed from its declared start when that is consistent with when
 /// it was sealed; otherwise ending at its sealing time, the time the log
-/// fixes. `None` without a duration or a usable time.
+/// fixes. `None` without a duration or a usable time. `heartbeats` are the
+/// (line, time) of the sealed heartbeats: one in the log before the
+/// segment, between the end it declares and its sealing, shows the service
+/// was running then.
 fn place_segment(
     line: usize,
     s: &SegmentEntry,
-    heartbeats: &[OffsetDateTime],
+    heartbeats: &[(usize, OffsetDateTime)],
     record: &ShortFormRecord,
     opts: &CheckOptions,
 ) -> Option<(SegmentSpan, Option<Finding>)> {
@@ -474,8 +478,8 @@ fn place_segment(
             let end = start.checked_add(length)?;
             let late_hb = heartbeats
                 .iter()
-                .copied()
-                .filter(|h| *h > end && *h < sealed)
+                .filter(|(n, h)| *n < line && *h > end && *h < sealed)
+                .map(|(_, h)| *h)
                 .min();
             if end
                 .checked_sub(dur(opts.clock_tolerance))
@@ -1474,6 +1478,16 @@ mod tests {
             close(9001.0),
         ];
         assert_eq!(codes(&run(&batch, &[], &record(""))), vec![]);
+        // A heartbeat sealed after the segment says nothing about when it
+        // could have been sealed, whatever time it states.
+        let after = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            segment_sealed(2, 1200.0, 2400.0, 9000.0),
+            heartbeat(5000.0),
+            close(9001.0),
+        ];
+        assert_eq!(codes(&run(&after, &[], &record(""))), vec![]);
         let prompt = [
             header(),
             heartbeat(3650.0),
