@@ -665,14 +665,38 @@ fn check_checkpoints(
             });
             continue;
         }
-        let bytes = session::read_regular(&path, session::MAX_CHECKPOINT_BYTES).map_err(|e| {
-            VerifyError::Io {
-                path: path.clone(),
-                source: e,
+        let stray = !latest && named_size.is_none();
+        let bytes = match session::read_regular(&path, session::MAX_CHECKPOINT_BYTES) {
+            Ok(b) => b,
+            // A stray file too large (or gone) to be a checkpoint is no
+            // reason not to examine the session.
+            Err(e) if stray => {
+                findings.push(Finding::warning(
+                    Code::CheckpointMalformed,
+                    &file,
+                    format!(
+                        "a file in checkpoints/ not named by a tree size that cannot be a checkpoint ({e}); ignored"
+                    ),
+                ));
+                odd.push(CheckpointStatus {
+                    file,
+                    size: None,
+                    root: None,
+                    signed_by: vec![],
+                    latest,
+                    ok: false,
+                });
+                continue;
             }
-        })?;
+            Err(e) => {
+                return Err(VerifyError::Io {
+                    path: path.clone(),
+                    source: e,
+                })
+            }
+        };
         read.push(checkpoints::CheckpointFile {
-            stray: !latest && named_size.is_none(),
+            stray,
             file,
             named_size,
             latest,
