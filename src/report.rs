@@ -137,10 +137,12 @@ fn timeline_svg(r: &CheckReport) -> String {
             "#1f5fbf",
             r##"stroke="#fff""##,
             &format!(
-                "{} ({} to {})",
+                "{} ({} to {}), placed by {}: {}",
                 seg.name,
                 hms(seg.span.from, rec.start),
-                hms(seg.span.to, rec.start)
+                hms(seg.span.to, rec.start),
+                seg.placed_by,
+                seg.why
             ),
         );
         for g in &seg.internal_gaps {
