@@ -1098,3 +1098,68 @@ fn check_segments(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at: &str, sealed_at: &str) -> crate::entry::EventEntry {
+        crate::entry::EventEntry {
+            v: 1,
+            kind: "event".into(),
+            event: "break".into(),
+            at: at.into(),
+            reason: "r".into(),
+            operator: "op".into(),
+            note: "n".into(),
+            sealed_at: sealed_at.into(),
+        }
+    }
+
+    fn codes(at: &str, sealed_at: &str) -> Vec<(Code, Severity)> {
+        event_time_findings(&event(at, sealed_at), "courtseal/log.jsonl:3")
+            .into_iter()
+            .map(|f| (f.code, f.severity))
+            .collect()
+    }
+
+    use crate::finding::Severity;
+
+    // "Far" before its own sealing is more than 600 s; after it, more than
+    // 5 s of clock skew.
+    #[test]
+    fn event_times_against_their_own_sealing_time_edges() {
+        let sealed = "2026-11-20T10:10:00Z";
+        assert_eq!(codes("2026-11-20T10:00:00Z", sealed), vec![]);
+        assert_eq!(
+            codes("2026-11-20T09:59:59.999Z", sealed),
+            vec![(Code::EventBackdated, Severity::Error)]
+        );
+        assert_eq!(codes("2026-11-20T10:10:05Z", sealed), vec![]);
+        assert_eq!(
+            codes("2026-11-20T10:10:05.001Z", sealed),
+            vec![(Code::EventFuture, Severity::Warning)]
+        );
+        // Times that do not parse are judged by nobody here (the entry's
+        // own parse reports them); the ends of the calendar do not panic.
+        assert_eq!(codes("yesterday", sealed), vec![]);
+        assert_eq!(
+            codes("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+            vec![(Code::EventBackdated, Severity::Error)]
+        );
+        assert_eq!(
+            codes("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"),
+            vec![(Code::EventFuture, Severity::Warning)]
+        );
+        let f = &event_time_findings(
+            &event("2026-11-20T09:00:00Z", sealed),
+            "courtseal/log.jsonl:3",
+        )[0];
+        assert_eq!(f.location, "courtseal/log.jsonl:3");
+        let t = f.time.as_ref().unwrap();
+        assert_eq!(
+            (t.from.as_str(), t.to.as_str(), t.seconds),
+            ("2026-11-20T09:00:00Z", sealed, 4200.0)
+        );
+    }
+}
