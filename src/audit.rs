@@ -539,9 +539,9 @@ fn audit_session(
         strict: opts.strict,
         ..VerifyOptions::default()
     };
-    let report = verify::verify_session_with_progress(path, trust, vopts, &on_file);
-    let report = match report {
-        Ok(r) => r,
+    let verified = verify::verify_with_progress(path, trust, vopts, &on_file);
+    let verified = match verified {
+        Ok(v) => v,
         Err(e) => {
             a.status = "unreadable".into();
             a.findings
@@ -549,6 +549,7 @@ fn audit_session(
             return a;
         }
     };
+    let report = &verified.report;
     a.segments = report
         .segments
         .iter()
@@ -571,7 +572,7 @@ fn audit_session(
             a.verdict_in_force = rec.verdict_in_force.clone();
             // The check's own findings (verify's are already in), on the
             // report just made: nothing is hashed twice.
-            let c = timeline::check_verified(path, report, &rec, &CheckOptions::default());
+            let c = timeline::check(&verified, &rec, &CheckOptions::default());
             a.findings.extend(c.findings);
         }
         Some(Err(errs)) => a.findings.push(Finding::error(

@@ -14,6 +14,11 @@ use crate::timeline::{CheckReport, Span};
 /// Colour of uncovered stretches (gaps) in the picture.
 pub const GAP_COLOUR: &str = "#d00000";
 
+/// Colour of stretches without recording covered only by a break or failure
+/// of the record that no operator event announced: not green, not a gap.
+/// Drawn hatched, so that it stays distinct from a gap in grey print too.
+pub const UNANNOUNCED_COLOUR: &str = "#e07000";
+
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -77,6 +82,7 @@ fn timeline_svg(r: &CheckReport) -> String {
         "Operator events",
         "Heartbeats",
         "Not covered",
+        "Not announced",
     ];
     let row_h = 34.0;
     let height = 40.0 + row_h * rows.len() as f64;
@@ -85,6 +91,7 @@ fn timeline_svg(r: &CheckReport) -> String {
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Timeline of the session">"#
     );
+
     for (i, label) in rows.iter().enumerate() {
         let y = 20.0 + row_h * i as f64;
         let _ = write!(
@@ -130,10 +137,12 @@ fn timeline_svg(r: &CheckReport) -> String {
             "#1f5fbf",
             r##"stroke="#fff""##,
             &format!(
-                "{} ({} to {})",
+                "{} ({} to {}), placed by {}: {}",
                 seg.name,
                 hms(seg.span.from, rec.start),
-                hms(seg.span.to, rec.start)
+                hms(seg.span.to, rec.start),
+                seg.placed_by,
+                seg.why
             ),
         );
         for g in &seg.internal_gaps {
@@ -236,6 +245,27 @@ fn timeline_svg(r: &CheckReport) -> String {
             y(1)
         );
     }
+    for u in &r.unannounced {
+        let title = format!(
+            "no recording, covered only by a break or failure nobody announced at the time: {} to {}",
+            hms(u.from, rec.start),
+            hms(u.to, rec.start)
+        );
+        for row in [0, 6] {
+            bar(&mut s, u, row, UNANNOUNCED_COLOUR, "", &title);
+            // Stripes, so that it stays distinct from a gap in grey print.
+            let (x, w) = sc.w(u);
+            let mut at = x + 2.0;
+            while at < x + w - 1.0 {
+                let _ = write!(
+                    s,
+                    r##"<rect x="{at:.1}" y="{:.1}" width="1.5" height="20" fill="#fff"/>"##,
+                    y(row)
+                );
+                at += 5.0;
+            }
+        }
+    }
     // Time axis.
     let steps = 6;
     for i in 0..=steps {
@@ -289,7 +319,9 @@ pub fn html(r: &CheckReport, trust: &TrustStore, command: &str, version: &str) -
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    let (verdict, vclass) = if errors == 0 {
+    let (verdict, vclass) = if !r.unannounced.is_empty() {
+        (format!("NOT VERIFIED: {} stretch(es) without recording are covered only by a break or failure in the record that no operator event announced at the time; {errors} problem(s) of severity error, {warnings} warning(s). See the findings below.", r.unannounced.len()), "bad")
+    } else if errors == 0 {
         ("Every second of the declared session is accounted for, and every sealed segment and checkpoint verifies.".to_owned(), "ok")
     } else {
         (format!("NOT VERIFIED: {errors} problem(s) of severity error, {warnings} warning(s). See the findings below."), "bad")
@@ -351,7 +383,7 @@ tr, svg {{ page-break-inside: avoid; }}
 </table>
 <h2>Timeline</h2>
 {svg}
-<p class="legend"><span><i style="background:#9e9e9e"></i>declared session</span><span><i style="background:#1f5fbf"></i>sealed recording</span><span><i style="background:#f0b429"></i>declared break (dashed: no event sealed at the time)</span><span><i style="background:#8e44ad"></i>declared failure</span><span><i style="background:#2e7d32"></i>operator events, heartbeats</span><span><i style="background:{gap}"></i>not covered</span></p>
+<p class="legend"><span><i style="background:#9e9e9e"></i>declared session</span><span><i style="background:#1f5fbf"></i>sealed recording</span><span><i style="background:#f0b429"></i>declared break (dashed: no event sealed at the time)</span><span><i style="background:#8e44ad"></i>declared failure</span><span><i style="background:#2e7d32"></i>operator events, heartbeats</span><span><i style="background:{gap}"></i>not covered</span><span><i style="background:{unannounced}; border-left: 3pt dotted #fff"></i>no recording, break or failure not announced at the time</span></p>
 <h2>Findings</h2>
 <table><tr><th>Severity</th><th>Code</th><th>Where</th><th>When</th><th>What</th></tr>{rows}</table>
 <h2>Keys and checkpoints relied on</h2>
@@ -366,6 +398,7 @@ tr, svg {{ page-break-inside: avoid; }}
 "#,
         case = esc(&rec.case),
         gap = GAP_COLOUR,
+        unannounced = UNANNOUNCED_COLOUR,
         court = esc(&rec.court),
         room = rec
             .courtroom

@@ -3,7 +3,11 @@
 //! recording, or by a declared break, adjournment, deliberation or failure
 //! (itself sealed at the time as an operator event); everything else is
 //! flagged with its from, to and length.
+//!
+//! The check is pure over a [`VerifiedSession`]: it reads nothing, and it
+//! uses only the log entries a trusted checkpoint covers.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,8 +19,10 @@ use crate::finding::{Code, Finding};
 use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::record::ShortFormRecord;
-use crate::store::layout::SessionPaths;
-use crate::verify::{self, SessionReport, VerifyError, VerifyOptions};
+use crate::verify::{
+    self, SessionReport, VerifiedSession, VerifyError, VerifyOptions, EVENT_BACKDATED_AFTER,
+    EVENT_CLOCK_SKEW,
+};
 
 /// Tolerances of the check.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +34,12 @@ pub struct CheckOptions {
     pub event_tolerance: Duration,
     /// How long after a break ends its event may still be sealed.
     pub event_grace: Duration,
+    /// How far a segment's declared end may be after its sealing time (the
+    /// recorder's clock and the sealer's may differ by this much).
+    pub clock_tolerance: Duration,
+    /// Under live sealing (heartbeats), how long after the end it declares a
+    /// segment may be sealed before its declared start is no longer relied on.
+    pub sealing_delay: Duration,
 }
 
 impl Default for CheckOptions {
@@ -36,6 +48,8 @@ impl Default for CheckOptions {
             tolerance: Duration::from_secs(2),
             event_tolerance: Duration::from_secs(60),
             event_grace: Duration::from_secs(600),
+            clock_tolerance: Duration::from_secs(60),
+            sealing_delay: Duration::from_secs(300),
         }
     }
 }
@@ -66,6 +80,8 @@ pub struct SegmentSpan {
     pub span: Span,
     /// `declared start` (from the file's creation_time) or `sealing time`.
     pub placed_by: String,
+    /// Why that placement was used.
+    pub why: String,
     /// Stretches inside it where its timestamps jump (nothing recorded).
     pub internal_gaps: Vec<Span>,
 }
@@ -95,6 +111,9 @@ pub struct CheckReport {
     pub marks: Vec<Mark>,
     /// Stretches of the declared session covered by nothing.
     pub gaps: Vec<Span>,
+    /// Stretches without recording covered only by a break or failure of
+    /// the record that no operator event announced at the time: not green.
+    pub unannounced: Vec<Span>,
     /// Findings of the check (verify's are in `verify`).
     pub findings: Vec<Finding>,
 }
@@ -181,47 +200,54 @@ pub fn check_session(
     trust: &TrustStore,
     opts: &CheckOptions,
 ) -> Result<CheckReport, VerifyError> {
-    let report = verify::verify_session(root, trust, VerifyOptions::default())?;
-    Ok(check_verified(root, report, record, opts))
+    let verified = verify::verify(root, trust, VerifyOptions::default())?;
+    Ok(check(&verified, record, opts))
 }
 
-/// Checks a session already verified (its `report`) against its record,
-/// without hashing anything again. Reads the session's log; the check
-/// itself is [`check_log`].
-pub fn check_verified(
-    root: &Path,
-    report: SessionReport,
+/// Checks a verified session against its record. Pure: reads nothing, and
+/// relies only on the log entries a trusted checkpoint covers.
+pub fn check(
+    session: &VerifiedSession,
     record: &ShortFormRecord,
     opts: &CheckOptions,
 ) -> CheckReport {
-    let log = Log::read(&SessionPaths::new(root).log).unwrap_or_default();
-    check_log(&log, report, record, opts)
-}
-
-/// Checks a verified session (its parsed `log` and the `report` made from
-/// it) against its record. Pure: reads nothing.
-pub fn check_log(
-    log: &Log,
-    report: SessionReport,
-    record: &ShortFormRecord,
-    opts: &CheckOptions,
-) -> CheckReport {
-    // The checkpoints that were verified and are not the latest: sizes.
-    let kept: Vec<u64> = report
-        .checkpoints
+    // Events whose signature by a trusted operator key verified.
+    let good_events: HashSet<usize> = session
+        .report
+        .events
         .iter()
-        .filter(|c| c.ok && !c.latest)
-        .filter_map(|c| c.size)
+        .filter(|e| e.ok)
+        .map(|e| e.line)
         .collect();
-    let t = check_entries(log, &kept, record, opts);
+    let sealed = Sealed {
+        log: Log {
+            lines: session.sealed_lines().to_vec(),
+            torn_tail: None,
+        },
+        kept: &session.material.trusted_sizes,
+        good_event: &|line| good_events.contains(&line),
+    };
+    let t = check_entries(&sealed, record, opts);
     CheckReport {
         record: record.clone(),
-        verify: report,
+        verify: session.report.clone(),
         segments: t.segments,
         marks: t.marks,
         gaps: t.gaps,
+        unannounced: t.unannounced,
         findings: t.findings,
     }
+}
+
+/// What the check may rely on: the sealed prefix of the log, the sizes of
+/// the trusted checkpoints, and which event lines verified.
+struct Sealed<'a> {
+    /// Only the lines a trusted checkpoint covers.
+    log: Log,
+    /// Sizes of the trusted checkpoints.
+    kept: &'a [u64],
+    /// Whether the event on this line is signed by a trusted operator.
+    good_event: &'a dyn Fn(usize) -> bool,
 }
 
 /// What the check finds in a log, apart from the verification's report.
@@ -229,6 +255,7 @@ struct Checked {
     segments: Vec<SegmentSpan>,
     marks: Vec<Mark>,
     gaps: Vec<Span>,
+    unannounced: Vec<Span>,
     findings: Vec<Finding>,
 }
 
@@ -240,28 +267,95 @@ struct SealedEvent<'a> {
     sealed_at: OffsetDateTime,
 }
 
-/// The whole check over a log; `kept` are the sizes of the verified,
-/// non-latest checkpoints (the ones an event can be shown to be missing from).
-fn check_entries(
-    log: &Log,
-    kept: &[u64],
-    record: &ShortFormRecord,
-    opts: &CheckOptions,
-) -> Checked {
+impl SealedEvent<'_> {
+    /// Stated far before it was sealed: `event.backdated` from the entry
+    /// alone (reported by verify).
+    fn backdated(&self) -> bool {
+        self.at
+            .checked_add(dur(EVENT_BACKDATED_AFTER))
+            .is_some_and(|t| t < self.sealed_at)
+    }
+
+    /// Stated after it was sealed: `event.future` (reported by verify).
+    fn future(&self) -> bool {
+        self.sealed_at
+            .checked_add(dur(EVENT_CLOCK_SKEW))
+            .is_some_and(|t| self.at > t)
+    }
+}
+
+/// The whole check over the sealed prefix of a log.
+fn check_entries(sealed: &Sealed<'_>, record: &ShortFormRecord, opts: &CheckOptions) -> Checked {
+    let log = &sealed.log;
     let mut findings = header_mismatches(log, record);
-    let segments: Vec<SegmentSpan> = log
-        .segments()
-        .filter_map(|(_, s)| place_segment(s))
+    // (line, time) of each sealed heartbeat.
+    let heartbeats: Vec<(usize, OffsetDateTime)> = log
+        .lines
+        .iter()
+        .filter_map(|l| match &l.entry {
+            Ok(Entry::Heartbeat(h)) => Some((l.number, parse_utc(&h.at)?)),
+            _ => None,
+        })
         .collect();
-    let (mut marks, events) = marks_and_events(log);
-    findings.extend(backdated_events(log, &events, kept, record, opts));
-    findings.extend(declared_without_events(record, &events, opts));
+    let mut segments = Vec::new();
+    for (n, s) in log.segments() {
+        if let Some((span, finding)) = place_segment(n, s, &heartbeats, record, opts) {
+            segments.push(span);
+            findings.extend(finding);
+        }
+    }
+    let (mut marks, events) = marks_and_events(log, sealed.good_event);
+    findings.extend(backdated_events(log, &events, sealed.kept, record, opts));
+    let (declared_findings, announced, unannounced_cover) =
+        declared_without_events(record, &events, opts);
+    findings.extend(declared_findings);
+    findings.extend(end_not_sealed(log, &heartbeats, record));
     let declared = Span {
         from: record.start,
         to: record.end,
     };
     let tol = dur(opts.tolerance);
-    let (gaps, internal) = coverage_gaps(declared, &segments, record, tol);
+    let (gaps, internal) = coverage_gaps(declared, &segments, &announced, tol);
+    // What the announced cover leaves open but an unannounced break or
+    // failure of the record covers: not a gap, and not green either.
+    let unannounced_cover = union(unannounced_cover);
+    let mut open_gaps = Vec::new();
+    let mut unannounced = Vec::new();
+    for g in gaps {
+        let inside: Vec<Span> = unannounced_cover
+            .iter()
+            .filter(|c| c.from < g.to && c.to > g.from)
+            .map(|c| Span {
+                from: in_zone(c.from.max(g.from), time::UtcOffset::UTC),
+                to: in_zone(c.to.min(g.to), time::UtcOffset::UTC),
+            })
+            .collect();
+        unannounced.extend(inside.iter().copied().filter(|u| u.to - u.from > tol));
+        open_gaps.extend(
+            uncovered(g, &inside)
+                .into_iter()
+                .filter(|r| r.to - r.from > tol),
+        );
+    }
+    let gaps = open_gaps;
+    for u in &unannounced {
+        findings.push(
+            Finding::error(
+                Code::ContinuityUnannouncedBreak,
+                format!("{} to {}", fmt(u.from, record.start), fmt(u.to, record.start)),
+                format!(
+                    "{:.1} s from {} to {}: nothing was recorded, and only a break or failure written into the record covers it; no operator event announced it at the time, so nothing sealed shows the recording was stopped on purpose",
+                    u.seconds(),
+                    fmt(u.from, record.start),
+                    fmt(u.to, record.start)
+                ),
+            )
+            .with_time(
+                in_zone(u.from, record.start.offset()),
+                in_zone(u.to, record.start.offset()),
+            ),
+        );
+    }
     for g in &gaps {
         let (code, what) = classify(*g, declared, &internal, tol);
         findings.push(
@@ -290,6 +384,7 @@ fn check_entries(
         segments,
         marks,
         gaps,
+        unannounced,
         findings,
     }
 }
@@ -319,17 +414,139 @@ fn header_mismatches(log: &Log, record: &ShortFormRecord) -> Vec<Finding> {
     findings
 }
 
-/// A sealed segment on the wall clock: from its declared start, else
-/// ending at its sealing time. `None` without a duration or a usable time.
-fn place_segment(s: &SegmentEntry) -> Option<SegmentSpan> {
+/// A session the sealing service ran (heartbeats) whose close is not
+/// sealed: the end of the session comes only from the unsigned record, and
+/// entries may have been removed from the end of the log.
+fn end_not_sealed(
+    log: &Log,
+    heartbeats: &[(usize, OffsetDateTime)],
+    record: &ShortFormRecord,
+) -> Option<Finding> {
+    if heartbeats.is_empty()
+        || log
+            .lines
+            .iter()
+            .any(|l| matches!(l.entry, Ok(Entry::Close(_))))
+    {
+        return None;
+    }
+    let last = log
+        .lines
+        .iter()
+        .rev()
+        .find_map(|l| parse_utc(l.entry.as_ref().ok()?.time()))?;
+    let (a, b) = (last.min(record.end), last.max(record.end));
+    Some(
+        Finding::error(
+            Code::RecordEndNotSealed,
+            "record: end",
+            format!(
+                "the sealing service ran this session but no close entry is sealed; the last sealed entry is of {}, and the end {} comes only from the record, which is not signed: entries after the last trusted checkpoint may have been removed, so the end of the session is not proven",
+                fmt(last, record.start),
+                fmt(record.end, record.start)
+            ),
+        )
+        .with_time(in_zone(a, record.start.offset()), in_zone(b, record.start.offset())),
+    )
+}
+
+/// A sealed segment on the wall clock, and what is wrong with the time it
+/// claims. Placed from its declared start when that is consistent with when
+/// it was sealed; otherwise ending at its sealing time, the time the log
+/// fixes. `None` without a duration or a usable time. `heartbeats` are the
+/// (line, time) of the sealed heartbeats: one in the log before the
+/// segment, between the end it declares and its sealing, shows the service
+/// was running then.
+fn place_segment(
+    line: usize,
+    s: &SegmentEntry,
+    heartbeats: &[(usize, OffsetDateTime)],
+    record: &ShortFormRecord,
+    opts: &CheckOptions,
+) -> Option<(SegmentSpan, Option<Finding>)> {
     let m = s.media.as_ref()?;
     let length = media_secs(m.duration?)?;
-    let (from, placed_by) = match m.declared_start.as_deref().and_then(parse_utc) {
-        Some(t) => (t, "declared start"),
-        None => (
-            parse_utc(&s.sealed_at)?.checked_sub(length)?,
-            "sealing time",
+    let sealed_at = parse_utc(&s.sealed_at);
+    let declared = m.declared_start.as_deref().and_then(parse_utc);
+    let at = format!("courtseal/log.jsonl:{line}");
+    let mut finding = None;
+    let by_sealing = |why: String| -> Option<(OffsetDateTime, &'static str, String)> {
+        Some((sealed_at?.checked_sub(length)?, "sealing time", why))
+    };
+    let (from, placed_by, why) = match (declared, sealed_at) {
+        (Some(start), Some(sealed)) => {
+            let end = start.checked_add(length)?;
+            let late_hb = heartbeats
+                .iter()
+                .filter(|(n, h)| *n < line && *h > end && *h < sealed)
+                .map(|(_, h)| *h)
+                .min();
+            if end
+                .checked_sub(dur(opts.clock_tolerance))
+                .is_some_and(|e| e > sealed)
+            {
+                finding = Some(
+                    Finding::error(
+                        Code::ContinuityEndsAfterSealing,
+                        &at,
+                        format!(
+                            "{} declares that it starts at {} and lasts {:.1} s, so it would end at {}, {:.1} s after it was sealed ({}): the recorder's clock or the file's time tag is wrong; it is placed to end at its sealing time",
+                            s.name,
+                            fmt(start, record.start),
+                            length.as_seconds_f64(),
+                            fmt(end, record.start),
+                            (end - sealed).as_seconds_f64(),
+                            fmt(sealed, record.start)
+                        ),
+                    )
+                    .with_time(in_zone(sealed, record.start.offset()), in_zone(end, record.start.offset())),
+                );
+                by_sealing(format!(
+                    "its declared start would end it after it was sealed ({})",
+                    fmt(sealed, record.start)
+                ))?
+            } else if let Some(hb) = late_hb.filter(|_| {
+                end.checked_add(dur(opts.sealing_delay))
+                    .is_some_and(|limit| sealed > limit)
+            }) {
+                finding = Some(
+                    Finding::error(
+                        Code::ContinuitySealedLate,
+                        &at,
+                        format!(
+                            "{} declares that it ended at {}, but it was sealed only at {}, {:.0} s later, while the sealing service was running (heartbeat of {}): a finished file would have been sealed within {} s; its declared start is not relied on, and it is placed to end at its sealing time",
+                            s.name,
+                            fmt(end, record.start),
+                            fmt(sealed, record.start),
+                            (sealed - end).as_seconds_f64(),
+                            fmt(hb, record.start),
+                            opts.sealing_delay.as_secs()
+                        ),
+                    )
+                    .with_time(in_zone(end, record.start.offset()), in_zone(sealed, record.start.offset())),
+                );
+                by_sealing(format!(
+                    "sealed {:.0} s after the end it declares while the sealing service was running",
+                    (sealed - end).as_seconds_f64()
+                ))?
+            } else {
+                (
+                    start,
+                    "declared start",
+                    "the start the file declares (creation_time), consistent with when it was sealed"
+                        .to_owned(),
+                )
+            }
+        }
+        (Some(start), None) => (
+            start,
+            "declared start",
+            "the start the file declares (creation_time); its sealing time does not parse"
+                .to_owned(),
         ),
+        (None, _) => by_sealing(
+            "the file declares no start time: it is placed to end at its sealing time".to_owned(),
+        )?,
     };
     let to = from.checked_add(length)?;
     let internal_gaps = m
@@ -343,21 +560,29 @@ fn place_segment(s: &SegmentEntry) -> Option<SegmentSpan> {
             })
         })
         .collect();
-    Some(SegmentSpan {
-        name: s.name.clone(),
-        span: Span { from, to },
-        placed_by: placed_by.into(),
-        internal_gaps,
-    })
+    Some((
+        SegmentSpan {
+            name: s.name.clone(),
+            span: Span { from, to },
+            placed_by: placed_by.into(),
+            why,
+            internal_gaps,
+        },
+        finding,
+    ))
 }
 
 /// Events and heartbeats as marks; the events with both times parsed.
-fn marks_and_events(log: &Log) -> (Vec<Mark>, Vec<SealedEvent<'_>>) {
+/// Only events signed by a trusted operator key stand for anything.
+fn marks_and_events<'a>(
+    log: &'a Log,
+    good_event: &dyn Fn(usize) -> bool,
+) -> (Vec<Mark>, Vec<SealedEvent<'a>>) {
     let mut marks = Vec::new();
     let mut events = Vec::new();
     for l in &log.lines {
         match &l.entry {
-            Ok(Entry::Event(e)) => {
+            Ok(Entry::Event(e)) if good_event(l.number) => {
                 if let (Some(at), Some(sealed_at)) = (parse_utc(&e.at), parse_utc(&e.sealed_at)) {
                     marks.push(Mark {
                         kind: format!("event:{}", e.event),
@@ -390,6 +615,7 @@ fn marks_and_events(log: &Log) -> (Vec<Mark>, Vec<SealedEvent<'_>>) {
 /// An event whose stated time is earlier (by more than the event
 /// tolerance) than a checkpoint that does not include it was entered
 /// afterwards. A checkpoint's time is that of the last entry it covers.
+/// One already backdated from the entry alone is reported by verify.
 fn backdated_events(
     log: &Log,
     events: &[SealedEvent<'_>],
@@ -405,7 +631,7 @@ fn backdated_events(
     };
     let ev_tol = dur(opts.event_tolerance);
     let mut findings = Vec::new();
-    for ev in events {
+    for ev in events.iter().filter(|e| !e.backdated()) {
         let line = ev.line;
         // The latest checkpoint that did not include the event, and when it was signed.
         let before = kept.iter().copied().filter(|&m| m < line as u64).max();
@@ -436,7 +662,8 @@ fn backdated_events(
 
 /// Whether some event of one of `kinds` stands for a stretch from `from`
 /// to `to`: stated within the event tolerance of `from`, sealed no later
-/// than the grace after `to`.
+/// than the grace after `to`, and neither backdated nor stated after it was
+/// sealed.
 fn sealed_at_the_time(
     events: &[SealedEvent<'_>],
     kinds: &[&str],
@@ -448,26 +675,39 @@ fn sealed_at_the_time(
     let grace = dur(opts.event_grace);
     events.iter().any(|e| {
         kinds.contains(&e.event.event.as_str())
+            && !e.backdated()
+            && !e.future()
             && (e.at - from).abs() <= ev_tol
             && to.checked_add(grace).is_none_or(|last| e.sealed_at <= last)
     })
 }
 
 /// Declared breaks and failures must have been sealed at the time as
-/// operator events; a failure must name who signed its act.
+/// operator events; a failure must name who signed its act. Returns the
+/// findings, the stretches of the breaks and failures an event announced,
+/// and those of the ones none did.
 fn declared_without_events(
     record: &ShortFormRecord,
     events: &[SealedEvent<'_>],
     opts: &CheckOptions,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<Span>, Vec<Span>) {
     let mut findings = Vec::new();
+    let mut announced = Vec::new();
+    let mut unannounced = Vec::new();
     for b in &record.breaks {
         let kinds: &[&str] = match b.kind.as_str() {
             "adjournment" => &["adjournment", "break", "pause"],
             "deliberation" => &["break", "adjournment", "pause", "note"],
             _ => &["break", "pause", "adjournment"],
         };
-        if !sealed_at_the_time(events, kinds, b.from, b.to, opts) {
+        let span = Span {
+            from: b.from,
+            to: b.to,
+        };
+        if sealed_at_the_time(events, kinds, b.from, b.to, opts) {
+            announced.push(span);
+        } else {
+            unannounced.push(span);
             findings.push(
                 Finding::warning(
                     Code::RecordBreakNotSealed,
@@ -499,7 +739,14 @@ fn declared_without_events(
                 .with_time(f.from, f.to),
             );
         }
-        if !sealed_at_the_time(events, &["failure"], f.from, f.to, opts) {
+        let span = Span {
+            from: f.from,
+            to: f.to,
+        };
+        if sealed_at_the_time(events, &["failure"], f.from, f.to, opts) {
+            announced.push(span);
+        } else {
+            unannounced.push(span);
             findings.push(
                 Finding::warning(
                     Code::RecordFailureNotSealed,
@@ -514,16 +761,16 @@ fn declared_without_events(
             );
         }
     }
-    findings
+    (findings, announced, unannounced)
 }
 
 /// The stretches of the declared session covered by nothing (recording
-/// less its internal gaps, breaks, failures) and longer than `tol`; and
-/// the union of the segments' internal gaps.
+/// less its internal gaps, and the `announced` breaks and failures) and
+/// longer than `tol`; and the union of the segments' internal gaps.
 fn coverage_gaps(
     declared: Span,
     segments: &[SegmentSpan],
-    record: &ShortFormRecord,
+    announced: &[Span],
     tol: time::Duration,
 ) -> (Vec<Span>, Vec<Span>) {
     let mut recorded = Vec::new();
@@ -533,18 +780,12 @@ fn coverage_gaps(
         recorded.extend(uncovered(s.span, &inner));
         internal.extend(inner);
     }
-    let declared_cover = record
-        .breaks
-        .iter()
-        .map(|b| Span {
-            from: b.from,
-            to: b.to,
-        })
-        .chain(record.failures.iter().map(|f| Span {
-            from: f.from,
-            to: f.to,
-        }));
-    let covered = union(recorded.into_iter().chain(declared_cover).collect());
+    let covered = union(
+        recorded
+            .into_iter()
+            .chain(announced.iter().copied())
+            .collect(),
+    );
     let gaps = uncovered(declared, &covered)
         .into_iter()
         .filter(|g| g.to - g.from > tol)
@@ -651,6 +892,13 @@ mod tests {
         )
     }
 
+    fn close(at: f64) -> String {
+        format!(
+            r#"{{"v":1,"kind":"close","at":"{}","segments":0,"reason":"closed"}}"#,
+            rfc(at)
+        )
+    }
+
     fn heartbeat(at: f64) -> String {
         format!(
             r#"{{"v":1,"kind":"heartbeat","at":"{}","segments":0}}"#,
@@ -673,8 +921,28 @@ mod tests {
         log
     }
 
+    /// The check over a log every line of which is sealed.
     fn run(lines: &[String], kept: &[u64], rec: &ShortFormRecord) -> Checked {
-        check_entries(&log(lines), kept, rec, &CheckOptions::default())
+        run_with(lines, lines.len(), kept, rec, &CheckOptions::default())
+    }
+
+    /// The check over a log of which the first `sealed` lines are covered
+    /// by a trusted checkpoint.
+    fn run_with(
+        lines: &[String],
+        sealed: usize,
+        kept: &[u64],
+        rec: &ShortFormRecord,
+        opts: &CheckOptions,
+    ) -> Checked {
+        let mut l = log(lines);
+        l.lines.truncate(sealed);
+        let s = Sealed {
+            log: l,
+            kept,
+            good_event: &|_| true,
+        };
+        check_entries(&s, rec, opts)
     }
 
     /// (code, wall-clock span) of each finding.
@@ -894,8 +1162,10 @@ mod tests {
         assert_eq!(codes(&c), vec![]);
     }
 
+    // A stretch without recording covered only by a break nobody announced
+    // is not green: the record entry is flagged, and so is the stretch.
     #[test]
-    fn break_without_event_covers_but_is_flagged() {
+    fn a_break_nobody_announced_is_not_green() {
         let c = run(
             &[
                 header(),
@@ -907,9 +1177,50 @@ mod tests {
         );
         assert_eq!(
             codes(&c),
-            vec![at("record.break_not_sealed", 1200.0, 1800.0)]
+            vec![
+                at("record.break_not_sealed", 1200.0, 1800.0),
+                at("continuity.unannounced_break", 1200.0, 1800.0),
+            ]
         );
         assert_eq!(c.findings[0].location, "record: line 8");
+        assert_eq!(c.findings[1].severity, crate::finding::Severity::Error);
+        assert_eq!(c.gaps, vec![]);
+        assert_eq!(c.unannounced, vec![span(1200.0, 1800.0)]);
+    }
+
+    // Where recording runs through a declared break nobody announced, only
+    // the stretch without recording is an unannounced break; a stretch the
+    // break does not cover stays a gap.
+    #[test]
+    fn an_unannounced_break_counts_only_where_nothing_was_recorded() {
+        let c = run(
+            &[
+                header(),
+                segment(1, 0.0, 1500.0, ""),
+                segment(2, 1900.0, 1700.0, ""),
+            ],
+            &[],
+            &record(BREAK),
+        );
+        assert_eq!(
+            codes(&c),
+            vec![
+                at("record.break_not_sealed", 1200.0, 1800.0),
+                at("continuity.unannounced_break", 1500.0, 1800.0),
+                at("continuity.undeclared_gap", 1800.0, 1900.0),
+            ]
+        );
+        // Recording through the whole break: only the record entry is flagged.
+        let c = run(
+            &[header(), segment(1, 0.0, 3600.0, "")],
+            &[],
+            &record(BREAK),
+        );
+        assert_eq!(
+            codes(&c),
+            vec![at("record.break_not_sealed", 1200.0, 1800.0)]
+        );
+        assert_eq!(c.findings[0].severity, crate::finding::Severity::Warning);
     }
 
     #[test]
@@ -921,23 +1232,23 @@ mod tests {
             lines.push(event(kind, at, sealed));
             just_codes(&run(&lines, &[], &record(BREAK)))
         };
-        // Stated up to 60 s from the start of the break, sealed up to 600 s after its end.
+        // Stated up to 60 s from the start of the break, sealed up to 600 s
+        // after the time it states (later is backdated, which verify
+        // reports from the entry alone) and after the end of the break.
+        let unannounced = vec![
+            "record.break_not_sealed".to_owned(),
+            "continuity.unannounced_break".to_owned(),
+        ];
         assert_eq!(with("break", 1260.0, 1300.0), Vec::<String>::new());
         assert_eq!(with("break", 1140.0, 1300.0), Vec::<String>::new());
-        assert_eq!(with("break", 1200.0, 2400.0), Vec::<String>::new());
-        assert_eq!(
-            with("break", 1260.001, 1300.0),
-            vec!["record.break_not_sealed"]
-        );
-        assert_eq!(
-            with("break", 1200.0, 2400.001),
-            vec!["record.break_not_sealed"]
-        );
+        assert_eq!(with("break", 1200.0, 1800.0), Vec::<String>::new());
+        assert_eq!(with("break", 1260.001, 1300.0), unannounced);
+        assert_eq!(with("break", 1200.0, 1800.001), unannounced);
+        // Stated after it was sealed (beyond 5 s of clock skew): stands for nothing.
+        assert_eq!(with("break", 1205.0, 1200.0), Vec::<String>::new());
+        assert_eq!(with("break", 1205.001, 1200.0), unannounced);
         // An event of a kind that does not stand for a break.
-        assert_eq!(
-            with("failure", 1200.0, 1201.0),
-            vec!["record.break_not_sealed"]
-        );
+        assert_eq!(with("failure", 1200.0, 1201.0), unannounced);
     }
 
     const FAILURE: &str = "[[failure]]\nfrom = 2026-11-20T10:20:00Z\nto = 2026-11-20T10:30:00Z\nreason = \"microphone\"\n";
@@ -970,6 +1281,7 @@ mod tests {
             vec![
                 at("record.failure_without_act", 1200.0, 1800.0),
                 at("record.failure_not_sealed", 1200.0, 1800.0),
+                at("continuity.unannounced_break", 1200.0, 1800.0),
             ]
         );
         // Blank names are no act.
@@ -980,7 +1292,11 @@ mod tests {
         );
         assert_eq!(
             just_codes(&c),
-            vec!["record.failure_without_act", "record.failure_not_sealed"]
+            vec![
+                "record.failure_without_act",
+                "record.failure_not_sealed",
+                "continuity.unannounced_break"
+            ]
         );
     }
 
@@ -993,6 +1309,7 @@ mod tests {
             segment(1, 0.0, 3600.0, ""),
             heartbeat(1000.0),
             event("note", 500.0, 1001.0),
+            close(1002.0),
         ];
         let c = run(&lines, &[3], &record(""));
         assert_eq!(codes(&c), vec![at("event.backdated", 500.0, 1000.0)]);
@@ -1010,6 +1327,7 @@ mod tests {
                 segment(1, 0.0, 3600.0, ""),
                 heartbeat(1000.0),
                 event("note", at, 1001.0),
+                close(1002.0),
             ]
         };
         // Stated exactly the tolerance (60 s) before the checkpoint: honest.
@@ -1017,6 +1335,208 @@ mod tests {
         assert_eq!(
             just_codes(&run(&lines(939.999), &[3], &record(""))),
             vec!["event.backdated"]
+        );
+    }
+
+    // Entries no trusted checkpoint covers place nothing and announce
+    // nothing: an appended segment does not fill a gap, an appended event
+    // does not satisfy a break.
+    #[test]
+    fn an_appended_unsigned_segment_does_not_fill_a_gap() {
+        let lines = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            segment(2, 1800.0, 1800.0, ""),
+            segment(3, 1200.0, 600.0, ""),
+            event("break", 1200.0, 1201.0),
+        ];
+        let c = run_with(&lines, 3, &[3], &record(""), &CheckOptions::default());
+        assert_eq!(c.segments.len(), 2);
+        assert_eq!(
+            codes(&c),
+            vec![at("continuity.undeclared_gap", 1200.0, 1800.0)]
+        );
+        let c = run_with(&lines, 3, &[3], &record(BREAK), &CheckOptions::default());
+        assert_eq!(
+            just_codes(&c),
+            vec!["record.break_not_sealed", "continuity.unannounced_break"]
+        );
+        // Nothing covered at all: nothing is placed, not even the header is relied on.
+        let h = header().replace(r#""judge":"J""#, r#""judge":"Other""#);
+        let c = run_with(
+            &[h, segment(1, 0.0, 3600.0, "")],
+            0,
+            &[],
+            &record(""),
+            &CheckOptions::default(),
+        );
+        assert_eq!(
+            codes(&c),
+            vec![at("continuity.undeclared_gap", 0.0, 3600.0)]
+        );
+    }
+
+    // An event whose signature does not verify under a trusted operator key
+    // stands for nothing.
+    #[test]
+    fn an_event_by_an_untrusted_key_does_not_announce_a_break() {
+        let mut l = log(&[
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            event("pause", 1200.0, 1201.0),
+            segment(2, 1800.0, 1800.0, ""),
+        ]);
+        l.lines.truncate(4);
+        let s = Sealed {
+            log: l,
+            kept: &[],
+            good_event: &|line| line != 3,
+        };
+        let c = check_entries(&s, &record(BREAK), &CheckOptions::default());
+        assert_eq!(
+            just_codes(&c),
+            vec!["record.break_not_sealed", "continuity.unannounced_break"]
+        );
+        assert!(c.marks.is_empty());
+    }
+
+    /// A segment declaring `start`, lasting `duration`, sealed at `sealed`.
+    fn segment_sealed(seq: u64, start: f64, duration: f64, sealed: f64) -> String {
+        segment(seq, start, duration, "").replace(
+            &format!(r#""sealed_at":"{}""#, rfc(start + duration + 1.0)),
+            &format!(r#""sealed_at":"{}""#, rfc(sealed)),
+        )
+    }
+
+    // A recorder clock or time tag set so that a file seems to have ended
+    // after it was sealed: reported, and placed by its sealing time.
+    #[test]
+    fn a_segment_that_ends_after_it_was_sealed_is_placed_by_its_sealing_time() {
+        let lines = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            // Declares 1200 to 3600, but was sealed at 1500.
+            segment_sealed(2, 1200.0, 2400.0, 1500.0),
+            segment(3, 1500.0, 2100.0, ""),
+        ];
+        let c = run(&lines, &[], &record(""));
+        assert_eq!(
+            codes(&c),
+            vec![at("continuity.ends_after_sealing", 1500.0, 3600.0)]
+        );
+        assert_eq!(c.findings[0].location, "courtseal/log.jsonl:3");
+        assert_eq!(c.segments[1].placed_by, "sealing time");
+        assert_eq!(c.segments[1].span, span(-900.0, 1500.0));
+        assert!(
+            c.segments[1].why.contains("after it was sealed"),
+            "{}",
+            c.segments[1].why
+        );
+        // Within the clock tolerance (60 s): the declared start stands.
+        let lines = [header(), segment_sealed(1, 0.0, 3600.0, 3540.0)];
+        let c = run(&lines, &[], &record(""));
+        assert_eq!(codes(&c), vec![]);
+        assert_eq!(c.segments[0].placed_by, "declared start");
+        let lines = [header(), segment_sealed(1, 0.0, 3600.0, 3539.999)];
+        assert_eq!(
+            just_codes(&run(&lines, &[], &record(""))),
+            vec!["continuity.ends_after_sealing", "continuity.early_end"]
+        );
+    }
+
+    // Under live sealing, a file sealed long after the end it declares,
+    // while heartbeats show the service was running, hides a stop: its
+    // declared start is not relied on.
+    #[test]
+    fn a_segment_tagged_to_hide_a_stop_under_live_sealing_is_reported() {
+        // Really recorded 1800..3600 but tagged to start at 1200.
+        let lines = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            heartbeat(1230.0),
+            heartbeat(3300.0),
+            segment_sealed(2, 1200.0, 1800.0, 3601.0),
+            close(3602.0),
+        ];
+        let c = run(&lines, &[], &record(""));
+        assert_eq!(
+            codes(&c),
+            vec![
+                at("continuity.sealed_late", 3000.0, 3601.0),
+                at("continuity.undeclared_gap", 1200.0, 1801.0),
+            ]
+        );
+        assert_eq!(c.segments[1].placed_by, "sealing time");
+        assert_eq!(c.segments[1].span, span(1801.0, 3601.0));
+        // Without heartbeats after its declared end (a batch seal later), or
+        // sealed within the delay (300 s), the declared start stands.
+        let batch = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            heartbeat(1230.0),
+            segment_sealed(2, 1200.0, 2400.0, 9000.0),
+            close(9001.0),
+        ];
+        assert_eq!(codes(&run(&batch, &[], &record(""))), vec![]);
+        // A heartbeat sealed after the segment says nothing about when it
+        // could have been sealed, whatever time it states.
+        let after = [
+            header(),
+            segment(1, 0.0, 1200.0, ""),
+            segment_sealed(2, 1200.0, 2400.0, 9000.0),
+            heartbeat(5000.0),
+            close(9001.0),
+        ];
+        assert_eq!(codes(&run(&after, &[], &record(""))), vec![]);
+        let prompt = [
+            header(),
+            heartbeat(3650.0),
+            segment_sealed(1, 0.0, 3600.0, 3900.0),
+            close(3901.0),
+        ];
+        assert_eq!(codes(&run(&prompt, &[], &record(""))), vec![]);
+        let late = [
+            header(),
+            heartbeat(3650.0),
+            segment_sealed(1, 0.0, 3600.0, 3900.001),
+            close(3901.0),
+        ];
+        assert_eq!(
+            just_codes(&run(&late, &[], &record(""))),
+            vec!["continuity.sealed_late", "continuity.late_start"]
+        );
+    }
+
+    // A session the service ran but whose close is not sealed: the end
+    // comes only from the unsigned record, which check never relies on alone.
+    #[test]
+    fn a_live_session_without_a_sealed_close_has_no_proven_end() {
+        let lines = [header(), segment(1, 0.0, 3600.0, ""), heartbeat(3000.0)];
+        let c = run(&lines, &[], &record(""));
+        assert_eq!(codes(&c), vec![at("record.end_not_sealed", 3000.0, 3600.0)]);
+        assert_eq!(c.findings[0].location, "record: end");
+        // A close sealed after the last trusted checkpoint does not count.
+        let mut closed = lines.to_vec();
+        closed.push(close(3601.0));
+        assert_eq!(
+            just_codes(&run_with(
+                &closed,
+                3,
+                &[3],
+                &record(""),
+                &CheckOptions::default()
+            )),
+            vec!["record.end_not_sealed"]
+        );
+        assert_eq!(codes(&run(&closed, &[], &record(""))), vec![]);
+        // A session sealed in one go (no heartbeats) is not affected.
+        assert_eq!(
+            codes(&run(
+                &[header(), segment(1, 0.0, 3600.0, "")],
+                &[],
+                &record("")
+            )),
+            vec![]
         );
     }
 
@@ -1070,9 +1590,16 @@ mod tests {
             tolerance: Duration::MAX,
             event_tolerance: Duration::MAX,
             event_grace: Duration::MAX,
+            clock_tolerance: Duration::MAX,
+            sealing_delay: Duration::MAX,
         };
-        let lines = [header(), heartbeat(1000.0), event("break", 500.0, 1001.0)];
-        let c = check_entries(&log(&lines), &[2], &record(BREAK), &opts);
+        let lines = [
+            header(),
+            heartbeat(1000.0),
+            event("break", 500.0, 1001.0),
+            close(1002.0),
+        ];
+        let c = run_with(&lines, 4, &[2], &record(BREAK), &opts);
         assert_eq!(c.findings.len(), 0, "{:?}", c.findings);
         assert_eq!(c.gaps, vec![]);
     }

@@ -192,10 +192,12 @@ fn late_start_and_early_end() {
     );
 }
 
-/// A break in the record that no operator event sealed at the time: a
-/// warning that it may have been written afterwards (and no gap).
+/// A stretch without recording covered only by a break in the record that
+/// no operator event announced at the time: not "every second accounted
+/// for". The record entry is a warning, the stretch an error that the exit
+/// status, `--json` (`verified`, `unannounced`) and the text all carry.
 #[test]
-fn declared_break_without_sealed_event() {
+fn a_declared_break_nobody_announced_is_not_green() {
     let fx = Fx::new();
     fx.session("s", &["seg-0002.m4a"]);
     fx.seal("s");
@@ -203,15 +205,49 @@ fn declared_break_without_sealed_event() {
         t + "[[break]]\nfrom = 2026-11-20T10:00:15+06:00\nto = 2026-11-20T10:00:29+06:00\nkind = \"break\"\n"
     });
     let (code, v) = fx.check("s");
-    assert_eq!(code, 0, "a warning does not fail: {v}");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verified"], false);
     assert_eq!(
         timed(&v),
-        vec![row(
-            "record.break_not_sealed",
-            "2026-11-20T10:00:15+06:00",
-            "2026-11-20T10:00:29+06:00",
-            14.0
-        )]
+        vec![
+            row(
+                "continuity.unannounced_break",
+                "2026-11-20T10:00:15+06:00",
+                "2026-11-20T10:00:29+06:00",
+                14.0
+            ),
+            row(
+                "record.break_not_sealed",
+                "2026-11-20T10:00:15+06:00",
+                "2026-11-20T10:00:29+06:00",
+                14.0
+            ),
+        ]
+    );
+    assert_eq!(v["gaps"], serde_json::json!([]));
+    assert_eq!(
+        v["unannounced"],
+        serde_json::json!([{"from": "2026-11-20T04:00:15Z", "to": "2026-11-20T04:00:29Z"}])
+    );
+    let (code, out, _) = fx.cs(&["check", "s", "--trust", "trust.txt", "--html", "s.html"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("Result: NOT VERIFIED."), "{out}");
+    assert!(
+        out.contains("Not every second is accounted for: 1 stretch without recording (14.0 s) is covered only by a break or failure in the record that no operator event announced at the time."),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Every second of the declared session is covered"),
+        "{out}"
+    );
+    let page = fs::read_to_string(fx.p("s.html")).unwrap();
+    assert!(
+        page.contains(courtseal::report::UNANNOUNCED_COLOUR),
+        "drawn in its own colour"
+    );
+    assert!(
+        page.contains("NOT VERIFIED: 1 stretch(es) without recording"),
+        "the verdict says so"
     );
 }
 
@@ -229,6 +265,12 @@ fn failure_without_act() {
     assert_eq!(
         timed(&v),
         vec![
+            row(
+                "continuity.unannounced_break",
+                "2026-11-20T10:00:15+06:00",
+                "2026-11-20T10:00:29+06:00",
+                14.0
+            ),
             row(
                 "record.failure_not_sealed",
                 "2026-11-20T10:00:15+06:00",

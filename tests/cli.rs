@@ -604,7 +604,7 @@ fn log_missing_on_unsealed_folder() {
 
 /// Garbled JSON in a middle line: the line is corrupt, the signed roots no
 /// longer match (log.rewritten on both checkpoints, so nothing is covered),
-/// and the segment that line sealed is no longer in the log.
+/// and no file is vouched for by a log no trusted checkpoint covers.
 #[test]
 fn log_corrupt_line_in_the_middle() {
     let fx = Fx::sealed();
@@ -622,7 +622,10 @@ fn log_corrupt_line_in_the_middle() {
             ("log.rewritten", "courtseal/checkpoint"),
             ("log.rewritten", "courtseal/checkpoints/5"),
             ("log.unsigned_entries", "courtseal/log.jsonl:1"),
+            ("segment.unsealed", "seg-0001.m4a"),
             ("segment.unsealed", "seg-0002.m4a"),
+            ("segment.unsealed", "seg-0003.mp4"),
+            ("segment.unsealed", "seg-0004.m4a"),
         ],
     );
     assert_eq!(v["verified_size"], 0);
@@ -671,7 +674,8 @@ fn log_unsigned_entries_after_append_without_checkpoint() {
 }
 
 /// An attacker who edits both a file and its log line: the file matches the
-/// log (no segment.changed), but the log no longer matches its signatures.
+/// log (no segment.changed), but the log no longer matches its signatures,
+/// so no entry is proven and no file is vouched for (not even the edited one).
 #[test]
 fn log_rewritten_when_file_and_log_both_edited() {
     let fx = Fx::sealed();
@@ -690,9 +694,13 @@ fn log_rewritten_when_file_and_log_both_edited() {
             ("log.rewritten", "courtseal/checkpoint"),
             ("log.rewritten", "courtseal/checkpoints/5"),
             ("log.unsigned_entries", "courtseal/log.jsonl:1"),
+            ("segment.unsealed", "seg-0001.m4a"),
+            ("segment.unsealed", "seg-0002.m4a"),
+            ("segment.unsealed", "seg-0003.mp4"),
+            ("segment.unsealed", "seg-0004.m4a"),
         ],
     );
-    assert!(segment_states(&v).contains(&("seg-0002.m4a".into(), "ok".into())));
+    assert!(segment_states(&v).contains(&("seg-0002.m4a".into(), "unsealed".into())));
 }
 
 // ---------------------------------------------------- checkpoint findings
@@ -750,6 +758,10 @@ fn checkpoint_untrusted_key() {
             ("checkpoint.untrusted_key", "courtseal/checkpoint"),
             ("checkpoint.untrusted_key", "courtseal/checkpoints/5"),
             ("log.unsigned_entries", "courtseal/log.jsonl:1"),
+            ("segment.unsealed", "seg-0001.m4a"),
+            ("segment.unsealed", "seg-0002.m4a"),
+            ("segment.unsealed", "seg-0003.mp4"),
+            ("segment.unsealed", "seg-0004.m4a"),
         ],
     );
 }
@@ -789,6 +801,9 @@ fn checkpoint_size_mismatch_after_last_line_removed() {
             ("checkpoint.size_mismatch", "courtseal/checkpoint"),
             ("checkpoint.size_mismatch", "courtseal/checkpoints/5"),
             ("log.unsigned_entries", "courtseal/log.jsonl:1"),
+            ("segment.unsealed", "seg-0001.m4a"),
+            ("segment.unsealed", "seg-0002.m4a"),
+            ("segment.unsealed", "seg-0003.mp4"),
             ("segment.unsealed", "seg-0004.m4a"),
         ],
     );
@@ -1223,6 +1238,10 @@ fn trust_file_roles_restrict_keys() {
             ("checkpoint.untrusted_key", "courtseal/checkpoint"),
             ("checkpoint.untrusted_key", "courtseal/checkpoints/5"),
             ("log.unsigned_entries", "courtseal/log.jsonl:1"),
+            ("segment.unsealed", "seg-0001.m4a"),
+            ("segment.unsealed", "seg-0002.m4a"),
+            ("segment.unsealed", "seg-0003.mp4"),
+            ("segment.unsealed", "seg-0004.m4a"),
         ],
     );
     fs::write(

@@ -1222,3 +1222,91 @@ fn audit_of_a_session_whose_record_is_a_fifo() {
         "{out}"
     );
 }
+
+// An event stated at the far ends of the calendar, sealed now: backdated
+// or in the future from the entry alone, with checked arithmetic (no panic
+// computing how far apart the two times are).
+#[test]
+fn verify_of_events_stated_at_the_ends_of_the_calendar() {
+    let fx = Fx::new();
+    let operator = courtseal::keys::load_signer(&fx.p("demo-secretary.key")).unwrap();
+    for at in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"] {
+        let ev = courtseal::event::make_event(&operator, ORIGIN, "break", at, "edge").unwrap();
+        courtseal::session::append_event(&fx.p("archive/s"), ev).unwrap();
+    }
+    let (code, _, err) = fx.run([
+        "seal",
+        "archive/s",
+        "--key",
+        "demo-recorder.key",
+        "--no-silence",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = fx.run(["verify", "archive/s", "--trust", "trust.txt", "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let codes: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["location"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("event.backdated", "courtseal/log.jsonl:6"),
+            ("event.future", "courtseal/log.jsonl:7")
+        ]
+    );
+    let (code, _, err) = fx.run(["check", "archive/s", "--trust", "trust.txt"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+// Every file in checkpoints/ is now opened: a stray one too large to be a
+// checkpoint, a FIFO or a folder there is a warning, never a hang, a huge
+// read or a refusal to examine the session.
+#[test]
+fn stray_files_in_checkpoints_are_ignored_with_a_warning() {
+    let fx = Fx::new();
+    let dir = fx.p("archive/s/courtseal/checkpoints");
+    let big = fs::File::create(dir.join("backup.bak")).unwrap();
+    big.set_len(64 << 20).unwrap();
+    let o = Command::new("mkfifo")
+        .arg(dir.join(".tmp-fifo"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "mkfifo");
+    fs::create_dir(dir.join("7")).unwrap();
+    let (code, out, err) = fx.run(["verify", "archive/s", "--trust", "trust.txt", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut codes: Vec<(&str, &str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["location"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            (
+                "checkpoint.malformed",
+                "warning",
+                "courtseal/checkpoints/.tmp-fifo"
+            ),
+            ("checkpoint.malformed", "warning", "courtseal/checkpoints/7"),
+            (
+                "checkpoint.malformed",
+                "warning",
+                "courtseal/checkpoints/backup.bak"
+            ),
+        ]
+    );
+}

@@ -257,6 +257,7 @@ fn verify_json_of_a_tampered_session_matches_its_schema() {
     assert_eq!(
         codes(&v["findings"]),
         [
+            "event.backdated courtseal/log.jsonl:7",
             "checkpoint.bad_signature courtseal/checkpoints/6",
             "segment.symlink link.m4a",
             "segment.changed seg-0002.m4a",
@@ -265,7 +266,8 @@ fn verify_json_of_a_tampered_session_matches_its_schema() {
             "segment.unsealed seg-0005.m4a",
         ]
     );
-    assert_eq!(v["findings"][3]["span"], json!({"from": 7.0, "to": 8.0}));
+    assert_eq!(v["findings"][4]["span"], json!({"from": 7.0, "to": 8.0}));
+    assert_eq!(v["findings"][0]["time"]["from"], "2026-11-20T04:00:20Z");
     assert_eq!(v["checkpoints"][0]["root"], Value::Null);
     assert_eq!(v["checkpoints"][0]["size"], Value::Null);
     let states: Vec<_> = v["segments"]
@@ -401,8 +403,9 @@ fn check_json_matches_its_schema() {
     let schema = validator("check.json");
 
     // Breaks, failures, an event mark and verify's own findings. (The
-    // event is not found backdated: the kept checkpoint that would show it
-    // was entered late is the one tampered with.)
+    // event, stated years before it was sealed, is backdated from the entry
+    // alone, in verify's findings: the kept checkpoint that would also show
+    // it was entered late is the one tampered with.)
     tampered_sample(&d);
     let mut record = fs::read_to_string(d.p("s/record.toml")).unwrap();
     record.push_str(
@@ -424,7 +427,7 @@ fn check_json_matches_its_schema() {
     );
     assert_eq!(v["marks"][0]["kind"], "event:pause");
     assert_eq!(v["record"]["breaks"][0]["index"], 1);
-    assert_eq!(v["verify"]["counts"]["error"], 5);
+    assert_eq!(v["verify"]["counts"]["error"], 6);
 
     // An undeclared gap: seg-0002.m4a never sealed.
     common::copy_sample(&d.p("g"), &["seg-0002.m4a"]);
@@ -598,7 +601,7 @@ fn schemas_refuse_what_they_do_not_describe() {
         (
             &verify,
             &verify_out,
-            "/findings/3/span/from",
+            "/findings/4/span/from",
             Some(json!("7")),
         ),
         (

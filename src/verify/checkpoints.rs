@@ -169,6 +169,9 @@ pub struct CheckpointFile {
     pub named_size: Option<u64>,
     /// True for `courtseal/checkpoint`.
     pub latest: bool,
+    /// A file in `checkpoints/` not named by a tree size (a temporary file,
+    /// a renamed copy): it counts only if it opens as a trusted checkpoint.
+    pub stray: bool,
     /// Its bytes.
     pub bytes: Vec<u8>,
 }
@@ -214,6 +217,18 @@ pub fn check_session_checkpoints(
         };
         let opened = match open(&f.bytes, trust, &f.file) {
             Ok(o) => o,
+            Err(finding) if f.stray => {
+                v.findings.push(Finding::warning(
+                    Code::CheckpointMalformed,
+                    &f.file,
+                    format!(
+                        "a file in checkpoints/ not named by a tree size, and not a trusted checkpoint ({}); ignored",
+                        finding.message
+                    ),
+                ));
+                v.statuses.push(st);
+                continue;
+            }
             Err(finding) => {
                 v.findings.push(finding);
                 v.statuses.push(st);
@@ -257,7 +272,8 @@ pub fn check_session_checkpoints(
                 Code::CheckpointSizeMismatch,
                 &f.file,
                 format!(
-                    "covers {} entries but the log holds only {}: entries were removed from the log",
+                    "a trusted checkpoint{} covers {} entries but the log holds only {}: the log was rolled back (entries were removed from its end)",
+                    if f.stray { " kept under a name that is not its size" } else { "" },
                     cp.size,
                     tree.size()
                 ),

@@ -134,6 +134,8 @@ pub struct EventStatus {
     pub operator: String,
     /// The signature verifies and the key is trusted as an operator key.
     pub ok: bool,
+    /// A trusted checkpoint covers it: only then does it count.
+    pub sealed: bool,
 }
 
 /// An observation about one segment.
@@ -167,13 +169,65 @@ const LOG_NAME: &str = "courtseal/log.jsonl";
 /// Largest packet-windows sidecar read, in bytes.
 const MAX_SIDECAR_BYTES: u64 = 256 << 20;
 
+/// How long before its own sealing time an operator event may state that it
+/// happened: an operator who enters a break a few minutes late is honest;
+/// one stated more than this before the entry was sealed is
+/// `event.backdated` from the entry alone (docs/findings.md).
+pub const EVENT_BACKDATED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How far after its own sealing time an operator event's stated time may
+/// be (the operator's clock and the sealer's may differ by this much); later
+/// is `event.future`.
+pub const EVENT_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the trusted checkpoints prove about a log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifiedMaterial {
+    /// Entries covered by the largest trusted checkpoint: lines
+    /// `1..=verified_size` are sealed; anything after proves nothing.
+    pub verified_size: u64,
+    /// The root hash of that prefix (`None` when nothing is proven).
+    pub root: Option<crate::tlog::Hash>,
+    /// The size of every trusted checkpoint, ascending, without repeats.
+    pub trusted_sizes: Vec<u64>,
+}
+
+/// A session as `verify` found it: the report, the log it was made from
+/// and what the trusted checkpoints prove. Everything that relies on a
+/// verification (the record check, an audit) works on this, never on the
+/// folder again.
+#[derive(Debug, Clone)]
+pub struct VerifiedSession {
+    /// Everything found.
+    pub report: SessionReport,
+    /// The log as parsed (all of it; only the verified prefix is sealed).
+    pub log: Log,
+    /// What the trusted checkpoints prove.
+    pub material: VerifiedMaterial,
+}
+
+impl VerifiedSession {
+    /// The lines a trusted checkpoint covers: the only ones that count.
+    pub fn sealed_lines(&self) -> &[crate::log::LogLine] {
+        let n = usize::try_from(self.material.verified_size)
+            .unwrap_or(usize::MAX)
+            .min(self.log.lines.len());
+        &self.log.lines[..n]
+    }
+
+    /// Whether log line `number` (from 1) is covered by a trusted checkpoint.
+    pub fn is_sealed(&self, number: usize) -> bool {
+        number as u64 <= self.material.verified_size && number <= self.log.lines.len()
+    }
+}
+
 /// Verifies the session at `root` against the trusted keys.
 pub fn verify_session(
     root: &Path,
     trust: &TrustStore,
     opts: VerifyOptions,
 ) -> Result<SessionReport, VerifyError> {
-    verify_session_with_progress(root, trust, opts, &|_| {})
+    verify(root, trust, opts).map(|v| v.report)
 }
 
 /// [`verify_session`], calling `progress` with the size of each file as it
@@ -184,6 +238,27 @@ pub fn verify_session_with_progress(
     opts: VerifyOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<SessionReport, VerifyError> {
+    verify_with_progress(root, trust, opts, progress).map(|v| v.report)
+}
+
+/// Verifies the session at `root`: the report, with the parsed log and
+/// what its trusted checkpoints prove.
+pub fn verify(
+    root: &Path,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+) -> Result<VerifiedSession, VerifyError> {
+    verify_with_progress(root, trust, opts, &|_| {})
+}
+
+/// [`verify`], calling `progress` with the size of each file as it is
+/// checked (from several threads).
+pub fn verify_with_progress(
+    root: &Path,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifiedSession, VerifyError> {
     if !root.is_dir() {
         return Err(VerifyError::NotASession(root.to_owned()));
     }
@@ -235,15 +310,27 @@ pub fn verify_session_with_progress(
     let (checkpoints, verified_size) =
         check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
     let (events, retired) = check_service_entries(root, &log, trust, verified_size, &mut findings);
-    let heartbeats = log
-        .lines
+    // Only what a trusted checkpoint covers says what the service did.
+    let sealed = &log.lines[..usize::try_from(verified_size)
+        .unwrap_or(usize::MAX)
+        .min(log.lines.len())];
+    let heartbeats = sealed
         .iter()
         .filter(|l| matches!(l.entry, Ok(Entry::Heartbeat(_))))
         .count() as u64;
-    let closed_at = log.lines.iter().find_map(|l| match &l.entry {
+    let closed_at = sealed.iter().find_map(|l| match &l.entry {
         Ok(Entry::Close(c)) => Some(c.at.clone()),
         _ => None,
     });
+    if heartbeats > 0 && closed_at.is_none() {
+        findings.push(Finding::warning(
+            Code::SessionNotClosed,
+            LOG_NAME,
+            format!(
+                "the sealing service ran this session ({heartbeats} heartbeat(s) sealed) but no close entry is sealed: it is still being recorded, the service stopped, or entries were removed from the end of the log; its end is not proven"
+            ),
+        ));
+    }
     let origin = log.header().map(|h| h.origin.clone());
     findings.extend(checkpoint_findings);
     if !bag {
@@ -302,7 +389,21 @@ pub fn verify_session_with_progress(
             .collect()
     };
 
-    Ok(SessionReport {
+    let mut trusted_sizes: Vec<u64> = checkpoints
+        .iter()
+        .filter(|c| c.ok)
+        .filter_map(|c| c.size)
+        .collect();
+    trusted_sizes.sort_unstable();
+    trusted_sizes.dedup();
+    let material = VerifiedMaterial {
+        verified_size,
+        root: (verified_size > 0)
+            .then(|| tree.root_at(verified_size))
+            .flatten(),
+        trusted_sizes,
+    };
+    let report = SessionReport {
         session: root.display().to_string(),
         bag,
         origin,
@@ -315,6 +416,11 @@ pub fn verify_session_with_progress(
         heartbeats,
         closed_at,
         findings,
+    };
+    Ok(VerifiedSession {
+        report,
+        log,
+        material,
     })
 }
 
@@ -385,6 +491,10 @@ fn check_service_entries(
                     }
                     Ok(_) => true,
                 };
+                // Its sealing time is proven only under a trusted checkpoint.
+                if l.number as u64 <= verified_size {
+                    findings.extend(event_time_findings(e, &at));
+                }
                 events.push(EventStatus {
                     line: l.number,
                     sealed_at: e.sealed_at.clone(),
@@ -393,6 +503,7 @@ fn check_service_entries(
                     reason: e.reason.clone(),
                     operator: name,
                     ok,
+                    sealed: l.number as u64 <= verified_size,
                 });
             }
             Ok(Entry::Retire(r)) => match crate::format::statement::check_retire(r, origin) {
@@ -460,6 +571,51 @@ fn check_service_entries(
     (events, retired)
 }
 
+/// An event's stated time against its own sealing time, from the entry
+/// alone: stated far before it was sealed (backdated), or after it
+/// (a claim about what had not happened yet).
+fn event_time_findings(e: &crate::entry::EventEntry, at: &str) -> Vec<Finding> {
+    let parse = |s: &str| crate::time::UtcTime::parse(s).ok().map(|t| t.instant());
+    let (Some(stated), Some(sealed)) = (parse(&e.at), parse(&e.sealed_at)) else {
+        return vec![];
+    };
+    let limit = time::Duration::try_from(EVENT_BACKDATED_AFTER).unwrap_or(time::Duration::MAX);
+    let skew = time::Duration::try_from(EVENT_CLOCK_SKEW).unwrap_or(time::Duration::MAX);
+    let mut out = Vec::new();
+    if stated.checked_add(limit).is_some_and(|t| t < sealed) {
+        let secs = (sealed - stated).as_seconds_f64();
+        out.push(
+            Finding::error(
+                Code::EventBackdated,
+                at,
+                format!(
+                    "the {} event states {}, but it was sealed at {}, {:.0} s later (more than the {} s an operator may take to enter it): it was entered afterwards",
+                    e.event,
+                    e.at,
+                    e.sealed_at,
+                    secs,
+                    EVENT_BACKDATED_AFTER.as_secs()
+                ),
+            )
+            .with_time(stated, sealed),
+        );
+    } else if sealed.checked_add(skew).is_some_and(|t| stated > t) {
+        let secs = (stated - sealed).as_seconds_f64();
+        out.push(
+            Finding::warning(
+                Code::EventFuture,
+                at,
+                format!(
+                    "the {} event states {}, {:.0} s after it was sealed ({}): it describes something that had not happened yet, and stands for nothing",
+                    e.event, e.at, secs, e.sealed_at
+                ),
+            )
+            .with_time(sealed, stated),
+        );
+    }
+    out
+}
+
 fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     for l in &log.lines {
         let at = format!("{LOG_NAME}:{}", l.number);
@@ -523,11 +679,6 @@ fn check_checkpoints(
         path: paths.checkpoints.clone(),
         source: e,
     })?;
-    files.retain(|(p, _)| {
-        !p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with(".tmp"))
-    });
     if fs::symlink_metadata(&paths.checkpoint).is_ok() {
         files.push((paths.checkpoint.clone(), None));
     } else if !log.lines.is_empty() {
@@ -546,13 +697,15 @@ fn check_checkpoints(
             .display()
             .to_string();
         let latest = path == paths.checkpoint;
-        if path.parent() == Some(paths.checkpoints.as_path())
-            && (named_size.is_none() || !path.is_file())
-        {
+        // Every regular file in checkpoints/ is opened, whatever its name:
+        // a trusted checkpoint kept under another name (or left as a
+        // temporary file) still says how long the log was.
+        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        if path.parent() == Some(paths.checkpoints.as_path()) && !regular {
             findings.push(Finding::warning(
                 Code::CheckpointMalformed,
                 &file,
-                "something in checkpoints/ that is not a file named by a tree size; ignored",
+                "something in checkpoints/ that is not a regular file; ignored",
             ));
             odd.push(CheckpointStatus {
                 file,
@@ -564,13 +717,38 @@ fn check_checkpoints(
             });
             continue;
         }
-        let bytes = session::read_regular(&path, session::MAX_CHECKPOINT_BYTES).map_err(|e| {
-            VerifyError::Io {
-                path: path.clone(),
-                source: e,
+        let stray = !latest && named_size.is_none();
+        let bytes = match session::read_regular(&path, session::MAX_CHECKPOINT_BYTES) {
+            Ok(b) => b,
+            // A stray file too large (or gone) to be a checkpoint is no
+            // reason not to examine the session.
+            Err(e) if stray => {
+                findings.push(Finding::warning(
+                    Code::CheckpointMalformed,
+                    &file,
+                    format!(
+                        "a file in checkpoints/ not named by a tree size that cannot be a checkpoint ({e}); ignored"
+                    ),
+                ));
+                odd.push(CheckpointStatus {
+                    file,
+                    size: None,
+                    root: None,
+                    signed_by: vec![],
+                    latest,
+                    ok: false,
+                });
+                continue;
             }
-        })?;
+            Err(e) => {
+                return Err(VerifyError::Io {
+                    path: path.clone(),
+                    source: e,
+                })
+            }
+        };
         read.push(checkpoints::CheckpointFile {
+            stray,
             file,
             named_size,
             latest,
@@ -830,8 +1008,9 @@ fn check_segments(
             _ => None,
         })
         .collect();
-    // When some checkpoint verifies, only entries it covers count as sealed.
-    let proven = |line: usize| verified_size == 0 || line as u64 <= verified_size;
+    // Only entries a trusted checkpoint covers count as sealed (none when
+    // no checkpoint verifies): the rest vouch for nothing.
+    let proven = |line: usize| line as u64 <= verified_size;
     // An entry naming the record or the tool's own files is corrupt: no
     // recorder writes one, so it is never looked for as a segment.
     let mut sealed: Vec<&SegmentEntry> = Vec::new();
@@ -894,6 +1073,21 @@ fn check_segments(
             })
             .copied()
     };
+
+    // An unproven entry naming a file that is not there claims a recording
+    // nobody can see: reported on its line.
+    for (n, s) in log.segments().filter(|(n, _)| !proven(*n)) {
+        if !files.contains_key(s.name.as_str()) && !sealed_by_name.contains_key(s.name.as_str()) {
+            findings.push(Finding::error(
+                Code::LogUnprovenFileMissing,
+                format!("{LOG_NAME}:{n}"),
+                format!(
+                    "names segment {} ({} bytes), which no trusted checkpoint covers and which is not in the folder: a claimed recording that nothing proves and nobody can examine",
+                    s.name, s.size
+                ),
+            ));
+        }
+    }
 
     let mut out = Vec::new();
     for s in &sealed {
@@ -1041,4 +1235,69 @@ fn check_segments(
         out.push(st);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at: &str, sealed_at: &str) -> crate::entry::EventEntry {
+        crate::entry::EventEntry {
+            v: 1,
+            kind: "event".into(),
+            event: "break".into(),
+            at: at.into(),
+            reason: "r".into(),
+            operator: "op".into(),
+            note: "n".into(),
+            sealed_at: sealed_at.into(),
+        }
+    }
+
+    fn codes(at: &str, sealed_at: &str) -> Vec<(Code, Severity)> {
+        event_time_findings(&event(at, sealed_at), "courtseal/log.jsonl:3")
+            .into_iter()
+            .map(|f| (f.code, f.severity))
+            .collect()
+    }
+
+    use crate::finding::Severity;
+
+    // "Far" before its own sealing is more than 600 s; after it, more than
+    // 5 s of clock skew.
+    #[test]
+    fn event_times_against_their_own_sealing_time_edges() {
+        let sealed = "2026-11-20T10:10:00Z";
+        assert_eq!(codes("2026-11-20T10:00:00Z", sealed), vec![]);
+        assert_eq!(
+            codes("2026-11-20T09:59:59.999Z", sealed),
+            vec![(Code::EventBackdated, Severity::Error)]
+        );
+        assert_eq!(codes("2026-11-20T10:10:05Z", sealed), vec![]);
+        assert_eq!(
+            codes("2026-11-20T10:10:05.001Z", sealed),
+            vec![(Code::EventFuture, Severity::Warning)]
+        );
+        // Times that do not parse are judged by nobody here (the entry's
+        // own parse reports them); the ends of the calendar do not panic.
+        assert_eq!(codes("yesterday", sealed), vec![]);
+        assert_eq!(
+            codes("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+            vec![(Code::EventBackdated, Severity::Error)]
+        );
+        assert_eq!(
+            codes("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"),
+            vec![(Code::EventFuture, Severity::Warning)]
+        );
+        let f = &event_time_findings(
+            &event("2026-11-20T09:00:00Z", sealed),
+            "courtseal/log.jsonl:3",
+        )[0];
+        assert_eq!(f.location, "courtseal/log.jsonl:3");
+        let t = f.time.as_ref().unwrap();
+        assert_eq!(
+            (t.from.as_str(), t.to.as_str(), t.seconds),
+            ("2026-11-20T09:00:00Z", sealed, 4200.0)
+        );
+    }
 }

@@ -219,6 +219,7 @@ struct Check<'a> {
     segments: &'a [SegmentSpan],
     marks: &'a [Mark],
     gaps: &'a [Span],
+    unannounced: &'a [Span],
     findings: &'a [Finding],
     verify: Envelope<Verify<'a>>,
 }
@@ -233,6 +234,7 @@ pub fn check(r: &CheckReport) -> anyhow::Result<String> {
             segments: &r.segments,
             marks: &r.marks,
             gaps: &r.gaps,
+            unannounced: &r.unannounced,
             findings: &r.findings,
             verify: verify_body(&r.verify),
         },

@@ -205,15 +205,19 @@ pub fn verify_text(r: &SessionReport) -> String {
                 e.sealed_at,
                 e.event,
                 e.operator,
-                if e.ok {
-                    ""
-                } else if r.findings.iter().any(|f| {
-                    f.code == courtseal::finding::Code::EventSignerNotConfirmed
-                        && f.location == format!("courtseal/log.jsonl:{}", e.line)
-                }) {
-                    " (signer not confirmed)"
+                if !e.ok {
+                    if r.findings.iter().any(|f| {
+                        f.code == courtseal::finding::Code::EventSignerNotConfirmed
+                            && f.location == format!("courtseal/log.jsonl:{}", e.line)
+                    }) {
+                        " (signer not confirmed)"
+                    } else {
+                        " (NOT VERIFIED)"
+                    }
+                } else if !e.sealed {
+                    " (not covered by a trusted checkpoint: counts for nothing)"
                 } else {
-                    " (NOT VERIFIED)"
+                    ""
                 },
                 e.at,
                 e.reason
@@ -499,11 +503,16 @@ pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
     for s in &r.segments {
         let _ = writeln!(
             out,
-            "  {} to {}  {}  (placed by {})",
+            "  {} to {}  {}  (placed by {}{})",
             t(s.span.from.to_offset(rec.start.offset())),
             t(s.span.to.to_offset(rec.start.offset())),
             s.name,
-            s.placed_by
+            s.placed_by,
+            if s.placed_by == "declared start" {
+                String::new()
+            } else {
+                format!(": {}", s.why)
+            }
         );
     }
     for b in &rec.breaks {
@@ -527,6 +536,15 @@ pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
             (g.to - g.from).as_seconds_f64()
         );
     }
+    for u in &r.unannounced {
+        let _ = writeln!(
+            out,
+            "  {} to {}  NOT RECORDED, declared in the record but not announced at the time ({:.1} s)",
+            t(u.from.to_offset(rec.start.offset())),
+            t(u.to.to_offset(rec.start.offset())),
+            (u.to - u.from).as_seconds_f64()
+        );
+    }
     findings_text(&mut out, &r.findings);
     let all = r.all_findings();
     result_line(
@@ -534,6 +552,19 @@ pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
         &all,
         "Every second of the declared session is covered by sealed recording or by declared breaks and failures sealed at the time.",
     );
+    if !r.unannounced.is_empty() {
+        let secs: f64 = r
+            .unannounced
+            .iter()
+            .map(|u| (u.to - u.from).as_seconds_f64())
+            .sum();
+        let _ = writeln!(
+            out,
+            "        Not every second is accounted for: {} without recording ({secs:.1} s) {} covered only by a break or failure in the record that no operator event announced at the time.",
+            plural(r.unannounced.len(), "stretch"),
+            if r.unannounced.len() == 1 { "is" } else { "are" }
+        );
+    }
     out
 }
 
