@@ -90,6 +90,7 @@ codes! {
     SegmentContentInserted = "segment.content_inserted",
     SegmentTruncated = "segment.truncated",
     SegmentDeclaredStartChanged = "segment.declared_start_changed",
+    SegmentRetimed = "segment.retimed",
     MediaUnreadable = "media.unreadable",
     MediaInternalGap = "media.internal_gap",
     MediaTimestampReversal = "media.timestamp_reversal",

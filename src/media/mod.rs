@@ -315,7 +315,7 @@ pub fn analyze(
     lines.sort_by(|a, b| a.w.cmp(&b.w).then(a.s.cmp(&b.s)));
     observations.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
     let header = WindowsHeader {
-        v: crate::entry::VERSION,
+        v: crate::format::windows::V2,
         kind: "windows".into(),
         seconds: window,
         streams: states

@@ -6,7 +6,7 @@
 use sha2::{Digest as _, Sha256};
 
 use super::round_us;
-use crate::format::windows::WindowLine;
+use crate::format::windows::{packet_fields, WindowLine};
 
 struct Open {
     index: i64,
@@ -14,6 +14,8 @@ struct Open {
     count: u64,
     t: f64,
     hasher: Sha256,
+    hashes: Vec<[u8; 32]>,
+    times: Vec<f64>,
 }
 
 /// Cuts one stream's packets into windows of `seconds` of media time.
@@ -50,6 +52,8 @@ impl Windower {
             if k <= open.index {
                 open.hasher.update(hash);
                 open.count += 1;
+                open.hashes.push(hash);
+                open.times.push(t);
                 return None;
             }
         }
@@ -61,6 +65,8 @@ impl Windower {
             count: 1,
             t,
             hasher,
+            hashes: vec![hash],
+            times: vec![t],
         });
         done.map(|d| self.line(d))
     }
@@ -72,6 +78,8 @@ impl Windower {
     }
 
     fn line(&self, w: Open) -> WindowLine {
+        let times: Vec<f64> = w.times.iter().map(|&t| round_us(t)).collect();
+        let (p, dt, pt) = packet_fields(&w.hashes, &times);
         WindowLine {
             w: w.index,
             s: self.stream,
@@ -81,6 +89,9 @@ impl Windower {
             first: w.first,
             count: w.count,
             sha256: hex::encode(w.hasher.finalize()),
+            p: Some(p),
+            dt,
+            pt,
         }
     }
 }
