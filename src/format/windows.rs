@@ -133,24 +133,26 @@ fn b64(s: &str) -> Option<Vec<u8>> {
 }
 
 /// The version 2 fields of a window whose packets have these hashes and
-/// times (seconds; the first is the window's `t`): `(p, dt, pt)`.
-pub fn packet_fields(hashes: &[[u8; 32]], times: &[f64]) -> (String, Option<f64>, Option<String>) {
+/// presentation times (seconds), the window's `t` being `t0`: `(p, dt, pt)`.
+pub fn packet_fields(
+    hashes: &[[u8; 32]],
+    t0: f64,
+    times: &[f64],
+) -> (String, Option<f64>, Option<String>) {
     let mut raw = Vec::with_capacity(hashes.len() * PREFIX_BYTES);
     for h in hashes {
         raw.extend_from_slice(&h[..PREFIX_BYTES]);
     }
     let p = base64::engine::general_purpose::STANDARD.encode(raw);
-    let t0 = times.first().copied().unwrap_or(0.0);
     let us: Vec<i64> = times
         .iter()
         .map(|t| ((t - t0) * 1e6).round() as i64)
         .collect();
-    if us.len() < 2 {
-        return (p, None, None);
-    }
-    let last = us[us.len() - 1];
-    let step = last as f64 / (us.len() - 1) as f64;
-    let even = step > 0.0
+    let last = us.last().copied().unwrap_or(0);
+    let step = last as f64 / us.len().saturating_sub(1).max(1) as f64;
+    let even = us.first() == Some(&0)
+        && us.len() >= 2
+        && step > 0.0
         && us
             .iter()
             .enumerate()

@@ -71,7 +71,7 @@ pub struct MediaAnalysis {
     pub windows: Vec<WindowLine>,
     /// Per-stream per-packet hashes, kept only when asked (for explaining a change).
     pub packet_hashes: Option<Vec<Vec<[u8; 32]>>>,
-    /// Per-stream per-packet times (seconds from file start), kept with the hashes.
+    /// Per-stream per-packet presentation times (seconds from file start), kept with the hashes.
     pub packet_times: Option<Vec<Vec<f64>>>,
 }
 
@@ -282,12 +282,12 @@ pub fn analyze(
         state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
         state.first = Some(state.first.map_or(t, |f| f.min(t)));
 
-        if let Some(done) = state.windows.push(t, ph) {
+        if let Some(done) = state.windows.push(t, pt, ph) {
             lines.push(done);
         }
         if keep_packets {
             hashes[si].push(ph);
-            times[si].push(t);
+            times[si].push(pt);
         }
         state.packets += 1;
 

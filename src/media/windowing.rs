@@ -42,9 +42,10 @@ impl Windower {
         }
     }
 
-    /// One packet: its time (seconds from the file's start) and the SHA-256
-    /// of its payload. Returns the window it closes, if it starts a new one.
-    pub fn push(&mut self, t: f64, hash: [u8; 32]) -> Option<WindowLine> {
+    /// One packet: its time in stored order (decoding time, seconds from
+    /// the file's start), its presentation time and the SHA-256 of its
+    /// payload. Returns the window it closes, if it starts a new one.
+    pub fn push(&mut self, t: f64, presented: f64, hash: [u8; 32]) -> Option<WindowLine> {
         let k = ((t / self.seconds).floor() as i64).max(0);
         let n = self.packets;
         self.packets += 1;
@@ -53,7 +54,7 @@ impl Windower {
                 open.hasher.update(hash);
                 open.count += 1;
                 open.hashes.push(hash);
-                open.times.push(t);
+                open.times.push(presented);
                 return None;
             }
         }
@@ -66,7 +67,7 @@ impl Windower {
             t,
             hasher,
             hashes: vec![hash],
-            times: vec![t],
+            times: vec![presented],
         });
         done.map(|d| self.line(d))
     }
@@ -79,7 +80,7 @@ impl Windower {
 
     fn line(&self, w: Open) -> WindowLine {
         let times: Vec<f64> = w.times.iter().map(|&t| round_us(t)).collect();
-        let (p, dt, pt) = packet_fields(&w.hashes, &times);
+        let (p, dt, pt) = packet_fields(&w.hashes, round_us(w.t), &times);
         WindowLine {
             w: w.index,
             s: self.stream,
@@ -99,7 +100,7 @@ impl Windower {
 /// The windows of a whole stream of (time, packet hash), in file order.
 pub fn windows(stream: usize, seconds: f64, packets: &[(f64, [u8; 32])]) -> Vec<WindowLine> {
     let mut w = Windower::new(stream, seconds);
-    let mut out: Vec<WindowLine> = packets.iter().filter_map(|&(t, h)| w.push(t, h)).collect();
+    let mut out: Vec<WindowLine> = packets.iter().filter_map(|&(t, h)| w.push(t, t, h)).collect();
     out.extend(w.finish());
     out
 }
