@@ -100,7 +100,10 @@ impl Windower {
 /// The windows of a whole stream of (time, packet hash), in file order.
 pub fn windows(stream: usize, seconds: f64, packets: &[(f64, [u8; 32])]) -> Vec<WindowLine> {
     let mut w = Windower::new(stream, seconds);
-    let mut out: Vec<WindowLine> = packets.iter().filter_map(|&(t, h)| w.push(t, t, h)).collect();
+    let mut out: Vec<WindowLine> = packets
+        .iter()
+        .filter_map(|&(t, h)| w.push(t, t, h))
+        .collect();
     out.extend(w.finish());
     out
 }
