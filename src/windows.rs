@@ -1271,7 +1271,7 @@ mod tests {
         );
         assert_eq!(
             c[0].message,
-            "none of the copy's audio packets is one of the sealed ones: it was re-encoded or is another recording (the copy's audio lasts 7.0 s, the sealed 10.0 s)"
+            "none of the copy's audio packets is one of the sealed ones: it was re-encoded, its packets were re-framed (as a copy into MPEG-TS does), or it is another recording (the copy's audio lasts 7.0 s, the sealed 10.0 s)"
         );
     }
 

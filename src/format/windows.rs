@@ -107,9 +107,7 @@ impl WindowLine {
     /// window whose packet times could not be kept.
     pub fn packet_times(&self) -> Option<Vec<f64>> {
         let n = self.count as usize;
-        if self.p.is_none() {
-            return None;
-        }
+        self.p.as_ref()?;
         if let Some(dt) = self.dt {
             return Some((0..n).map(|i| self.t + i as f64 * dt).collect());
         }
