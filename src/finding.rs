@@ -93,7 +93,7 @@ codes! {
     SegmentContentInserted = "segment.content_inserted",
     SegmentTruncated = "segment.truncated",
     SegmentDeclaredStartChanged = "segment.declared_start_changed",
-    SegmentTimingChanged = "segment.timing_changed",
+    SegmentRetimed = "segment.retimed",
     SegmentNotEvidence = "segment.not_evidence",
     MediaUnreadable = "media.unreadable",
     MediaInternalGap = "media.internal_gap",

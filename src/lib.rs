@@ -26,6 +26,7 @@ pub mod session {
     pub use crate::store::layout::*;
 }
 
+pub mod align;
 pub mod audit;
 pub mod bag;
 pub mod digest;

@@ -57,6 +57,10 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         .packet_times
         .as_ref()
         .expect("analysis kept packet times");
+    let presented = now
+        .packet_presented
+        .as_ref()
+        .expect("analysis kept presentation times");
     let mut changes = Vec::new();
     // Match each sealed stream to a stream of the copy of the same kind and
     // codec (the same index first): a remux may reorder streams.
@@ -75,14 +79,15 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         }
         matched.push(pick);
     }
-    // Streams whose packets are all there, unchanged and in order: their
-    // timing is compared with the sealed windows' below.
+    let mut bases: Vec<StreamBase> = Vec::new();
+    // Version 1 streams whose packets are all there, unchanged and in
+    // order: their timing is compared with the sealed windows' below.
     let mut same_packets: Vec<(&StreamInfo, Vec<&WindowLine>, &[f64])> = Vec::new();
     for (st, pick) in sealed.header.streams.iter().zip(&matched) {
         let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
         let kind = &st.kind;
-        let copy = pick.and_then(|j| Some((hashes.get(j)?, times.get(j)?)));
-        let Some((p, t)) = copy else {
+        let copy = pick.and_then(|j| Some((hashes.get(j)?, times.get(j)?, presented.get(j)?)));
+        let Some((p, t, pt)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
                 code: Code::SegmentContentRemoved,
@@ -93,12 +98,29 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
             });
             continue;
         };
-        let c = explain_stream(st.index, kind, &wins, p, t, st.packets);
-        if c.is_empty() {
-            same_packets.push((st, wins, t));
+        match sealed_packets(&wins).filter(|_| sealed.header.v >= V2) {
+            Some((sp, stimes)) => {
+                let cp: Vec<u32> = p
+                    .iter()
+                    .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
+                    .collect();
+                let end = wins.last().map_or(0.0, |w| w.to);
+                let (c, base) = explain_packets(st.index, kind, &sp, &stimes, end, &cp, pt);
+                changes.extend(c);
+                if let Some(b) = base {
+                    bases.push(b);
+                }
+            }
+            None => {
+                let c = explain_stream(st.index, kind, &wins, p, t, st.packets);
+                if c.is_empty() {
+                    same_packets.push((st, wins, t));
+                }
+                changes.extend(c);
+            }
         }
-        changes.extend(c);
     }
+    changes.extend(cross_stream_timing(&bases));
     changes.extend(timing_changes(&same_packets));
     for (c, was_used) in copy_streams.iter().zip(&used) {
         if !was_used && c.packets > 0 {
@@ -122,12 +144,407 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     changes
 }
 
+/// Within one stream, packets whose time in the copy differs from the sealed
+/// one by more than this (after the offset of their stretch is removed) are
+/// re-timed. Remuxing rounds times to the container's clock (1 ms in
+/// Matroska); this is well above that and below one video frame.
+pub const RETIME_TOLERANCE: f64 = 0.02;
+
+/// Between streams: one stream shifted against another by more than this
+/// is re-timed. Remuxing may move a stream by its codec's priming (about
+/// 21 ms for AAC); lip-sync errors are noticed from about 45 ms on.
+pub const CROSS_STREAM_TOLERANCE: f64 = 0.1;
+
+/// One stream's timing, for the comparison between streams.
+struct StreamBase {
+    stream: usize,
+    kind: String,
+    /// Copy time minus sealed time at the first common packet.
+    offset: f64,
+    /// The sealed stretch the common packets cover.
+    from: f64,
+    to: f64,
+}
+
+/// The sealed packets of one stream from version 2 window lines: hash
+/// prefixes and times. Windows without packet times get times spread evenly
+/// between their first packet and the next window's.
+fn sealed_packets(wins: &[&WindowLine]) -> Option<(Vec<u32>, Vec<f64>)> {
+    let mut p = Vec::new();
+    let mut t = Vec::new();
+    for (k, w) in wins.iter().enumerate() {
+        if w.first as usize != p.len() {
+            return None;
+        }
+        p.extend(w.prefixes()?);
+        match w.packet_times() {
+            Some(ts) => t.extend(ts),
+            None => {
+                let end = wins.get(k + 1).map_or(w.to, |n| n.t);
+                let c = w.count as f64;
+                t.extend((0..w.count).map(|i| w.t + (end - w.t) * i as f64 / c));
+            }
+        }
+    }
+    Some((p, t))
+}
+
+/// The usual time between packets: the median step of the sorted times.
+fn typical_step(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut steps: Vec<f64> = sorted
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .collect();
+    if steps.is_empty() {
+        return 0.0;
+    }
+    steps.sort_by(f64::total_cmp);
+    steps[steps.len() / 2]
+}
+
+/// The time at packet position `i` of a stream: the earliest presentation
+/// time of the next few packets (video packets are stored out of
+/// presentation order), or the stream's end for `i` past the last packet.
+fn time_at(times: &[f64], i: usize, step: f64) -> f64 {
+    const REORDER: usize = 8;
+    if i < times.len() {
+        times[i..times.len().min(i + REORDER)]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+    } else {
+        times.iter().copied().fold(f64::NEG_INFINITY, f64::max) + step
+    }
+}
+
+/// Compares one stream's packets with its sealed packets (version 2):
+/// removed, inserted, replaced and cut-off packets to the packet, and
+/// re-timed stretches. Also returns the stream's timing for the comparison
+/// between streams.
+fn explain_packets(
+    s: usize,
+    kind: &str,
+    sp: &[u32],
+    stimes: &[f64],
+    sealed_end: f64,
+    cp: &[u32],
+    ctimes: &[f64],
+) -> (Vec<Change>, Option<StreamBase>) {
+    let runs = follow_time(crate::align::align(sp, cp), sp, cp, stimes, ctimes);
+    let (n, m) = (sp.len(), cp.len());
+    let mut out = Vec::new();
+    if runs.len() == 1 && runs[0].len == n && n == m {
+        // Every packet is there, in order: only the timing can differ.
+        out.extend(retimed(s, kind, &runs, stimes, ctimes));
+        return (out, base(s, kind, &runs, stimes, ctimes));
+    }
+    let sstep = typical_step(stimes);
+    let cstep = typical_step(ctimes);
+    // The sealed stream ends with its last packet, and no later than its
+    // last window.
+    let st = |i: usize| round_us(time_at(stimes, i, sstep).min(sealed_end));
+    let ct = |j: usize| time_at(ctimes, j, cstep);
+    let lasts = format!(
+        "the copy's {kind} lasts {}, the sealed {}",
+        secs(if m == 0 { 0.0 } else { ct(m) - ct(0) }),
+        secs(st(n) - st(0))
+    );
+    if runs.is_empty() {
+        out.push(Change {
+            code: Code::SegmentContentEdited,
+            stream: s,
+            from: st(0),
+            to: st(n),
+            message: format!(
+                "none of the copy's {kind} packets is one of the sealed ones: it was re-encoded, its packets were re-framed (as a copy into MPEG-TS does), or it is another recording ({lasts})"
+            ),
+        });
+        return (out, None);
+    }
+    let packets = |k: usize| {
+        if k == 1 {
+            "1 packet".to_owned()
+        } else {
+            format!("{k} packets")
+        }
+    };
+    // The gaps before, between and after the common runs.
+    let mut gaps = Vec::new();
+    let (mut i0, mut j0) = (0usize, 0usize);
+    for r in &runs {
+        gaps.push((i0, r.sealed, j0, r.copy, false));
+        i0 = r.sealed + r.len;
+        j0 = r.copy + r.len;
+    }
+    gaps.push((i0, n, j0, m, true));
+    for (ia, ib, ja, jb, last) in gaps {
+        let (ns, nc) = (ib - ia, jb - ja);
+        let (from, to) = (st(ia), st(ib));
+        let copy_len = if nc > 0 { ct(jb) - ct(ja) } else { 0.0 };
+        let change = |code, message: String| Change {
+            code,
+            stream: s,
+            from,
+            to,
+            message: format!("{message} ({lasts})"),
+        };
+        match (ns, nc) {
+            (0, 0) => {}
+            (_, 0) if last => out.push(change(
+                Code::SegmentTruncated,
+                format!(
+                    "the {kind} stream ends at {} instead of {}: the last {} ({}) are missing",
+                    clock(from),
+                    clock(to),
+                    secs(to - from),
+                    packets(ns)
+                ),
+            )),
+            (_, 1..=2) if last && copy_len < to - from => out.push(change(
+                Code::SegmentTruncated,
+                format!(
+                    "the {kind} stream ends at about {} instead of {}: the rest is missing, and the copy's last {} differ (cut off in the middle)",
+                    clock(from + copy_len),
+                    clock(to),
+                    packets(nc)
+                ),
+            )),
+            (_, 0) => out.push(change(
+                Code::SegmentContentRemoved,
+                format!(
+                    "{} of {kind} sealed from {} to {} ({}) is missing from the copy; the copy goes on with the sealed {kind} from {}",
+                    secs(to - from),
+                    clock(from),
+                    clock(to),
+                    packets(ns),
+                    clock(to)
+                ),
+            )),
+            (0, _) => out.push(change(
+                Code::SegmentContentInserted,
+                if last {
+                    format!(
+                        "{} of {kind} that was not sealed ({}) follows the end at {}",
+                        secs(copy_len),
+                        packets(nc),
+                        clock(from)
+                    )
+                } else {
+                    format!(
+                        "{} of {kind} that was not sealed ({}) is inserted at {}",
+                        secs(copy_len),
+                        packets(nc),
+                        clock(from)
+                    )
+                },
+            )),
+            _ => out.push(change(
+                Code::SegmentContentEdited,
+                format!(
+                    "the {kind} from {} to {} differs from the sealed one: where {} ({}) were sealed, the copy has {} ({}) of other content",
+                    clock(from),
+                    clock(to),
+                    packets(ns),
+                    secs(to - from),
+                    packets(nc),
+                    secs(copy_len)
+                ),
+            )),
+        }
+    }
+    out.extend(retimed(s, kind, &runs, stimes, ctimes));
+    (out, base(s, kind, &runs, stimes, ctimes))
+}
+
+/// Splits runs where repeated content (digital silence: the same packet
+/// again and again) was matched to the wrong sealed packets: where the
+/// copy's time jumps ahead inside a run by `d` seconds and the packets
+/// `d` later in the sealed stream are the copy's too, the sealed packets in
+/// between were cut out there, and the run goes on from the later place.
+fn follow_time(
+    runs: Vec<crate::align::Run>,
+    sp: &[u32],
+    cp: &[u32],
+    stimes: &[f64],
+    ctimes: &[f64],
+) -> Vec<crate::align::Run> {
+    use crate::align::Run;
+    let step = typical_step(stimes);
+    if step <= 0.0 {
+        return runs;
+    }
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+    for mut r in runs {
+        loop {
+            let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+            let base = off(0);
+            let Some(k) = (1..r.len).find(|&k| (off(k) - base).abs() > RETIME_TOLERANCE) else {
+                out.push(r);
+                break;
+            };
+            let skip = ((off(k) - base) / step).round();
+            let (ns, nc) = (r.sealed + k + skip.max(0.0) as usize, r.copy + k);
+            let limit = sp.len().saturating_sub(ns).min(cp.len() - nc);
+            let same = (0..limit).take_while(|&x| sp[ns + x] == cp[nc + x]).count();
+            let in_step =
+                ns < stimes.len() && (ctimes[nc] - stimes[ns] - base).abs() <= RETIME_TOLERANCE;
+            if skip < 1.0 || same == 0 || !in_step {
+                out.push(r);
+                break;
+            }
+            out.push(Run {
+                sealed: r.sealed,
+                copy: r.copy,
+                len: k,
+            });
+            r = Run {
+                sealed: ns,
+                copy: nc,
+                len: same,
+            };
+        }
+    }
+    // A split run may now reach into the next one: keep the order strict.
+    let mut strict: Vec<Run> = Vec::with_capacity(out.len());
+    for r in out {
+        match strict.last() {
+            Some(p) if r.sealed < p.sealed + p.len || r.copy < p.copy + p.len => {}
+            _ => strict.push(r),
+        }
+    }
+    strict
+}
+
+/// The stream's offset at its first common packet.
+fn base(
+    s: usize,
+    kind: &str,
+    runs: &[crate::align::Run],
+    stimes: &[f64],
+    ctimes: &[f64],
+) -> Option<StreamBase> {
+    let first = runs.first()?;
+    let last = runs.last()?;
+    Some(StreamBase {
+        stream: s,
+        kind: kind.to_owned(),
+        offset: ctimes[first.copy] - stimes[first.sealed],
+        from: stimes[first.sealed],
+        to: stimes[last.sealed + last.len - 1],
+    })
+}
+
+/// Stretches of common packets whose copy time is off the sealed time by
+/// more than [`RETIME_TOLERANCE`], once each run's own offset (at its first
+/// packet) is removed: timestamps scaled, a pause pushed in, frames held.
+/// Each run starts a new offset because an edit before it moves what
+/// follows by its length, as it should.
+fn retimed(
+    s: usize,
+    kind: &str,
+    runs: &[crate::align::Run],
+    stimes: &[f64],
+    ctimes: &[f64],
+) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::new();
+    let mut worst_of: Vec<f64> = Vec::new();
+    for r in runs {
+        let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+        let base = off(0);
+        let mut k = 0;
+        while k < r.len {
+            if (off(k) - base).abs() <= RETIME_TOLERANCE {
+                k += 1;
+                continue;
+            }
+            let a = k;
+            let mut worst = 0.0f64;
+            while k < r.len && (off(k) - base).abs() > RETIME_TOLERANCE {
+                let d = off(k) - base;
+                if d.abs() > worst.abs() {
+                    worst = d;
+                }
+                k += 1;
+            }
+            let from = round_us(stimes[r.sealed + a]);
+            let to = round_us(
+                stimes[r.sealed + a..r.sealed + k]
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max),
+            );
+            // Stretches less than a second apart are one (packets stored
+            // out of order dip in and out of the tolerance).
+            match (out.last_mut(), worst_of.last_mut()) {
+                (Some(prev), Some(w)) if from - prev.to < 1.0 => {
+                    prev.to = prev.to.max(to);
+                    if worst.abs() > w.abs() {
+                        *w = worst;
+                    }
+                }
+                _ => {
+                    out.push(Change {
+                        code: Code::SegmentRetimed,
+                        stream: s,
+                        from,
+                        to,
+                        message: String::new(),
+                    });
+                    worst_of.push(worst);
+                }
+            }
+        }
+    }
+    for (c, worst) in out.iter_mut().zip(worst_of) {
+        c.message = format!(
+            "the {kind} packets from {} to {} are the sealed ones, but the copy plays them at other times (up to {:.3} s {} than sealed): their timestamps were changed",
+            clock(c.from),
+            clock(c.to),
+            worst.abs(),
+            if worst > 0.0 { "later" } else { "earlier" }
+        );
+    }
+    out
+}
+
+/// Streams shifted against each other by more than
+/// [`CROSS_STREAM_TOLERANCE`]: each against the first stream.
+fn cross_stream_timing(bases: &[StreamBase]) -> Vec<Change> {
+    let Some(reference) = bases.first() else {
+        return Vec::new();
+    };
+    bases[1..]
+        .iter()
+        .filter(|b| (b.offset - reference.offset).abs() > CROSS_STREAM_TOLERANCE)
+        .map(|b| {
+            let d = b.offset - reference.offset;
+            Change {
+                code: Code::SegmentRetimed,
+                stream: b.stream,
+                from: round_us(b.from),
+                to: round_us(b.to),
+                message: format!(
+                    "the {} stream is shifted {:.3} s {} against the {} stream: its packets are the sealed ones, but no longer in sync",
+                    b.kind,
+                    d.abs(),
+                    if d > 0.0 { "later" } else { "earlier" },
+                    reference.kind
+                ),
+            }
+        })
+        .collect()
+}
+
 /// How far (seconds) a packet may sit from its sealed time before the copy
 /// counts as re-timed: well above the rounding of any container's time base
 /// in a remux, below what is heard as audio out of step with the picture.
 pub const TIMING_TOLERANCE: f64 = 0.05;
 
-/// Timing of streams whose packets are identical and in order. The sealed
+/// Timing of streams sealed with version 1 sidecars (window hashes only)
+/// whose packets are identical and in order. The sealed
 /// windows carry the time of each window's first packet (`t`, packet number
 /// `first`): that packet's time in the copy is compared with it, after
 /// removing one offset common to the whole file (a container that starts
@@ -183,7 +600,7 @@ fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &[f64])]) -> Vec<Ch
             .unwrap_or(0.0);
         let (from, to) = (first.0.from, last.0.to);
         out.push(Change {
-            code: Code::SegmentTimingChanged,
+            code: Code::SegmentRetimed,
             stream: st.index,
             from,
             to,
@@ -519,7 +936,7 @@ mod tests {
                 unreadable: None,
             },
             header: WindowsHeader {
-                v: crate::entry::VERSION,
+                v: V2,
                 kind: "windows".into(),
                 seconds,
                 streams: streams
@@ -536,6 +953,7 @@ mod tests {
             windows,
             packet_hashes: Some(streams.iter().map(|t| t.hashes.clone()).collect()),
             packet_times: Some(streams.iter().map(|t| t.times.clone()).collect()),
+            packet_presented: Some(streams.iter().map(|t| t.times.clone()).collect()),
         }
     }
 
@@ -545,8 +963,27 @@ mod tests {
         parse(&to_bytes(&a.header, &a.windows)).expect("sidecar parses")
     }
 
+    /// The same as a version 1 sidecar (window hashes only), as sessions
+    /// sealed before version 2 have.
+    fn sealed_v1(streams: &[Trace]) -> Sidecar {
+        let mut a = analysis(streams);
+        a.header.v = V1;
+        for w in &mut a.windows {
+            (w.p, w.dt, w.pt) = (None, None, None);
+        }
+        parse(&to_bytes(&a.header, &a.windows)).expect("sidecar parses")
+    }
+
     /// (code, stream, from, to) of each change.
     fn changes(sealed_streams: &[Trace], now: &[Trace]) -> Vec<(&'static str, usize, f64, f64)> {
+        explain(&sealed_v1(sealed_streams), &analysis(now))
+            .into_iter()
+            .map(|c| (c.code.as_str(), c.stream, c.from, c.to))
+            .collect()
+    }
+
+    /// The same against a version 2 sidecar.
+    fn changes2(sealed_streams: &[Trace], now: &[Trace]) -> Vec<(&'static str, usize, f64, f64)> {
         explain(&sealed(sealed_streams), &analysis(now))
             .into_iter()
             .map(|c| (c.code.as_str(), c.stream, c.from, c.to))
@@ -604,7 +1041,7 @@ mod tests {
 
     #[test]
     fn flipped_bytes_in_one_packet() {
-        let c = explain(&sealed(&[audio()]), &analysis(&[audio().flip(85)]));
+        let c = explain(&sealed_v1(&[audio()]), &analysis(&[audio().flip(85)]));
         assert_eq!(c.len(), 1);
         assert_eq!(
             (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
@@ -618,7 +1055,7 @@ mod tests {
 
     #[test]
     fn cut_of_whole_windows_is_content_removed() {
-        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(30..50)]));
+        let c = explain(&sealed_v1(&[audio()]), &analysis(&[audio().cut(30..50)]));
         assert_eq!(c.len(), 1);
         assert_eq!(
             (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
@@ -632,7 +1069,7 @@ mod tests {
 
     #[test]
     fn cut_inside_windows_is_content_removed_over_the_windows_it_touches() {
-        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(35..45)]));
+        let c = explain(&sealed_v1(&[audio()]), &analysis(&[audio().cut(35..45)]));
         assert_eq!(
             c.iter()
                 .map(|c| (c.code.as_str(), c.from, c.to))
@@ -649,7 +1086,7 @@ mod tests {
     #[test]
     fn insertion_between_windows() {
         let c = explain(
-            &sealed(&[audio()]),
+            &sealed_v1(&[audio()]),
             &analysis(&[audio().insert(50, 10, 0.1)]),
         );
         assert_eq!(c.len(), 1);
@@ -684,7 +1121,7 @@ mod tests {
                 })
                 .collect::<Vec<_>>(),
         );
-        let c = explain(&sealed(&[audio()]), &analysis(&[longer]));
+        let c = explain(&sealed_v1(&[audio()]), &analysis(&[longer]));
         assert_eq!(
             c.iter()
                 .map(|c| (c.code.as_str(), c.from, c.to))
@@ -699,7 +1136,7 @@ mod tests {
 
     #[test]
     fn truncation_at_a_window_boundary() {
-        let c = explain(&sealed(&[audio()]), &analysis(&[audio().truncate(70)]));
+        let c = explain(&sealed_v1(&[audio()]), &analysis(&[audio().truncate(70)]));
         assert_eq!(c.len(), 1);
         assert_eq!(
             (c[0].code.as_str(), c[0].stream, c[0].from, c[0].to),
@@ -753,7 +1190,7 @@ mod tests {
 
     #[test]
     fn locate_finds_windows_in_place_moved_or_not_at_all() {
-        let s = sealed(&[audio()]);
+        let s = sealed_v1(&[audio()]);
         let wins: Vec<&WindowLine> = s.windows.iter().collect();
         let found = |tr: Trace| locate(&wins, &tr.hashes);
         let mut expect: Vec<Option<usize>> = (0..10).map(|w| Some(w * 10)).collect();
@@ -788,7 +1225,7 @@ mod tests {
         let mut tr = audio();
         let (a, b) = tr.hashes.split_at_mut(50);
         b[..10].copy_from_slice(&a[20..30]);
-        let s = sealed(&[tr.clone()]);
+        let s = sealed_v1(&[tr.clone()]);
         let wins: Vec<&WindowLine> = s.windows.iter().collect();
         let found = locate(&wins, &tr.clone().cut(0..10).hashes);
         assert_eq!(found[5], Some(40));
@@ -797,7 +1234,7 @@ mod tests {
 
     #[test]
     fn cut_at_the_start() {
-        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(0..10)]));
+        let c = explain(&sealed_v1(&[audio()]), &analysis(&[audio().cut(0..10)]));
         assert_eq!(
             c.iter()
                 .map(|c| (c.code.as_str(), c.from, c.to))
@@ -816,5 +1253,192 @@ mod tests {
         assert_eq!(clock(0.0), "0:00:00.000");
         assert_eq!(clock(3723.0456), "1:02:03.046");
         assert_eq!(clock(-5.0), "0:00:00.000");
+    }
+
+    // Version 2 sidecars: every edge at the packet.
+
+    #[test]
+    fn v2_identical_and_remuxed_copies_explain_nothing() {
+        assert_eq!(changes2(&[audio(), video()], &[audio(), video()]), vec![]);
+        let mut a = audio();
+        a.times.iter_mut().for_each(|t| *t += 1.4);
+        let mut v = video();
+        v.times.iter_mut().for_each(|t| *t += 1.4);
+        assert_eq!(changes2(&[audio(), video()], &[v, a]), vec![]);
+    }
+
+    #[test]
+    fn v2_a_cut_inside_a_window_is_placed_to_the_packet() {
+        // Packets 35..45 (3.5 s to 4.5 s) cut out, later packets keep times.
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().cut(35..45)]));
+        assert_eq!(
+            c.iter()
+                .map(|c| (c.code.as_str(), c.from, c.to))
+                .collect::<Vec<_>>(),
+            vec![("segment.content_removed", 3.5, 4.5)]
+        );
+        assert_eq!(
+            c[0].message,
+            "1.0 s of audio sealed from 0:00:03.500 to 0:00:04.500 (10 packets) is missing from the copy; the copy goes on with the sealed audio from 0:00:04.500 (the copy's audio lasts 10.0 s, the sealed 10.0 s)"
+        );
+    }
+
+    #[test]
+    fn v2_an_insertion_is_placed_to_the_packet_with_its_length() {
+        let c = explain(
+            &sealed(&[audio()]),
+            &analysis(&[audio().insert(53, 7, 0.1)]),
+        );
+        assert_eq!(
+            c.iter()
+                .map(|c| (c.code.as_str(), c.from, c.to))
+                .collect::<Vec<_>>(),
+            vec![("segment.content_inserted", 5.3, 5.3)]
+        );
+        assert!(
+            c[0].message.starts_with(
+                "0.7 s of audio that was not sealed (7 packets) is inserted at 0:00:05.300"
+            ),
+            "{}",
+            c[0].message
+        );
+    }
+
+    #[test]
+    fn v2_a_flipped_packet_is_that_packet() {
+        assert_eq!(
+            changes2(&[audio()], &[audio().flip(85)]),
+            vec![("segment.content_edited", 0, 8.5, 8.6)]
+        );
+    }
+
+    #[test]
+    fn v2_a_truncation_inside_a_window_is_truncated_at_the_last_packet() {
+        let c = explain(&sealed(&[audio()]), &analysis(&[audio().truncate(73)]));
+        assert_eq!(
+            c.iter()
+                .map(|c| (c.code.as_str(), c.from, c.to))
+                .collect::<Vec<_>>(),
+            vec![("segment.truncated", 7.3, 10.0)]
+        );
+        assert_eq!(
+            c[0].message,
+            "the audio stream ends at 0:00:07.300 instead of 0:00:10.000: the last 2.7 s (27 packets) are missing (the copy's audio lasts 7.3 s, the sealed 10.0 s)"
+        );
+    }
+
+    #[test]
+    fn v2_a_byte_cut_last_packet_is_still_a_truncation() {
+        // The copy ends inside packet 61: FFmpeg hands over what is left.
+        let cut = audio().truncate(62).flip(61);
+        assert_eq!(
+            changes2(&[audio()], &[cut]),
+            vec![("segment.truncated", 0, 6.1, 10.0)]
+        );
+    }
+
+    #[test]
+    fn v2_a_cut_at_the_start_and_a_cut_in_silence() {
+        assert_eq!(
+            changes2(&[audio()], &[audio().cut(0..10)]),
+            vec![("segment.content_removed", 0, 0.0, 1.0)]
+        );
+        // Silence cut with its timestamps kept: the time jump shows where.
+        let mut silent = trace("audio", "aac", 100, 0.1);
+        silent.hashes.iter_mut().for_each(|h| *h = pkt("zero", 0));
+        let cut = silent.clone().cut(30..50);
+        assert_eq!(
+            changes2(&[silent], &[cut]),
+            vec![("segment.content_removed", 0, 3.0, 5.0)]
+        );
+    }
+
+    #[test]
+    fn v2_a_re_encoded_copy_says_so_with_both_lengths() {
+        let other = Trace {
+            hashes: (0..70).map(|i| pkt("re-encoded", i)).collect(),
+            ..trace("audio", "aac", 70, 0.1)
+        };
+        let c = explain(&sealed(&[audio()]), &analysis(&[other]));
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].code.as_str(), c[0].from, c[0].to),
+            ("segment.content_edited", 0.0, 10.0)
+        );
+        assert_eq!(
+            c[0].message,
+            "none of the copy's audio packets is one of the sealed ones: it was re-encoded, its packets were re-framed (as a copy into MPEG-TS does), or it is another recording (the copy's audio lasts 7.0 s, the sealed 10.0 s)"
+        );
+    }
+
+    #[test]
+    fn v2_a_stream_shifted_against_another_is_retimed() {
+        let mut a = audio();
+        a.times.iter_mut().for_each(|t| *t += 3.0);
+        let c = explain(&sealed(&[video(), audio()]), &analysis(&[video(), a]));
+        assert_eq!(
+            c.iter()
+                .map(|c| (c.code.as_str(), c.stream, c.from, c.to))
+                .collect::<Vec<_>>(),
+            vec![("segment.retimed", 1, 0.0, 9.9)]
+        );
+        assert!(
+            c[0].message
+                .contains("shifted 3.000 s later against the video stream"),
+            "{}",
+            c[0].message
+        );
+    }
+
+    #[test]
+    fn v2_a_faster_copy_and_a_pushed_in_pause_are_retimed() {
+        // Timestamps scaled to play 10% faster.
+        let mut fast = audio();
+        fast.times.iter_mut().for_each(|t| *t /= 1.1);
+        let c = changes2(&[audio()], &[fast]);
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].0, c[0].2, c[0].3), ("segment.retimed", 0.3, 9.9));
+        // A 5 s pause pushed in at 4.0 s: the same packets, later.
+        let mut paused = audio();
+        paused.times[40..].iter_mut().for_each(|t| *t += 5.0);
+        assert_eq!(
+            changes2(&[audio()], &[paused]),
+            vec![("segment.retimed", 0, 4.0, 9.9)]
+        );
+    }
+
+    #[test]
+    fn v2_sidecar_lines_carry_prefixes_and_times() {
+        let s = sealed(&[audio(), video()]);
+        let w = &s.windows[0];
+        assert_eq!(w.prefixes().unwrap().len(), w.count as usize);
+        assert_eq!(w.dt, Some(0.1));
+        assert!(w.pt.is_none());
+        let times = w.packet_times().unwrap();
+        assert!((times[3] - 0.3).abs() < 1e-9);
+        // Out-of-order packets keep each time.
+        let mut v = video();
+        v.times.swap(1, 2);
+        let s = sealed(&[v.clone()]);
+        assert!(s.windows[0].pt.is_some());
+        let t = s.windows[0].packet_times().unwrap();
+        assert_eq!(t[..4], v.times[..4]);
+    }
+
+    #[test]
+    fn v2_lines_with_bad_or_mixed_fields_are_refused() {
+        let a = analysis(&[audio()]);
+        let mut bad = a.windows.clone();
+        bad[0].p = Some("AAAA".into());
+        assert!(parse(&to_bytes(&a.header, &bad)).is_err());
+        let mut both = a.windows.clone();
+        both[0].pt = Some("AAAA".into());
+        assert!(parse(&to_bytes(&a.header, &both)).is_err());
+        let mut h1 = a.header.clone();
+        h1.v = V1;
+        assert!(
+            parse(&to_bytes(&h1, &a.windows)).is_err(),
+            "v1 lines carry no prefixes"
+        );
     }
 }

@@ -468,7 +468,7 @@ fn a_remuxed_copy_is_content_verified_never_bytes_verified() {
 /// Audio shifted half a second against the video, every packet kept: not
 /// "intact", but an error with the span of the windows whose packets moved.
 #[test]
-fn audio_shifted_against_video_is_timing_changed_with_its_span() {
+fn audio_shifted_against_video_is_retimed_with_its_span() {
     let fx = Fx::new();
     fx.sealed("s");
     fx.ffmpeg(&[
@@ -495,18 +495,18 @@ fn audio_shifted_against_video_is_timing_changed_with_its_span() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["code"] == "segment.timing_changed")
+        .filter(|f| f["code"] == "segment.retimed")
         .collect();
     assert_eq!(timing.len(), 1, "{v}");
     assert_eq!(timing[0]["severity"], "error");
     assert_eq!(timing[0]["location"], "seg-0003.mp4");
     let msg = timing[0]["message"].as_str().unwrap();
     assert!(
-        msg.starts_with("audio stream: every audio packet is the sealed one, but from 0:00:00.000"),
+        msg.starts_with("audio stream: the audio stream is shifted 0.5"),
         "{msg}"
     );
-    assert!(msg.contains("0.500 s later than sealed"), "{msg}");
-    assert_eq!(timing[0]["span"]["from"], 0.0);
+    assert!(msg.contains("s later against the video stream"), "{msg}");
+    assert_eq!(timing[0]["span"]["from"], -0.021333);
     assert_eq!(state_of(&v, "seg-0003.mp4"), "changed");
     assert!(!rows(&v["findings"])
         .iter()

@@ -266,7 +266,10 @@ fn verify_json_of_a_tampered_session_matches_its_schema() {
             "segment.unsealed seg-0005.m4a",
         ]
     );
-    assert_eq!(v["findings"][4]["span"], json!({"from": 7.0, "to": 8.0}));
+    assert_eq!(
+        v["findings"][4]["span"],
+        json!({"from": 7.168, "to": 7.189334})
+    );
     assert_eq!(v["findings"][0]["time"]["from"], "2026-11-20T04:00:20Z");
     assert_eq!(v["checkpoints"][0]["root"], Value::Null);
     assert_eq!(v["checkpoints"][0]["size"], Value::Null);

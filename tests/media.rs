@@ -218,9 +218,9 @@ fn sealed_entries_carry_media_facts() {
     );
 }
 
-/// One flipped byte inside the audio data: the edit is placed in the window
-/// of the packet that holds it (byte 59507 of seg-0002.m4a lies in a packet
-/// presented between 7 s and 8 s).
+/// One flipped byte inside the audio data: the edit is placed on the packet
+/// that holds it (byte 59507 of seg-0002.m4a lies in the AAC packet
+/// presented from 7.168 s to 7.189 s).
 #[test]
 fn flipped_byte_is_localised_to_its_window() {
     let fx = Fx::sealed();
@@ -236,7 +236,11 @@ fn flipped_byte_is_localised_to_its_window() {
         findings(&v),
         want(&[
             ("segment.changed", "seg-0002.m4a", None),
-            ("segment.content_edited", "seg-0002.m4a", Some((7.0, 8.0))),
+            (
+                "segment.content_edited",
+                "seg-0002.m4a",
+                Some((7.168, 7.189))
+            ),
         ])
     );
 }
@@ -285,7 +289,11 @@ fn two_seconds_cut_from_the_middle_are_found() {
         findings(&v),
         want(&[
             ("segment.changed", "seg-0001.m4a", None),
-            ("segment.content_removed", "seg-0001.m4a", Some((5.0, 7.0))),
+            (
+                "segment.content_removed",
+                "seg-0001.m4a",
+                Some((5.013, 6.997))
+            ),
         ])
     );
     let msg = v["findings"]
@@ -297,7 +305,13 @@ fn two_seconds_cut_from_the_middle_are_found() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(msg.contains("about 2.0 s of audio"), "{msg}");
+    // Stream copy cuts on AAC packets: the first removed packet starts at
+    // 5.013 s, the copy goes on with the packet at 6.997 s.
+    assert!(
+        msg.starts_with("audio stream: 2.0 s of audio sealed from 0:00:05.013 to 0:00:06.997 (93 packets) is missing from the copy"),
+        "{msg}"
+    );
+    assert!(msg.ends_with("the sealed 15.0 s)"), "{msg}");
 }
 
 /// A copy cut short at 8 s (re-muxed, so still playable) is `truncated`,
@@ -548,7 +562,7 @@ fn verify_file_explains_a_changed_download() {
     ]);
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
-    // Both streams end at 6 s instead of 10 s. Cutting H.264 by stream copy
+    // Both streams end at 6 s instead of 10 s, each at its last packet. Cutting H.264 by stream copy
     // keeps one reordered frame past the cut, so the copy itself has a hole
     // in its presentation timestamps just before its end: reported as a gap
     // in this copy.
@@ -557,8 +571,8 @@ fn verify_file_explains_a_changed_download() {
         want(&[
             ("media.internal_gap", "short.mp4", Some((6.067, 6.267))),
             ("segment.changed", "short.mp4", None),
-            ("segment.truncated", "short.mp4", Some((6.0, 10.0))),
-            ("segment.truncated", "short.mp4", Some((6.0, 10.0))),
+            ("segment.truncated", "short.mp4", Some((6.016, 10.0))),
+            ("segment.truncated", "short.mp4", Some((6.067, 10.0))),
         ])
     );
 }
@@ -686,4 +700,115 @@ fn a_timestamp_restart_is_reported_once() {
         .collect();
     assert_eq!(reversals.len(), 1, "{v}");
     assert_eq!(reversals[0].2.map(|s| s.1), Some(14.677));
+}
+
+/// Sound shifted 3 s against the picture with stream copy (`-itsoffset`):
+/// every packet is the sealed one, so before packet times were sealed this
+/// was "intact"; it is `segment.retimed` with the shift.
+#[test]
+fn audio_shifted_against_video_is_retimed_not_intact() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0003.mp4",
+        "-itsoffset",
+        "3",
+        "-i",
+        "s/seg-0003.mp4",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c",
+        "copy",
+        "shifted.mp4",
+    ]);
+    fs::rename(fx.p("shifted.mp4"), fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        findings(&v),
+        want(&[
+            ("segment.changed", "seg-0003.mp4", None),
+            ("segment.retimed", "seg-0003.mp4", Some((-0.021, 9.984))),
+        ])
+    );
+    let msg = v["findings"][1]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("the audio stream is shifted 2.999 s later against the video stream"),
+        "{msg}"
+    );
+}
+
+/// Timestamps scaled to play about 10% faster (`-itsscale 0.9`, stream
+/// copy): the same packets at other times, in both streams.
+#[test]
+fn a_copy_played_faster_is_retimed() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&[
+        "-itsscale",
+        "0.9",
+        "-i",
+        "s/seg-0003.mp4",
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "fast.mp4",
+    ]);
+    fs::rename(fx.p("fast.mp4"), fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        findings(&v),
+        want(&[
+            ("segment.changed", "seg-0003.mp4", None),
+            ("segment.retimed", "seg-0003.mp4", Some((0.192, 9.984))),
+            ("segment.retimed", "seg-0003.mp4", Some((0.267, 9.933))),
+        ])
+    );
+}
+
+/// A copy cut at 6.5 s, inside a one-second window: `truncated` at each
+/// stream's last packet, not "edited from 6 s to the end".
+#[test]
+fn truncation_inside_a_window_is_truncated_at_the_last_packet() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0002.m4a",
+        "-t",
+        "6.5",
+        "-c",
+        "copy",
+        "short.m4a",
+    ]);
+    fs::rename(fx.p("short.m4a"), fx.p("s/seg-0002.m4a")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&v),
+        want(&[
+            ("segment.changed", "seg-0002.m4a", None),
+            ("segment.truncated", "seg-0002.m4a", Some((6.507, 14.0))),
+        ])
+    );
+}
+
+/// Remuxes between MP4, QuickTime and Matroska keep every packet and its
+/// presentation time: only the container changed.
+#[test]
+fn remux_to_mov_and_back_keeps_packets_and_times() {
+    let fx = Fx::sealed();
+    fx.ffmpeg(&["-i", "s/seg-0003.mp4", "-map", "0", "-c", "copy", "a.mov"]);
+    fx.ffmpeg(&[
+        "-i", "a.mov", "-map", "0", "-c", "copy", "-f", "matroska", "b.mkv",
+    ]);
+    fs::rename(fx.p("b.mkv"), fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify("s");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        findings(&v),
+        want(&[("segment.container_rewritten", "seg-0003.mp4", None)])
+    );
 }

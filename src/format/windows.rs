@@ -8,6 +8,11 @@
 //! demuxed, so a copy that only changed container (a remux) has the same
 //! windows. The sidecar's RFC 6962 root is over its lines, header first, as
 //! for the log, so one window can be proven on its own.
+//!
+//! Version 2 adds to each window line what places an edit at the packet:
+//! `p`, the first [`PREFIX_BYTES`] bytes of each packet's SHA-256, and the
+//! packet times (`dt`, one step for evenly spaced packets, or `pt`, each
+//! packet's offset from `t` in microseconds). Version 1 sidecars stay valid.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -15,6 +20,15 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Sha256Digest;
 use crate::format::media::WindowsRef;
 use crate::tlog::{self, Tree};
+
+/// The first sidecar version: window hashes only.
+pub const V1: u32 = 1;
+/// The second: window hashes, per-packet hash prefixes and packet times.
+pub const V2: u32 = 2;
+/// Bytes of each packet's SHA-256 kept in a version 2 window line: enough
+/// to align a copy's packets with the sealed ones (runs of several packets
+/// are matched, never one prefix alone), small next to the media.
+pub const PREFIX_BYTES: usize = 4;
 
 /// First line of a sidecar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +75,104 @@ pub struct WindowLine {
     pub count: u64,
     /// Window hash, hex.
     pub sha256: String,
+    /// Version 2: base64 of the first [`PREFIX_BYTES`] bytes of the SHA-256
+    /// of each of the `count` packets, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<String>,
+    /// Version 2, evenly spaced packets: packet `i` of the window is at
+    /// `t + i·dt` seconds (within 2 µs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dt: Option<f64>,
+    /// Version 2, other packets: base64 of `count` little-endian signed
+    /// 32-bit integers, each packet's time minus `t` in microseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<String>,
+}
+
+impl WindowLine {
+    /// The packets' hash prefixes (version 2), as big-endian integers.
+    pub fn prefixes(&self) -> Option<Vec<u32>> {
+        let raw = b64(self.p.as_deref()?)?;
+        if raw.len() != self.count as usize * PREFIX_BYTES {
+            return None;
+        }
+        Some(
+            raw.chunks_exact(PREFIX_BYTES)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+
+    /// Each packet's time (version 2); `None` for a version 1 line or a
+    /// window whose packet times could not be kept.
+    pub fn packet_times(&self) -> Option<Vec<f64>> {
+        let n = self.count as usize;
+        self.p.as_ref()?;
+        if let Some(dt) = self.dt {
+            return Some((0..n).map(|i| self.t + i as f64 * dt).collect());
+        }
+        if let Some(pt) = &self.pt {
+            let raw = b64(pt)?;
+            if raw.len() != n * 4 {
+                return None;
+            }
+            return Some(
+                raw.chunks_exact(4)
+                    .map(|c| self.t + f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])) / 1e6)
+                    .collect(),
+            );
+        }
+        (n == 1).then(|| vec![self.t])
+    }
+}
+
+fn b64(s: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
+}
+
+/// The version 2 fields of a window whose packets have these hashes and
+/// presentation times (seconds), the window's `t` being `t0`: `(p, dt, pt)`.
+pub fn packet_fields(
+    hashes: &[[u8; 32]],
+    t0: f64,
+    times: &[f64],
+) -> (String, Option<f64>, Option<String>) {
+    let mut raw = Vec::with_capacity(hashes.len() * PREFIX_BYTES);
+    for h in hashes {
+        raw.extend_from_slice(&h[..PREFIX_BYTES]);
+    }
+    let p = base64::engine::general_purpose::STANDARD.encode(raw);
+    let us: Vec<i64> = times
+        .iter()
+        .map(|t| ((t - t0) * 1e6).round() as i64)
+        .collect();
+    let last = us.last().copied().unwrap_or(0);
+    let step = last as f64 / us.len().saturating_sub(1).max(1) as f64;
+    let even = us.first() == Some(&0)
+        && us.len() >= 2
+        && step > 0.0
+        && us
+            .iter()
+            .enumerate()
+            .all(|(i, &u)| (u as f64 - i as f64 * step).abs() <= 2.0);
+    if even {
+        // Nanoseconds are enough: 2 µs of slack is allowed above.
+        return (p, Some((step * 1e3).round() / 1e9), None);
+    }
+    let mut pt = Vec::with_capacity(us.len() * 4);
+    for &u in &us {
+        match i32::try_from(u) {
+            Ok(v) => pt.extend_from_slice(&v.to_le_bytes()),
+            // A packet more than 35 minutes off its window's first one
+            // (a wild timestamp): the window's times are not kept.
+            Err(_) => return (p, None, None),
+        }
+    }
+    (
+        p,
+        None,
+        Some(base64::engine::general_purpose::STANDARD.encode(pt)),
+    )
 }
 
 /// A parsed sidecar.
@@ -102,8 +214,8 @@ pub fn parse(data: &[u8]) -> Result<Sidecar, SidecarError> {
     let mut lines = body.split(|&b| b == b'\n');
     let first = lines.next().ok_or_else(|| err(1, "empty".into()))?;
     let header: WindowsHeader = serde_json::from_slice(first).map_err(|e| err(1, e.to_string()))?;
-    if header.kind != "windows" || header.v != crate::entry::VERSION {
-        return Err(err(1, "not a version 1 windows header".into()));
+    if header.kind != "windows" || !(header.v == V1 || header.v == V2) {
+        return Err(err(1, "not a version 1 or 2 windows header".into()));
     }
     if !(header.seconds.is_finite() && header.seconds > 0.0) {
         return Err(err(1, "window length must be positive".into()));
@@ -121,9 +233,33 @@ pub fn parse(data: &[u8]) -> Result<Sidecar, SidecarError> {
                 "window refers to packets the header does not have, or has a bad hash".into(),
             ));
         }
+        if let Some(what) = version_fields_problem(header.v, &w) {
+            return Err(err(i + 2, what.into()));
+        }
         windows.push(w);
     }
     Ok(Sidecar { header, windows })
+}
+
+/// What is wrong with a window line's version 2 fields, if anything.
+fn version_fields_problem(v: u32, w: &WindowLine) -> Option<&'static str> {
+    if v == V1 {
+        return (w.p.is_some() || w.dt.is_some() || w.pt.is_some())
+            .then_some("a version 1 window line has no packet prefixes or times");
+    }
+    if w.prefixes().is_none() {
+        return Some("the packet prefixes `p` are missing or do not hold `count` prefixes");
+    }
+    if w.dt.is_some() && w.pt.is_some() {
+        return Some("a window line has either `dt` or `pt`, not both");
+    }
+    if w.dt.is_some_and(|dt| !(dt.is_finite() && dt > 0.0)) {
+        return Some("`dt` must be a positive number of seconds");
+    }
+    if w.pt.is_some() && w.packet_times().is_none() {
+        return Some("the packet times `pt` do not hold `count` offsets");
+    }
+    None
 }
 
 /// The reference to put in the entry: file, hash and RFC 6962 root over lines.

@@ -71,8 +71,11 @@ pub struct MediaAnalysis {
     pub windows: Vec<WindowLine>,
     /// Per-stream per-packet hashes, kept only when asked (for explaining a change).
     pub packet_hashes: Option<Vec<Vec<[u8; 32]>>>,
-    /// Per-stream per-packet times (seconds from file start), kept with the hashes.
+    /// Per-stream per-packet times in stored order (decoding times, seconds
+    /// from file start), kept with the hashes.
     pub packet_times: Option<Vec<Vec<f64>>>,
+    /// Per-stream per-packet presentation times, kept with the hashes.
+    pub packet_presented: Option<Vec<Vec<f64>>>,
 }
 
 /// A file FFmpeg cannot read.
@@ -223,6 +226,7 @@ pub fn analyze(
     let mut lines = Vec::new();
     let mut hashes: Vec<Vec<[u8; 32]>> = vec![Vec::new(); streams.len()];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); streams.len()];
+    let mut presented: Vec<Vec<f64>> = vec![Vec::new(); streams.len()];
     let mut corrupt = 0u64;
     let mut t0_known = t0.is_finite();
     loop {
@@ -282,12 +286,13 @@ pub fn analyze(
         state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
         state.first = Some(state.first.map_or(t, |f| f.min(t)));
 
-        if let Some(done) = state.windows.push(t, ph) {
+        if let Some(done) = state.windows.push(t, pt, ph) {
             lines.push(done);
         }
         if keep_packets {
             hashes[si].push(ph);
             times[si].push(t);
+            presented[si].push(pt);
         }
         state.packets += 1;
 
@@ -315,7 +320,7 @@ pub fn analyze(
     lines.sort_by(|a, b| a.w.cmp(&b.w).then(a.s.cmp(&b.s)));
     observations.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
     let header = WindowsHeader {
-        v: crate::entry::VERSION,
+        v: crate::format::windows::V2,
         kind: "windows".into(),
         seconds: window,
         streams: states
@@ -343,6 +348,7 @@ pub fn analyze(
         windows: lines,
         packet_hashes: keep_packets.then_some(hashes),
         packet_times: keep_packets.then_some(times),
+        packet_presented: keep_packets.then_some(presented),
     })
 }
 

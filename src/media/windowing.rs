@@ -6,7 +6,7 @@
 use sha2::{Digest as _, Sha256};
 
 use super::round_us;
-use crate::format::windows::WindowLine;
+use crate::format::windows::{packet_fields, WindowLine};
 
 struct Open {
     index: i64,
@@ -14,6 +14,8 @@ struct Open {
     count: u64,
     t: f64,
     hasher: Sha256,
+    hashes: Vec<[u8; 32]>,
+    times: Vec<f64>,
 }
 
 /// Cuts one stream's packets into windows of `seconds` of media time.
@@ -40,9 +42,10 @@ impl Windower {
         }
     }
 
-    /// One packet: its time (seconds from the file's start) and the SHA-256
-    /// of its payload. Returns the window it closes, if it starts a new one.
-    pub fn push(&mut self, t: f64, hash: [u8; 32]) -> Option<WindowLine> {
+    /// One packet: its time in stored order (decoding time, seconds from
+    /// the file's start), its presentation time and the SHA-256 of its
+    /// payload. Returns the window it closes, if it starts a new one.
+    pub fn push(&mut self, t: f64, presented: f64, hash: [u8; 32]) -> Option<WindowLine> {
         let k = ((t / self.seconds).floor() as i64).max(0);
         let n = self.packets;
         self.packets += 1;
@@ -50,6 +53,8 @@ impl Windower {
             if k <= open.index {
                 open.hasher.update(hash);
                 open.count += 1;
+                open.hashes.push(hash);
+                open.times.push(presented);
                 return None;
             }
         }
@@ -61,6 +66,8 @@ impl Windower {
             count: 1,
             t,
             hasher,
+            hashes: vec![hash],
+            times: vec![presented],
         });
         done.map(|d| self.line(d))
     }
@@ -72,6 +79,8 @@ impl Windower {
     }
 
     fn line(&self, w: Open) -> WindowLine {
+        let times: Vec<f64> = w.times.iter().map(|&t| round_us(t)).collect();
+        let (p, dt, pt) = packet_fields(&w.hashes, round_us(w.t), &times);
         WindowLine {
             w: w.index,
             s: self.stream,
@@ -81,6 +90,9 @@ impl Windower {
             first: w.first,
             count: w.count,
             sha256: hex::encode(w.hasher.finalize()),
+            p: Some(p),
+            dt,
+            pt,
         }
     }
 }
@@ -88,7 +100,10 @@ impl Windower {
 /// The windows of a whole stream of (time, packet hash), in file order.
 pub fn windows(stream: usize, seconds: f64, packets: &[(f64, [u8; 32])]) -> Vec<WindowLine> {
     let mut w = Windower::new(stream, seconds);
-    let mut out: Vec<WindowLine> = packets.iter().filter_map(|&(t, h)| w.push(t, h)).collect();
+    let mut out: Vec<WindowLine> = packets
+        .iter()
+        .filter_map(|&(t, h)| w.push(t, t, h))
+        .collect();
     out.extend(w.finish());
     out
 }
