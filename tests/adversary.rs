@@ -87,6 +87,8 @@ impl Fx {
             at,
             basis: "retention ended".into(),
             segments,
+            relied_on: None,
+            open_findings: None,
             archivist: signer.verifier().to_vkey(),
             note: signer.sign(&text).unwrap(),
         };
