@@ -166,6 +166,12 @@ pub fn retire(
         return Err(verify::VerifyError::NotASession(root.to_owned()).into());
     }
     let paths = SessionPaths::new(root);
+    // Nothing is read or written in a folder that was never sealed.
+    if std::fs::symlink_metadata(&paths.log).is_err() {
+        return Err(RetireError::NoSealedDate(format!(
+            "{name}: this folder was never sealed; there is nothing to retire"
+        )));
+    }
     // Held from the check to the deletion: no sealer appends in between.
     let _lock = session::lock_session(&paths)?;
     let report = verify::verify_session(root, trust, VerifyOptions::default())?;
