@@ -488,4 +488,37 @@ mod tests {
             Err(EntryError::Invalid(_))
         ));
     }
+
+    /// Retire entries written before version 2 must parse exactly as
+    /// before; a version 2 entry must carry what it relied on.
+    #[test]
+    fn retire_versions_are_kept_apart() {
+        let v1 = br#"{"v":1,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":["a.m4a"],"archivist":"k","note":"n"}"#;
+        match Entry::parse(v1) {
+            Ok(Entry::Retire(r)) => assert!(r.relied_on.is_none() && r.open_findings.is_none()),
+            other => panic!("{other:?}"),
+        }
+        let v1_with = br#"{"v":1,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":[],"open_findings":[],"archivist":"k","note":"n"}"#;
+        assert!(matches!(Entry::parse(v1_with), Err(EntryError::Invalid(_))));
+        let v2_without = br#"{"v":2,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":[],"archivist":"k","note":"n"}"#;
+        assert!(matches!(
+            Entry::parse(v2_without),
+            Err(EntryError::Invalid(_))
+        ));
+        let hex = "0".repeat(64);
+        let v2 = format!(
+            r#"{{"v":2,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":[],"relied_on":{{"verdict_in_force":"2024-01-10","record_line":6,"record_revision":1,"record_sha256":"{hex}","retention":"1y0m0d","deadline":"2025-01-10"}},"open_findings":[],"archivist":"k","note":"n"}}"#
+        );
+        assert!(matches!(Entry::parse(v2.as_bytes()), Ok(Entry::Retire(_))));
+        let bad_date = v2.replace("2025-01-10", "2025-13-10");
+        assert!(matches!(
+            Entry::parse(bad_date.as_bytes()),
+            Err(EntryError::Invalid(_))
+        ));
+        // Only retire entries have a version 2.
+        assert_eq!(
+            Entry::parse(br#"{"v":2,"kind":"record"}"#),
+            Err(EntryError::UnknownVersion(2))
+        );
+    }
 }

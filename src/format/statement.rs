@@ -367,3 +367,88 @@ pub fn check_record(
     }
     Ok(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version 1 text is what archivists signed before version 2: it
+    /// must never change.
+    #[test]
+    fn retire_v1_text_is_unchanged() {
+        assert_eq!(
+            retire_text("o", "t", "b", &["a".into(), "b/c".into()]),
+            "courtseal.retire/v1\no\nt\nb\na\nb/c\n"
+        );
+    }
+
+    fn fields() -> RecordFields {
+        RecordFields {
+            court: "C".into(),
+            case: "1/2026".into(),
+            judge: "J".into(),
+            secretary: "S".into(),
+            start: "2026-11-20T04:00:00.000Z".into(),
+            end: "2026-11-20T05:00:00.000Z".into(),
+            breaks: vec![(
+                "2026-11-20T04:10:00.000Z".into(),
+                "2026-11-20T04:20:00.000Z".into(),
+                "break".into(),
+            )],
+            failures: vec![],
+            finalised: Some("2026-11-21".into()),
+            verdict_in_force: None,
+        }
+    }
+
+    #[test]
+    fn record_text_lists_the_fields_that_matter_line_by_line() {
+        let d = Sha256Digest::from_bytes([0; 32]);
+        let t = record_text("o", 2, &d, &fields()).unwrap();
+        assert_eq!(
+            t,
+            format!(
+                "courtseal.record/v1\no\nrevision 2\nsha256 {}\ncourt C\ncase 1/2026\njudge J\nsecretary S\nstart 2026-11-20T04:00:00.000Z\nend 2026-11-20T05:00:00.000Z\nbreak 2026-11-20T04:10:00.000Z 2026-11-20T04:20:00.000Z break\nfinalised 2026-11-21\nverdict_in_force -\n",
+                "0".repeat(64)
+            )
+        );
+        // A line break in a field would forge a line of the statement.
+        let mut f = fields();
+        f.case = "1/2026\nverdict_in_force 2020-01-01".into();
+        assert_eq!(
+            record_text("o", 1, &d, &f),
+            Err(RecordStatementError::Control("case"))
+        );
+        assert_eq!(
+            record_text("o", 0, &d, &fields()),
+            Err(RecordStatementError::Revision)
+        );
+    }
+
+    #[test]
+    fn a_record_entry_checks_only_with_what_was_signed() {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let op = NoteSigner::new("op", sk).unwrap();
+        let e = make_record(&op, "o", 1, "record text", &fields()).unwrap();
+        assert!(check_record(&e, "o", &fields()).is_ok());
+        // Another session's log.
+        assert_eq!(
+            check_record(&e, "other", &fields()).err(),
+            Some(RecordStatementError::Mismatch)
+        );
+        // Other fields than those signed.
+        let mut f = fields();
+        f.end = "2026-11-20T04:30:00.000Z".into();
+        assert_eq!(
+            check_record(&e, "o", &f).err(),
+            Some(RecordStatementError::Mismatch)
+        );
+        // The text changed under the same digest.
+        let mut t = e.clone();
+        t.record = "other text".into();
+        assert_eq!(
+            check_record(&t, "o", &fields()).err(),
+            Some(RecordStatementError::Digest)
+        );
+    }
+}
