@@ -26,7 +26,9 @@ pub use crate::retention::{parse_date, DeadlineOverflow, Retention, RetentionSta
 pub struct SessionAudit {
     /// Path relative to the archive.
     pub session: String,
-    /// `intact`, `damaged`, `unsealed`, `retired` or `unreadable`.
+    /// `intact` (every segment byte-identical), `content_verified` (no
+    /// error, but some segment matches only packet for packet: its file was
+    /// rewritten), `damaged`, `unsealed`, `retired` or `unreadable`.
     pub status: String,
     /// Number of segments sealed.
     pub segments: usize,
@@ -36,6 +38,9 @@ pub struct SessionAudit {
     pub changed: Vec<String>,
     /// Segments missing.
     pub missing: Vec<String>,
+    /// Segments whose every packet is the sealed one but whose file was
+    /// rewritten (content verified, not bytes).
+    pub rewritten: Vec<String>,
     /// Files not sealed.
     pub unsealed: Vec<String>,
     /// The sealed verdict-in-force date (from the record in force in the
@@ -65,6 +70,45 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     /// Sessions taken from the resume state without rechecking.
     pub resumed: usize,
+    /// The run this audit is (named in its state file); a resumed audit
+    /// keeps the run of the audit it completes.
+    pub run: String,
+    /// Each session taken from the interrupted run, and when it was hashed.
+    pub resumed_sessions: Vec<ResumedSession>,
+    /// True when the audit was stopped before every session was audited
+    /// (its state is kept for `--resume`).
+    pub interrupted: bool,
+}
+
+/// A session whose result was taken from the interrupted run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResumedSession {
+    /// Path relative to the archive.
+    pub session: String,
+    /// When the interrupted run hashed it (UTC, RFC 3339).
+    pub hashed_at: String,
+}
+
+/// Why an audit could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// `--resume` with a state that is not of an interrupted run of this
+    /// same audit.
+    #[error("{path}: {why}; nothing can be resumed from it (run the audit without --resume)")]
+    NotResumable {
+        /// The state file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// The state file cannot be written.
+    #[error("{path}: cannot write the audit state: {source}")]
+    State {
+        /// The state file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Options of an audit.
@@ -80,6 +124,8 @@ pub struct AuditOptions {
     pub state: Option<PathBuf>,
     /// Reuse results recorded in the state file for unchanged sessions.
     pub resume: bool,
+    /// Only byte-identical segments pass (a rewritten container is an error).
+    pub strict: bool,
 }
 
 /// Progress of an audit, reported from worker threads.
@@ -90,103 +136,264 @@ pub trait AuditProgress: Sync {
     fn file_done(&self, bytes: u64);
     /// A session was finished.
     fn session_done(&self, session: &str);
+    /// True to stop before the next session (an interruption: the state is
+    /// kept, and `--resume` goes on from it).
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+/// True when `p` is a session folder: it holds `courtseal/log.jsonl` or a
+/// short-form record (neither followed through a link).
+fn is_session(p: &Path) -> bool {
+    fs::symlink_metadata(p.join(TOOL_DIR)).is_ok_and(|m| m.is_dir())
+        && fs::symlink_metadata(p.join(TOOL_DIR).join("log.jsonl")).is_ok_and(|m| m.is_file())
+        || crate::store::layout::record_file(p).is_ok_and(|r| r.is_some())
 }
 
 /// Finds the session folders (those holding `courtseal/log.jsonl` or a
-/// `record.toml`) below `archive`, without following symbolic links and
-/// without going into a session. Unreadable folders are findings.
+/// `record.toml`) below `archive`, without following symbolic links. What
+/// is not audited is a finding, never silence: an unreadable folder
+/// (`archive.unreadable`), a link to a folder (`archive.symlink`), a
+/// session inside another session (`archive.nested_session`).
 pub fn find_sessions(archive: &Path) -> (Vec<PathBuf>, Vec<Finding>) {
     let mut sessions = Vec::new();
     let mut findings = Vec::new();
-    let mut it = walkdir::WalkDir::new(archive)
+    let shown = |p: &Path| p.display().to_string();
+    // (path, depth) of the session being walked, to name nested ones.
+    let mut inside: Option<(PathBuf, usize)> = None;
+    let it = walkdir::WalkDir::new(archive)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
-    while let Some(e) = it.next() {
+    for e in it {
         let e = match e {
             Ok(e) => e,
             Err(err) => {
-                let at = err
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
+                let at = err.path().map(shown).unwrap_or_default();
                 findings.push(Finding::error(
                     Code::ArchiveUnreadable,
                     at,
-                    format!("cannot be read: {err}"),
+                    format!("cannot be read, so whatever it holds was not audited: {err}"),
                 ));
                 continue;
             }
         };
+        if inside.as_ref().is_some_and(|(_, d)| e.depth() <= *d) {
+            inside = None;
+        }
+        let p = e.path();
+        if e.file_type().is_symlink() {
+            // Never followed; said when it leads to a folder (a session
+            // there is not audited by walking this archive).
+            if inside.is_none() && fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+                let target = fs::read_link(p)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default();
+                findings.push(Finding::error(
+                    Code::ArchiveSymlink,
+                    shown(p),
+                    format!(
+                        "is a symbolic link to the folder {target}; links are never followed, so what it points to was not audited (audit that folder itself if it belongs to the archive)"
+                    ),
+                ));
+            }
+            continue;
+        }
         if !e.file_type().is_dir() {
             continue;
         }
-        let p = e.path();
-        if p.join(TOOL_DIR).join("log.jsonl").is_file()
-            || crate::store::layout::record_file(p).is_ok_and(|r| r.is_some())
-        {
+        if let Some((outer, _)) = &inside {
+            // A bag's payload folder holds its record: not a session.
+            let payload = crate::store::bagit::is_bag(outer)
+                && p == outer.join(crate::store::bagit::PAYLOAD_DIR);
+            if e.file_name() != TOOL_DIR && !payload && is_session(p) {
+                findings.push(Finding::error(
+                    Code::ArchiveNestedSession,
+                    shown(p),
+                    format!(
+                        "is a session inside the session {}: it is not audited on its own, and its files count among that session's files (reported there as not sealed); keep each session in its own folder",
+                        shown(outer)
+                    ),
+                ));
+            }
+            continue;
+        }
+        if is_session(p) {
             sessions.push(p.to_owned());
-            it.skip_current_dir();
+            inside = Some((p.to_owned(), e.depth()));
         }
     }
     (sessions, findings)
 }
 
 /// A fingerprint of everything in a session that a result depends on:
-/// every file's name, size and modification time.
+/// every entry's name, inode, size, modification and change time. The
+/// change time (ctime) is set by the system on every change, including a
+/// change of the modification time, so a file changed and given back its
+/// old mtime still gets a new fingerprint.
 fn fingerprint(root: &Path) -> String {
-    let mut h = sha2::Sha256::default();
     use sha2::Digest as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let mut h = sha2::Sha256::default();
     for e in walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .flatten()
     {
-        if let Ok(m) = e.metadata() {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            h.update(format!("{}\0{}\0{}\n", e.path().display(), m.len(), mtime).as_bytes());
+        match e.and_then(|e| Ok((e.path().to_owned(), e.metadata()?))) {
+            Ok((path, m)) => h.update(
+                format!(
+                    "{}\0{}\0{}\0{}\0{}.{}\0{}.{}\n",
+                    path.display(),
+                    m.dev(),
+                    m.ino(),
+                    m.size(),
+                    m.mtime(),
+                    m.mtime_nsec(),
+                    m.ctime(),
+                    m.ctime_nsec()
+                )
+                .as_bytes(),
+            ),
+            // Something unreadable: never equal to a recorded fingerprint.
+            Err(_) => h.update(crate::time::now_utc().as_bytes()),
         }
     }
     hex::encode(h.finalize())
 }
 
+/// The first line of a state file: which audit run it records.
+#[derive(Serialize, Deserialize, PartialEq)]
+struct StateHeader {
+    /// Always [`STATE_KIND`].
+    kind: String,
+    /// The run's name.
+    run: String,
+    /// The archive, as given.
+    archive: String,
+    /// SHA-256 over what the results depend on besides the files: the
+    /// trusted keys, the retention policy, the date, `--strict`.
+    options: String,
+    /// When the run started.
+    started_at: String,
+}
+
+const STATE_KIND: &str = "courtseal.audit-state/v1";
+
+/// Largest state file read, in bytes.
+const MAX_STATE_BYTES: u64 = 1 << 30;
+
 #[derive(Serialize, Deserialize)]
 struct StateLine {
     fingerprint: String,
+    hashed_at: String,
     result: SessionAudit,
 }
 
-fn read_state(path: &Path) -> HashMap<String, StateLine> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return HashMap::new();
-    };
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<StateLine>(l).ok())
-        .map(|s| (s.result.session.clone(), s))
-        .collect()
+fn options_digest(trust: &TrustStore, opts: &AuditOptions) -> String {
+    let mut keys: Vec<String> = trust
+        .entries()
+        .iter()
+        .map(|(r, v)| format!("{r} {}", v.to_vkey()))
+        .collect();
+    keys.sort();
+    let text = format!(
+        "{}\n{:?}\n{}\n{}\n{}\n",
+        keys.join("\n"),
+        opts.retention,
+        opts.due_within_days,
+        opts.today,
+        opts.strict
+    );
+    Sha256Digest::of(text.as_bytes()).to_hex()
 }
 
-/// Audits every session below `archive`.
+/// The state of an interrupted run of this same audit: its header and the
+/// results it recorded.
+fn read_state(
+    path: &Path,
+    archive: &str,
+    options: &str,
+) -> Result<(StateHeader, HashMap<String, StateLine>), AuditError> {
+    let not = |why: String| AuditError::NotResumable {
+        path: path.to_owned(),
+        why,
+    };
+    let bytes = crate::store::layout::read_bounded(path, false, MAX_STATE_BYTES).map_err(|e| {
+        not(format!(
+            "no state of an interrupted audit can be read ({e})"
+        ))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| not("the state is not UTF-8".into()))?;
+    let mut lines = text.lines();
+    let header: StateHeader = lines
+        .next()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .filter(|h: &StateHeader| h.kind == STATE_KIND)
+        .ok_or_else(|| not("it is not the state of an audit run".into()))?;
+    if header.archive != archive {
+        return Err(not(format!(
+            "it is the state of the audit of {}, not of {archive}",
+            header.archive
+        )));
+    }
+    if header.options != options {
+        return Err(not(
+            "it is the state of an audit with other trusted keys, retention, date or --strict"
+                .into(),
+        ));
+    }
+    let results = lines
+        .filter_map(|l| serde_json::from_str::<StateLine>(l).ok())
+        .map(|s| (s.result.session.clone(), s))
+        .collect();
+    Ok((header, results))
+}
+
+/// A name for a new run: the time and 64 random bits.
+fn new_run() -> String {
+    let mut b = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+    format!("{}-{}", crate::time::now_utc(), hex::encode(b))
+}
+
+/// Audits every session below `archive`. With a state file, each result is
+/// recorded there as it is made, under a header that names the run; the
+/// file is removed when the run completes. With `resume`, the results of an
+/// interrupted run of the same audit (same archive, keys and options) are
+/// taken for sessions unchanged since (same fingerprint), and the report
+/// names each, with when it was hashed.
 pub fn audit(
     archive: &Path,
     trust: &TrustStore,
     opts: &AuditOptions,
     progress: &dyn AuditProgress,
-) -> AuditReport {
+) -> Result<AuditReport, AuditError> {
     let (sessions, findings) = find_sessions(archive);
-    let previous = match (&opts.state, opts.resume) {
-        (Some(p), true) => read_state(p),
-        _ => HashMap::new(),
+    let archive_name = archive.display().to_string();
+    let options = options_digest(trust, opts);
+    let (header, previous) = match (&opts.state, opts.resume) {
+        (Some(p), true) => {
+            let (h, prev) = read_state(p, &archive_name, &options)?;
+            (h, prev)
+        }
+        _ => (
+            StateHeader {
+                kind: STATE_KIND.into(),
+                run: new_run(),
+                archive: archive_name.clone(),
+                options: options.clone(),
+                started_at: crate::time::now_utc(),
+            },
+            HashMap::new(),
+        ),
     };
     let rel = |p: &Path| p.strip_prefix(archive).unwrap_or(p).display().to_string();
     // What is left to do, and its size, for the progress display.
     let mut todo = Vec::new();
     let mut reused = Vec::new();
+    let mut resumed_sessions = Vec::new();
     let (mut bytes, mut files) = (0u64, 0u64);
     for s in &sessions {
         let name = if rel(s).is_empty() {
@@ -196,11 +403,17 @@ pub fn audit(
         };
         let fp = fingerprint(s);
         match previous.get(&name) {
-            Some(st) if st.fingerprint == fp => reused.push(st.result.clone()),
+            Some(st) if st.fingerprint == fp => {
+                reused.push(st.result.clone());
+                resumed_sessions.push(ResumedSession {
+                    session: name.clone(),
+                    hashed_at: st.hashed_at.clone(),
+                });
+            }
             _ => {
                 for item in crate::session::scan(s) {
                     if let crate::session::ScanItem::File { path, .. } = item {
-                        bytes += fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                        bytes += fs::symlink_metadata(&path).map(|m| m.len()).unwrap_or(0);
                         files += 1;
                     }
                 }
@@ -209,21 +422,53 @@ pub fn audit(
         }
     }
     progress.start(bytes, files);
-    let state_file = opts.state.as_ref().and_then(|p| {
-        let f = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()?;
-        Some(Mutex::new(f))
-    });
+    let state_file = match &opts.state {
+        Some(p) => {
+            let err = |source| AuditError::State {
+                path: p.clone(),
+                source,
+            };
+            let f = if opts.resume {
+                fs::OpenOptions::new().append(true).open(p).map_err(err)?
+            } else {
+                // A new run: a new state, never written through a link.
+                match fs::symlink_metadata(p) {
+                    Ok(m) if m.is_file() => fs::remove_file(p).map_err(err)?,
+                    Ok(_) => {
+                        return Err(err(std::io::Error::other(
+                            "it exists and is not a regular file",
+                        )))
+                    }
+                    Err(_) => {}
+                }
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(p)
+                    .map_err(err)?;
+                let line = serde_json::to_string(&header).expect("JSON");
+                writeln!(f, "{line}").map_err(err)?;
+                f
+            };
+            f.sync_data().map_err(err)?;
+            Some(Mutex::new(f))
+        }
+        None => None,
+    };
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     let mut done: Vec<SessionAudit> = todo
         .par_iter()
-        .map(|(path, name, fp)| {
+        .filter_map(|(path, name, fp)| {
+            if progress.should_stop() {
+                stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+                return None;
+            }
+            let hashed_at = crate::time::now_utc();
             let result = audit_session(path, name, trust, opts, progress);
             if let Some(f) = &state_file {
                 let line = serde_json::to_string(&StateLine {
                     fingerprint: fp.clone(),
+                    hashed_at,
                     result: result.clone(),
                 })
                 .expect("JSON");
@@ -231,20 +476,30 @@ pub fn audit(
                 let _ = writeln!(f, "{line}").and_then(|()| f.sync_data());
             }
             progress.session_done(name);
-            result
+            Some(result)
         })
         .collect();
+    let interrupted = stopped.load(std::sync::atomic::Ordering::Relaxed);
+    // A completed run leaves no state: it can never be resumed.
+    if let (Some(p), false) = (&opts.state, interrupted) {
+        drop(state_file);
+        let _ = fs::remove_file(p);
+    }
     let resumed = reused.len();
     done.extend(reused);
     done.sort_by(|a, b| a.session.cmp(&b.session));
-    AuditReport {
-        archive: archive.display().to_string(),
+    resumed_sessions.sort_by(|a, b| a.session.cmp(&b.session));
+    Ok(AuditReport {
+        archive: archive_name,
         date: opts.today.to_string(),
         retention: opts.retention,
         sessions: done,
         findings,
         resumed,
-    }
+        run: header.run,
+        resumed_sessions,
+        interrupted,
+    })
 }
 
 fn audit_session(
@@ -261,6 +516,7 @@ fn audit_session(
         bytes: 0,
         changed: vec![],
         missing: vec![],
+        rewritten: vec![],
         unsealed: vec![],
         verdict_in_force: None,
         deadline: None,
@@ -281,8 +537,11 @@ fn audit_session(
         }
     };
     let on_file = |n: u64| progress.file_done(n);
-    let report =
-        verify::verify_session_with_progress(path, trust, VerifyOptions::default(), &on_file);
+    let vopts = VerifyOptions {
+        strict: opts.strict,
+        ..VerifyOptions::default()
+    };
+    let report = verify::verify_session_with_progress(path, trust, vopts, &on_file);
     let report = match report {
         Ok(r) => r,
         Err(e) => {
@@ -301,6 +560,7 @@ fn audit_session(
         match s.state {
             SegmentState::Changed | SegmentState::Unreadable => a.changed.push(s.name.clone()),
             SegmentState::Missing => a.missing.push(s.name.clone()),
+            SegmentState::Rewritten => a.rewritten.push(s.name.clone()),
             SegmentState::Unsealed => a.unsealed.push(s.name.clone()),
             _ => {}
         }
@@ -375,6 +635,8 @@ fn audit_session(
         "unsealed"
     } else if errors {
         "damaged"
+    } else if !a.rewritten.is_empty() {
+        "content_verified"
     } else {
         "intact"
     }
@@ -404,7 +666,9 @@ fn audit_session(
         },
     };
     a.deadline = deadline.map(|d| d.to_string());
-    a.retention = RetentionState::on(deadline, opts.today, opts.due_within_days, retired, errors);
+    // A content-only match may be the damaged session it looks like: held.
+    let hold = errors || !a.rewritten.is_empty();
+    a.retention = RetentionState::on(deadline, opts.today, opts.due_within_days, retired, hold);
     if let (RetentionState::Overdue, Some(deadline)) = (a.retention, deadline) {
         a.findings.push(Finding::warning(
             Code::RetentionOverdue,
@@ -421,6 +685,7 @@ pub fn totals(r: &AuditReport) -> Vec<(&'static str, usize)> {
     vec![
         ("sessions", r.sessions.len()),
         ("intact", n("intact")),
+        ("content_verified", n("content_verified")),
         ("damaged", n("damaged")),
         ("unsealed", n("unsealed")),
         ("retired", n("retired")),
@@ -446,7 +711,7 @@ pub fn act_text(file_name: &str, digest: &str, at: &str, archive: &str, summary:
 pub fn summary(r: &AuditReport) -> String {
     totals(r)
         .iter()
-        .map(|(k, v)| format!("{v} {k}"))
+        .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -532,6 +797,18 @@ pub fn act_html(r: &AuditReport, version: &str) -> String {
         ));
     }
     let mut archive_findings = String::new();
+    if r.interrupted {
+        archive_findings
+            .push_str("<li><b>This audit was interrupted: not every session was audited.</b></li>");
+    }
+    for s in &r.resumed_sessions {
+        archive_findings.push_str(&format!(
+            "<li>{}: taken from the interrupted run {} of this audit, hashed at {}</li>",
+            esc(&s.session),
+            esc(&r.run),
+            esc(&s.hashed_at)
+        ));
+    }
     for f in &r.findings {
         archive_findings.push_str(&format!(
             "<li>{} {}: {}</li>",
@@ -545,10 +822,10 @@ pub fn act_html(r: &AuditReport, version: &str) -> String {
 <html lang="en"><head><meta charset="utf-8"><title>Act of audit of {archive}</title>
 <style>@page {{ size: A4; margin: 14mm; }} body {{ font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }} td, th {{ border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }}
-tr.damaged td:nth-child(2), tr.unreadable td:nth-child(2), tr.unsealed td:nth-child(2) {{ color: #d00000; font-weight: bold; }} tr {{ page-break-inside: avoid; }}</style></head><body>
+tr.damaged td:nth-child(2), tr.unreadable td:nth-child(2), tr.unsealed td:nth-child(2) {{ color: #d00000; font-weight: bold; }} tr.content_verified td:nth-child(2) {{ color: #a06000; font-weight: bold; }} tr {{ page-break-inside: avoid; }}</style></head><body>
 <h1>Act of audit of a recordings archive</h1>
 <p>Archive: <b>{archive}</b>. Date of the audit: {date}. Retention policy: {years} year(s), {months} month(s), {days} day(s) after the verdict enters into force. Made with courtseal {version}.</p>
-<p>Summary: {summary}.</p>
+<p>Summary: {summary}. Run {run}. "intact": every segment byte-identical to the sealed one; "content verified": every audio/video packet identical, but the file was rewritten (a remux), so its bytes are not the sealed bytes.</p>
 <table><tr><th>Session</th><th>Status</th><th>Segments</th><th>Retention</th><th>Deadline</th><th>Open findings</th></tr>{rows}</table>
 <ul>{archive_findings}</ul>
 <p>Each session was verified in full: every segment's SHA-256 against its sealed log, the log against every signed checkpoint, and, where a short-form record is present, the recording against the declared session. A session with open findings is never reported as safe to destroy. The signature of this act, if any, is in the file next to it (<code>.sig</code>), a signed note over this file's SHA-256: check it with <code>courtseal verify-act</code>.</p>
@@ -560,5 +837,6 @@ tr.damaged td:nth-child(2), tr.unreadable td:nth-child(2), tr.unsealed td:nth-ch
         months = r.retention.months,
         days = r.retention.days,
         summary = esc(&summary(r)),
+        run = esc(&r.run),
     )
 }

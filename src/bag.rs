@@ -6,6 +6,19 @@
 //! Written here rather than with a crate: the format is a few text files,
 //! and the payload must be copied while hashed and checked against the
 //! sealed hashes, which no BagIt crate does.
+//!
+//! Export vouches for every payload file: the session is verified first
+//! (strictly: only byte-identical segments) against the trusted keys, and a
+//! session with any error finding (a missing or changed segment, a file not
+//! sealed, no trusted checkpoint, ...) is refused with the findings named.
+//! Files an operating system or editor dropped (`Thumbs.db`, `.DS_Store`,
+//! ...) are left out. Names that the Library of Congress `bagit` tool reads
+//! back differently (a `%`, which RFC 8493 percent-encodes but `bagit`
+//! does not decode; whitespace at the end, which it strips) are refused.
+//!
+//! A bag courtseal exported is verified as a bag ([`is_bag`],
+//! [`check_bag`]): `courtseal verify BAG` and `audit` check its manifests
+//! and then the session inside it, the recording under `data/`.
 
 use std::fs;
 use std::io::{Read as _, Write as _};
@@ -13,7 +26,11 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
+use crate::finding::Severity;
+use crate::keys::TrustStore;
 use crate::session::{self, Log, ScanItem, SessionPaths, TOOL_DIR};
+pub use crate::store::bagit::{check_bag, is_bag, name_not_round_trippable, PAYLOAD_DIR};
+use crate::verify::{self, SegmentState, VerifyOptions};
 
 /// Why a bag was not written.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +49,17 @@ pub enum BagError {
     /// A payload file does not match its sealed hash.
     #[error("{0}: does not match its sealed SHA-256; refusing to export a damaged recording (verify the session)")]
     Mismatch(String),
+    /// The session does not verify well enough to be vouched for.
+    #[error("{session}: refusing to export what cannot be vouched for: {what}")]
+    Refused {
+        /// The session.
+        session: PathBuf,
+        /// What is wrong, naming each file or finding.
+        what: String,
+    },
+    /// The session cannot be examined.
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BagError + '_ {
@@ -80,18 +108,83 @@ pub struct Bag {
     pub files: usize,
     /// Payload bytes.
     pub bytes: u64,
+    /// Files left out as not part of the evidence (OS or editor droppings).
+    pub left_out: Vec<String>,
 }
 
 /// Writes the session at `root` as a bag at `out` (which must not exist).
 /// Sealed segments must match their sealed hashes.
-pub fn export(root: &Path, out: &Path, version: &str, today: &str) -> Result<Bag, BagError> {
+pub fn export(
+    root: &Path,
+    out: &Path,
+    trust: &TrustStore,
+    version: &str,
+    today: &str,
+) -> Result<Bag, BagError> {
     if out.exists() {
         return Err(BagError::Exists(out.to_owned()));
+    }
+    let refuse = |what: String| BagError::Refused {
+        session: root.to_owned(),
+        what,
+    };
+    if is_bag(root) {
+        return Err(refuse(
+            "it is already a bag (copy the bag itself; verify it with courtseal verify)".into(),
+        ));
+    }
+    // Vouch first: the session verifies, strictly, against the trusted keys.
+    let report = verify::verify_session(
+        root,
+        trust,
+        VerifyOptions {
+            check_media: true,
+            strict: true,
+        },
+    )?;
+    if report.verified_size == 0 {
+        return Err(refuse(
+            "no trusted checkpoint covers its log, so nothing in it is proven sealed".into(),
+        ));
+    }
+    let errors: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("{} {}", f.code, f.location))
+        .collect();
+    if !errors.is_empty() {
+        return Err(refuse(format!(
+            "{} error finding(s): {} (run courtseal verify)",
+            errors.len(),
+            errors.join("; ")
+        )));
+    }
+    let left_out: Vec<String> = report
+        .segments
+        .iter()
+        .filter(|s| s.state == SegmentState::NotEvidence)
+        .map(|s| s.name.clone())
+        .collect();
+    let vouched: std::collections::HashSet<&str> = report
+        .segments
+        .iter()
+        .filter(|s| s.state == SegmentState::Ok)
+        .map(|s| s.name.as_str())
+        .collect();
+    if let Some((name, why)) = vouched
+        .iter()
+        .find_map(|n| name_not_round_trippable(n).map(|w| (n, w)))
+    {
+        return Err(refuse(format!(
+            "the file name {name:?} cannot be written in a bag that the bagit tool reads back: {why}"
+        )));
     }
     let paths = SessionPaths::new(root);
     let log = Log::read(&paths.log).map_err(io(&paths.log))?;
     let sealed: std::collections::HashMap<&str, crate::digest::Sha256Digest> = log
         .segments()
+        .filter(|(_, s)| vouched.contains(s.name.as_str()))
         .map(|(_, s)| (s.name.as_str(), s.sha256))
         .collect();
     let parent = match out.parent() {
@@ -107,23 +200,40 @@ pub fn export(root: &Path, out: &Path, version: &str, today: &str) -> Result<Bag
     // Payload: every segment file and the record, checked while copied.
     let mut manifest = String::new();
     let (mut files, mut bytes) = (0usize, 0u64);
+    // Only what verification vouched for; a file that appeared since is
+    // not in the payload.
     let mut payload: Vec<(String, PathBuf)> = session::scan(root)
         .into_iter()
         .filter_map(|i| match i {
-            ScanItem::File { name, path } => Some((name, path)),
+            ScanItem::File { name, path } if sealed.contains_key(name.as_str()) => {
+                Some((name, path))
+            }
             _ => None,
         })
         .collect();
-    for r in session::RECORD_FILES {
-        let p = root.join(r);
-        if p.is_file() {
-            payload.push((r.to_owned(), p));
-        }
+    if let Some(p) = session::record_file(root).map_err(io(root))? {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        payload.push((name, p));
     }
     payload.sort();
+    if payload
+        .iter()
+        .filter(|(n, _)| sealed.contains_key(n.as_str()))
+        .count()
+        != sealed.len()
+    {
+        return Err(refuse(
+            "a sealed segment disappeared while it was exported".into(),
+        ));
+    }
     for (name, path) in &payload {
         let (hash, n) = copy_hashed(path, &bag.join("data").join(name))?;
         if let Some(want) = sealed.get(name.as_str()) {
+            // Checked on the bytes copied: a file changed since it was
+            // verified is never exported.
             if want.to_hex() != hash {
                 return Err(BagError::Mismatch(name.clone()));
             }
@@ -193,5 +303,6 @@ pub fn export(root: &Path, out: &Path, version: &str, today: &str) -> Result<Bag
         path: out.to_owned(),
         files,
         bytes,
+        left_out,
     })
 }

@@ -140,6 +140,27 @@ pub fn deliver_event(
     }
 }
 
+/// Writes the close request without following a link planted at its name
+/// (through one, "close" would overwrite any file the link points to) and
+/// without blocking on a FIFO.
+fn write_close_request(req: &Path) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(req)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a regular file (a link, FIFO or device is never written)",
+        ));
+    }
+    f.write_all(b"close\n")
+}
+
 /// What became of a close request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Closed {
@@ -170,7 +191,7 @@ pub fn close(
     match session::lock_session(&paths) {
         Err(SealError::Locked(_)) => {
             let req = watch::close_request(&paths);
-            std::fs::write(&req, b"close\n").map_err(|source| InboxError::Request {
+            write_close_request(&req).map_err(|source| InboxError::Request {
                 path: req.clone(),
                 source,
             })?;

@@ -168,6 +168,12 @@ pub fn load_signer(path: &Path) -> Result<NoteSigner, KeyError> {
         });
     }
     let text = fs::read_to_string(path).map_err(io_err(path))?;
+    if let Some(alg) = foreign_key(&text) {
+        return Err(invalid(
+            path,
+            format!("this is {alg}, not an Ed25519 private key; courtseal signs only with Ed25519 (make one with courtseal keys generate, or openssl genpkey -algorithm ed25519)"),
+        ));
+    }
     if !text.contains("-----BEGIN PRIVATE KEY-----") {
         return Err(invalid(
             path,
@@ -187,11 +193,127 @@ pub fn load_verifier(path: &Path) -> Result<Verifier, KeyError> {
     parse_verifier_text(path, &text)
 }
 
+/// What a key that is not Ed25519 is, by its real algorithm: an SPKI or
+/// PKCS#8 PEM key by its algorithm identifier, an OpenSSL or OpenSSH key by
+/// its PEM label or prefix, a verifier key line by its algorithm byte.
+/// `None` for an Ed25519 key or for text that is no key at all.
+pub fn foreign_key(text: &str) -> Option<String> {
+    use ed25519_dalek::pkcs8::spki::der::{pem, Decode as _};
+    let t = text.trim();
+    for (label, alg) in [
+        ("RSA PRIVATE KEY", "an RSA private key (PKCS#1)"),
+        ("RSA PUBLIC KEY", "an RSA public key (PKCS#1)"),
+        (
+            "EC PRIVATE KEY",
+            "an elliptic-curve (ECDSA) private key (SEC 1)",
+        ),
+        ("DSA PRIVATE KEY", "a DSA private key"),
+        (
+            "OPENSSH PRIVATE KEY",
+            "an OpenSSH private key (convert an Ed25519 one to PKCS#8 with ssh-keygen -p -m PKCS8)",
+        ),
+        (
+            "ENCRYPTED PRIVATE KEY",
+            "an encrypted PKCS#8 private key (courtseal reads only unencrypted keys, mode 0600)",
+        ),
+        ("PGP PUBLIC KEY BLOCK", "an OpenPGP public key"),
+        ("PGP PRIVATE KEY BLOCK", "an OpenPGP private key"),
+        (
+            "CERTIFICATE",
+            "an X.509 certificate (give its public key, not the certificate)",
+        ),
+    ] {
+        if t.contains(&format!("-----BEGIN {label}-----")) {
+            return Some(alg.to_owned());
+        }
+    }
+    for (prefix, alg) in [
+        ("ssh-rsa ", "an OpenSSH RSA public key"),
+        ("ssh-dss ", "an OpenSSH DSA public key"),
+        ("ecdsa-sha2-", "an OpenSSH ECDSA public key"),
+        ("ssh-ed25519 ", "an OpenSSH Ed25519 public key (courtseal reads it as SPKI PEM: ssh-keygen -e -m PKCS8 -f FILE)"),
+    ] {
+        if t.starts_with(prefix) {
+            return Some(alg.to_owned());
+        }
+    }
+    if t.contains("-----BEGIN PUBLIC KEY-----") || t.contains("-----BEGIN PRIVATE KEY-----") {
+        let (label, der) = pem::decode_vec(t.as_bytes()).ok()?;
+        let (oid, param) = if label == "PUBLIC KEY" {
+            let spki = ed25519_dalek::pkcs8::spki::SubjectPublicKeyInfoRef::from_der(&der).ok()?;
+            (
+                spki.algorithm.oid.to_string(),
+                spki.algorithm
+                    .parameters
+                    .and_then(|p| p.decode_as::<ed25519_dalek::pkcs8::ObjectIdentifier>().ok())
+                    .map(|o| o.to_string()),
+            )
+        } else {
+            let info = ed25519_dalek::pkcs8::PrivateKeyInfo::from_der(&der).ok()?;
+            (
+                info.algorithm.oid.to_string(),
+                info.algorithm
+                    .parameters
+                    .and_then(|p| p.decode_as::<ed25519_dalek::pkcs8::ObjectIdentifier>().ok())
+                    .map(|o| o.to_string()),
+            )
+        };
+        return algorithm_name(&oid, param.as_deref());
+    }
+    // A verifier key line: name+id+base64(algorithm byte || key).
+    let b64 = t.splitn(3, '+').nth(2)?;
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    match raw.first()? {
+        0x01 => None,
+        0x02 => Some("an ECDSA (P-256) verifier key (signed-note algorithm 0x02)".into()),
+        0x04 => Some("a witness cosignature key (signed-note algorithm 0x04, cosignature/v1), which signs cosignatures, not checkpoints".into()),
+        0x05 => Some("an RFC 6962 (Certificate Transparency) verifier key (signed-note algorithm 0x05)".into()),
+        b => Some(format!("a verifier key of signed-note algorithm 0x{b:02x}")),
+    }
+}
+
+/// The name of a key algorithm by its object identifier (and, for
+/// elliptic-curve keys, the curve's).
+fn algorithm_name(oid: &str, param: Option<&str>) -> Option<String> {
+    let curve = |p: Option<&str>| match p {
+        Some("1.2.840.10045.3.1.7") => " on curve P-256",
+        Some("1.3.132.0.34") => " on curve P-384",
+        Some("1.3.132.0.35") => " on curve P-521",
+        Some("1.3.132.0.10") => " on curve secp256k1",
+        _ => "",
+    };
+    let name = match oid {
+        "1.3.101.112" => return None,
+        "1.2.840.113549.1.1.1" => "an RSA key".to_owned(),
+        "1.2.840.113549.1.1.10" => "an RSA-PSS key".to_owned(),
+        "1.2.840.10045.2.1" => format!("an elliptic-curve (ECDSA) key{}", curve(param)),
+        "1.2.840.10040.4.1" => "a DSA key".to_owned(),
+        "1.3.101.113" => "an Ed448 key".to_owned(),
+        "1.3.101.110" => "an X25519 key (for key agreement, not signatures)".to_owned(),
+        "1.3.101.111" => "an X448 key (for key agreement, not signatures)".to_owned(),
+        "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" => "a GOST R 34.10-2012 key".to_owned(),
+        "1.2.156.10197.1.301" => "an SM2 key".to_owned(),
+        other => format!("a key of algorithm {other}"),
+    };
+    Some(name)
+}
+
 fn parse_verifier_text(path: &Path, text: &str) -> Result<Verifier, KeyError> {
+    if let Some(alg) = foreign_key(text) {
+        return Err(invalid(
+            path,
+            format!(
+                "this is {alg}, not an Ed25519 key; courtseal verifies only Ed25519 signatures"
+            ),
+        ));
+    }
     if text.contains("-----BEGIN PUBLIC KEY-----") {
         let key = ed25519_dalek::VerifyingKey::from_public_key_pem(text.trim())
             .map_err(|e| invalid(path, format!("not an Ed25519 public key: {e}")))?;
-        let name = name_from_path(path)?;
+        // The file's name is only a label here: a name that cannot be a
+        // key name (a copy named "court (1).pub") is shown as "pub".
+        let name = name_from_path(path).unwrap_or_else(|_| "pub".to_owned());
         return Verifier::new(&name, key).map_err(|e| invalid(path, e.to_string()));
     }
     if text.contains("-----BEGIN PRIVATE KEY-----") {
@@ -217,6 +339,14 @@ impl TrustStore {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext == "vkey" || ext == "pub" || text.contains("-----BEGIN") {
             let v = parse_verifier_text(path, &text)?;
+            // A public key file carries no name: its key is trusted under
+            // whatever name its signatures carry (a .pub renamed on the way,
+            // `court (1).pub`, is the same key).
+            let v = if text.contains("-----BEGIN PUBLIC KEY-----") {
+                Verifier::any_name(v.name(), *v.key()).map_err(|e| invalid(path, e.to_string()))?
+            } else {
+                v
+            };
             self.add(Role::Recorder, v);
             return Ok(());
         }

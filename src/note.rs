@@ -67,12 +67,29 @@ pub fn key_id(name: &str, public: &VerifyingKey) -> u32 {
 }
 
 /// A named Ed25519 public key that can check note signatures.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// A verifier made with [`Verifier::any_name`] (from a bare public key, such
+/// as a `.pub` file, which carries no name) accepts the key's signatures
+/// under whatever name they are made, and equals any verifier of the same
+/// key.
+#[derive(Clone)]
 pub struct Verifier {
     name: String,
     key_id: u32,
     key: VerifyingKey,
+    any_name: bool,
 }
+
+impl PartialEq for Verifier {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+            && (self.any_name
+                || other.any_name
+                || (self.name == other.name && self.key_id == other.key_id))
+    }
+}
+
+impl Eq for Verifier {}
 
 impl Verifier {
     /// A verifier for `key` under `name`.
@@ -82,7 +99,32 @@ impl Verifier {
             name: name.to_owned(),
             key_id: key_id(name, &key),
             key,
+            any_name: false,
         })
+    }
+
+    /// A verifier for `key` whatever the name its signatures carry
+    /// (`shown` is the name it is shown by until a signature names it).
+    pub fn any_name(shown: &str, key: VerifyingKey) -> Result<Self, NoteError> {
+        Ok(Verifier {
+            any_name: true,
+            ..Verifier::new(shown, key)?
+        })
+    }
+
+    /// True for a verifier of a bare key, which accepts any name.
+    pub fn is_any_name(&self) -> bool {
+        self.any_name
+    }
+
+    /// True when this verifier checks signature lines named `name` with
+    /// key ID `id`.
+    fn matches(&self, name: &str, id: u32) -> bool {
+        if self.any_name {
+            key_id(name, &self.key) == id
+        } else {
+            self.name == name && self.key_id == id
+        }
     }
 
     /// Parses `name+hex(keyID)+base64(0x01 || public key)`.
@@ -294,10 +336,7 @@ pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> 
     let mut verified: Vec<Verifier> = Vec::new();
     let mut unverified = Vec::new();
     for s in sigs {
-        match trusted
-            .iter()
-            .find(|v| v.name == s.name && v.key_id == s.key_id)
-        {
+        match trusted.iter().find(|v| v.matches(&s.name, s.key_id)) {
             Some(v) => {
                 if !v.verify(text.as_bytes(), &s.sig) {
                     return Err(NoteError::BadSignature {
@@ -305,6 +344,14 @@ pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> 
                         key_id: s.key_id,
                     });
                 }
+                // A bare key is reported under the name it signed with.
+                let named;
+                let v = if v.any_name {
+                    named = Verifier::new(&s.name, v.key)?;
+                    &named
+                } else {
+                    v
+                };
                 if !verified.contains(v) {
                     verified.push(v.clone());
                 }

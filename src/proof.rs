@@ -261,6 +261,19 @@ pub fn verify_file(
     expected_origin: Option<&str>,
     windows: Option<&Path>,
 ) -> Result<FileReport, VerifyFileError> {
+    verify_file_with(media, proof_path, trust, expected_origin, windows, false)
+}
+
+/// [`verify_file`]; with `strict`, only a byte-identical file passes (a
+/// file whose container was rewritten is an error, not a warning).
+pub fn verify_file_with(
+    media: &Path,
+    proof_path: &Path,
+    trust: &TrustStore,
+    expected_origin: Option<&str>,
+    windows: Option<&Path>,
+    strict: bool,
+) -> Result<FileReport, VerifyFileError> {
     let read = |p: &Path| {
         fs::read(p).map_err(|e| VerifyFileError {
             path: p.to_owned(),
@@ -385,7 +398,11 @@ pub fn verify_file(
                     crate::verify::check_sidecar(fs::read(&sidecar_path), s, &loc, &mut r.findings)
                 {
                     let file = r.file.clone();
-                    crate::verify::explain_change(s, media, &file, &sc, &mut r.findings);
+                    let state =
+                        crate::verify::explain_change(s, media, &file, &sc, &mut r.findings);
+                    if strict && state == crate::verify::SegmentState::Rewritten {
+                        crate::verify::apply_strict(&mut r.findings, &file);
+                    }
                 }
             }
         }

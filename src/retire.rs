@@ -174,7 +174,12 @@ pub fn retire(
     }
     // Held from the check to the deletion: no sealer appends in between.
     let _lock = session::lock_session(&paths)?;
-    let report = verify::verify_session(root, trust, VerifyOptions::default())?;
+    // Strict: a content-only match is the damaged session it may be.
+    let opts = VerifyOptions {
+        strict: true,
+        ..VerifyOptions::default()
+    };
+    let report = verify::verify_session(root, trust, opts)?;
     let log = Log::read(&paths.log).map_err(|e| session::SealError::Io {
         path: paths.log.clone(),
         source: e,

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::digest::Sha256Digest;
 use crate::finding::{Code, Finding};
+use crate::keys::TrustStore;
 use crate::session::{self, Log, SessionPaths};
 
 /// One session found in a series folder.
@@ -46,12 +47,32 @@ struct Found {
     recorder: String,
     opened_at: String,
     previous: Option<String>,
-    /// SHA-256 of every checkpoint file the session holds.
+    /// SHA-256 of every checkpoint file the session holds (with a trust
+    /// store: only those that verify against its current log).
     checkpoints: Vec<String>,
+    /// SHA-256 of checkpoint files that do not verify (with a trust store).
+    unverified: Vec<String>,
     latest: Option<String>,
 }
 
-fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
+/// Largest checkpoint file read, in bytes.
+const MAX_CHECKPOINT_BYTES: u64 = session::MAX_CHECKPOINT_BYTES;
+
+/// Does a checkpoint file verify: signed by a trusted recorder key, for
+/// this log's origin, and its root is that of the log as it is now?
+fn verifies(bytes: &[u8], log: &Log, origin: &str, trust: &TrustStore) -> bool {
+    let Ok(opened) = crate::verify::checkpoints::open_standalone(bytes, trust, "") else {
+        return false;
+    };
+    let cp = opened.checkpoint;
+    cp.origin == origin && log.tree().root_at(cp.size) == Some(cp.root)
+}
+
+fn h_origin(log: &Log) -> String {
+    log.header().map(|h| h.origin.clone()).unwrap_or_default()
+}
+
+fn sessions_in(dir: &Path, trust: Option<&TrustStore>) -> std::io::Result<Vec<Found>> {
     let mut out = Vec::new();
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -69,14 +90,24 @@ fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
             continue;
         };
         let Some(h) = log.header() else { continue };
-        let hash_of = |p: &Path| fs::read(p).ok().map(|b| Sha256Digest::of(&b).to_hex());
-        let mut checkpoints: Vec<String> = session::checkpoint_files(&paths)
+        let read = |p: &Path| session::read_regular(p, MAX_CHECKPOINT_BYTES).ok();
+        let hash_of = |p: &Path| read(p).map(|b| Sha256Digest::of(&b).to_hex());
+        let mut files: Vec<PathBuf> = session::checkpoint_files(&paths)
             .unwrap_or_default()
-            .iter()
-            .filter_map(|(p, _)| hash_of(p))
+            .into_iter()
+            .map(|(p, _)| p)
             .collect();
+        files.push(paths.checkpoint.clone());
+        let (mut checkpoints, mut unverified) = (Vec::new(), Vec::new());
+        for p in &files {
+            let Some(bytes) = read(p) else { continue };
+            let h = Sha256Digest::of(&bytes).to_hex();
+            match trust {
+                Some(t) if !verifies(&bytes, &log, &h_origin(&log), t) => unverified.push(h),
+                _ => checkpoints.push(h),
+            }
+        }
         let latest = hash_of(&paths.checkpoint);
-        checkpoints.extend(latest.clone());
         out.push(Found {
             folder: path
                 .file_name()
@@ -87,6 +118,7 @@ fn sessions_in(dir: &Path) -> std::io::Result<Vec<Found>> {
             opened_at: h.opened_at.clone(),
             previous: h.previous.clone(),
             checkpoints,
+            unverified,
             latest,
         });
     }
@@ -104,7 +136,7 @@ pub fn previous_in_series(
     let exclude = exclude
         .canonicalize()
         .unwrap_or_else(|_| exclude.to_owned());
-    let found = sessions_in(dir)?;
+    let found = sessions_in(dir, None)?;
     Ok(found
         .into_iter()
         .filter(|f| {
@@ -119,14 +151,31 @@ pub fn previous_in_series(
         .next_back())
 }
 
-/// Checks the chain of every recorder's sessions in `dir`.
+/// Checks the chain of every recorder's sessions in `dir`, matching links
+/// by checkpoint file hash alone (see [`check_series_trusted`]).
 pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
-    let found = sessions_in(dir)?;
+    check_series_with(dir, None)
+}
+
+/// Checks the chain of every recorder's sessions in `dir`, following a link
+/// only to a checkpoint that verifies: signed by a trusted recorder key,
+/// for that session's origin, and consistent with that session's log as it
+/// is now. A link to a checkpoint that does not is `session.chain_unverified`.
+pub fn check_series_trusted(dir: &Path, trust: &TrustStore) -> std::io::Result<SeriesReport> {
+    check_series_with(dir, Some(trust))
+}
+
+fn check_series_with(dir: &Path, trust: Option<&TrustStore>) -> std::io::Result<SeriesReport> {
+    let found = sessions_in(dir, trust)?;
     let mut findings = Vec::new();
     let mut by_checkpoint: HashMap<&str, &Found> = HashMap::new();
+    let mut by_unverified: HashMap<&str, &Found> = HashMap::new();
     for f in &found {
         for c in &f.checkpoints {
             by_checkpoint.insert(c.as_str(), f);
+        }
+        for c in &f.unverified {
+            by_unverified.insert(c.as_str(), f);
         }
     }
     let mut firsts: HashMap<&str, Vec<&Found>> = HashMap::new();
@@ -139,6 +188,17 @@ pub fn check_series(dir: &Path) -> std::io::Result<SeriesReport> {
             .and_then(|p| by_checkpoint.get(p).copied());
         match (&f.previous, prev) {
             (None, _) => firsts.entry(f.recorder.as_str()).or_default().push(f),
+            (Some(p), None) if by_unverified.contains_key(p.as_str()) => {
+                findings.push(Finding::error(
+                    Code::SessionChainUnverified,
+                    &f.folder,
+                    format!(
+                        "names a checkpoint of {} (SHA-256 {}…) that does not verify: it is not signed by a trusted recorder key, or it does not match that session's log as it is now (rewritten, or rolled back); the link is not followed",
+                        by_unverified[p.as_str()].folder,
+                        &p[..12.min(p.len())]
+                    ),
+                ))
+            }
             (Some(p), None) => findings.push(Finding::error(
                 Code::SessionChainBroken,
                 &f.folder,

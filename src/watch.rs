@@ -25,10 +25,10 @@ use crate::entry::{
     self, CloseEntry, EventEntry, HeartbeatEntry, RestartEntry, SegmentEntry, VERSION,
 };
 use crate::event;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::media::MediaOptions;
 use crate::note::NoteSigner;
-use crate::session::{self, HeaderFields, ScanItem, SealError, Sealer, SessionPaths};
+use crate::session::{self, FileOutcome, HeaderFields, ScanItem, SealError, Sealer, SessionPaths};
 
 /// Extensions of names a recorder writes to before renaming a finished file.
 const TEMP_EXTENSIONS: [&str; 8] = [
@@ -156,6 +156,18 @@ struct Tracker {
     temps: HashSet<String>,
     /// Findings already reported.
     reported: HashSet<String>,
+    /// Inbox files refused and reported (a refusal is reported once, even
+    /// when the file cannot be moved aside).
+    refused: HashSet<PathBuf>,
+}
+
+impl Tracker {
+    /// Reports `f` unless the same code was reported for the same place.
+    fn report_once(&mut self, f: Finding, report: &mut dyn FnMut(WatchEvent)) {
+        if self.reported.insert(format!("{}:{}", f.code, f.location)) {
+            report(WatchEvent::Finding(f));
+        }
+    }
 }
 
 /// Runs the sealing service on `root` until `stop` is set or a close request
@@ -170,7 +182,7 @@ pub fn watch(
     stop: &AtomicBool,
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
-    let mut sealer = Sealer::open(root, signer, origin, fields)?;
+    let mut sealer = Sealer::open_with(root, signer, origin, fields, &opts.media)?;
 
     if sealer.created() {
         report(WatchEvent::Opened);
@@ -191,15 +203,17 @@ pub fn watch(
     let paths = sealer.paths().clone();
     let _ = fs::remove_file(close_request(&paths));
     let mut tracker = Tracker::default();
+    // Asked to close: anything at the name, never followed.
+    let close_asked = |p: &SessionPaths| fs::symlink_metadata(close_request(p)).is_ok();
     let mut last_heartbeat = Instant::now();
     let reason = loop {
         if stop.load(Ordering::SeqCst) {
             break "signal";
         }
-        if close_request(&paths).exists() {
+        if close_asked(&paths) {
             break "close-command";
         }
-        take_inbox(&mut sealer, &paths, report)?;
+        take_inbox(&mut sealer, &paths, &mut tracker, report)?;
         seal_finished(&mut sealer, &paths, opts, &mut tracker, false, report)?;
         if last_heartbeat.elapsed() >= opts.heartbeat {
             let hb = HeartbeatEntry {
@@ -217,7 +231,7 @@ pub fn watch(
         }
         sleep_unless_stopped(opts.poll, stop);
     };
-    take_inbox(&mut sealer, &paths, report)?;
+    take_inbox(&mut sealer, &paths, &mut tracker, report)?;
     seal_finished(&mut sealer, &paths, opts, &mut tracker, true, report)?;
     let close = CloseEntry {
         v: VERSION,
@@ -257,12 +271,7 @@ fn seal_finished(
 ) -> Result<(), SealError> {
     let items = session::scan(&paths.root);
     for f in session::scan_findings(&items) {
-        if tracker
-            .reported
-            .insert(format!("{}:{}", f.code, f.location))
-        {
-            report(WatchEvent::Finding(f));
-        }
+        tracker.report_once(f, report);
     }
     let all: Vec<(&str, &Path)> = items
         .iter()
@@ -279,7 +288,11 @@ fn seal_finished(
         if sealer.is_sealed(name) {
             continue;
         }
-        let Ok(meta) = fs::metadata(path) else {
+        if let Some(f) = session::name_refusal(name) {
+            tracker.report_once(f, report);
+            continue;
+        }
+        let Ok(meta) = fs::symlink_metadata(path) else {
             continue;
         };
         let (size, modified) = (meta.len(), meta.modified().ok());
@@ -303,15 +316,24 @@ fn seal_finished(
         let renamed = tracker.temps.contains(*name);
         let settled = now.duration_since(entry.since) >= opts.settle;
         if closing || next_started || renamed || settled {
-            let (seg, finding) = sealer.seal_file(name, path, &opts.media)?;
-            tracker.seen.remove(*name);
-            tracker.temps.remove(*name);
-            report(WatchEvent::Sealed(seg));
-            if let Some(f) = finding {
-                report(WatchEvent::Finding(f));
-            }
-            if let Some(cp) = sealer.checkpoint()? {
-                report(WatchEvent::Checkpoint(cp));
+            match sealer.seal_file(name, &opts.media)? {
+                FileOutcome::Sealed(seg, finding) => {
+                    tracker.seen.remove(*name);
+                    tracker.temps.remove(*name);
+                    report(WatchEvent::Sealed(*seg));
+                    if let Some(f) = finding {
+                        report(WatchEvent::Finding(f));
+                    }
+                    if let Some(cp) = sealer.checkpoint()? {
+                        report(WatchEvent::Checkpoint(cp));
+                    }
+                }
+                // Still being written: it is looked at again until it
+                // settles (said only if it is still changing at close).
+                FileOutcome::NotSealed(f) if f.code == Code::SegmentUnsettled && !closing => {
+                    tracker.seen.remove(*name);
+                }
+                FileOutcome::NotSealed(f) => tracker.report_once(f, report),
             }
         }
     }
@@ -324,6 +346,7 @@ fn seal_finished(
 fn take_inbox(
     sealer: &mut Sealer<'_>,
     paths: &SessionPaths,
+    tracker: &mut Tracker,
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
     let dir = inbox(paths);
@@ -341,6 +364,9 @@ fn take_inbox(
         .collect();
     files.sort();
     for file in files {
+        if tracker.refused.contains(&file) {
+            continue;
+        }
         // An event waiting in the inbox has no sealing time yet, so it is
         // read as an event entry, not as a log line. Only a small regular
         // file is read (a FIFO or a link planted there is refused).
@@ -351,21 +377,16 @@ fn take_inbox(
             .and_then(|t| serde_json::from_str::<EventEntry>(t.trim_end()).ok())
             .filter(|e| e.v == VERSION && e.kind == "event");
         let Some(mut ev) = parsed else {
-            let bad = file.with_extension("refused");
-            let _ = fs::rename(&file, &bad);
-            report(WatchEvent::RefusedEvent {
-                file: bad,
-                why: "not an event entry".into(),
-            });
+            let why = if regular {
+                "not an event entry"
+            } else {
+                "not a regular file (a folder, link or FIFO is never read)"
+            };
+            refuse(&mut tracker.refused, &file, why.into(), report);
             continue;
         };
         if let Err(e) = event::check_event(&ev, sealer.origin()) {
-            let bad = file.with_extension("refused");
-            let _ = fs::rename(&file, &bad);
-            report(WatchEvent::RefusedEvent {
-                file: bad,
-                why: e.to_string(),
-            });
+            refuse(&mut tracker.refused, &file, e.to_string(), report);
             continue;
         }
         if !sealer.has_event(&ev.note) {
@@ -379,6 +400,36 @@ fn take_inbox(
         })?;
     }
     Ok(())
+}
+
+/// Refuses an inbox entry: renames it `….refused` and reports it. A
+/// refusal is reported once: an entry that cannot be moved aside (a folder
+/// named `….event` next to a `….refused` one) is remembered in `refused`
+/// and not refused again on every look.
+fn refuse(
+    refused: &mut HashSet<PathBuf>,
+    file: &Path,
+    why: String,
+    report: &mut dyn FnMut(WatchEvent),
+) {
+    if !refused.insert(file.to_owned()) {
+        return;
+    }
+    let bad = file.with_extension("refused");
+    // Never over an existing name: a refused event already there stays.
+    let moved = fs::symlink_metadata(&bad).is_err() && fs::rename(file, &bad).is_ok();
+    if moved {
+        refused.remove(file);
+        report(WatchEvent::RefusedEvent { file: bad, why });
+    } else {
+        report(WatchEvent::RefusedEvent {
+            file: file.to_owned(),
+            why: format!(
+                "{why} (left in place: it could not be renamed to {})",
+                bad.display()
+            ),
+        });
+    }
 }
 
 /// Leaves an event for the running service (atomically: a temp file renamed

@@ -75,6 +75,9 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         }
         matched.push(pick);
     }
+    // Streams whose packets are all there, unchanged and in order: their
+    // timing is compared with the sealed windows' below.
+    let mut same_packets: Vec<(&StreamInfo, Vec<&WindowLine>, &[f64])> = Vec::new();
     for (st, pick) in sealed.header.streams.iter().zip(&matched) {
         let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
         let kind = &st.kind;
@@ -90,8 +93,13 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
             });
             continue;
         };
-        changes.extend(explain_stream(st.index, kind, &wins, p, t, st.packets));
+        let c = explain_stream(st.index, kind, &wins, p, t, st.packets);
+        if c.is_empty() {
+            same_packets.push((st, wins, t));
+        }
+        changes.extend(c);
     }
+    changes.extend(timing_changes(&same_packets));
     for (c, was_used) in copy_streams.iter().zip(&used) {
         if !was_used && c.packets > 0 {
             let end = times
@@ -112,6 +120,86 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     }
     changes.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
     changes
+}
+
+/// How far (seconds) a packet may sit from its sealed time before the copy
+/// counts as re-timed: well above the rounding of any container's time base
+/// in a remux, below what is heard as audio out of step with the picture.
+pub const TIMING_TOLERANCE: f64 = 0.05;
+
+/// Timing of streams whose packets are identical and in order. The sealed
+/// windows carry the time of each window's first packet (`t`, packet number
+/// `first`): that packet's time in the copy is compared with it, after
+/// removing one offset common to the whole file (a container that starts
+/// its clock elsewhere moves every stream alike). A stream shifted against
+/// the others, frames re-timed or played faster show as a span of windows
+/// whose first packets moved. What this cannot see: a packet moved inside
+/// its window while every window's first packet keeps its time.
+fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &[f64])]) -> Vec<Change> {
+    // (stream, window, copy time - sealed time) for every window.
+    let mut diffs: Vec<(usize, &WindowLine, f64)> = Vec::new();
+    for (st, wins, t) in streams {
+        for w in wins {
+            if let Some(&now) = usize::try_from(w.first).ok().and_then(|i| t.get(i)) {
+                // A time before the file's start (codec priming, an edit
+                // list) is the start: containers that allow no negative
+                // time write it so.
+                if now.is_finite() && w.t.is_finite() {
+                    diffs.push((st.index, w, now.max(0.0) - w.t.max(0.0)));
+                }
+            }
+        }
+    }
+    if diffs.is_empty() {
+        return Vec::new();
+    }
+    // The reference clock: the picture when there is one (a sound moved
+    // against it is the sound that moved), else the whole file.
+    let video = streams
+        .iter()
+        .find(|(st, _, _)| st.kind == "video")
+        .map(|(st, _, _)| st.index);
+    let mut sorted: Vec<f64> = diffs
+        .iter()
+        .filter(|d| video.is_none_or(|v| d.0 == v))
+        .map(|d| d.2)
+        .collect();
+    sorted.sort_by(f64::total_cmp);
+    let offset = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    let mut out = Vec::new();
+    for (st, _, _) in streams {
+        let moved: Vec<(&WindowLine, f64)> = diffs
+            .iter()
+            .filter(|d| d.0 == st.index && (d.2 - offset).abs() > TIMING_TOLERANCE)
+            .map(|d| (d.1, d.2 - offset))
+            .collect();
+        let (Some(first), Some(last)) = (moved.first(), moved.last()) else {
+            continue;
+        };
+        let worst = moved
+            .iter()
+            .map(|m| m.1)
+            .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+            .unwrap_or(0.0);
+        let (from, to) = (first.0.from, last.0.to);
+        out.push(Change {
+            code: Code::SegmentTimingChanged,
+            stream: st.index,
+            from,
+            to,
+            message: format!(
+                "every {kind} packet is the sealed one, but from {} to {} they are re-timed: {} of {} sealed windows start up to {:.3} s {} than sealed (a stream shifted against the others, frames re-timed, or played at another speed)",
+                clock(from),
+                clock(to),
+                moved.len(),
+                diffs.iter().filter(|d| d.0 == st.index).count(),
+                worst.abs(),
+                if worst > 0.0 { "later" } else { "earlier" },
+                kind = st.kind
+            ),
+        });
+    }
+    out
 }
 
 fn span(wins: &[&WindowLine]) -> (f64, f64) {

@@ -442,12 +442,26 @@ fn existing_or_unwritable_output_files_are_refused_before_any_work() {
             "q.windows.jsonl: already exists; refusing to overwrite it",
         ),
         row(
-            &["export", "archive/s", "--bagit", "adir"],
+            &[
+                "export",
+                "archive/s",
+                "--bagit",
+                "adir",
+                "--trust",
+                "trust.txt",
+            ],
             2,
             "adir: already exists; refusing to overwrite it",
         ),
         row(
-            &["export", "archive/s", "--bagit", "afile/bag"],
+            &[
+                "export",
+                "archive/s",
+                "--bagit",
+                "afile/bag",
+                "--trust",
+                "trust.txt",
+            ],
             2,
             "afile/bag: afile is not a folder",
         ),

@@ -879,6 +879,10 @@ fn json_md_tables_and_schemas_name_the_same_fields() {
         ("check.json#/$defs/record/properties/failures/items", &md),
         ("audit.json#/properties/report/properties/retention", &md),
         ("audit.json#/properties/totals", &md),
+        (
+            "audit.json#/properties/report/properties/resumed_sessions/items",
+            &md,
+        ),
         ("log-entry.json#", &formats),
         ("log-entry.json#/oneOf/0", &formats),
         ("log-entry.json#/oneOf/2", &formats),

@@ -69,6 +69,28 @@ pub fn hidden(c: char) -> bool {
             | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// `s` as it may be printed: every [`hidden`] character except the newline
+/// is shown as its code point, `\u202E`, so that a name made to read as
+/// another (a right-to-left override, a zero-width space) is seen as it is,
+/// and a carriage return or terminal escape cannot rewrite what was printed.
+/// Inside a JSON string the escape means the same character, so a whole
+/// JSON document may be passed through as well. Segment names hold no
+/// backslash, so the escape cannot be confused with a name.
+pub fn escape(s: &str) -> String {
+    if !s.chars().any(|c| c != '\n' && hidden(c)) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c != '\n' && hidden(c) {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -93,6 +115,12 @@ mod tests {
             Err(OriginError::TooLong(MAX_LEN + 1))
         );
         let ok = "court.example/district2/courtroom5/2026-11-20";
+        assert_eq!(escape("seg\u{202e}4pm.m4a"), "seg\\u202E4pm.m4a");
+        assert_eq!(escape("tab\there\n"), "tab\\u0009here\n");
+        let json = serde_json::to_string("a\u{2066}b\u{85}").unwrap();
+        let back: String = serde_json::from_str(&escape(&json)).unwrap();
+        assert_eq!(back, "a\u{2066}b\u{85}");
+        assert_eq!(escape(ok), ok);
         assert_eq!(Origin::new(ok).map(|o| o.to_string()), Ok(ok.to_owned()));
     }
 }

@@ -16,19 +16,29 @@ pub mod record;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::checkpoint::Checkpoint;
-use crate::digest::hash_file;
 use crate::entry::{self, Entry, RecoveryEntry, SegmentEntry, SessionHeader, VERSION};
 use crate::finding::{Code, Finding};
-use crate::media::{self, MediaFacts, MediaOptions};
-use crate::note::{self, NoteSigner};
+use crate::media::MediaOptions;
+use crate::note::NoteSigner;
 use crate::tlog::{self, Tree};
-use crate::windows;
 
 pub use crate::log::{Log, LogLine};
 pub use crate::store::layout::*;
+
+mod segment;
+mod tail;
+
+pub use segment::{read_segment, windows_file, BetweenReads, SegmentReadError, SegmentReading};
+pub use tail::{pending_file, PENDING_HEADER};
+
+/// Open flags for every file the sealer writes or locks: a link planted at
+/// the name is refused by the kernel (never written through), and opening
+/// a FIFO planted there does not block.
+const NO_FOLLOW: i32 = libc::O_NOFOLLOW | libc::O_NONBLOCK;
 
 /// Descriptive fields for the session header (from the short-form record or
 /// the command line).
@@ -153,6 +163,29 @@ pub enum SealError {
     /// No origin was given for a new log.
     #[error("{0}: this session has no log yet; give --origin to start one")]
     NoOrigin(PathBuf),
+    /// An entry after the latest checkpoint is not one this sealer can
+    /// vouch for: it did not write it, and it is not correctly signed.
+    #[error("{path}: line {line} ({kind} entry) is not covered by any checkpoint, and this sealer signs only what it derived itself: {why}. Nothing was changed; run 'courtseal verify' for details")]
+    Unvouched {
+        /// The log.
+        path: PathBuf,
+        /// The line number, from 1.
+        line: usize,
+        /// The entry's kind.
+        kind: String,
+        /// Why it cannot be vouched for.
+        why: String,
+    },
+}
+
+/// What became of one file offered for sealing.
+#[derive(Debug, Clone)]
+pub enum FileOutcome {
+    /// Sealed: its entry, and a finding when FFmpeg could not read it.
+    Sealed(Box<SegmentEntry>, Option<Finding>),
+    /// Not sealed (it is not a plain file with one name, or it kept
+    /// changing while it was read): why, as a finding.
+    NotSealed(Finding),
 }
 
 /// What a `seal` run did.
@@ -196,8 +229,15 @@ pub struct Sealer<'k> {
     seen_before: Option<String>,
     notes: HashSet<String>,
     created: bool,
+    between: Option<Box<BetweenReads>>,
+    /// Length of the log file as this sealer left it.
+    log_len: u64,
     _lock: fs::File,
 }
+
+/// How often a file that changes while it is read is read again before it
+/// is left unsealed for now.
+const READ_ATTEMPTS: usize = 3;
 
 /// Takes the session's lock, or says another process holds it.
 pub fn lock_session(paths: &SessionPaths) -> Result<fs::File, SealError> {
@@ -221,12 +261,30 @@ pub fn lock_session(paths: &SessionPaths) -> Result<fs::File, SealError> {
         }
     }
     fs::create_dir_all(&paths.checkpoints).map_err(io_at(&paths.checkpoints))?;
+    // Created just now, or there already: either way it must not be a link
+    // (one planted between the look above and here is refused as well).
+    for p in [&paths.dir, &paths.checkpoints] {
+        if !fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) {
+            return Err(SealError::Damaged {
+                path: p.clone(),
+                what: "is not a folder (a symbolic link?); courtseal never writes through a link"
+                    .into(),
+            });
+        }
+    }
     let lock = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .custom_flags(NO_FOLLOW)
         .open(&paths.lock)
         .map_err(io_at(&paths.lock))?;
+    if !lock.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(SealError::Damaged {
+            path: paths.lock.clone(),
+            what: "is not a regular file; courtseal never locks through a FIFO or device".into(),
+        });
+    }
     match lock.try_lock() {
         Ok(()) => Ok(lock),
         Err(fs::TryLockError::WouldBlock) => Err(SealError::Locked(paths.root.clone())),
@@ -247,6 +305,18 @@ impl<'k> Sealer<'k> {
         signer: &'k NoteSigner,
         origin: Option<&str>,
         fields: &HeaderFields,
+    ) -> Result<Sealer<'k>, SealError> {
+        Self::open_with(root, signer, origin, fields, &MediaOptions::default())
+    }
+
+    /// [`Sealer::open`], deriving segment entries of the unsigned tail
+    /// again with `media` (the window length each entry states is kept).
+    pub fn open_with(
+        root: &Path,
+        signer: &'k NoteSigner,
+        origin: Option<&str>,
+        fields: &HeaderFields,
+        media: &MediaOptions,
     ) -> Result<Sealer<'k>, SealError> {
         if !root.is_dir() {
             return Err(SealError::NotASession(root.to_owned()));
@@ -274,7 +344,24 @@ impl<'k> Sealer<'k> {
                 })?;
             }
         }
-        let tree = check_existing(&paths, &log, signer, origin)?;
+        let session_name = root
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let (tree, signed) = check_existing(&paths, &log, signer, origin)?;
+        tail::vet_unsigned(
+            &tail::Vetting {
+                paths: &paths,
+                log: &log,
+                tree: &tree,
+                signer,
+                fields,
+                media,
+                session_name: session_name.clone(),
+            },
+            signed,
+        )?;
         let recovery = match log.torn_tail.take() {
             Some(tail) => Some(set_torn_tail_aside(&paths, &log, &tail)?),
             None => None,
@@ -297,7 +384,8 @@ impl<'k> Sealer<'k> {
                 .to_owned(),
         };
         let mut sealer = Sealer {
-            signed: latest_size(&paths),
+            log_len: log.lines.iter().map(|l| l.bytes.len() as u64 + 1).sum(),
+            signed,
             known: log.segments().map(|(_, s)| s.name.clone()).collect(),
             seq: log.segments().map(|(_, s)| s.seq).max().unwrap_or(0),
             segments: log.segments().count() as u64,
@@ -328,6 +416,7 @@ impl<'k> Sealer<'k> {
             origin,
             tree,
             created,
+            between: None,
             _lock: lock,
         };
         if created {
@@ -335,11 +424,7 @@ impl<'k> Sealer<'k> {
                 v: VERSION,
                 kind: "session".into(),
                 origin: sealer.origin.clone(),
-                session: root
-                    .canonicalize()
-                    .ok()
-                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .unwrap_or_default(),
+                session: session_name,
                 court: fields.court.clone(),
                 courtroom: fields.courtroom.clone(),
                 case: fields.case.clone(),
@@ -407,11 +492,45 @@ impl<'k> Sealer<'k> {
         self.known.contains(name)
     }
 
-    /// Appends lines (one write, fsynced) and adds them to the tree.
+    /// Runs `hook` between the pass that hashes each file and the pass that
+    /// reads its media facts (for tests of a file changed in between).
+    pub fn set_between_reads(&mut self, hook: Box<BetweenReads>) {
+        self.between = Some(hook);
+    }
+
+    /// Appends lines (one write, fsynced) and adds them to the tree. The
+    /// pending note for the append is left first, so that a run stopped
+    /// before its checkpoint is recognised as this sealer's own.
     pub fn append(&mut self, lines: &[Vec<u8>]) -> Result<(), SealError> {
-        append_lines(&self.paths, lines)?;
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut after = self.tree.clone();
         for l in lines {
-            self.tree.push(tlog::leaf_hash(l));
+            after.push(tlog::leaf_hash(l));
+        }
+        tail::write_pending(&self.paths, self.signer, &self.origin, &self.tree, &after)?;
+        // The lock keeps courtseal's own processes out; bytes written to the
+        // log by anything else since this sealer last wrote it would end up
+        // under its next checkpoint's lines without being vetted.
+        let found = match fs::symlink_metadata(&self.paths.log) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io_at(&self.paths.log)(e)),
+        };
+        if found != self.log_len {
+            return Err(SealError::Damaged {
+                path: self.paths.log.clone(),
+                what: format!(
+                    "the log was changed by another process while this sealer held it ({} bytes expected, {found} found); nothing more is appended",
+                    self.log_len
+                ),
+            });
+        }
+        append_lines(&self.paths, lines)?;
+        self.log_len += lines.iter().map(|l| l.len() as u64 + 1).sum::<u64>();
+        self.tree = after;
+        for l in lines {
             if let Ok(e) = Entry::parse(l) {
                 self.last_time = Some(e.time().to_owned());
                 self.last_kind = Some(e.kind().to_owned());
@@ -423,17 +542,38 @@ impl<'k> Sealer<'k> {
         Ok(())
     }
 
-    /// Hashes and reads one segment file and appends its entry. Returns the
-    /// entry, and a finding when FFmpeg could not read it.
+    /// Hashes and reads one segment file (`name`, relative to the session)
+    /// and appends its entry, when one reading gives a hash and media facts
+    /// of the same bytes; a file that keeps changing while it is read (it
+    /// is still being written) is read again, then left unsealed for now.
     pub fn seal_file(
         &mut self,
         name: &str,
-        path: &Path,
         media: &MediaOptions,
-    ) -> Result<(SegmentEntry, Option<Finding>), SealError> {
-        let (digest, size) = hash_file(path).map_err(io_at(path))?;
+    ) -> Result<FileOutcome, SealError> {
         let seq = self.seq + 1;
-        let facts = read_media(&self.paths, path, seq, media)?;
+        let mut attempt = 0;
+        let reading = loop {
+            attempt += 1;
+            let hook = self.between.as_deref_mut();
+            match read_segment(&self.paths.root, name, seq, media, hook) {
+                Ok(r) => break r,
+                Err(SegmentReadError::Changed(_)) if attempt < READ_ATTEMPTS => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(SegmentReadError::Io(e)) => {
+                    return Err(SealError::Io {
+                        path: self.paths.root.join(name),
+                        source: e,
+                    })
+                }
+                Err(e) => return Ok(FileOutcome::NotSealed(not_sealed(name, &e))),
+            }
+        };
+        if let Some(bytes) = &reading.sidecar {
+            write_sidecar(&self.paths, seq, bytes)?;
+        }
+        let facts = reading.facts;
         let finding = facts.unreadable.as_ref().map(|why| {
             Finding::warning(
                 Code::MediaUnreadable,
@@ -446,8 +586,8 @@ impl<'k> Sealer<'k> {
             kind: "segment".into(),
             seq,
             name: name.to_owned(),
-            size,
-            sha256: digest,
+            size: reading.size,
+            sha256: reading.sha256,
             sealed_at: entry::now_utc(),
             media: Some(facts),
         };
@@ -455,7 +595,7 @@ impl<'k> Sealer<'k> {
         self.seq = seq;
         self.segments += 1;
         self.known.insert(name.to_owned());
-        Ok((seg, finding))
+        Ok(FileOutcome::Sealed(Box::new(seg), finding))
     }
 
     /// Signs a checkpoint over the whole log, if it holds entries no
@@ -467,8 +607,35 @@ impl<'k> Sealer<'k> {
         let cp = Checkpoint::new(&self.origin, self.tree.size(), self.tree.root());
         write_checkpoint(&self.paths, self.signer, &cp)?;
         self.signed = cp.size;
+        // Everything the pending note vouched for is signed now.
+        tail::remove_pending(&self.paths);
         Ok(Some(cp))
     }
+}
+
+/// The finding for a file that was not sealed.
+fn not_sealed(name: &str, e: &SegmentReadError) -> Finding {
+    let code = match e {
+        SegmentReadError::Io(_) => Code::SegmentUnreadable,
+        SegmentReadError::NotRegular => Code::SegmentBadName,
+        SegmentReadError::HardLinked(_) => Code::SegmentHardLink,
+        SegmentReadError::Changed(_) => Code::SegmentUnsettled,
+    };
+    Finding::error(code, name, format!("not sealed: it {e}"))
+}
+
+/// Why a name found in the folder is not sealed at all: a bidirectional
+/// control or an invisible character would make it read as another name.
+pub fn name_refusal(name: &str) -> Option<Finding> {
+    let c = name.chars().find(|c| crate::format::origin::hidden(*c))?;
+    Some(Finding::error(
+        Code::SegmentBadName,
+        name,
+        format!(
+            "not sealed: the file name holds U+{:04X}, an invisible or text-direction character that makes a name read as another; rename the file",
+            c as u32
+        ),
+    ))
 }
 
 /// Seals a session folder: appends an entry for every segment not yet in the
@@ -481,20 +648,33 @@ pub fn seal(
     fields: &HeaderFields,
     media: &MediaOptions,
 ) -> Result<SealOutcome, SealError> {
-    let mut sealer = Sealer::open(root, signer, origin, fields)?;
-    let items = scan(root);
+    let sealer = Sealer::open_with(root, signer, origin, fields, media)?;
+    seal_with(sealer, media)
+}
+
+/// [`seal`] with a sealer already open.
+pub fn seal_with(mut sealer: Sealer<'_>, media: &MediaOptions) -> Result<SealOutcome, SealError> {
+    let items = scan(&sealer.paths.root);
     let mut skipped = scan_findings(&items);
     let mut sealed = Vec::new();
     for item in &items {
-        let ScanItem::File { name, path } = item else {
+        let ScanItem::File { name, .. } = item else {
             continue;
         };
         if sealer.is_sealed(name) {
             continue;
         }
-        let (seg, finding) = sealer.seal_file(name, path, media)?;
-        skipped.extend(finding);
-        sealed.push(seg);
+        if let Some(f) = name_refusal(name) {
+            skipped.push(f);
+            continue;
+        }
+        match sealer.seal_file(name, media)? {
+            FileOutcome::Sealed(seg, finding) => {
+                skipped.extend(finding);
+                sealed.push(*seg);
+            }
+            FileOutcome::NotSealed(f) => skipped.push(f),
+        }
     }
     let checkpoint = sealer.checkpoint()?;
     Ok(SealOutcome {
@@ -519,8 +699,17 @@ fn set_torn_tail_aside(
     let offset: u64 = log.lines.iter().map(|l| l.bytes.len() as u64 + 1).sum();
     let dir = paths.dir.join("torn");
     fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Err(SealError::Damaged {
+            path: dir,
+            what: "is not a folder (a symbolic link?); courtseal never writes through a link"
+                .into(),
+        });
+    }
     let saved = dir.join(offset.to_string());
-    match fs::read(&saved) {
+    // Only a regular file no longer than the tail is read back: a link,
+    // FIFO or device planted under that name is never read.
+    match read_regular(&saved, tail.len() as u64) {
         // Kept already by an earlier attempt that stopped before cutting.
         Ok(existing) if existing == tail => {}
         _ => {
@@ -537,6 +726,7 @@ fn set_torn_tail_aside(
     }
     let f = fs::OpenOptions::new()
         .write(true)
+        .custom_flags(NO_FOLLOW)
         .open(&paths.log)
         .map_err(io_at(&paths.log))?;
     f.set_len(offset).map_err(io_at(&paths.log))?;
@@ -552,72 +742,44 @@ fn set_torn_tail_aside(
     })
 }
 
-/// The sidecar of segment number `seq`, relative to the session folder.
-pub fn windows_file(seq: u64) -> String {
-    format!("{TOOL_DIR}/windows/{seq}.jsonl")
-}
-
-/// Reads a segment's media facts and writes its packet-window sidecar
-/// (durably, before the entry that names it is appended). A file FFmpeg
-/// cannot read gets facts that say why.
-fn read_media(
-    paths: &SessionPaths,
-    path: &Path,
-    seq: u64,
-    opts: &MediaOptions,
-) -> Result<MediaFacts, SealError> {
-    let analysis = match media::analyze(path, opts, false) {
-        Ok(a) => a,
-        Err(e) => {
-            return Ok(MediaFacts {
-                container: None,
-                duration: None,
-                declared_start: None,
-                streams: Vec::new(),
-                windows: None,
-                observations: Vec::new(),
-                unreadable: Some(e.0),
-            })
-        }
-    };
+/// Writes the packet-window sidecar of segment `seq` (durably, before the
+/// entry that names it is appended).
+fn write_sidecar(paths: &SessionPaths, seq: u64, bytes: &[u8]) -> Result<(), SealError> {
     let rel = windows_file(seq);
-    let bytes = windows::to_bytes(&analysis.header, &analysis.windows);
     let dir = paths.dir.join("windows");
     fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+    // courtseal/windows/ planted as a link would put the sidecar elsewhere.
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Err(SealError::Damaged {
+            path: dir,
+            what: "is not a folder (a symbolic link?); courtseal never writes through a link"
+                .into(),
+        });
+    }
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io_at(&dir))?;
-    tmp.write_all(&bytes).map_err(io_at(tmp.path()))?;
+    tmp.write_all(bytes).map_err(io_at(tmp.path()))?;
     make_public(tmp.as_file(), tmp.path())?;
     tmp.as_file().sync_all().map_err(io_at(tmp.path()))?;
     // Not yet named by any entry (its sequence number is new), so a file
-    // left by an interrupted run may be replaced.
+    // left by an interrupted run may be replaced (a rename replaces a link
+    // at the name; it never writes through it).
     let target = paths.root.join(&rel);
     tmp.persist(&target).map_err(|e| SealError::Io {
         path: target.clone(),
         source: e.error,
     })?;
-    sync_dir(&dir)?;
-    let mut facts = analysis.facts;
-    facts.windows = Some(windows::reference(&bytes, &rel, analysis.header.seconds));
-    Ok(facts)
-}
-
-/// Size of the latest checkpoint on disk, 0 if none can be read.
-fn latest_size(paths: &SessionPaths) -> u64 {
-    fs::read(&paths.checkpoint)
-        .ok()
-        .and_then(|b| note::split(&b).ok())
-        .and_then(|(text, _)| Checkpoint::parse(&text).ok())
-        .map_or(0, |c| c.size)
+    sync_dir(&dir)
 }
 
 /// Before appending: the log must be whole, made by this key and origin, and
-/// still match the latest checkpoint. Returns the tree of the current log.
+/// still match the latest checkpoint. Returns the tree of the current log
+/// and the size of its latest checkpoint (0 if none).
 fn check_existing(
     paths: &SessionPaths,
     log: &Log,
     signer: &NoteSigner,
     origin: Option<&str>,
-) -> Result<Tree, SealError> {
+) -> Result<(Tree, u64), SealError> {
     let damaged = |what: String| SealError::Damaged {
         path: paths.log.clone(),
         what,
@@ -638,7 +800,7 @@ fn check_existing(
                 "the log is missing or empty, but this session has signed checkpoints: the log was deleted or emptied".into(),
             ));
         }
-        return Ok(Tree::new());
+        return Ok((Tree::new(), 0));
     }
     let header = log
         .header()
@@ -691,54 +853,24 @@ fn check_existing(
                 ));
             }
             match tree.root_at(cp.size) {
-                Some(root) if root == cp.root => check_unsigned(paths, log, cp.size)?,
-                Some(_) => {
-                    return Err(damaged(format!(
-                        "the log no longer matches its checkpoint of size {}",
-                        cp.size
-                    )))
-                }
-                None => {
-                    return Err(damaged(format!(
-                        "the log holds {} entries but its checkpoint covers {}",
-                        tree.size(),
-                        cp.size
-                    )))
-                }
+                Some(root) if root == cp.root => Ok((tree, cp.size)),
+                Some(_) => Err(damaged(format!(
+                    "the log no longer matches its checkpoint of size {}",
+                    cp.size
+                ))),
+                None => Err(damaged(format!(
+                    "the log holds {} entries but its checkpoint covers {}",
+                    tree.size(),
+                    cp.size
+                ))),
             }
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => check_unsigned(paths, log, 0)?,
-        Err(e) => {
-            return Err(SealError::Io {
-                path: paths.checkpoint.clone(),
-                source: e,
-            })
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((tree, 0)),
+        Err(e) => Err(SealError::Io {
+            path: paths.checkpoint.clone(),
+            source: e,
+        }),
     }
-    Ok(tree)
-}
-
-/// Entries after the latest checkpoint were appended by a run that stopped
-/// before signing (or by someone else). They are signed by this run only if
-/// each still tells the truth: its file is there with the sealed bytes.
-fn check_unsigned(paths: &SessionPaths, log: &Log, signed: u64) -> Result<(), SealError> {
-    for line in log.lines.iter().skip(signed as usize) {
-        let Ok(Entry::Segment(seg)) = &line.entry else {
-            continue;
-        };
-        let path = paths.root.join(&seg.name);
-        let ok = hash_file(&path).is_ok_and(|(d, n)| n == seg.size && d == seg.sha256);
-        if !ok {
-            return Err(SealError::Damaged {
-                path: paths.log.clone(),
-                what: format!(
-                    "line {} (segment {}) was appended after the last checkpoint and does not match its file",
-                    line.number, seg.name
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Appends whole lines in one write and makes them durable before any
@@ -756,8 +888,15 @@ pub fn append_lines(paths: &SessionPaths, lines: &[Vec<u8>]) -> Result<(), SealE
     let mut f = fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(NO_FOLLOW)
         .open(&paths.log)
         .map_err(io_at(&paths.log))?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(SealError::Damaged {
+            path: paths.log.clone(),
+            what: "is not a regular file; courtseal never writes through a FIFO or device".into(),
+        });
+    }
     f.write_all(&buf).map_err(io_at(&paths.log))?;
     f.sync_all().map_err(io_at(&paths.log))?;
     if new_file {

@@ -164,6 +164,24 @@ pub fn scan(root: &Path) -> Vec<ScanItem> {
     items
 }
 
+/// Files an operating system, a file manager or an editor leaves in a
+/// folder on its own: never part of a recording. Matched on the file's own
+/// name (any folder), or any folder on the way.
+pub fn is_os_dropping(name: &str) -> bool {
+    const FILES: [&str; 3] = ["thumbs.db", "ehthumbs.db", "desktop.ini"];
+    const DIRS: [&str; 4] = ["__MACOSX", ".Spotlight-V100", ".Trashes", ".fseventsd"];
+    let mut parts = name.rsplit('/');
+    let file = parts.next().unwrap_or(name);
+    if parts.any(|d| DIRS.contains(&d)) {
+        return true;
+    }
+    FILES.contains(&file.to_ascii_lowercase().as_str())
+        || file == ".DS_Store"
+        || file.starts_with("._")
+        || file.ends_with('~')
+        || file.to_ascii_lowercase().ends_with(".bak")
+}
+
 /// Findings for what a scan could not seal or check.
 pub fn scan_findings(items: &[ScanItem]) -> Vec<Finding> {
     items

@@ -1,3 +1,4 @@
 //! The one door to the disk: how a session folder is laid out and read.
 
+pub mod bagit;
 pub mod layout;

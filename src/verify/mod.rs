@@ -29,11 +29,17 @@ use crate::windows::{self, Sidecar};
 pub struct VerifyOptions {
     /// Hash the segment files (off: log and checkpoints only).
     pub check_media: bool,
+    /// Only byte-identical segments pass: a file whose container was
+    /// rewritten (every packet identical) is an error, not a warning.
+    pub strict: bool,
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { check_media: true }
+        VerifyOptions {
+            check_media: true,
+            strict: false,
+        }
     }
 }
 
@@ -57,6 +63,11 @@ pub enum SegmentState {
     Unreadable,
     /// Different bytes, but every packet identical: only the container changed.
     Rewritten,
+    /// A file an operating system or editor drops into a folder
+    /// (`Thumbs.db`, `.DS_Store`, `*.bak`, ...), not sealed: not part of the
+    /// evidence.
+    #[serde(rename = "not_evidence")]
+    NotEvidence,
     /// Destroyed at the end of retention under a trusted retirement entry.
     Retired,
     /// Not checked (`--log-only`).
@@ -81,6 +92,9 @@ pub struct SegmentStatus {
 pub struct SessionReport {
     /// The session folder as given.
     pub session: String,
+    /// True when the folder is a BagIt bag courtseal exported: the segments
+    /// are under `data/`, the bag's manifests were checked.
+    pub bag: bool,
     /// The log's origin, from its header.
     pub origin: Option<String>,
     /// Number of complete entries in the log.
@@ -178,6 +192,15 @@ pub fn verify_session_with_progress(
     }
     let paths = SessionPaths::new(root);
     let mut findings = Vec::new();
+    // A bag courtseal exported: the recording is under data/, the tool's
+    // folder at the top; the bag's own manifests are checked first.
+    let bag = crate::store::bagit::is_bag(root);
+    let media_root = if bag {
+        findings.extend(crate::store::bagit::check_bag(root));
+        root.join(crate::store::bagit::PAYLOAD_DIR)
+    } else {
+        root.to_owned()
+    };
     let mut observations = Vec::new();
     let log = match Log::read(&paths.log) {
         Ok(l) => Some(l),
@@ -229,6 +252,9 @@ pub fn verify_session_with_progress(
     });
     let origin = log.header().map(|h| h.origin.clone());
     findings.extend(checkpoint_findings);
+    if !bag {
+        findings.extend(folder_name_finding(root, &log));
+    }
     if tree.size() > 0 && verified_size < tree.size() {
         let first = verified_size + 1;
         let range = if first == tree.size() {
@@ -259,7 +285,11 @@ pub fn verify_session_with_progress(
 
     let segments = if opts.check_media {
         check_segments(
-            root,
+            &Scope {
+                root,
+                media_root: &media_root,
+                strict: opts.strict,
+            },
             &log,
             verified_size,
             &retired,
@@ -280,6 +310,7 @@ pub fn verify_session_with_progress(
 
     Ok(SessionReport {
         session: root.display().to_string(),
+        bag,
         origin,
         entries: tree.size(),
         verified_size,
@@ -324,7 +355,28 @@ fn check_service_entries(
                         ));
                         false
                     }
-                    Ok(v) if !operators.contains(&v) => {
+                    // Verified only with keys of other roles (a party given
+                    // the recorder key): the signature holds, but whose key
+                    // it is cannot be told. Not tampering: a warning.
+                    Ok(v)
+                        if operators.is_empty()
+                            && trust.roles_of(&v).is_empty()
+                            && !trust.is_empty() =>
+                    {
+                        findings.push(Finding::warning(
+                            Code::EventSignerNotConfirmed,
+                            &at,
+                            format!(
+                                "signer not confirmed: you were not given the court's operator keys; the {} event sealed at {} is validly signed by {} ({:08x}), a key this verification does not know (give the court's trust file with --trust to confirm it)",
+                                e.event,
+                                e.sealed_at,
+                                v.name(),
+                                v.key_id()
+                            ),
+                        ));
+                        false
+                    }
+                    Ok(v) if !trust.allows(&v, Statement::Event) => {
                         findings.push(Finding::error(
                             Code::EventUntrustedOperator,
                             &at,
@@ -722,8 +774,66 @@ pub(crate) fn explain_change(
     SegmentState::Changed
 }
 
+/// Where a session's files are: the tool's folder and sidecars below
+/// `root`, the recording below `media_root` (the same folder, or a bag's
+/// `data/`).
+struct Scope<'a> {
+    root: &'a Path,
+    media_root: &'a Path,
+    strict: bool,
+}
+
+/// A warning when the session folder's name is not the one sealed in the
+/// header: a copy may have been renamed on the way (harmless), or the
+/// folder may be another session's. The sealed name is the one to rely on.
+fn folder_name_finding(root: &Path, log: &Log) -> Option<Finding> {
+    let sealed = &log.header()?.session;
+    let now = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))?;
+    (now != *sealed).then(|| {
+        Finding::warning(
+            Code::SessionFolderRenamed,
+            ".",
+            format!(
+                "the folder is named {now:?}, but the session was sealed in a folder named {sealed:?}: it was renamed or copied under another name (the sealed name and origin are the ones to rely on)"
+            ),
+        )
+    })
+}
+
+pub use crate::store::layout::is_os_dropping;
+
+/// Why a sealed entry's name can never be a segment: the short-form record
+/// or one of the tool's own files (the scan never lists them, so the entry
+/// would read as "the file is gone").
+fn reserved_name(name: &str) -> Option<&'static str> {
+    if session::RECORD_FILES.contains(&name) {
+        Some("the short-form record")
+    } else if name == session::TOOL_DIR || name.starts_with(&format!("{}/", session::TOOL_DIR)) {
+        Some("one of courtseal's own files")
+    } else {
+        None
+    }
+}
+
+/// Under `--strict`, a container-only match of the file at `location` is
+/// an error: only byte-identical files pass.
+pub(crate) fn apply_strict(findings: &mut [Finding], location: &str) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.code == Code::SegmentContainerRewritten && f.location == location)
+    {
+        f.severity = crate::finding::Severity::Error;
+        f.message.push_str(
+            " (--strict: only a byte-identical file passes, so this copy is not accepted)",
+        );
+    }
+}
+
 fn check_segments(
-    root: &Path,
+    scope: &Scope<'_>,
     log: &Log,
     verified_size: u64,
     retired: &HashSet<String>,
@@ -731,7 +841,8 @@ fn check_segments(
     observations: &mut Vec<SegmentObservation>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<SegmentStatus> {
-    let items = session::scan(root);
+    let root = scope.root;
+    let items = session::scan(scope.media_root);
     findings.extend(session::scan_findings(&items));
     let files: HashMap<&str, &Path> = items
         .iter()
@@ -742,11 +853,22 @@ fn check_segments(
         .collect();
     // When some checkpoint verifies, only entries it covers count as sealed.
     let proven = |line: usize| verified_size == 0 || line as u64 <= verified_size;
-    let sealed: Vec<&SegmentEntry> = log
-        .segments()
-        .filter(|(n, _)| proven(*n))
-        .map(|(_, s)| s)
-        .collect();
+    // An entry naming the record or the tool's own files is corrupt: no
+    // recorder writes one, so it is never looked for as a segment.
+    let mut sealed: Vec<&SegmentEntry> = Vec::new();
+    for (n, s) in log.segments().filter(|(n, _)| proven(*n)) {
+        match reserved_name(&s.name) {
+            Some(what) => findings.push(Finding::error(
+                Code::LogCorrupt,
+                format!("{LOG_NAME}:{n}"),
+                format!(
+                    "segment entry #{} names {:?}, which is {what}, never a segment: the entry is corrupt (made by hand, or by a faulty tool)",
+                    s.seq, s.name
+                ),
+            )),
+            None => sealed.push(s),
+        }
+    }
     let unproven: HashSet<&str> = log
         .segments()
         .filter(|(n, _)| !proven(*n))
@@ -879,6 +1001,9 @@ fn check_segments(
                     ));
                     if let Some(sc) = &sidecar {
                         st.state = explain_change(s, files[name], name, sc, findings);
+                        if scope.strict && st.state == SegmentState::Rewritten {
+                            apply_strict(findings, name);
+                        }
                     }
                 }
             }
@@ -901,6 +1026,19 @@ fn check_segments(
                 // Reported on the original (segment.moved or segment.changed),
                 // whose message names this file.
                 st.state = SegmentState::Moved;
+            }
+            _ if is_os_dropping(name) => {
+                st.state = SegmentState::NotEvidence;
+                let copy = copy_of
+                    .map(|o| format!(" (it holds a copy of sealed segment {})", o.name))
+                    .unwrap_or_default();
+                findings.push(Finding::warning(
+                    Code::SegmentNotEvidence,
+                    *name,
+                    format!(
+                        "is a file an operating system, file manager or editor leaves in a folder on its own (a thumbnail cache, folder settings, a backup or resource-fork copy){copy}: it was not sealed and is not part of the evidence; the sealed recording is judged without it"
+                    ),
+                ));
             }
             Some(orig) => findings.push(Finding::error(
                 Code::SegmentUnsealed,

@@ -159,6 +159,10 @@ pub struct AuditArgs {
     /// List sessions whose deadline falls within this period (e.g. 60d).
     #[arg(long, default_value = "0d")]
     pub due_within: String,
+    /// Only byte-identical segments pass: a file whose container was
+    /// rewritten (every packet identical) makes its session damaged.
+    #[arg(long)]
+    pub strict: bool,
     /// Go on from an interrupted audit: sessions already audited and unchanged are not rehashed.
     #[arg(long)]
     pub resume: bool,
@@ -197,6 +201,8 @@ pub struct ExportArgs {
     /// Write a BagIt bag to this folder (must not exist).
     #[arg(long, value_name = "OUT")]
     pub bagit: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +232,11 @@ pub struct RetireArgs {
 pub struct SeriesArgs {
     /// The folder holding the session folders.
     pub folder: PathBuf,
+    /// Trusted keys: each session's checkpoints are verified, and a link is
+    /// followed only to a checkpoint that verifies against that session's
+    /// current log. Without it, links are matched by file hash alone.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -355,6 +366,10 @@ pub struct VerifyArgs {
     /// Check the log and checkpoints only, without hashing the segment files.
     #[arg(long)]
     pub log_only: bool,
+    /// Only byte-identical segments pass: a file whose container was
+    /// rewritten (every packet identical) is an error.
+    #[arg(long)]
+    pub strict: bool,
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
@@ -388,6 +403,10 @@ pub struct VerifyFileArgs {
     /// what changed when the file does not match.
     #[arg(long, value_name = "FILE")]
     pub windows: Option<PathBuf>,
+    /// Only a byte-identical file passes: a file whose container was
+    /// rewritten (every packet identical) is an error.
+    #[arg(long)]
+    pub strict: bool,
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,

@@ -172,6 +172,7 @@ pub struct VerifyConfig {
     pub session: PathBuf,
     pub trust: Vec<PathBuf>,
     pub check_media: bool,
+    pub strict: bool,
     pub json: bool,
 }
 
@@ -191,6 +192,7 @@ pub struct VerifyFileConfig {
     pub trust: Vec<PathBuf>,
     pub origin: Option<Origin>,
     pub windows: Option<PathBuf>,
+    pub strict: bool,
     pub json: bool,
 }
 
@@ -217,6 +219,7 @@ pub struct CloseConfig {
 /// `series`, checked.
 pub struct SeriesConfig {
     pub folder: PathBuf,
+    pub trust: Vec<PathBuf>,
     pub json: bool,
 }
 
@@ -236,6 +239,7 @@ pub struct CheckConfig {
 pub struct AuditConfig {
     pub archive: PathBuf,
     pub trust: Vec<PathBuf>,
+    pub strict: bool,
     pub retention: Retention,
     pub due_within_days: i64,
     pub today: Date,
@@ -263,6 +267,7 @@ pub struct VerifyActConfig {
 /// `export`, checked.
 pub struct ExportConfig {
     pub session: PathBuf,
+    pub trust: Vec<PathBuf>,
     /// A new folder, in a writable folder.
     pub bagit: PathBuf,
     /// The bagging date, YYYY-MM-DD.
@@ -337,6 +342,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             trust: trust(&a.trust)?,
             session: a.session,
             check_media: !a.log_only,
+            strict: a.strict,
             json: a.json,
         }),
         Command::Proof(a) => {
@@ -359,6 +365,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 .as_deref()
                 .map(|p| input(p, "packet-window file", SIDECAR_BYTES))
                 .transpose()?,
+            strict: a.strict,
             json: a.json,
         }),
         Command::Event(a) => {
@@ -392,6 +399,11 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             session: a.session,
         }),
         Command::Series(a) => Config::Series(SeriesConfig {
+            trust: a
+                .trust
+                .iter()
+                .map(|p| input(p, "trust file", TRUST_BYTES))
+                .collect::<Result<_>>()?,
             folder: a.folder,
             json: a.json,
         }),
@@ -434,6 +446,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             })
         }
         Command::Export(a) => Config::Export(ExportConfig {
+            trust: trust(&a.trust)?,
             bagit: new_file(&a.bagit)?,
             session: a.session,
             today: ctx.now.date().to_string(),
@@ -493,6 +506,7 @@ fn audit(a: args::AuditArgs, ctx: &Context) -> Result<Config> {
     Ok(Config::Audit(AuditConfig {
         archive: a.archive,
         trust,
+        strict: a.strict,
         retention,
         due_within_days,
         today,

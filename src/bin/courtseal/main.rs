@@ -68,7 +68,11 @@ fn fail(e: &anyhow::Error) {
             msg.push_str(&format!(": {cause}"));
         }
     }
-    let _ = writeln!(std::io::stderr(), "{msg}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}",
+        courtseal::format::origin::escape(&msg)
+    );
 }
 
 /// The command as typed, with the program shown by its name only (for the

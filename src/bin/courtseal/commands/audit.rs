@@ -20,18 +20,16 @@ pub fn run(c: &AuditConfig) -> Result<Done> {
         Some((key, _)) => Some(keys::load_signer(key)?),
         None => None,
     };
-    if !c.resume {
-        let _ = std::fs::remove_file(&c.state);
-    }
     let opts = AuditOptions {
         retention: c.retention,
         due_within_days: c.due_within_days,
         today: c.today,
         state: Some(c.state.clone()),
         resume: c.resume,
+        strict: c.strict,
     };
     let progress = AuditProgress::new(c.progress, std::time::Instant::now());
-    let report = audit::audit(&c.archive, &trust, &opts, &progress);
+    let report = audit::audit(&c.archive, &trust, &opts, &progress)?;
     progress.finish();
     if let Some(act) = &c.act {
         let page = audit::act_html(&report, env!("CARGO_PKG_VERSION"));

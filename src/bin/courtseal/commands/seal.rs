@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 
 use courtseal::digest::Sha256Digest;
+use courtseal::format::origin::escape;
 use courtseal::keys;
 use courtseal::note::NoteSigner;
 use courtseal::session::{self, HeaderFields};
@@ -20,7 +21,12 @@ pub fn run(c: &SealConfig) -> Result<Done> {
     let signer = keys::load_signer(&c.key)?;
     // A half-edited record must never stop the recording being sealed.
     let mut fields = HeaderFields::from_record(&c.session).unwrap_or_else(|e| {
-        eprintln!("courtseal: warning: {e}; the session header is written without its fields");
+        eprintln!(
+            "{}",
+            escape(&format!(
+                "courtseal: warning: {e}; the session header is written without its fields"
+            ))
+        );
         HeaderFields::default()
     });
     if let Some(prev) = &c.previous {
@@ -33,8 +39,11 @@ pub fn run(c: &SealConfig) -> Result<Done> {
             .with_context(|| format!("{}: cannot read the series folder", dir.display()))?;
         if let Some((file, hash)) = found {
             eprintln!(
-                "courtseal: chaining to the previous session's checkpoint {}",
-                file.display()
+                "{}",
+                escape(&format!(
+                    "courtseal: chaining to the previous session's checkpoint {}",
+                    file.display()
+                ))
             );
             fields.previous = Some(hash);
         }

@@ -14,6 +14,7 @@ pub fn run(c: &VerifyConfig) -> Result<Done> {
     let trust = load_trust(&c.trust)?;
     let opts = VerifyOptions {
         check_media: c.check_media,
+        strict: c.strict,
     };
     let report = verify::verify_session(&c.session, &trust, opts)?;
     let out = if c.json {

@@ -12,12 +12,13 @@ use crate::output::{json, text};
 /// Verifies one downloaded segment with its proof.
 pub fn run(c: &VerifyFileConfig) -> Result<Done> {
     let trust = load_trust(&c.trust)?;
-    let r = proof::verify_file(
+    let r = proof::verify_file_with(
         &c.media,
         &c.proof,
         &trust,
         c.origin.as_ref().map(|o| o.as_str()),
         c.windows.as_deref(),
+        c.strict,
     )?;
     let out = if c.json {
         json::verify_file(&r)?

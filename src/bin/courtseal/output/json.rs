@@ -103,6 +103,7 @@ struct Verify<'a> {
     #[serde(flatten)]
     verdict: Verdict,
     session: &'a str,
+    bag: bool,
     origin: &'a Option<String>,
     entries: u64,
     verified_size: u64,
@@ -122,6 +123,7 @@ fn verify_body(r: &SessionReport) -> Envelope<Verify<'_>> {
         Verify {
             verdict: verdict(&r.findings),
             session: &r.session,
+            bag: r.bag,
             origin: &r.origin,
             entries: r.entries,
             verified_size: r.verified_size,

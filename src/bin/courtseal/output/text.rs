@@ -51,9 +51,26 @@ fn findings_text(out: &mut String, findings: &[Finding]) {
 }
 
 fn result_line(out: &mut String, findings: &[Finding], ok_text: &str) {
+    result_line_as(out, findings, "VERIFIED", ok_text)
+}
+
+/// The Result line of a command that checks recording files: three levels,
+/// never confused. BYTES VERIFIED (every file byte-identical to the sealed
+/// one), CONTENT VERIFIED, FILE REWRITTEN (no error, but some file matches
+/// only packet for packet), or NOT VERIFIED.
+fn result_line_levels(out: &mut String, findings: &[Finding], rewritten: bool, ok_text: &str) {
+    let level = if rewritten {
+        "CONTENT VERIFIED, FILE REWRITTEN"
+    } else {
+        "BYTES VERIFIED"
+    };
+    result_line_as(out, findings, level, ok_text)
+}
+
+fn result_line_as(out: &mut String, findings: &[Finding], level: &str, ok_text: &str) {
     let (e, w, _) = counts(findings);
     if e == 0 {
-        let _ = writeln!(out, "\nResult: VERIFIED. {ok_text}");
+        let _ = writeln!(out, "\nResult: {level}. {ok_text}");
         if w > 0 {
             let _ = writeln!(
                 out,
@@ -118,6 +135,12 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
 pub fn verify_text(r: &SessionReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Session      {}", r.session);
+    if r.bag {
+        let _ = writeln!(
+            out,
+            "Bag          BagIt bag, manifests checked; the recording is under data/"
+        );
+    }
     if let Some(o) = &r.origin {
         let _ = writeln!(out, "Origin       {o}");
     }
@@ -164,7 +187,10 @@ pub fn verify_text(r: &SessionReport) -> String {
                 SegmentState::Unsealed => "UNSEALED",
                 SegmentState::Unreadable => "UNREADABLE",
                 SegmentState::Retired => "RETIRED (media destroyed at the end of retention)",
-                SegmentState::Rewritten => "CONTAINER REWRITTEN (every packet intact)",
+                SegmentState::Rewritten => {
+                    "CONTENT VERIFIED, FILE REWRITTEN (every packet intact, bytes differ)"
+                }
+                SegmentState::NotEvidence => "not part of the evidence (OS or editor file)",
                 SegmentState::Unchecked => "not checked (--log-only)",
             };
             let _ = writeln!(out, "  {:<width$}  {state}", s.name);
@@ -179,7 +205,16 @@ pub fn verify_text(r: &SessionReport) -> String {
                 e.sealed_at,
                 e.event,
                 e.operator,
-                if e.ok { "" } else { " (NOT VERIFIED)" },
+                if e.ok {
+                    ""
+                } else if r.findings.iter().any(|f| {
+                    f.code == courtseal::finding::Code::EventSignerNotConfirmed
+                        && f.location == format!("courtseal/log.jsonl:{}", e.line)
+                }) {
+                    " (signer not confirmed)"
+                } else {
+                    " (NOT VERIFIED)"
+                },
                 e.at,
                 e.reason
             );
@@ -258,18 +293,19 @@ pub fn verify_text(r: &SessionReport) -> String {
             "The log is intact and consistent with {} (segment files not checked).",
             plural(kept_ok, "signed checkpoint")
         )
+    } else if rewritten > 0 {
+        format!(
+            "All {n} sealed segments are present; {} byte-identical, {rewritten} only content-identical: every audio/video packet and its timing is the sealed one, but the file was rewritten (a remux), so its bytes are not the sealed bytes (use --strict to accept only byte-identical files). The log is consistent with {}.",
+            n - rewritten,
+            plural(kept_ok, "signed checkpoint")
+        )
     } else {
         format!(
-            "All {n} sealed segments are present and unchanged{}, and the log is consistent with {}.",
-            if rewritten > 0 {
-                format!(" ({rewritten} of them in a rewritten container, every packet intact)")
-            } else {
-                String::new()
-            },
+            "All {n} sealed segments are present and byte-identical to the sealed ones, and the log is consistent with {}.",
             plural(kept_ok, "signed checkpoint")
         )
     };
-    result_line(&mut out, &r.findings, &ok);
+    result_line_levels(&mut out, &r.findings, rewritten > 0, &ok);
     out
 }
 
@@ -305,13 +341,13 @@ pub fn file_text(r: &FileReport) -> String {
         .any(|f| f.code == "segment.container_rewritten");
     let ok = match &r.entry {
         Some(e) if rewritten => format!(
-            "Every audio/video packet of this file is that of segment {} sealed in the signed log; only the container differs.",
+            "Every audio/video packet of this file, and its timing, is that of segment {} sealed in the signed log, but the file was rewritten (a remux): its bytes are not the sealed bytes (use --strict to accept only a byte-identical file).",
             e.name
         ),
         Some(e) => format!("This file is byte-for-byte the segment {} sealed in the signed log.", e.name),
         None => String::new(),
     };
-    result_line(&mut out, &r.findings, &ok);
+    result_line_levels(&mut out, &r.findings, rewritten, &ok);
     out
 }
 
@@ -609,6 +645,19 @@ pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> St
             } else {
                 due.join(", ")
             }
+        );
+    }
+    for s in &r.resumed_sessions {
+        let _ = writeln!(
+            out,
+            "  {}: taken from the interrupted run of this audit (hashed at {}, unchanged since)",
+            s.session, s.hashed_at
+        );
+    }
+    if r.interrupted {
+        let _ = writeln!(
+            out,
+            "INTERRUPTED: not every session was audited; go on with --resume"
         );
     }
     let _ = writeln!(
