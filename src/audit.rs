@@ -43,7 +43,9 @@ pub struct SessionAudit {
     pub rewritten: Vec<String>,
     /// Files not sealed.
     pub unsealed: Vec<String>,
-    /// The verdict-in-force date from the record, if any.
+    /// The sealed verdict-in-force date (from the record in force in the
+    /// log, signed by a key whose role may sign one), if any. A date only in
+    /// the unsigned record file is never used.
     pub verdict_in_force: Option<String>,
     /// The retention deadline, if known.
     pub deadline: Option<String>,
@@ -523,8 +525,8 @@ fn audit_session(
     };
     // The one record lookup; a record that cannot be read (not a regular
     // file, too large, not UTF-8) is a finding, never a hang or a skip.
-    let record = match crate::store::layout::read_record(path) {
-        Ok(r) => r.map(|(_, t)| crate::record::parse(&t)),
+    let record_file = match crate::store::layout::read_record(path) {
+        Ok(r) => r,
         Err(e) => {
             a.findings.push(Finding::error(
                 Code::RecordInvalid,
@@ -567,23 +569,64 @@ fn audit_session(
     a.findings.splice(0..0, report.findings.iter().cloned());
     let retired = report.findings.iter().any(|f| f.code == "session.retired");
     let unsealed = report.findings.iter().any(|f| f.code == "log.missing");
-    match record {
-        Some(Ok(rec)) => {
-            a.verdict_in_force = rec.verdict_in_force.clone();
-            // The check's own findings (verify's are already in), on the
-            // report just made: nothing is hashed twice.
-            let c = timeline::check(&verified, &rec, &CheckOptions::default());
-            a.findings.extend(c.findings);
-        }
-        Some(Err(errs)) => a.findings.push(Finding::error(
-            Code::RecordInvalid,
-            format!("{name}/record.toml"),
-            errs.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-        None => {}
+    // The record checked against: the sealed one in force, else the file.
+    let log = &verified.log;
+    let sealed = crate::record::sealed::sealed_records(log, report.verified_size, trust);
+    let file_name = record_file.as_ref().map(|(p, t)| {
+        let n = p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        (format!("{name}/{n}"), t.as_str())
+    });
+    let file_date = record_file
+        .as_ref()
+        .and_then(|(_, t)| crate::record::parse(t).ok())
+        .and_then(|r| r.verdict_in_force);
+    match crate::record::sealed::record_to_check(
+        &sealed,
+        file_name.as_ref().map(|(n, t)| (n.as_str(), *t)),
+    ) {
+        // A time outside the years handled is a finding, never arithmetic
+        // that leaves the calendar.
+        Ok(rc) => match crate::record::sealed::fields_of(&rc.record) {
+            Ok(_) => {
+                a.findings.extend(rc.findings);
+                // The check's own findings (verify's are already in), on
+                // the report just made: nothing is hashed twice.
+                let c = timeline::check(&verified, &rc.record, &CheckOptions::default());
+                a.findings.extend(c.findings);
+            }
+            Err(why) => a.findings.push(Finding::error(
+                Code::RecordInvalid,
+                format!("{name}/record.toml"),
+                why,
+            )),
+        },
+        Err(crate::record::sealed::NoRecord::Invalid { why, .. }) => a.findings.push(
+            Finding::error(Code::RecordInvalid, format!("{name}/record.toml"), why),
+        ),
+        Err(crate::record::sealed::NoRecord::None) => {}
+    }
+    // Only a sealed verdict date, signed by a key whose role may sign one,
+    // gives a deadline; a date in the unsigned file never does.
+    a.verdict_in_force = sealed
+        .in_force
+        .as_ref()
+        .and_then(|f| f.sealed_verdict_date())
+        .map(str::to_owned);
+    if let Some(d) = file_date.filter(|d| a.verdict_in_force.as_ref() != Some(d)) {
+        a.findings.push(Finding::warning(
+            Code::RetentionNoSealedDate,
+            name,
+            format!(
+                "the record file says the verdict entered into force on {d}, but {}: no retention deadline is taken from an unsigned date",
+                match &a.verdict_in_force {
+                    Some(s) => format!("the sealed record says {s}"),
+                    None => "no sealed record gives a verdict-in-force date".to_owned(),
+                }
+            ),
+        ));
     }
     let errors = a.findings.iter().any(|f| f.severity == Severity::Error);
     a.status = if retired {
@@ -599,12 +642,29 @@ fn audit_session(
     }
     .into();
     // A deadline past the calendar is never reached: the session is kept,
-    // its deadline unknown.
-    let deadline = a
-        .verdict_in_force
-        .as_deref()
-        .and_then(parse_date)
-        .and_then(|v| opts.retention.checked_after(v).ok());
+    // its deadline unknown, and that is a finding on the session.
+    let deadline = match a.verdict_in_force.as_deref().map(|v| (v, parse_date(v))) {
+        None => None,
+        Some((v, None)) => {
+            a.findings.push(Finding::warning(
+                Code::RetentionOutOfRange,
+                name,
+                format!("the sealed verdict-in-force date {v:?} is not a date that can be used; the session is kept"),
+            ));
+            None
+        }
+        Some((_, Some(v))) => match opts.retention.checked_after(v) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                a.findings.push(Finding::warning(
+                    Code::RetentionOutOfRange,
+                    name,
+                    format!("no retention deadline can be computed: {e}; the session is kept"),
+                ));
+                None
+            }
+        },
+    };
     a.deadline = deadline.map(|d| d.to_string());
     // A content-only match may be the damaged session it looks like: held.
     let hold = errors || !a.rewritten.is_empty();

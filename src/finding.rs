@@ -138,6 +138,13 @@ codes! {
     BagManifestMismatch = "bag.manifest_mismatch",
     RecordInvalid = "record.invalid",
     RetentionOverdue = "retention.overdue",
+    RecordBadSignature = "record.bad_signature",
+    RecordUntrustedOperator = "record.untrusted_operator",
+    RecordRevisionOutOfOrder = "record.revision_out_of_order",
+    RecordDiffersFromSealed = "record.differs_from_sealed",
+    RecordNotSealed = "record.not_sealed",
+    RetentionNoSealedDate = "retention.no_sealed_date",
+    RetentionOutOfRange = "retention.out_of_range",
 }
 
 impl std::fmt::Display for Code {

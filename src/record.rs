@@ -1,6 +1,9 @@
 //! The court's short-form record of a session (`record.toml`, or JSON), as
 //! a file other tools and courts write to. Every problem is reported with the
-//! field and the line it is on.
+//! field and the line it is on. A record sealed into the log by an operator
+//! ([`sealed`]) is the one that counts.
+
+pub mod sealed;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

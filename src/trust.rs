@@ -5,8 +5,8 @@
 //! | role | may sign | never |
 //! |---|---|---|
 //! | recorder | session checkpoints | operator events, records, retirements, acts |
-//! | operator | operator events, the finalised short-form record | checkpoints |
-//! | archivist | a checkpoint that extends a verified prefix by exactly its own `retire` entry; `retire` entries; audit acts | segments, any other checkpoint |
+//! | operator | operator events, the finalised short-form record and the verdict-in-force date it carries | checkpoints |
+//! | archivist | a checkpoint that extends a verified prefix by exactly its own `retire` entry; `retire` entries; audit acts | segments, any other checkpoint, records, verdict dates |
 //! | witness | cosignatures of checkpoints | anything else |
 //!
 //! A key listed under two roles has both; a key may be listed once per role.
@@ -70,8 +70,11 @@ pub enum Statement {
     RetireCheckpoint,
     /// An operator's event (start, pause, break, failure, ...).
     Event,
-    /// The finalised short-form record.
+    /// The finalised short-form record (a `record` entry).
     Record,
+    /// The verdict-in-force date a sealed record carries: the only source of
+    /// a retention deadline.
+    VerdictDate,
     /// A destruction entry at the end of retention.
     Retire,
     /// An archive audit act.
@@ -82,11 +85,12 @@ pub enum Statement {
 
 impl Statement {
     /// Every statement, for tables and tests.
-    pub const ALL: [Statement; 7] = [
+    pub const ALL: [Statement; 8] = [
         Statement::SessionCheckpoint,
         Statement::RetireCheckpoint,
         Statement::Event,
         Statement::Record,
+        Statement::VerdictDate,
         Statement::Retire,
         Statement::AuditAct,
         Statement::Cosignature,
@@ -99,6 +103,7 @@ impl Statement {
             Statement::RetireCheckpoint => "the checkpoint over a retirement entry",
             Statement::Event => "operator events",
             Statement::Record => "short-form records",
+            Statement::VerdictDate => "verdict-in-force dates (retention deadlines)",
             Statement::Retire => "retirement entries",
             Statement::AuditAct => "audit acts",
             Statement::Cosignature => "witness cosignatures",
@@ -107,11 +112,16 @@ impl Statement {
 }
 
 /// The policy itself: may a key in `role` sign `statement`?
+///
+/// A verdict-in-force date (and so a retention deadline) is signed only by
+/// an operator, the court office that finalises the record: never by the
+/// archivist who destroys media when the deadline passes, nor by the
+/// recorder.
 pub fn may_sign(role: Role, statement: Statement) -> bool {
     use Statement as S;
     match role {
         Role::Recorder => matches!(statement, S::SessionCheckpoint),
-        Role::Operator => matches!(statement, S::Event | S::Record),
+        Role::Operator => matches!(statement, S::Event | S::Record | S::VerdictDate),
         Role::Archivist => matches!(statement, S::RetireCheckpoint | S::Retire | S::AuditAct),
         Role::Witness => matches!(statement, S::Cosignature),
     }
@@ -204,7 +214,7 @@ mod tests {
         use Statement as S;
         let table: &[(Role, &[Statement])] = &[
             (Role::Recorder, &[S::SessionCheckpoint]),
-            (Role::Operator, &[S::Event, S::Record]),
+            (Role::Operator, &[S::Event, S::Record, S::VerdictDate]),
             (
                 Role::Archivist,
                 &[S::RetireCheckpoint, S::Retire, S::AuditAct],

@@ -87,6 +87,8 @@ impl Fx {
             at,
             basis: "retention ended".into(),
             segments,
+            relied_on: None,
+            open_findings: None,
             archivist: signer.verifier().to_vkey(),
             note: signer.sign(&text).unwrap(),
         };
@@ -488,6 +490,20 @@ fn retire_of_a_hard_linked_segment_leaves_the_outside_file() {
         )
     })
     .unwrap();
+    // Only a sealed verdict date gives a deadline.
+    let (code, _, err) = run(
+        &fx.dir,
+        &[
+            "record",
+            "seal",
+            "s",
+            "--key",
+            "oper.key",
+            "--recorder-key",
+            "demo-recorder.key",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
     fs::hard_link(fx.p("s/seg-0001.m4a"), fx.p("outside.m4a")).unwrap();
     let (code, _, err) = run(
         &fx.dir,

@@ -23,12 +23,14 @@ impl Fx {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_owned();
         common::demo_key(&dir, "demo-recorder");
+        common::demo_key(&dir, "demo-secretary");
         let fx = Fx { _tmp: tmp, dir };
         let (code, _, err) = fx.cs(&["keys", "generate", "--name", "archivist", "--out", "."]);
         assert_eq!(code, 0, "{err}");
         let trust = format!(
-            "recorder {}\narchivist {}\n",
+            "recorder {}\noperator {}\narchivist {}\n",
             common::vkey("demo-recorder"),
+            common::vkey("demo-secretary"),
             fs::read_to_string(fx.p("archivist.vkey")).unwrap().trim()
         );
         fs::write(fx.p("trust.txt"), trust).unwrap();
@@ -44,7 +46,9 @@ impl Fx {
     }
 
     /// A copy of the sample session at `rel`, its record saying the verdict
-    /// entered into force on `verdict` (if given), sealed unless `seal` is false.
+    /// entered into force on `verdict` (if given), sealed unless `seal` is
+    /// false, and then its record sealed by the secretary (only a sealed
+    /// verdict date gives a deadline).
     fn session(&self, rel: &str, verdict: Option<&str>, seal: bool) {
         let dst = self.p(rel);
         common::copy_sample(&dst, &[]);
@@ -71,7 +75,22 @@ impl Fx {
                 "--no-silence",
             ]);
             assert_eq!(code, 0, "{err}");
+            self.seal_record(rel);
         }
+    }
+
+    /// `record seal` of the session's record, checkpointed by the recorder.
+    fn seal_record(&self, rel: &str) {
+        let (code, _, err) = self.cs(&[
+            "record",
+            "seal",
+            rel,
+            "--key",
+            "demo-secretary.key",
+            "--recorder-key",
+            "demo-recorder.key",
+        ]);
+        assert_eq!(code, 0, "{err}");
     }
 
     fn audit(&self, extra: &[&str]) -> (i32, Value) {
@@ -421,6 +440,7 @@ fn retire_refuses_early_or_damaged_then_keeps_the_record() {
         [
             "checkpoint.untrusted_key",
             "log.unsigned_entries",
+            "record.untrusted_operator",
             "retire.untrusted_archivist",
             "segment.missing"
         ]

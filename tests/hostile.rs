@@ -680,6 +680,17 @@ fn far_future_dates_and_periods_are_refused() {
         "--no-silence",
     ]);
     assert_eq!(code, 0, "{err}");
+    // Sealed by the secretary: only a sealed verdict date is used.
+    let (code, _, err) = fx.run([
+        "record",
+        "seal",
+        "verdict",
+        "--key",
+        "demo-secretary.key",
+        "--recorder-key",
+        "demo-recorder.key",
+    ]);
+    assert_eq!(code, 0, "{err}");
     let rows = vec![
         row(
             &audit(&["--today", "9999-12-31"]),
@@ -734,7 +745,7 @@ fn far_future_dates_and_periods_are_refused() {
                 "trust.txt",
             ],
             2,
-            "verdict/record.toml: verdict_in_force 9999-12-21: 9999-12-21 plus 1 year(s), 0 month(s) and 0 day(s) is past the last date that can be represented",
+            "verdict: the sealed verdict-in-force date 9999-12-21 (line 6) plus the retention period is out of range (9999-12-21 plus 1 year(s), 0 month(s) and 0 day(s) is past the last date that can be represented",
         ),
         row(
             &event("9999-12-31T23:59:59Z"),
@@ -975,7 +986,9 @@ fn fifos_folders_and_odd_paths_where_a_file_is_read() {
             "afile: not a folder",
         ),
     ];
-    // retire reads the session's record.toml: a FIFO there hung it.
+    // retire read the session's record.toml: a FIFO there hung it. It now
+    // reads only the sealed record, and a folder never sealed is refused
+    // before anything is read or written.
     rows.push(row(
         &[
             "retire",
@@ -988,7 +1001,7 @@ fn fifos_folders_and_odd_paths_where_a_file_is_read() {
             "trust.txt",
         ],
         2,
-        "fifo-record/record.toml: the short-form record is not a regular file; refusing",
+        "fifo-record: this folder was never sealed; there is nothing to retire",
     ));
     // Paths that are not UTF-8: named (lossily) in the message, never a panic.
     rows.push(Row {
@@ -1309,4 +1322,157 @@ fn stray_files_in_checkpoints_are_ignored_with_a_warning() {
             ),
         ]
     );
+}
+
+// Sealed records: out-of-range dates inside signed material are findings on
+// their entry, never a panic, and never a deadline.
+
+/// `record seal` of the sample session, checkpointed by the recorder.
+fn seal_record(fx: &Fx) -> (i32, String, String) {
+    fx.run([
+        "record",
+        "seal",
+        "archive/s",
+        "--key",
+        "demo-secretary.key",
+        "--recorder-key",
+        "demo-recorder.key",
+    ])
+}
+
+#[test]
+fn a_sealed_verdict_date_whose_deadline_leaves_the_calendar_is_a_finding() {
+    let fx = Fx::new();
+    edit_record(
+        &fx,
+        "finalised = 2026-11-21",
+        "finalised = 2026-11-21\nverdict_in_force = 9999-12-21",
+    );
+    let (code, _, err) = seal_record(&fx);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = fx.run([
+        "audit",
+        "archive",
+        "--trust",
+        "trust.txt",
+        "--today",
+        "2026-11-25",
+        "--due-within",
+        "100y",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let s = &v["report"]["sessions"][0];
+    assert_eq!(s["retention"], "unknown", "{v}");
+    assert!(s["deadline"].is_null(), "{s}");
+    let codes: Vec<&str> = s["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["retention.out_of_range"], "{s}");
+    let (code, _, err) = fx.run([
+        "retire",
+        "archive/s",
+        "--key",
+        "demo-secretary.key",
+        "--basis",
+        "retention ended",
+        "--trust",
+        "trust.txt",
+        "--force",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("out of range"), "{err}");
+    assert!(fx.p("archive/s/seg-0001.m4a").exists());
+}
+
+#[test]
+fn record_seal_of_a_record_ending_in_the_year_9999_is_refused_before_the_log_is_touched() {
+    let fx = Fx::new();
+    edit_record(
+        &fx,
+        "end = 2026-11-20T10:00:51+06:00",
+        "end = 9999-12-31T23:59:59-05:00",
+    );
+    let log = fx.p("archive/s/courtseal/log.jsonl");
+    let before = fs::read(&log).unwrap();
+    let (code, _, err) = seal_record(&fx);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("outside the years 1970 to 2999"), "{err}");
+    assert_eq!(fs::read(&log).unwrap(), before);
+}
+
+// A record entry signed by the court's own operator key whose record ends
+// in the year 9999 (made through the library, as a hostile tool would): a
+// finding on its line in check and audit, never arithmetic off the calendar.
+#[test]
+fn a_sealed_record_ending_in_the_year_9999_is_a_finding_on_its_entry() {
+    let fx = Fx::new();
+    let text = fs::read_to_string(fx.p("archive/s/record.toml"))
+        .unwrap()
+        .replace(
+            "end = 2026-11-20T10:00:51+06:00",
+            "end = 9999-12-31T23:59:59+00:00",
+        );
+    let fields = courtseal::format::statement::RecordFields {
+        court: "District Court No. 2".into(),
+        case: "2-1234/2026".into(),
+        judge: "A. B. Seitkali".into(),
+        secretary: "D. E. Omarova".into(),
+        start: "2026-11-20T04:00:00.000Z".into(),
+        end: "9999-12-31T23:59:59.000Z".into(),
+        breaks: vec![],
+        failures: vec![],
+        finalised: Some("2026-11-21".into()),
+        verdict_in_force: None,
+    };
+    let operator = courtseal::keys::load_signer(&fx.p("demo-secretary.key")).unwrap();
+    let mut e =
+        courtseal::format::statement::make_record(&operator, ORIGIN, 1, &text, &fields).unwrap();
+    e.sealed_at = courtseal::entry::now_utc();
+    courtseal::session::append_lines(
+        &courtseal::session::SessionPaths::new(&fx.p("archive/s")),
+        &[courtseal::entry::to_line(&e)],
+    )
+    .unwrap();
+    let (code, _, err) = fx.run([
+        "seal",
+        "archive/s",
+        "--key",
+        "demo-recorder.key",
+        "--no-silence",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = fx.run(["check", "archive/s", "--trust", "trust.txt", "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["verify"]["findings"][0];
+    assert_eq!(
+        (f["code"].as_str(), f["location"].as_str()),
+        (Some("record.invalid"), Some("courtseal/log.jsonl:6"))
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("outside the years"),
+        "{f}"
+    );
+    let (code, _, err) = fx.run(["audit", "archive", "--trust", "trust.txt"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn due_within_a_hundred_thousand_years_is_refused() {
+    let fx = Fx::new();
+    let (code, _, err) = fx.run([
+        "audit",
+        "archive",
+        "--trust",
+        "trust.txt",
+        "--due-within",
+        "100000y",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--due-within"), "{err}");
 }

@@ -423,10 +423,15 @@ fn check_json_matches_its_schema() {
     assert_eq!(
         codes(&v["findings"]),
         [
+            "record.not_sealed record: record.toml",
             "record.break_not_sealed record: line 23",
             "record.failure_without_act record: line 27",
             "record.failure_not_sealed record: line 27",
         ]
+    );
+    assert_eq!(
+        v["record_source"],
+        json!({"from": "file", "file": "record.toml"})
     );
     assert_eq!(v["marks"][0]["kind"], "event:pause");
     assert_eq!(v["record"]["breaks"][0]["index"], 1);
@@ -440,7 +445,10 @@ fn check_json_matches_its_schema() {
     assert_valid(&schema, &v, "check --json (gap)");
     assert_eq!(
         codes(&v["findings"]),
-        ["continuity.undeclared_gap 2026-11-20T10:00:15+06:00 to 2026-11-20T10:00:29+06:00"]
+        [
+            "record.not_sealed record: record.toml",
+            "continuity.undeclared_gap 2026-11-20T10:00:15+06:00 to 2026-11-20T10:00:29+06:00"
+        ]
     );
     assert_eq!(
         v["gaps"],
@@ -509,6 +517,17 @@ fn audit_json_matches_its_schema() {
     )
     .unwrap();
     d.seal("arch/a", "court.example/json/a");
+    // Only a sealed verdict date gives a deadline.
+    let (code, _, err) = d.run(&[
+        "record",
+        "seal",
+        "arch/a",
+        "--key",
+        "demo-secretary.key",
+        "--recorder-key",
+        "demo-recorder.key",
+    ]);
+    assert_eq!(code, 0, "{err}");
     // damaged: a segment deleted
     common::copy_sample(&d.p("arch/b"), &[]);
     d.seal("arch/b", "court.example/json/b");
@@ -860,6 +879,7 @@ fn json_md_tables_and_schemas_name_the_same_fields() {
         ("common.json#/$defs/finding/properties/span", &md),
         ("common.json#/$defs/finding/properties/time", &md),
         ("check.json#/$defs/stretch", &md),
+        ("check.json#/$defs/record_source", &md),
         ("check.json#/$defs/record/properties/appearances/items", &md),
         ("check.json#/$defs/record/properties/breaks/items", &md),
         ("check.json#/$defs/record/properties/failures/items", &md),

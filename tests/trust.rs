@@ -41,7 +41,11 @@ impl Fx {
             ],
         );
         assert_eq!(code, 0, "{err}");
-        let mut trust = format!("recorder {}\n", vkey("demo-recorder"));
+        let mut trust = format!(
+            "recorder {}\noperator {}\n",
+            vkey("demo-recorder"),
+            vkey("demo-secretary")
+        );
         for name in ["archivist-a", "archivist-b"] {
             let (code, _, err) = run(&dir, &["keys", "generate", "--name", name, "--out", "."]);
             assert_eq!(code, 0, "{err}");
@@ -156,7 +160,7 @@ fn archivist_key_cannot_vouch_for_a_planted_segment() {
 #[test]
 fn archivist_checkpoint_over_another_archivists_retirement_is_refused() {
     let fx = Fx::sealed();
-    fs::write(fx.p("s/record.toml"), record_with_verdict("2020-01-10")).unwrap();
+    seal_verdict(&fx.dir, "2020-01-10");
     let (code, _, err) = run(
         &fx.dir,
         &[
@@ -202,6 +206,7 @@ fn archivist_checkpoint_over_another_archivists_retirement_is_refused() {
 #[test]
 fn retire_force_refuses_to_sign_over_an_appended_entry() {
     let fx = Fx::sealed();
+    seal_verdict(&fx.dir, "2020-01-10");
     fx.plant_segment("seg-0005.m4a", b"planted");
     let log_before = fs::read(fx.p("s/courtseal/log.jsonl")).unwrap();
     let (code, _, err) = run(
@@ -252,11 +257,13 @@ fn retire_never_deletes_through_a_linked_folder() {
     let (code, _, err) = run(dir, &["keys", "generate", "--name", "arch", "--out", "."]);
     assert_eq!(code, 0, "{err}");
     let trust = format!(
-        "recorder {}\narchivist {}\n",
+        "recorder {}\noperator {}\narchivist {}\n",
         vkey("demo-recorder"),
+        vkey("demo-secretary"),
         fs::read_to_string(dir.join("arch.vkey")).unwrap().trim()
     );
     fs::write(dir.join("trust.txt"), trust).unwrap();
+    seal_verdict(dir, "2020-01-10");
     // The folder is swapped for a link to a folder outside the session that
     // holds a file of the same name.
     let outside = dir.join("outside");
@@ -334,6 +341,27 @@ fn proof_signed_by_an_archivist_is_refused() {
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["checkpoint.untrusted_key"]);
+}
+
+/// The sample record with a verdict date, written into `dir/s` and sealed
+/// by the demo secretary (checkpointed by the recorder): retention comes
+/// only from a sealed verdict date.
+fn seal_verdict(dir: &std::path::Path, date: &str) {
+    fs::write(dir.join("s/record.toml"), record_with_verdict(date)).unwrap();
+    demo_key(dir, "demo-secretary");
+    let (code, _, err) = run(
+        dir,
+        &[
+            "record",
+            "seal",
+            "s",
+            "--key",
+            "demo-secretary.key",
+            "--recorder-key",
+            "demo-recorder.key",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
 }
 
 fn record_with_verdict(date: &str) -> String {

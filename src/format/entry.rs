@@ -11,6 +11,11 @@ use crate::digest::Sha256Digest;
 /// The entry format version written by this build.
 pub const VERSION: u32 = 1;
 
+/// The version of a `retire` entry that records the retention basis it
+/// relied on and the findings open at destruction ([`RetireEntry::relied_on`]).
+/// Version 1 retire entries (without them) parse and verify as before.
+pub const RETIRE_VERSION: u32 = 2;
+
 /// The `session` header: always the first line of a log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionHeader {
@@ -168,10 +173,76 @@ pub struct RetireEntry {
     pub basis: String,
     /// The segments whose media were destroyed.
     pub segments: Vec<String>,
+    /// Version 2 only: the sealed verdict date and the deadline the
+    /// destruction relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relied_on: Option<RetentionBasis>,
+    /// Version 2 only: every finding (error or warning) open at
+    /// destruction, as `code location` (empty when there was none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_findings: Option<Vec<String>>,
     /// The archivist's verifier key.
     pub archivist: String,
     /// The signed note.
     pub note: String,
+}
+
+/// What a version 2 retirement relied on: the sealed record that gave the
+/// verdict-in-force date, the retention period and the deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionBasis {
+    /// The verdict-in-force date (YYYY-MM-DD), as the sealed record says.
+    pub verdict_in_force: String,
+    /// The log line of the sealed `record` entry it comes from.
+    pub record_line: u64,
+    /// That record's revision.
+    pub record_revision: u64,
+    /// The SHA-256 of that record's bytes.
+    pub record_sha256: Sha256Digest,
+    /// The retention period applied (`NyNmNd`).
+    pub retention: String,
+    /// The deadline: the verdict date plus the period (YYYY-MM-DD).
+    pub deadline: String,
+}
+
+/// A `record` entry: the finalised short-form record, signed by an operator
+/// (the secretary). Its text is kept whole in `record`; `sha256`, `case`,
+/// `start`, `end`, `finalised` and `verdict_in_force` repeat what it says
+/// for reading and must equal it. A correction is a new `record` entry with
+/// a higher `revision`, never a rewrite.
+///
+/// `note` is a C2SP signed note whose text is `courtseal.record/v1`, the
+/// log's origin, the revision, the SHA-256 of the record's bytes and the
+/// fields that matter (docs/formats.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordEntry {
+    /// Format version.
+    pub v: u32,
+    /// Always `"record"`.
+    pub kind: String,
+    /// 1 for the first record sealed in the log, then one more for each
+    /// correction.
+    pub revision: u64,
+    /// SHA-256 of the record's bytes (`record`, as UTF-8).
+    pub sha256: Sha256Digest,
+    /// Case number.
+    pub case: String,
+    /// Session start (UTC, RFC 3339).
+    pub start: String,
+    /// Session end (UTC, RFC 3339).
+    pub end: String,
+    /// Date the record was finalised (YYYY-MM-DD), if it says.
+    pub finalised: Option<String>,
+    /// Date the verdict entered into force (YYYY-MM-DD), if known.
+    pub verdict_in_force: Option<String>,
+    /// The record file's text, as signed.
+    pub record: String,
+    /// The operator's verifier key.
+    pub operator: String,
+    /// The signed note.
+    pub note: String,
+    /// When the entry was appended to the log (UTC, RFC 3339).
+    pub sealed_at: String,
 }
 
 /// Any entry of a log.
@@ -193,6 +264,8 @@ pub enum Entry {
     Recovery(RecoveryEntry),
     /// Media destroyed at the end of retention.
     Retire(RetireEntry),
+    /// The finalised short-form record, signed by an operator.
+    Record(RecordEntry),
 }
 
 /// Why a line is not a valid entry.
@@ -232,7 +305,8 @@ impl Entry {
     fn parse_fields(line: &[u8]) -> Result<Entry, EntryError> {
         let invalid = |e: serde_json::Error| EntryError::Invalid(e.to_string());
         let probe: Probe = serde_json::from_slice(line).map_err(invalid)?;
-        if probe.v != u64::from(VERSION) {
+        let retire_v2 = probe.kind == "retire" && probe.v == u64::from(RETIRE_VERSION);
+        if probe.v != u64::from(VERSION) && !retire_v2 {
             return Err(EntryError::UnknownVersion(probe.v));
         }
         match probe.kind.as_str() {
@@ -259,8 +333,13 @@ impl Entry {
             "recovery" => serde_json::from_slice(line)
                 .map(Entry::Recovery)
                 .map_err(invalid),
-            "retire" => serde_json::from_slice(line)
-                .map(Entry::Retire)
+            "retire" => {
+                let r: RetireEntry = serde_json::from_slice(line).map_err(invalid)?;
+                check_retire_version(&r).map_err(|e| EntryError::Invalid(e.to_owned()))?;
+                Ok(Entry::Retire(r))
+            }
+            "record" => serde_json::from_slice(line)
+                .map(Entry::Record)
                 .map_err(invalid),
             other => Err(EntryError::UnknownKind(other.to_owned())),
         }
@@ -277,6 +356,7 @@ impl Entry {
             Entry::Restart(_) => "restart",
             Entry::Recovery(_) => "recovery",
             Entry::Retire(_) => "retire",
+            Entry::Record(_) => "record",
         }
     }
 
@@ -291,6 +371,7 @@ impl Entry {
             Entry::Restart(r) => &r.at,
             Entry::Recovery(r) => &r.at,
             Entry::Retire(r) => &r.at,
+            Entry::Record(r) => &r.sealed_at,
         }
     }
 }
@@ -332,6 +413,30 @@ fn times(e: &Entry) -> Vec<(&'static str, &str)> {
         Entry::Restart(r) => vec![("at", r.at.as_str()), ("last_seen", r.last_seen.as_str())],
         Entry::Recovery(r) => vec![("at", r.at.as_str())],
         Entry::Retire(r) => vec![("at", r.at.as_str())],
+        Entry::Record(r) => vec![
+            ("start", r.start.as_str()),
+            ("end", r.end.as_str()),
+            ("sealed_at", r.sealed_at.as_str()),
+        ],
+    }
+}
+
+/// A version 1 retire entry has neither `relied_on` nor `open_findings`; a
+/// version 2 one has both, with dates that are dates.
+fn check_retire_version(r: &RetireEntry) -> Result<(), &'static str> {
+    match (r.v, &r.relied_on, &r.open_findings) {
+        (VERSION, None, None) => Ok(()),
+        (VERSION, _, _) => Err("a version 1 retire entry carries no relied_on or open_findings"),
+        (RETIRE_VERSION, Some(b), Some(_)) => {
+            let date = time::macros::format_description!("[year]-[month]-[day]");
+            let ok = |s: &str| time::Date::parse(s, date).is_ok();
+            if ok(&b.verdict_in_force) && ok(&b.deadline) {
+                Ok(())
+            } else {
+                Err("relied_on: verdict_in_force and deadline must be dates, YYYY-MM-DD")
+            }
+        }
+        _ => Err("a version 2 retire entry must carry relied_on and open_findings"),
     }
 }
 
@@ -382,5 +487,38 @@ mod tests {
             Entry::parse(b"{\"v\":1"),
             Err(EntryError::Invalid(_))
         ));
+    }
+
+    /// Retire entries written before version 2 must parse exactly as
+    /// before; a version 2 entry must carry what it relied on.
+    #[test]
+    fn retire_versions_are_kept_apart() {
+        let v1 = br#"{"v":1,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":["a.m4a"],"archivist":"k","note":"n"}"#;
+        match Entry::parse(v1) {
+            Ok(Entry::Retire(r)) => assert!(r.relied_on.is_none() && r.open_findings.is_none()),
+            other => panic!("{other:?}"),
+        }
+        let v1_with = br#"{"v":1,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":[],"open_findings":[],"archivist":"k","note":"n"}"#;
+        assert!(matches!(Entry::parse(v1_with), Err(EntryError::Invalid(_))));
+        let v2_without = br#"{"v":2,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":[],"archivist":"k","note":"n"}"#;
+        assert!(matches!(
+            Entry::parse(v2_without),
+            Err(EntryError::Invalid(_))
+        ));
+        let hex = "0".repeat(64);
+        let v2 = format!(
+            r#"{{"v":2,"kind":"retire","at":"2026-11-20T04:00:00.000Z","basis":"b","segments":[],"relied_on":{{"verdict_in_force":"2024-01-10","record_line":6,"record_revision":1,"record_sha256":"{hex}","retention":"1y0m0d","deadline":"2025-01-10"}},"open_findings":[],"archivist":"k","note":"n"}}"#
+        );
+        assert!(matches!(Entry::parse(v2.as_bytes()), Ok(Entry::Retire(_))));
+        let bad_date = v2.replace("2025-01-10", "2025-13-10");
+        assert!(matches!(
+            Entry::parse(bad_date.as_bytes()),
+            Err(EntryError::Invalid(_))
+        ));
+        // Only retire entries have a version 2.
+        assert_eq!(
+            Entry::parse(br#"{"v":2,"kind":"record"}"#),
+            Err(EntryError::UnknownVersion(2))
+        );
     }
 }

@@ -11,6 +11,8 @@
 //! SESSION/courtseal/checkpoints/<size>   every checkpoint ever signed
 //! ```
 
+pub mod record;
+
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};

@@ -109,6 +109,9 @@ pub struct SessionReport {
     pub observations: Vec<SegmentObservation>,
     /// Operator events, in the order they were sealed.
     pub events: Vec<EventStatus>,
+    /// Sealed short-form records (`record` entries), in log order, each with
+    /// what became of it (the latest valid one is in force).
+    pub records: Vec<crate::record::sealed::SealedRecordStatus>,
     /// Number of heartbeat entries.
     pub heartbeats: u64,
     /// When the session was closed, if it was.
@@ -310,6 +313,9 @@ pub fn verify_with_progress(
     let (checkpoints, verified_size) =
         check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
     let (events, retired) = check_service_entries(root, &log, trust, verified_size, &mut findings);
+    let sealed_records = crate::record::sealed::sealed_records(&log, verified_size, trust);
+    findings.extend(sealed_records.findings);
+    let records = sealed_records.statuses;
     // Only what a trusted checkpoint covers says what the service did.
     let sealed = &log.lines[..usize::try_from(verified_size)
         .unwrap_or(usize::MAX)
@@ -413,6 +419,7 @@ pub fn verify_with_progress(
         segments,
         observations,
         events,
+        records,
         heartbeats,
         closed_at,
         findings,
@@ -527,11 +534,25 @@ fn check_service_entries(
                 Ok(_) if l.number as u64 > verified_size => {}
                 Ok(v) => {
                     retired.extend(r.segments.iter().cloned());
+                    // Version 2: what the destruction relied on, and what
+                    // was open at the time.
+                    let relied = match (&r.relied_on, &r.open_findings) {
+                        (Some(b), Some(open)) => format!(
+                            "; it relied on the sealed verdict-in-force date {} (record revision {}, log line {}) and the deadline {} ({} after it); open findings at destruction: {}",
+                            b.verdict_in_force,
+                            b.record_revision,
+                            b.record_line,
+                            b.deadline,
+                            b.retention,
+                            if open.is_empty() { "none".to_owned() } else { open.join(", ") }
+                        ),
+                        _ => String::new(),
+                    };
                     findings.push(Finding::info(
                         Code::SessionRetired,
                         &at,
                         format!(
-                            "the media of {} segment(s) were destroyed at {} by archivist {} on the basis: {}",
+                            "the media of {} segment(s) were destroyed at {} by archivist {} on the basis: {}{relied}",
                             r.segments.len(),
                             r.at,
                             v.name(),

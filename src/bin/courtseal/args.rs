@@ -54,7 +54,8 @@ pub enum Command {
     /// Check the chain of a courtroom's sessions in a folder: a deleted
     /// session shows as a broken link.
     Series(SeriesArgs),
-    /// The short-form record: print a template, or check a record file.
+    /// The short-form record: print a template, check a record file, or seal
+    /// the finalised record into a session's log.
     #[command(subcommand)]
     Record(RecordCommand),
     /// Check a session against its short-form record: every second of the
@@ -107,6 +108,22 @@ pub enum RecordCommand {
     Check {
         /// The record file.
         file: PathBuf,
+    },
+    /// Sign the session's finalised record (its record.toml or record.json)
+    /// into its log, as the next revision: from then on `check` uses the
+    /// sealed record, and retention deadlines come from its
+    /// verdict-in-force date. A correction is sealed the same way, after the
+    /// file is corrected; nothing is ever rewritten.
+    Seal {
+        /// The session folder.
+        session: PathBuf,
+        /// The operator's own private key (the secretary's or the court office's).
+        #[arg(long)]
+        key: PathBuf,
+        /// The recorder key, to sign the checkpoint that makes the record
+        /// count at once (required once the session is closed).
+        #[arg(long, value_name = "KEY")]
+        recorder_key: Option<PathBuf>,
     },
 }
 

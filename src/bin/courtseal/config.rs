@@ -95,6 +95,15 @@ pub enum Config {
         /// The record file (a regular file).
         file: PathBuf,
     },
+    /// `record seal`.
+    RecordSeal {
+        /// The session folder.
+        session: PathBuf,
+        /// The operator's key file.
+        key: PathBuf,
+        /// The recorder's key file, if given.
+        recorder_key: Option<PathBuf>,
+    },
     /// `check`.
     Check(CheckConfig),
     /// `audit`.
@@ -401,6 +410,18 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
         Command::Record(RecordCommand::Template) => Config::RecordTemplate,
         Command::Record(RecordCommand::Check { file }) => Config::RecordCheck {
             file: input(&file, "record file", RECORD_BYTES)?,
+        },
+        Command::Record(RecordCommand::Seal {
+            session,
+            key,
+            recorder_key,
+        }) => Config::RecordSeal {
+            key: input(&key, "key file", KEY_BYTES)?,
+            recorder_key: recorder_key
+                .as_deref()
+                .map(|p| input(p, "key file", KEY_BYTES))
+                .transpose()?,
+            session,
         },
         Command::Check(a) => Config::Check(CheckConfig {
             tolerance: seconds("--tolerance", a.tolerance, AtLeast(0.0))?,

@@ -4,45 +4,71 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
 
-use courtseal::record::ShortFormRecord;
+use courtseal::record::{sealed, ShortFormRecord};
 use courtseal::timeline::{self, CheckOptions};
+use courtseal::verify::{self, VerifyOptions};
 
 use super::{load_trust, read_small_text, write_new_file, Done, Named};
 use crate::config::{CheckConfig, RECORD_BYTES, YEARS};
 use crate::exit;
 use crate::output::{json, text};
 
-/// Checks the session's timeline against its record, and writes the HTML
+/// Checks the session's timeline against its record (the sealed record in
+/// force when there is one, else the record file), and writes the HTML
 /// report when asked.
 pub fn run(c: &CheckConfig) -> Result<Done> {
     let trust = load_trust(&c.trust)?;
-    let (record_path, named) = match &c.record {
-        Some(p) => (p.clone(), Named::ByUser),
-        None => (default_record(&c.session)?, Named::InSession),
+    // The record file: the one named, or the session's own (if any).
+    let file: Option<(PathBuf, String, String)> = match &c.record {
+        Some(p) => {
+            let text = read_small_text(p, Named::ByUser, "short-form record", RECORD_BYTES)?;
+            Some((p.clone(), p.display().to_string(), text))
+        }
+        None => courtseal::store::layout::read_record(&c.session)
+            .map_err(|e| {
+                anyhow!(
+                    "{}: cannot read the short-form record: {e}",
+                    c.session.display()
+                )
+            })?
+            .map(|(p, text)| {
+                let name = p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                (p, name, text)
+            }),
     };
-    let text = read_small_text(&record_path, named, "short-form record", RECORD_BYTES)?;
-    let record = courtseal::record::parse(&text).map_err(|errs| {
-        let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        anyhow!(
-            "{}: not a valid short-form record: {}",
-            record_path.display(),
-            list.join("; ")
-        )
+    let verified = verify::verify(&c.session, &trust, VerifyOptions::default())?;
+    let sealed = sealed::sealed_records(&verified.log, verified.report.verified_size, &trust);
+    let to_check = sealed::record_to_check(
+        &sealed,
+        file.as_ref().map(|(_, name, text)| (name.as_str(), text.as_str())),
+    )
+    .map_err(|e| match e {
+        sealed::NoRecord::None => anyhow!(
+            "{}: no short-form record is sealed in its log and it has no record.toml or record.json; give one with --record",
+            c.session.display()
+        ),
+        other => anyhow!("{other}"),
     })?;
-    record_in_range(&record_path, &record)?;
+    if let (sealed::RecordSource::File { .. }, Some((path, _, _))) = (&to_check.source, &file) {
+        record_in_range(path, &to_check.record)?;
+    }
     let opts = CheckOptions {
         tolerance: c.tolerance.duration(),
         ..Default::default()
     };
-    let r = timeline::check_session(&c.session, &record, &trust, &opts)?;
+    let mut r = timeline::check(&verified, &to_check.record, &opts);
+    r.findings.splice(0..0, to_check.findings);
     if let Some(html) = &c.html {
         let page = courtseal::report::html(&r, &trust, &c.command_line, env!("CARGO_PKG_VERSION"));
         write_new_file(html, page.as_bytes())?;
     }
     let out = if c.json {
-        json::check(&r)?
+        json::check(&r, &to_check.source)?
     } else {
-        text::check_text(&r)
+        text::check_text(&r, &to_check.source)
     };
     Ok(Done::new(out, exit::for_findings(&r.all_findings())))
 }
@@ -75,12 +101,4 @@ fn record_in_range(path: &std::path::Path, r: &ShortFormRecord) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The session's record, found by the library's one rule; when it has
-/// none, the `record.toml` that is then reported missing.
-fn default_record(session: &std::path::Path) -> Result<PathBuf> {
-    Ok(courtseal::store::layout::record_file(session)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .unwrap_or_else(|| session.join("record.toml")))
 }

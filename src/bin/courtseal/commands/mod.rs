@@ -55,6 +55,11 @@ pub fn run(config: Config) -> Result<Done> {
         Config::Series(c) => series::run(&c),
         Config::RecordTemplate => record::template(),
         Config::RecordCheck { file } => record::check(&file),
+        Config::RecordSeal {
+            session,
+            key,
+            recorder_key,
+        } => record::seal(&session, &key, recorder_key.as_deref()),
         Config::Check(c) => check::run(&c),
         Config::Audit(c) => audit::run(&c),
         Config::VerifyAct(c) => verify_act::run(&c),

@@ -1,4 +1,5 @@
-//! `courtseal record template` and `courtseal record check`.
+//! `courtseal record template`, `courtseal record check` and
+//! `courtseal record seal`.
 
 use std::path::Path;
 
@@ -39,4 +40,50 @@ pub fn check(file: &Path) -> Result<Done> {
             Done::new(out, exit::FINDINGS)
         }
     })
+}
+
+/// Signs the session's record into its log with the operator's key (and
+/// the checkpoint over it with the recorder key, when given).
+pub fn seal(session: &Path, key: &Path, recorder_key: Option<&Path>) -> Result<Done> {
+    let operator = courtseal::keys::load_signer(key)?;
+    let recorder = recorder_key.map(courtseal::keys::load_signer).transpose()?;
+    let Some((file, text)) = courtseal::store::layout::read_record(session).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot read the short-form record: {e}",
+            session.display()
+        )
+    })?
+    else {
+        anyhow::bail!(
+            "{}: has no short-form record (record.toml or record.json) to seal",
+            session.display()
+        );
+    };
+    let r = courtseal::session::record::seal_record(
+        session,
+        &file,
+        &text,
+        &operator,
+        recorder.as_ref(),
+    )?;
+    let mut out = format!(
+        "{}: record revision {} (case {}, SHA-256 {}) signed by {} and appended at line {} (sealed at {})\n",
+        file.display(),
+        r.entry.revision,
+        r.entry.case,
+        r.entry.sha256.short(),
+        operator.name(),
+        r.line,
+        r.entry.sealed_at
+    );
+    match &r.checkpoint {
+        Some(cp) => out.push_str(&format!(
+            "checkpoint signed: {} entries; the sealed record is now the one 'check' uses\n",
+            cp.size
+        )),
+        None => out.push_str(
+            "no checkpoint signed: the record counts once the next 'courtseal seal' signs over it\n",
+        ),
+    }
+    Ok(Done::new(out, exit::OK))
 }

@@ -21,15 +21,27 @@ pub fn run(c: &RetireConfig) -> Result<Done> {
         c.today,
         c.force,
     )?;
-    Ok(Done::new(
-        format!(
-            "{}: retired by {} at {}: {} media file(s) deleted; the log, packet windows and checkpoints are kept (checkpoint {} entries)\n",
-            c.session.display(),
-            archivist.name(),
-            r.entry.at,
-            r.deleted.len(),
-            r.checkpoint.size
-        ),
-        exit::OK,
-    ))
+    let mut out = format!(
+        "{}: retired by {} at {}: {} media file(s) deleted; the log, packet windows and checkpoints are kept (checkpoint {} entries)\n",
+        c.session.display(),
+        archivist.name(),
+        r.entry.at,
+        r.deleted.len(),
+        r.checkpoint.size
+    );
+    if let (Some(b), Some(open)) = (&r.entry.relied_on, &r.entry.open_findings) {
+        out.push_str(&format!(
+            "relied on: sealed verdict in force {} (record revision {}, log line {}), retention {}, deadline {}\nopen findings recorded: {}\n",
+            b.verdict_in_force,
+            b.record_revision,
+            b.record_line,
+            b.retention,
+            b.deadline,
+            if open.is_empty() { "none".to_owned() } else { open.join(", ") }
+        ));
+    }
+    for (name, why) in &r.kept {
+        out.push_str(&format!("{name}: {why}\n"));
+    }
+    Ok(Done::new(out, exit::OK))
 }

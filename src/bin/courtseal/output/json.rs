@@ -111,6 +111,7 @@ struct Verify<'a> {
     segments: &'a [SegmentStatus],
     observations: &'a [SegmentObservation],
     events: &'a [EventStatus],
+    records: &'a [courtseal::record::sealed::SealedRecordStatus],
     heartbeats: u64,
     closed_at: &'a Option<String>,
     findings: &'a [Finding],
@@ -130,6 +131,7 @@ fn verify_body(r: &SessionReport) -> Envelope<Verify<'_>> {
             segments: &r.segments,
             observations: &r.observations,
             events: &r.events,
+            records: &r.records,
             heartbeats: r.heartbeats,
             closed_at: &r.closed_at,
             findings: &r.findings,
@@ -216,6 +218,7 @@ struct Check<'a> {
     #[serde(flatten)]
     verdict: Verdict,
     record: &'a ShortFormRecord,
+    record_source: &'a courtseal::record::sealed::RecordSource,
     segments: &'a [SegmentSpan],
     marks: &'a [Mark],
     gaps: &'a [Span],
@@ -225,12 +228,16 @@ struct Check<'a> {
 }
 
 /// `check --json`: the check's own fields, with verify's object inside.
-pub fn check(r: &CheckReport) -> anyhow::Result<String> {
+pub fn check(
+    r: &CheckReport,
+    source: &courtseal::record::sealed::RecordSource,
+) -> anyhow::Result<String> {
     render(&envelope(
         "check",
         Check {
             verdict: verdict(&r.all_findings()),
             record: &r.record,
+            record_source: source,
             segments: &r.segments,
             marks: &r.marks,
             gaps: &r.gaps,

@@ -224,6 +224,30 @@ pub fn verify_text(r: &SessionReport) -> String {
             );
         }
     }
+    if !r.records.is_empty() {
+        use courtseal::record::sealed::SealedRecordState as S;
+        let _ = writeln!(out, "Short-form records (as sealed)");
+        for rec in &r.records {
+            let state = match rec.state {
+                S::InForce => "IN FORCE",
+                S::Superseded => "superseded by a later revision",
+                S::Unproven => "NOT COUNTED (no trusted checkpoint covers it)",
+                S::Invalid => "NOT VERIFIED",
+                S::Untrusted => "NOT VERIFIED (signer not trusted as an operator)",
+                S::OutOfOrder => "NOT USED (revision out of order: a replay)",
+            };
+            let _ = writeln!(
+                out,
+                "  line {}  revision {}  sealed {}  by {}  SHA-256 {}  verdict in force {}  {state}",
+                rec.line,
+                rec.revision,
+                rec.sealed_at,
+                rec.operator,
+                rec.sha256.short(),
+                rec.verdict_in_force.as_deref().unwrap_or("not given"),
+            );
+        }
+    }
     if r.heartbeats > 0 || r.closed_at.is_some() {
         let _ = writeln!(
             out,
@@ -479,7 +503,10 @@ pub fn series_text(r: &courtseal::series::SeriesReport) -> String {
     out
 }
 
-pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
+pub fn check_text(
+    r: &courtseal::timeline::CheckReport,
+    source: &courtseal::record::sealed::RecordSource,
+) -> String {
     let mut out = verify_text(&r.verify);
     // Drop verify's own result line; the check's comes at the end.
     if let Some(i) = out.rfind("\nResult: ") {
@@ -491,9 +518,17 @@ pub fn check_text(r: &courtseal::timeline::CheckReport) -> String {
         x.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default()
     };
+    let from = match source {
+        courtseal::record::sealed::RecordSource::Sealed { line, revision } => {
+            format!("sealed record, revision {revision}, log line {line}")
+        }
+        courtseal::record::sealed::RecordSource::File { file } => {
+            format!("{file}, NOT SEALED")
+        }
+    };
     let _ = writeln!(
         out,
-        "\nShort-form record  case {} ({}), {} to {}",
+        "\nShort-form record  case {} ({}), {} to {}  [{from}]",
         rec.case,
         rec.court,
         t(rec.start),
