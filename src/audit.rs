@@ -364,6 +364,10 @@ fn new_run() -> String {
 /// interrupted run of the same audit (same archive, keys and options) are
 /// taken for sessions unchanged since (same fingerprint), and the report
 /// names each, with when it was hashed.
+#[expect(
+    clippy::expect_used,
+    reason = "the state file's lines hold only strings, numbers and string-keyed maps, which always serialise"
+)]
 pub fn audit(
     archive: &Path,
     trust: &TrustStore,
@@ -472,7 +476,7 @@ pub fn audit(
                     result: result.clone(),
                 })
                 .expect("JSON");
-                let mut f = f.lock().expect("state file lock");
+                let mut f = f.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let _ = writeln!(f, "{line}").and_then(|()| f.sync_data());
             }
             progress.session_done(name);

@@ -261,11 +261,10 @@ pub fn export(
         .collect();
     tags.sort();
     for p in &tags {
-        let rel = p
-            .strip_prefix(root)
-            .expect("below root")
-            .to_string_lossy()
-            .replace('\\', "/");
+        let Ok(rel) = p.strip_prefix(root) else {
+            continue; // listed from below the root
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
         let (hash, _) = copy_hashed(p, &bag.join(&rel))?;
         tagmanifest.push_str(&format!("{hash}  {}\n", manifest_path(&rel)));
     }

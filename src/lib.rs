@@ -9,7 +9,7 @@
 //! This library never prints and never exits: it returns findings as data.
 #![forbid(unsafe_code)]
 // Outside tests, an unwrap is a panic waiting for the input that breaks it.
-#![warn(clippy::unwrap_used)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 #![deny(missing_docs)]
 

@@ -489,6 +489,9 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
         errs.sort_by_key(|e| e.line);
         return Err(errs);
     }
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(errs); // not reached: `time` records why either is missing
+    };
     let s = |v: &Option<Spanned<String>>| v.as_ref().map(|x| x.get_ref().clone());
     Ok(ShortFormRecord {
         court: raw.court.into_inner(),
@@ -498,8 +501,8 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
         judge: raw.judge.into_inner(),
         secretary: raw.secretary.into_inner(),
         place: s(&raw.place),
-        start: start.expect("checked"),
-        end: end.expect("checked"),
+        start,
+        end,
         stenography: raw.stenography.map(Spanned::into_inner),
         no_recording_reason: s(&raw.no_recording_reason),
         finalised,

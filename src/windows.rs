@@ -48,6 +48,10 @@ fn run_hash(ph: &[[u8; 32]]) -> [u8; 32] {
 /// Compares a copy's packets with the sealed windows. Returns no changes
 /// when every sealed packet is present, unchanged and in order, and nothing
 /// was added: then only the container differs.
+#[expect(
+    clippy::expect_used,
+    reason = "callers analyse the copy with packets kept; without them there is nothing to compare"
+)]
 pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     let hashes = now
         .packet_hashes
@@ -730,9 +734,9 @@ fn explain_stream(
         match next {
             None => {
                 let u = n.saturating_sub(base);
-                if !run.is_empty() {
-                    let from = wins[run[0]].from;
-                    let to = wins[*run.last().expect("non-empty")].to;
+                if let (Some(&first), Some(&last)) = (run.first(), run.last()) {
+                    let from = wins[first].from;
+                    let to = wins[last].to;
                     if u == 0 {
                         out.push(Change {
                             code: Code::SegmentTruncated,

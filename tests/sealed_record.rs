@@ -378,8 +378,10 @@ fn a_replayed_older_record_revision_does_not_bring_back_its_verdict_date() {
 
 // The insider edits the record text inside a sealed-looking entry (keeping
 // the operator's note) and appends it: its signature no longer matches.
+// The sealer never signs it (it vets every unsigned line), and verify does
+// not use it.
 #[test]
-fn a_record_entry_whose_text_was_edited_does_not_verify() {
+fn a_record_entry_whose_text_was_edited_is_never_signed_and_does_not_verify() {
     let fx = Fx::new();
     fx.seal_record();
     let (_, mut e) = last_record(&fx.log());
@@ -388,11 +390,18 @@ fn a_record_entry_whose_text_was_edited_does_not_verify() {
     e.end = "2026-11-20T04:00:30.000Z".into();
     e.revision = 2;
     fx.append(&entry::to_line(&e));
-    fx.reseal();
+    let before = fs::read(fx.p("s/courtseal/log.jsonl")).unwrap();
+    let (code, _, err) = fx.cs(&["seal", "s", "--key", "demo-recorder.key", "--no-silence"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("line 7 (record entry) is not covered by any checkpoint, and this sealer signs only what it derived itself: its operator signature does not check"),
+        "{err}"
+    );
+    assert_eq!(fs::read(fx.p("s/courtseal/log.jsonl")).unwrap(), before);
     let (_, v) = fx.json(&["verify", "s", "--trust", "trust.txt"]);
     assert_eq!(
         codes(&v["findings"]),
-        ["record.bad_signature courtseal/log.jsonl:7"]
+        ["log.unsigned_entries courtseal/log.jsonl:7"]
     );
     let (_, v) = fx.check();
     assert_eq!(v["record_source"]["revision"], 1);

@@ -80,7 +80,16 @@ impl Fx {
         a.extend(["--trust", "trust.txt", "--json"]);
         let (code, out, err) = self.cs(&a);
         assert!(code == 0 || code == 1, "{err}");
-        (code, serde_json::from_str(&out).unwrap())
+        let mut v: Value = serde_json::from_str(&out).unwrap();
+        // The record of these sessions is never sealed (`record seal`): check
+        // says so first, with a warning tests/sealed_record.rs pins. Taken
+        // out here so each test reads the findings of its own attack.
+        if args.first() == Some(&"check") {
+            let f = v["findings"].as_array_mut().unwrap();
+            assert_eq!(f[0]["code"], "record.not_sealed", "{f:?}");
+            f.remove(0);
+        }
+        (code, v)
     }
 
     fn lines(&self, name: &str) -> Vec<String> {
@@ -453,7 +462,19 @@ fn an_event_stated_far_before_it_was_sealed_is_backdated_from_the_entry_alone() 
     );
     let f = &v["findings"][0];
     assert_eq!(f["time"]["from"], "2026-11-20T04:00:20Z");
-    assert_eq!(f["time"]["to"], v["events"][0]["sealed_at"]);
+    // The same instant (the finding's time drops trailing zeros of the
+    // milliseconds, the entry keeps three digits).
+    let instant = |x: &Value| {
+        OffsetDateTime::parse(
+            x.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        instant(&f["time"]["to"]),
+        instant(&v["events"][0]["sealed_at"])
+    );
 }
 
 /// An event stated for a time after it was sealed describes what had not

@@ -378,6 +378,10 @@ impl Entry {
 
 /// Serialises an entry struct into its line bytes (compact JSON, field order
 /// as declared, no newline).
+#[expect(
+    clippy::expect_used,
+    reason = "entry structs hold only strings, numbers and string-keyed maps, which always serialise"
+)]
 pub fn to_line<T: Serialize>(entry: &T) -> Vec<u8> {
     serde_json::to_vec(entry).expect("entries serialise to JSON")
 }

@@ -195,6 +195,10 @@ pub struct SidecarError {
 }
 
 /// The sidecar bytes for a header and its windows.
+#[expect(
+    clippy::expect_used,
+    reason = "the header and window lines hold only strings and numbers, which always serialise"
+)]
 pub fn to_bytes(header: &WindowsHeader, windows: &[WindowLine]) -> Vec<u8> {
     let mut out = serde_json::to_vec(header).expect("JSON");
     out.push(b'\n');

@@ -443,7 +443,7 @@ fn frame_levels(frame: &ff::frame::Audio, samples: usize, channels: usize) -> Op
             f64::from(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
         }),
         Sample::F64(t) => (8, t == Type::Planar, |b| {
-            f64::from_ne_bytes(b[..8].try_into().expect("8 bytes"))
+            f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
         }),
         Sample::I16(t) => (2, t == Type::Planar, |b| {
             f64::from(i16::from_ne_bytes([b[0], b[1]])) / 32768.0

@@ -921,6 +921,10 @@ fn sync_dir(dir: &Path) -> Result<(), SealError> {
 
 /// Signs `cp` and writes it to `checkpoints/<size>` (never overwriting) and
 /// then atomically to `checkpoint`. Callers hold the session's lock.
+#[expect(
+    clippy::expect_used,
+    reason = "Checkpoint::to_text always makes a valid note text (checked origins, no empty lines)"
+)]
 pub fn write_checkpoint(
     paths: &SessionPaths,
     signer: &NoteSigner,

@@ -13,7 +13,9 @@
 //!   signature by an operator key (not the recorder's) and not repeat one
 //!   already in the log; a recovery entry must name the layout's own file
 //!   for the bytes it set aside, holding exactly those bytes; the session
-//!   header must name this folder and the fields this run would write.
+//!   header must name this folder and the fields this run would write; a
+//!   sealed short-form record must carry a valid signature by a key other
+//!   than the recorder's over what its text says, and not repeat one.
 //!   Heartbeats, restarts and closes carry no signature: unless the note
 //!   vouches for them they are someone else's, and are refused.
 //!
@@ -279,6 +281,28 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
                 return Err(refuse(
                     "it is a sealing service's own entry, carries no signature, and this sealer has no record of writing it".into(),
                 ));
+            }
+            Entry::Record(r) if check => {
+                let rec = crate::record::parse(&r.record).map_err(|_| {
+                    refuse("the record text it carries is not a valid short-form record".into())
+                })?;
+                let fields = crate::record::sealed::fields_of(&rec).map_err(&refuse)?;
+                let key =
+                    crate::format::statement::check_record(r, &origin, &fields).map_err(|err| {
+                        refuse(format!("its operator signature does not check: {err}"))
+                    })?;
+                if key.to_vkey() == recorder {
+                    return Err(refuse(
+                        "it is signed by the recorder key, which never signs a court's record"
+                            .into(),
+                    ));
+                }
+                if notes.contains(r.note.as_str()) {
+                    return Err(refuse(
+                        "it repeats a record already in the log (a replayed signature)".into(),
+                    ));
+                }
+                notes.insert(r.note.as_str());
             }
             Entry::Retire(_) if check => {
                 return Err(refuse(

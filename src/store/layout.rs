@@ -120,10 +120,9 @@ pub fn scan(root: &Path) -> Vec<ScanItem> {
         if e.file_type().is_dir() {
             continue;
         }
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .expect("walkdir yields paths below root");
+        let Ok(rel) = e.path().strip_prefix(root) else {
+            continue; // walkdir yields only paths below the root
+        };
         let shown = rel.to_string_lossy().into_owned();
         let Some(parts) = rel
             .iter()

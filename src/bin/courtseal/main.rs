@@ -10,7 +10,7 @@
 //! - [`exit`]: the exit codes.
 #![forbid(unsafe_code)]
 // Outside tests, an unwrap is a panic waiting for the input that breaks it.
-#![warn(clippy::unwrap_used)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod args;
