@@ -303,7 +303,7 @@ fn explain_packets(
                     "the {kind} stream ends at {} instead of {}: the last {} ({}) are missing",
                     clock(from),
                     clock(to),
-                    secs(to - from),
+                    length(to - from),
                     packets(ns)
                 ),
             )),
@@ -320,7 +320,7 @@ fn explain_packets(
                 Code::SegmentContentRemoved,
                 format!(
                     "{} of {kind} sealed from {} to {} ({}) is missing from the copy; the copy goes on with the sealed {kind} from {}",
-                    secs(to - from),
+                    length(to - from),
                     clock(from),
                     clock(to),
                     packets(ns),
@@ -332,14 +332,14 @@ fn explain_packets(
                 if last {
                     format!(
                         "{} of {kind} that was not sealed ({}) follows the end at {}",
-                        secs(copy_len),
+                        length(copy_len),
                         packets(nc),
                         clock(from)
                     )
                 } else {
                     format!(
                         "{} of {kind} that was not sealed ({}) is inserted at {}",
-                        secs(copy_len),
+                        length(copy_len),
                         packets(nc),
                         clock(from)
                     )
@@ -348,13 +348,14 @@ fn explain_packets(
             _ => out.push(change(
                 Code::SegmentContentEdited,
                 format!(
-                    "the {kind} from {} to {} differs from the sealed one: where {} ({}) were sealed, the copy has {} ({}) of other content",
+                    "the {kind} from {} to {} differs from the sealed one: where {} ({}) {} sealed, the copy has {} ({}) of other content",
                     clock(from),
                     clock(to),
                     packets(ns),
-                    secs(to - from),
+                    length(to - from),
+                    if ns == 1 { "was" } else { "were" },
                     packets(nc),
-                    secs(copy_len)
+                    length(copy_len)
                 ),
             )),
         }
@@ -845,6 +846,16 @@ fn secs(s: f64) -> String {
     format!("{:.1} s", round_us(s))
 }
 
+/// A length a person reads: to the millisecond below a second (one packet
+/// is 21 ms of AAC), to a tenth above.
+fn length(s: f64) -> String {
+    if s.abs() < 1.0 {
+        format!("{:.3} s", round_us(s))
+    } else {
+        secs(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1301,7 +1312,7 @@ mod tests {
         );
         assert!(
             c[0].message.starts_with(
-                "0.7 s of audio that was not sealed (7 packets) is inserted at 0:00:05.300"
+                "0.700 s of audio that was not sealed (7 packets) is inserted at 0:00:05.300"
             ),
             "{}",
             c[0].message
