@@ -493,3 +493,32 @@ fn a_forged_result_in_the_audit_state_is_not_taken_by_resume() {
         "a damaged session was taken as intact from a forged state"
     );
 }
+
+/// The secretary seals the record without the recorder key, so the entry
+/// waits for the next seal; before it runs, an insider with no key gives
+/// the unsigned entry a verdict-in-force date its signature does not say.
+/// The sealer must check a record entry's signature before signing over
+/// it, as it does an event's.
+#[test]
+fn a_record_entry_edited_before_the_next_seal_is_not_signed() {
+    let fx = Fx::new();
+    copy_sample(&fx.p("s"), &[]);
+    fx.seal("s");
+    let (code, _, err) = fx.cs(&["record", "seal", "s", "--key", "demo-secretary.key"]);
+    assert_eq!(code, 0, "{err}");
+    let mut lines = fx.lines("s");
+    assert_eq!(lines.len(), 6);
+    let edited = lines[5].replace(
+        r#""verdict_in_force":null"#,
+        r#""verdict_in_force":"2000-01-01""#,
+    );
+    assert_ne!(edited, lines[5]);
+    lines[5] = edited;
+    fx.write_lines("s", &lines);
+    let (code, err) = fx.seal_code("s");
+    assert_eq!(code, 2, "the sealer signed a record entry it did not check");
+    assert!(err.contains("line 6 (record entry)"), "{err}");
+    assert!(err.contains("signature does not check"), "{err}");
+    let cp = fs::read_to_string(fx.paths("s").checkpoint).unwrap();
+    assert_eq!(cp.lines().nth(1), Some("5"));
+}

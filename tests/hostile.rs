@@ -1438,6 +1438,8 @@ fn a_sealed_record_ending_in_the_year_9999_is_a_finding_on_its_entry() {
         &[courtseal::entry::to_line(&e)],
     )
     .unwrap();
+    // The sealer refuses to sign over a record it cannot check; a hostile
+    // recorder key holder signs a checkpoint over it by hand.
     let (code, _, err) = fx.run([
         "seal",
         "archive/s",
@@ -1445,7 +1447,13 @@ fn a_sealed_record_ending_in_the_year_9999_is_a_finding_on_its_entry() {
         "demo-recorder.key",
         "--no-silence",
     ]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 6 (record entry)"), "{err}");
+    let paths = courtseal::session::SessionPaths::new(&fx.p("archive/s"));
+    let tree = courtseal::log::Log::read(&paths.log).unwrap().tree();
+    let recorder = courtseal::keys::load_signer(&fx.p("demo-recorder.key")).unwrap();
+    let cp = courtseal::checkpoint::Checkpoint::new(ORIGIN, tree.size(), tree.root());
+    courtseal::session::write_checkpoint(&paths, &recorder, &cp).unwrap();
     let (code, out, err) = fx.run(["check", "archive/s", "--trust", "trust.txt", "--json"]);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -388,7 +388,15 @@ fn a_record_entry_whose_text_was_edited_does_not_verify() {
     e.end = "2026-11-20T04:00:30.000Z".into();
     e.revision = 2;
     fx.append(&entry::to_line(&e));
-    fx.reseal();
+    // The sealer refuses to sign over it (its signature does not check);
+    // a recorder key holder signs a checkpoint over it by hand.
+    let (code, _, err) = fx.cs(&["seal", "s", "--key", "demo-recorder.key", "--no-silence"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 7 (record entry)"), "{err}");
+    let tree = fx.log().tree();
+    let signer = courtseal::keys::load_signer(&fx.p("demo-recorder.key")).unwrap();
+    let cp = courtseal::checkpoint::Checkpoint::new(ORIGIN, tree.size(), tree.root());
+    session::write_checkpoint(&session::SessionPaths::new(&fx.p("s")), &signer, &cp).unwrap();
     let (_, v) = fx.json(&["verify", "s", "--trust", "trust.txt"]);
     assert_eq!(
         codes(&v["findings"]),

@@ -11,17 +11,18 @@
 //!   again from its file (hash, size, media facts, sidecar) and the whole
 //!   entry compared byte for byte; an operator event must carry a valid
 //!   signature by an operator key (not the recorder's) and not repeat one
-//!   already in the log; a recovery entry must name the layout's own file
-//!   for the bytes it set aside, holding exactly those bytes; the session
-//!   header must name this folder and the fields this run would write,
-//!   with an origin a new log may have.
-//!   Heartbeats, restarts and closes carry no signature: unless the note
-//!   vouches for them they are someone else's, and are refused. A segment
-//!   or event's sealing time is set by whoever appends the line and is not
-//!   signed: one earlier than a time an earlier line states (by more than
-//!   5 s of clock skew), or later than this run's start, was chosen, and is
-//!   refused (a backdated event or a late file would otherwise be signed as
-//!   sealed at the time).
+//!   already in the log; a record entry must carry a valid signature by an
+//!   operator key over what it says; a recovery entry must name the
+//!   layout's own file for the bytes it set aside, holding exactly those
+//!   bytes; the session header must name this folder and the fields this
+//!   run would write, with an origin a new log may have. Heartbeats,
+//!   restarts and closes carry no signature: unless the note vouches for
+//!   them they are someone else's, and are refused. The sealing time of a
+//!   segment, event or record entry is set by whoever appends the line and
+//!   is not signed: one earlier than a time an earlier line states (by more
+//!   than 5 s of clock skew), or later than this run's start, was chosen,
+//!   and is refused (a backdated event or a late file would otherwise be
+//!   signed as sealed at the time).
 //!
 //! A refusal names the line and why, and nothing is changed.
 //!
@@ -300,6 +301,22 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
                     )));
                 }
             }
+            Entry::Record(r) if check => {
+                let fields = crate::record::parse(&r.record)
+                    .map_err(|_| "its record text does not parse".to_owned())
+                    .and_then(|rec| crate::record::sealed::fields_of(&rec))
+                    .map_err(|why| refuse(format!("it cannot be checked: {why}")))?;
+                let key =
+                    crate::format::statement::check_record(r, &origin, &fields).map_err(|err| {
+                        refuse(format!("its operator signature does not check: {err}"))
+                    })?;
+                if key.to_vkey() == recorder {
+                    return Err(refuse(
+                        "it is signed by the recorder key, which never signs the short-form record"
+                            .into(),
+                    ));
+                }
+            }
             Entry::Heartbeat(_) | Entry::Restart(_) | Entry::Close(_) if check => {
                 return Err(refuse(
                     "it is a sealing service's own entry, carries no signature, and this sealer has no record of writing it".into(),
@@ -314,7 +331,12 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
         }
         // Checked after what the entry says, so that a refusal names the
         // plainest reason.
-        if check && matches!(entry, Entry::Segment(_) | Entry::Event(_)) {
+        if check
+            && matches!(
+                entry,
+                Entry::Segment(_) | Entry::Event(_) | Entry::Record(_)
+            )
+        {
             let skew = time::Duration::seconds(SEALING_CLOCK_SKEW_SECS);
             let Some(at) = stated else {
                 return Err(refuse(format!(
