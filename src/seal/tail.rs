@@ -11,13 +11,18 @@
 //!   again from its file (hash, size, media facts, sidecar) and the whole
 //!   entry compared byte for byte; an operator event must carry a valid
 //!   signature by an operator key (not the recorder's) and not repeat one
-//!   already in the log; a recovery entry must name the layout's own file
-//!   for the bytes it set aside, holding exactly those bytes; the session
-//!   header must name this folder and the fields this run would write; a
-//!   sealed short-form record must carry a valid signature by a key other
-//!   than the recorder's over what its text says, and not repeat one.
-//!   Heartbeats, restarts and closes carry no signature: unless the note
-//!   vouches for them they are someone else's, and are refused.
+//!   already in the log; a record entry must carry a valid signature by a
+//!   key other than the recorder's over what its text says, and not repeat one; a recovery entry must name the
+//!   layout's own file for the bytes it set aside, holding exactly those
+//!   bytes; the session header must name this folder and the fields this
+//!   run would write, with an origin a new log may have. Heartbeats,
+//!   restarts and closes carry no signature: unless the note vouches for
+//!   them they are someone else's, and are refused. The sealing time of a
+//!   segment, event or record entry is set by whoever appends the line and
+//!   is not signed: one earlier than a time an earlier line states (by more
+//!   than 5 s of clock skew), or later than this run's start, was chosen,
+//!   and is refused (a backdated event or a late file would otherwise be
+//!   signed as sealed at the time).
 //!
 //! A refusal names the line and why, and nothing is changed.
 //!
@@ -57,6 +62,11 @@ const MAX_PENDING_BYTES: u64 = 64 * 1024;
 
 /// Largest sidecar compared when a segment entry is derived again.
 const MAX_SIDECAR_BYTES: u64 = 256 << 20;
+
+/// How far (seconds) a sealing time in the unsigned tail may go back
+/// before an earlier line's time, or lie ahead of this run's clock: the
+/// clock skew allowed between the machines that append to one log.
+const SEALING_CLOCK_SKEW_SECS: i64 = 5;
 
 /// `courtseal/pending`.
 pub fn pending_file(paths: &SessionPaths) -> std::path::PathBuf {
@@ -180,6 +190,12 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
     let mut notes: HashSet<&str> = HashSet::new();
     let mut seq = 0u64;
     let mut offset = 0u64;
+    // The latest time an earlier line states: a sealing time is set by
+    // whoever appends the line, so one that goes back before it (beyond the
+    // clock skew allowed between machines) or lies ahead of this run's
+    // clock was chosen, not taken when the line was appended.
+    let mut latest: Option<time::OffsetDateTime> = None;
+    let started = time::OffsetDateTime::now_utc();
     for line in &v.log.lines {
         let refuse = |why: String| SealError::Unvouched {
             path: v.paths.log.clone(),
@@ -196,10 +212,18 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
             .as_ref()
             .map_err(|e| refuse(format!("it is not a valid entry ({e})")))?;
         let check = line.number as u64 > vetted;
+        let stated = crate::time::UtcTime::parse(entry.time())
+            .ok()
+            .map(|t| t.instant());
         match entry {
             Entry::Session(h) if check => {
                 if line.number != 1 {
                     return Err(refuse("a session header can only be the first line".into()));
+                }
+                // No checkpoint covers it: a new log, which gets only an
+                // origin a checkpoint (and a witness) can carry.
+                if let Err(e) = crate::format::origin::Origin::new(&h.origin) {
+                    return Err(refuse(format!("its origin {:?} is refused: {e}", h.origin)));
                 }
                 let want = [
                     ("session", Some(&v.session_name), Some(&h.session)),
@@ -310,6 +334,40 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
                 ));
             }
             _ => {}
+        }
+        // Checked after what the entry says, so that a refusal names the
+        // plainest reason.
+        if check
+            && matches!(
+                entry,
+                Entry::Segment(_) | Entry::Event(_) | Entry::Record(_)
+            )
+        {
+            let skew = time::Duration::seconds(SEALING_CLOCK_SKEW_SECS);
+            let Some(at) = stated else {
+                return Err(refuse(format!(
+                    "its sealing time {:?} is not a valid time",
+                    entry.time()
+                )));
+            };
+            if let Some(before) = latest.filter(|&b| b.checked_sub(skew).is_some_and(|b| at < b)) {
+                return Err(refuse(format!(
+                    "its sealing time {} is before the time of an earlier line ({}): a sealing time is set when the line is appended, never chosen",
+                    entry.time(),
+                    before
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default()
+                )));
+            }
+            if started.checked_add(skew).is_some_and(|n| at > n) {
+                return Err(refuse(format!(
+                    "its sealing time {} is after this run started",
+                    entry.time()
+                )));
+            }
+        }
+        if let Some(at) = stated {
+            latest = Some(latest.map_or(at, |l| l.max(at)));
         }
         offset += line.bytes.len() as u64 + 1;
     }
