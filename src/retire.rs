@@ -34,7 +34,7 @@ use crate::finding::{Finding, Severity};
 use crate::keys::TrustStore;
 use crate::note::NoteSigner;
 use crate::record::sealed::{sealed_records, SealedRecords};
-use crate::session::{self, Log, SessionPaths};
+use crate::session::{self, SessionPaths};
 use crate::verify::{self, VerifyOptions};
 
 pub use crate::format::statement::{
@@ -179,11 +179,8 @@ pub fn retire(
         strict: true,
         ..VerifyOptions::default()
     };
-    let report = verify::verify_session(root, trust, opts)?;
-    let log = Log::read(&paths.log).map_err(|e| session::SealError::Io {
-        path: paths.log.clone(),
-        source: e,
-    })?;
+    // The log verify parsed is the one retirement works on: not read again.
+    let verify::VerifiedSession { report, log, .. } = verify::verify(root, trust, opts)?;
     let damaged = |what: &str| session::SealError::Damaged {
         path: paths.log.clone(),
         what: what.into(),

@@ -8,7 +8,6 @@
 //! uses only the log entries a trusted checkpoint covers.
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -16,13 +15,9 @@ use time::OffsetDateTime;
 
 use crate::entry::{Entry, EventEntry, SegmentEntry};
 use crate::finding::{Code, Finding};
-use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::record::ShortFormRecord;
-use crate::verify::{
-    self, SessionReport, VerifiedSession, VerifyError, VerifyOptions, EVENT_BACKDATED_AFTER,
-    EVENT_CLOCK_SKEW,
-};
+use crate::verify::{SessionReport, VerifiedSession, EVENT_BACKDATED_AFTER, EVENT_CLOCK_SKEW};
 
 /// Tolerances of the check.
 #[derive(Debug, Clone, Copy)]
@@ -191,17 +186,6 @@ fn uncovered(within: Span, covered: &[Span]) -> Vec<Span> {
         });
     }
     out
-}
-
-/// Verifies the session and checks it against its short-form record.
-pub fn check_session(
-    root: &Path,
-    record: &ShortFormRecord,
-    trust: &TrustStore,
-    opts: &CheckOptions,
-) -> Result<CheckReport, VerifyError> {
-    let verified = verify::verify(root, trust, VerifyOptions::default())?;
-    Ok(check(&verified, record, opts))
 }
 
 /// Checks a verified session against its record. Pure: reads nothing, and

@@ -237,7 +237,8 @@ fn explain_packets(
     cp: &[u32],
     ctimes: &[f64],
 ) -> (Vec<Change>, Option<StreamBase>) {
-    let runs = follow_time(crate::align::align(sp, cp), sp, cp, stimes, ctimes);
+    let sstep = typical_step(stimes);
+    let runs = follow_time(crate::align::align(sp, cp), sp, cp, stimes, ctimes, sstep);
     let (n, m) = (sp.len(), cp.len());
     let mut out = Vec::new();
     if runs.len() == 1 && runs[0].len == n && n == m {
@@ -245,7 +246,6 @@ fn explain_packets(
         out.extend(retimed(s, kind, &runs, stimes, ctimes));
         return (out, base(s, kind, &runs, stimes, ctimes));
     }
-    let sstep = typical_step(stimes);
     let cstep = typical_step(ctimes);
     // The sealed stream ends with its last packet, and no later than its
     // last window.
@@ -375,9 +375,9 @@ fn follow_time(
     cp: &[u32],
     stimes: &[f64],
     ctimes: &[f64],
+    step: f64,
 ) -> Vec<crate::align::Run> {
     use crate::align::Run;
-    let step = typical_step(stimes);
     if step <= 0.0 {
         return runs;
     }
