@@ -126,6 +126,22 @@ pub struct AuditOptions {
     pub resume: bool,
     /// Only byte-identical segments pass (a rewritten container is an error).
     pub strict: bool,
+    /// The key that signs each result recorded in the state file (the key
+    /// that signs the act). `resume` takes a recorded result only when its
+    /// signature verifies with this key: the state file is written where
+    /// others may write too, and a result copied from another session or
+    /// another run must not be taken.
+    pub state_key: Option<StateKey>,
+}
+
+/// The key that authenticates the results of an audit state file.
+#[derive(Clone)]
+pub struct StateKey(pub std::sync::Arc<crate::note::NoteSigner>);
+
+impl std::fmt::Debug for StateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StateKey({})", self.0.name())
+    }
 }
 
 /// Progress of an audit, reported from worker threads.
@@ -289,6 +305,36 @@ struct StateLine {
     fingerprint: String,
     hashed_at: String,
     result: SessionAudit,
+    /// Base64 Ed25519 signature by the state key over [`state_message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sig: Option<String>,
+}
+
+/// What the signature of a state line covers: the run, archive and options
+/// of its header (so a line cannot move to another run) and the line's
+/// fingerprint, hash time and result as written.
+fn state_message(header: &StateHeader, fingerprint: &str, hashed_at: &str, result: &str) -> String {
+    format!(
+        "courtseal audit state line/v1\n{}\n{}\n{}\n{fingerprint}\n{hashed_at}\n{result}\n",
+        header.run, header.archive, header.options
+    )
+}
+
+/// True when `line`'s signature verifies with `key` under `header`.
+fn state_line_signed(header: &StateHeader, line: &StateLine, key: &StateKey) -> bool {
+    use base64::Engine as _;
+    let Some(sig) = line
+        .sig
+        .as_ref()
+        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+    else {
+        return false;
+    };
+    let Ok(result) = serde_json::to_string(&line.result) else {
+        return false;
+    };
+    let msg = state_message(header, &line.fingerprint, &line.hashed_at, &result);
+    key.0.verifier().verify(msg.as_bytes(), &sig)
 }
 
 fn options_digest(trust: &TrustStore, opts: &AuditOptions) -> String {
@@ -315,6 +361,7 @@ fn read_state(
     path: &Path,
     archive: &str,
     options: &str,
+    key: Option<&StateKey>,
 ) -> Result<(StateHeader, HashMap<String, StateLine>), AuditError> {
     let not = |why: String| AuditError::NotResumable {
         path: path.to_owned(),
@@ -344,8 +391,19 @@ fn read_state(
                 .into(),
         ));
     }
+    let key = key.ok_or_else(|| {
+        not(
+            "its results are taken only when signed by the key that signs the act: \
+             give the archivist key (--sign) that the interrupted run was given"
+                .into(),
+        )
+    })?;
+    // A line whose signature does not verify (edited, copied from another
+    // session or run, or written by a run without the key) is not taken:
+    // that session is audited again.
     let results = lines
         .filter_map(|l| serde_json::from_str::<StateLine>(l).ok())
+        .filter(|s| state_line_signed(&header, s, key))
         .map(|s| (s.result.session.clone(), s))
         .collect();
     Ok((header, results))
@@ -379,7 +437,7 @@ pub fn audit(
     let options = options_digest(trust, opts);
     let (header, previous) = match (&opts.state, opts.resume) {
         (Some(p), true) => {
-            let (h, prev) = read_state(p, &archive_name, &options)?;
+            let (h, prev) = read_state(p, &archive_name, &options, opts.state_key.as_ref())?;
             (h, prev)
         }
         _ => (
@@ -470,10 +528,17 @@ pub fn audit(
             let hashed_at = crate::time::now_utc();
             let result = audit_session(path, name, trust, opts, progress);
             if let Some(f) = &state_file {
+                let sig = opts.state_key.as_ref().map(|k| {
+                    use base64::Engine as _;
+                    let body = serde_json::to_string(&result).expect("JSON");
+                    let msg = state_message(&header, fp, &hashed_at, &body);
+                    base64::engine::general_purpose::STANDARD.encode(k.0.sign_bytes(msg.as_bytes()))
+                });
                 let line = serde_json::to_string(&StateLine {
                     fingerprint: fp.clone(),
                     hashed_at,
                     result: result.clone(),
+                    sig,
                 })
                 .expect("JSON");
                 let mut f = f.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -657,16 +722,29 @@ fn audit_session(
             ));
             None
         }
-        Some((_, Some(v))) => match opts.retention.checked_after(v) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                a.findings.push(Finding::warning(
-                    Code::RetentionOutOfRange,
+        Some((_, Some(v))) => match crate::retention::verdict_before_session(
+            v,
+            crate::retention::first_sealed_day(log, report.verified_size),
+        ) {
+            Some(why) => {
+                a.findings.push(Finding::error(
+                    Code::RetentionVerdictBeforeSession,
                     name,
-                    format!("no retention deadline can be computed: {e}; the session is kept"),
+                    why,
                 ));
                 None
             }
+            None => match opts.retention.checked_after(v) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    a.findings.push(Finding::warning(
+                        Code::RetentionOutOfRange,
+                        name,
+                        format!("no retention deadline can be computed: {e}; the session is kept"),
+                    ));
+                    None
+                }
+            },
         },
     };
     a.deadline = deadline.map(|d| d.to_string());

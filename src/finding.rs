@@ -145,6 +145,7 @@ codes! {
     RecordNotSealed = "record.not_sealed",
     RetentionNoSealedDate = "retention.no_sealed_date",
     RetentionOutOfRange = "retention.out_of_range",
+    RetentionVerdictBeforeSession = "retention.verdict_before_session",
 }
 
 impl std::fmt::Display for Code {

@@ -160,6 +160,48 @@ impl RetentionState {
     }
 }
 
+/// The first day of the session's recording: the UTC date of the first
+/// segment a trusted checkpoint covers, by the earlier of its declared start
+/// (the recorder's media facts) and its sealing time, both signed by the
+/// recorder's key; an operator's key can change neither.
+pub fn first_sealed_day(log: &crate::log::Log, verified_size: u64) -> Option<Date> {
+    let n = usize::try_from(verified_size).unwrap_or(usize::MAX);
+    let day = |t: &str| {
+        crate::time::UtcTime::parse(t)
+            .ok()
+            .map(|t| t.instant().date())
+    };
+    log.lines.iter().take(n).find_map(|l| match &l.entry {
+        Ok(crate::entry::Entry::Segment(s)) => {
+            let declared = s
+                .media
+                .as_ref()
+                .and_then(|m| m.declared_start.as_deref())
+                .and_then(day);
+            match (declared, day(&s.sealed_at)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        _ => None,
+    })
+}
+
+/// Why `verdict` cannot be the date the session's verdict entered into
+/// force: it is before the session was recorded. A verdict cannot enter
+/// into force before the hearing it concludes, so a deadline taken from
+/// such a date would let the media be destroyed early. One day of slack
+/// covers a court east of UTC whose local date is a day ahead.
+pub fn verdict_before_session(verdict: Date, first_sealed: Option<Date>) -> Option<String> {
+    let first = first_sealed?;
+    let earliest = first.previous_day().unwrap_or(first);
+    (verdict < earliest).then(|| {
+        format!(
+            "the sealed verdict-in-force date {verdict} is before the session was recorded (its first segment was sealed on {first}); a verdict cannot enter into force before the hearing, so no retention deadline is taken from it and the session is kept"
+        )
+    })
+}
+
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()

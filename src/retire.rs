@@ -77,6 +77,7 @@ pub fn sealed_deadline(
     name: &str,
     sealed: &SealedRecords,
     retention: Retention,
+    first_sealed: Option<time::Date>,
 ) -> Result<(RetentionBasis, time::Date), RetireError> {
     let refuse = |why: String| {
         RetireError::NoSealedDate(format!(
@@ -104,6 +105,9 @@ pub fn sealed_deadline(
             f.line
         )));
     };
+    if let Some(why) = crate::retention::verdict_before_session(date, first_sealed) {
+        return Err(refuse(format!("line {}: {why}", f.line)));
+    }
     let deadline = retention.checked_after(date).map_err(|e| {
         refuse(format!(
             "the sealed verdict-in-force date {v} (line {}) plus the retention period is out of range ({e})",
@@ -192,7 +196,8 @@ pub fn retire(
         .header()
         .ok_or_else(|| damaged("the log has no session header"))?;
     let sealed = sealed_records(&log, report.verified_size, trust);
-    let (relied_on, deadline) = sealed_deadline(&name, &sealed, retention)?;
+    let first = crate::retention::first_sealed_day(&log, report.verified_size);
+    let (relied_on, deadline) = sealed_deadline(&name, &sealed, retention, first)?;
     let open: Vec<&Finding> = report
         .findings
         .iter()

@@ -486,7 +486,7 @@ fn retire_of_a_hard_linked_segment_leaves_the_outside_file() {
         let t = String::from_utf8(common::sample("record.toml")).unwrap();
         t.replace(
             "finalised = 2026-11-21",
-            "finalised = 2026-11-21\nverdict_in_force = 2020-01-10",
+            "finalised = 2026-11-21\nverdict_in_force = 2026-11-25",
         )
     })
     .unwrap();
@@ -517,7 +517,7 @@ fn retire_of_a_hard_linked_segment_leaves_the_outside_file() {
             "--trust",
             "trust.txt",
             "--today",
-            "2026-12-01",
+            "2028-12-01",
         ],
     );
     assert_eq!(code, 0, "{err}");

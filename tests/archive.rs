@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const TODAY: &str = "2026-11-25";
+const TODAY: &str = "2029-11-25";
 
 struct Fx {
     _tmp: tempfile::TempDir,
@@ -153,9 +153,9 @@ fn row(
 }
 
 fn build_archive(fx: &Fx) {
-    // Verdict in force a year ago: the deadline (2026-12-21) is within 60 days.
-    fx.session("archive/2026/clean", Some("2025-12-21"), true);
-    fx.session("archive/2026/changed", Some("2025-12-21"), true);
+    // Verdict in force a year ago: the deadline (2029-12-21) is within 60 days.
+    fx.session("archive/2026/clean", Some("2028-12-21"), true);
+    fx.session("archive/2026/changed", Some("2028-12-21"), true);
     let p = fx.p("archive/2026/changed/seg-0002.m4a");
     let mut b = fs::read(&p).unwrap();
     let mid = b.len() / 2;
@@ -164,8 +164,8 @@ fn build_archive(fx: &Fx) {
     fx.session("archive/2026/missing", None, true);
     fs::remove_file(fx.p("archive/2026/missing/seg-0003.mp4")).unwrap();
     fx.session("archive/2026/unsealed", None, false);
-    fx.session("archive/2024/overdue", Some("2024-01-10"), true);
-    fx.session("archive/2024/retired", Some("2024-01-10"), true);
+    fx.session("archive/2024/overdue", Some("2027-01-10"), true);
+    fx.session("archive/2024/retired", Some("2027-01-10"), true);
     let (code, out, err) = fx.cs(&[
         "retire",
         "archive/2024/retired",
@@ -231,7 +231,7 @@ fn audit_reports_every_session_exactly() {
         (Some(1), Some(1))
     );
     let overdue = &v["report"]["sessions"][0];
-    assert_eq!(overdue["deadline"], "2025-01-10");
+    assert_eq!(overdue["deadline"], "2028-01-10");
     assert!(overdue["findings"]
         .as_array()
         .unwrap()
@@ -331,7 +331,7 @@ fn signed_act_verifies_and_detects_changes() {
 #[test]
 fn retire_refuses_early_or_damaged_then_keeps_the_record() {
     let fx = Fx::new();
-    fx.session("early", Some("2026-10-01"), true);
+    fx.session("early", Some("2029-10-01"), true);
     let (code, _, err) = fx.cs(&[
         "retire",
         "early",
@@ -346,12 +346,12 @@ fn retire_refuses_early_or_damaged_then_keeps_the_record() {
     ]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("its retention deadline is 2027-10-01") && err.contains("refusing"),
+        err.contains("its retention deadline is 2030-10-01") && err.contains("refusing"),
         "{err}"
     );
     assert!(fx.p("early/seg-0001.m4a").exists());
 
-    fx.session("damaged", Some("2024-01-10"), true);
+    fx.session("damaged", Some("2027-01-10"), true);
     fs::remove_file(fx.p("damaged/seg-0004.m4a")).unwrap();
     let log_before = fs::read(fx.p("damaged/courtseal/log.jsonl")).unwrap();
     let (code, _, err) = fx.cs(&[
@@ -377,7 +377,7 @@ fn retire_refuses_early_or_damaged_then_keeps_the_record() {
         "a refusal writes nothing"
     );
 
-    fx.session("due", Some("2024-01-10"), true);
+    fx.session("due", Some("2027-01-10"), true);
     let (code, _, err) = fx.cs(&[
         "retire",
         "due",

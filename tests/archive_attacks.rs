@@ -711,6 +711,13 @@ impl courtseal::audit::AuditProgress for StopAfter {
     }
 }
 
+/// The archivist key, which signs the results kept for `--resume`.
+fn state_key(fx: &Fx) -> courtseal::audit::StateKey {
+    courtseal::audit::StateKey(std::sync::Arc::new(
+        courtseal::keys::load_signer(&fx.p("archivist.key")).unwrap(),
+    ))
+}
+
 fn audit_options(fx: &Fx, resume: bool) -> courtseal::audit::AuditOptions {
     courtseal::audit::AuditOptions {
         retention: courtseal::audit::Retention {
@@ -723,6 +730,7 @@ fn audit_options(fx: &Fx, resume: bool) -> courtseal::audit::AuditOptions {
         state: Some(fx.p("state.jsonl")),
         resume,
         strict: false,
+        state_key: Some(state_key(fx)),
     }
 }
 
@@ -773,7 +781,27 @@ fn resume_only_goes_on_from_an_interrupted_run_of_the_same_audit() {
     );
 
     let archive = fx.p("archive").display().to_string();
-    let (code, v, _) = fx.audit(&archive, &["--resume", "--html", "act.html"]);
+    // Without the key that signed its results, nothing is taken from it.
+    let (code, _, err) = fx.cs(&[
+        "audit",
+        &archive,
+        "--trust",
+        "trust.txt",
+        "--today",
+        "2026-11-25",
+        "--state",
+        "state.jsonl",
+        "--resume",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("taken only when signed by the key that signs the act"),
+        "{err}"
+    );
+    let (code, v, _) = fx.audit(
+        &archive,
+        &["--resume", "--html", "act.html", "--sign", "archivist.key"],
+    );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["report"]["resumed"], 1);
     assert_eq!(v["report"]["run"], r.run);
@@ -831,7 +859,10 @@ fn resume_only_goes_on_from_an_interrupted_run_of_the_same_audit() {
         .set_modified(mtime)
         .unwrap();
     assert_eq!(fs::metadata(&victim).unwrap().modified().unwrap(), mtime);
-    let (code, v, _) = fx.audit(&archive, &["--resume"]);
+    let (code, v, _) = fx.audit(
+        &archive,
+        &["--resume", "--html", "act2.html", "--sign", "archivist.key"],
+    );
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["report"]["resumed"], 1);
     assert_eq!(

@@ -278,7 +278,6 @@ fn a_segment_entry_appended_with_an_early_sealing_time_is_not_signed() {
 /// verdict cannot enter into force before the session it concludes: no
 /// deadline comes from such a date, and nothing is deleted.
 #[test]
-#[ignore = "open: retire takes any sealed verdict date, even one years before the session's own sealed times"]
 fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
     let fx = Fx::new();
     copy_sample(&fx.p("s"), &[]);
@@ -330,6 +329,37 @@ fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
     ] {
         assert!(fx.p(&format!("s/{seg}")).exists(), "{seg} deleted");
     }
+    // The archive's audit takes no deadline from it either, and says why.
+    let (code, out, err) = fx.cs(&["audit", ".", "--trust", "trust.txt", "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let s = v["report"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session"] == "s")
+        .unwrap()
+        .clone();
+    assert!(s["deadline"].is_null(), "{s}");
+    let f: Vec<(String, String)> = s["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["location"].as_str().unwrap().to_owned(),
+            )
+        })
+        .filter(|(c, _)| c.starts_with("retention."))
+        .collect();
+    assert_eq!(
+        f,
+        [(
+            "retention.verdict_before_session".to_owned(),
+            "s".to_owned()
+        )]
+    );
 }
 
 /// Before the recorder first seals a folder, an insider with no key plants
@@ -387,15 +417,17 @@ impl courtseal::audit::AuditProgress for StopAfter {
     }
 }
 
-/// An audit is interrupted after two sessions, one of them damaged. The
-/// state file is unsigned: an insider who can write it gives the damaged
-/// session the result of the intact one (keeping its own fingerprint, so
-/// nothing looks changed), and the archivist's `audit --resume` takes the
-/// forged result and calls the damaged session intact.
+/// An audit is interrupted after two sessions, one of them damaged. An
+/// insider who can write the state file gives the damaged session the
+/// result of the intact one (keeping its own fingerprint, so nothing looks
+/// changed, and the intact line's signature). Each result is signed by the
+/// archivist key over the run and the line, so the forged line does not
+/// verify and `audit --resume` audits the damaged session again.
 #[test]
-#[ignore = "open: the audit state file is unauthenticated, so a result in it can be forged and --resume takes it"]
 fn a_forged_result_in_the_audit_state_is_not_taken_by_resume() {
     let fx = Fx::new();
+    let (code, _, err) = fx.cs(&["keys", "generate", "--name", "archivist", "--out", "."]);
+    assert_eq!(code, 0, "{err}");
     for (s, origin) in [
         ("a", "court.example/a"),
         ("b", "court.example/b"),
@@ -431,6 +463,9 @@ fn a_forged_result_in_the_audit_state_is_not_taken_by_resume() {
         state: Some(fx.p("state.jsonl")),
         resume: false,
         strict: false,
+        state_key: Some(courtseal::audit::StateKey(std::sync::Arc::new(
+            courtseal::keys::load_signer(&fx.p("archivist.key")).unwrap(),
+        ))),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -477,6 +512,10 @@ fn a_forged_result_in_the_audit_state_is_not_taken_by_resume() {
         "--state",
         "state.jsonl",
         "--resume",
+        "--html",
+        "act.html",
+        "--sign",
+        "archivist.key",
     ]);
     assert!(code == 0 || code == 1, "{err}");
     let v: Value = serde_json::from_str(&stdout).unwrap();

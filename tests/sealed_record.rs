@@ -16,7 +16,7 @@ use courtseal::log::Log;
 use courtseal::session;
 
 const ORIGIN: &str = "court.example/record/s";
-const TODAY: &str = "2026-11-25";
+const TODAY: &str = "2029-11-25";
 
 struct Fx {
     _tmp: tempfile::TempDir,
@@ -248,15 +248,15 @@ fn without_a_sealed_record_check_says_the_file_is_unsigned() {
 #[test]
 fn moving_the_verdict_date_in_the_record_file_does_not_move_the_deadline() {
     let fx = Fx::new();
-    fx.set_verdict("2026-11-21");
+    fx.set_verdict("2029-11-21");
     fx.seal_record();
     fx.edit_record(
-        "verdict_in_force = 2026-11-21",
-        "verdict_in_force = 2024-01-10",
+        "verdict_in_force = 2029-11-21",
+        "verdict_in_force = 2027-01-10",
     );
     let s = fx.audit_session();
-    assert_eq!(s["verdict_in_force"], "2026-11-21");
-    assert_eq!(s["deadline"], "2027-11-21");
+    assert_eq!(s["verdict_in_force"], "2029-11-21");
+    assert_eq!(s["deadline"], "2030-11-21");
     assert_eq!(s["retention"], "keep");
     let c = codes(&s["findings"]);
     assert!(
@@ -270,7 +270,7 @@ fn moving_the_verdict_date_in_the_record_file_does_not_move_the_deadline() {
     let (code, _, err) = fx.retire(&[]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("its retention deadline is 2027-11-21"),
+        err.contains("its retention deadline is 2030-11-21"),
         "{err}"
     );
     assert!(fx.p("s/seg-0001.m4a").exists());
@@ -280,7 +280,7 @@ fn moving_the_verdict_date_in_the_record_file_does_not_move_the_deadline() {
 fn retire_refuses_without_a_sealed_verdict_date_even_with_force() {
     let fx = Fx::new();
     // The date is only in the unsigned file.
-    fx.set_verdict("2024-01-10");
+    fx.set_verdict("2027-01-10");
     let before = fs::read(fx.p("s/courtseal/log.jsonl")).unwrap();
     let (code, _, err) = fx.retire(&["--force"]);
     assert_eq!(code, 2);
@@ -301,7 +301,7 @@ fn retire_refuses_without_a_sealed_verdict_date_even_with_force() {
 #[test]
 fn a_record_signed_by_an_archivist_key_gives_no_deadline() {
     let fx = Fx::new();
-    fx.set_verdict("2024-01-10");
+    fx.set_verdict("2027-01-10");
     let (code, _, err) = fx.seal_record_with("archivist.key");
     assert_eq!(code, 0, "{err}");
     let (_, v) = fx.json(&["verify", "s", "--trust", "trust.txt"]);
@@ -320,7 +320,7 @@ fn a_record_signed_by_an_archivist_key_gives_no_deadline() {
 #[test]
 fn a_record_appended_with_an_untrusted_key_is_not_used() {
     let fx = Fx::new();
-    fx.set_verdict("2024-01-10");
+    fx.set_verdict("2027-01-10");
     let text = fs::read_to_string(fx.p("s/record.toml")).unwrap();
     let rec = courtseal::record::parse(&text).unwrap();
     let fields = courtseal::record::sealed::fields_of(&rec).unwrap();
@@ -345,12 +345,12 @@ fn a_record_appended_with_an_untrusted_key_is_not_used() {
 #[test]
 fn a_replayed_older_record_revision_does_not_bring_back_its_verdict_date() {
     let fx = Fx::new();
-    fx.set_verdict("2024-01-10");
+    fx.set_verdict("2027-01-10");
     fx.seal_record();
     let old = fx.log().lines.last().unwrap().bytes.clone();
     fx.edit_record(
-        "verdict_in_force = 2024-01-10",
-        "verdict_in_force = 2026-06-01",
+        "verdict_in_force = 2027-01-10",
+        "verdict_in_force = 2029-06-01",
     );
     fx.seal_record();
     let (n, r) = last_record(&fx.log());
@@ -370,10 +370,10 @@ fn a_replayed_older_record_revision_does_not_bring_back_its_verdict_date() {
         .collect();
     assert_eq!(states, ["superseded", "in_force", "out_of_order"]);
     let s = fx.audit_session();
-    assert_eq!(s["deadline"], "2027-06-01");
+    assert_eq!(s["deadline"], "2030-06-01");
     let (code, _, err) = fx.retire(&[]);
     assert_eq!(code, 2);
-    assert!(err.contains("2027-06-01"), "{err}");
+    assert!(err.contains("2030-06-01"), "{err}");
 }
 
 // The insider edits the record text inside a sealed-looking entry (keeping
@@ -476,7 +476,7 @@ fn record_seal_refuses_an_unfinalised_record_and_an_unchanged_one() {
 #[test]
 fn retire_records_the_date_deadline_and_open_findings_it_relied_on() {
     let fx = Fx::new();
-    fx.set_verdict("2024-01-10");
+    fx.set_verdict("2027-01-10");
     fx.seal_record();
     fs::write(fx.p("s/stray.m4a"), b"not sealed").unwrap();
     let (code, _, err) = fx.retire(&[]);
@@ -485,7 +485,7 @@ fn retire_records_the_date_deadline_and_open_findings_it_relied_on() {
     let (code, out, err) = fx.retire(&["--force"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("4 media file(s) deleted"), "{out}");
-    assert!(out.contains("deadline 2025-01-10"), "{out}");
+    assert!(out.contains("deadline 2028-01-10"), "{out}");
     let log = fx.log();
     let Ok(Entry::Retire(r)) = &log.lines.last().unwrap().entry else {
         panic!("no retire entry");
@@ -499,7 +499,7 @@ fn retire_records_the_date_deadline_and_open_findings_it_relied_on() {
             b.retention.as_str(),
             b.record_line
         ),
-        ("2024-01-10", "2025-01-10", "1y0m0d", 6)
+        ("2027-01-10", "2028-01-10", "1y0m0d", 6)
     );
     assert_eq!(
         r.open_findings.as_deref().unwrap(),
@@ -515,7 +515,7 @@ fn retire_records_the_date_deadline_and_open_findings_it_relied_on() {
         .collect();
     let msg = retired[0]["message"].as_str().unwrap();
     assert!(
-        msg.contains("relied on the sealed verdict-in-force date 2024-01-10 (record revision 1, log line 6) and the deadline 2025-01-10"),
+        msg.contains("relied on the sealed verdict-in-force date 2027-01-10 (record revision 1, log line 6) and the deadline 2028-01-10"),
         "{msg}"
     );
     assert!(
@@ -537,7 +537,7 @@ fn retire_records_the_date_deadline_and_open_findings_it_relied_on() {
 #[test]
 fn retire_never_deletes_a_file_swapped_for_a_link_or_for_other_bytes() {
     let fx = Fx::new();
-    fx.set_verdict("2024-01-10");
+    fx.set_verdict("2027-01-10");
     fx.seal_record();
     let outside = fx.p("outside.m4a");
     fs::rename(fx.p("s/seg-0001.m4a"), &outside).unwrap();

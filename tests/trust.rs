@@ -160,7 +160,7 @@ fn archivist_key_cannot_vouch_for_a_planted_segment() {
 #[test]
 fn archivist_checkpoint_over_another_archivists_retirement_is_refused() {
     let fx = Fx::sealed();
-    seal_verdict(&fx.dir, "2020-01-10");
+    seal_verdict(&fx.dir, "2026-11-25");
     let (code, _, err) = run(
         &fx.dir,
         &[
@@ -173,7 +173,7 @@ fn archivist_checkpoint_over_another_archivists_retirement_is_refused() {
             "--trust",
             "trust.txt",
             "--today",
-            "2026-12-01",
+            "2028-12-01",
             "--force",
         ],
     );
@@ -206,7 +206,7 @@ fn archivist_checkpoint_over_another_archivists_retirement_is_refused() {
 #[test]
 fn retire_force_refuses_to_sign_over_an_appended_entry() {
     let fx = Fx::sealed();
-    seal_verdict(&fx.dir, "2020-01-10");
+    seal_verdict(&fx.dir, "2026-11-25");
     fx.plant_segment("seg-0005.m4a", b"planted");
     let log_before = fs::read(fx.p("s/courtseal/log.jsonl")).unwrap();
     let (code, _, err) = run(
@@ -263,7 +263,9 @@ fn retire_never_deletes_through_a_linked_folder() {
         fs::read_to_string(dir.join("arch.vkey")).unwrap().trim()
     );
     fs::write(dir.join("trust.txt"), trust).unwrap();
-    seal_verdict(dir, "2020-01-10");
+    // A date after the recording (its segments carry no declared start, so
+    // the day it is sealed is its first); --force below takes any deadline.
+    seal_verdict(dir, "2099-01-01");
     // The folder is swapped for a link to a folder outside the session that
     // holds a file of the same name.
     let outside = dir.join("outside");

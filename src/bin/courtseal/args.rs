@@ -164,6 +164,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub strict: bool,
     /// Go on from an interrupted audit: sessions already audited and unchanged are not rehashed.
+    /// Needs --sign with the key the interrupted run was given: only results it signed are taken.
     #[arg(long)]
     pub resume: bool,
     /// Where the audit records its progress (default: .courtseal-audit-state.jsonl in the current folder).

@@ -17,7 +17,7 @@ pub fn run(c: &AuditConfig) -> Result<Done> {
     let trust = load_trust(&c.trust)?;
     // Loaded before the work: a bad key must not cost a whole audit.
     let signer = match c.act.as_ref().and_then(|a| a.sign.as_ref()) {
-        Some((key, _)) => Some(keys::load_signer(key)?),
+        Some((key, _)) => Some(std::sync::Arc::new(keys::load_signer(key)?)),
         None => None,
     };
     let opts = AuditOptions {
@@ -27,6 +27,8 @@ pub fn run(c: &AuditConfig) -> Result<Done> {
         state: Some(c.state.clone()),
         resume: c.resume,
         strict: c.strict,
+        // The act's key also signs each result kept for --resume.
+        state_key: signer.clone().map(audit::StateKey),
     };
     let progress = AuditProgress::new(c.progress, std::time::Instant::now());
     let report = audit::audit(&c.archive, &trust, &opts, &progress)?;
