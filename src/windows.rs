@@ -109,7 +109,12 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                     .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
                     .collect();
                 let end = wins.last().map_or(0.0, |w| w.to);
-                let (c, base) = explain_packets(st.index, kind, &sp, &stimes, end, &cp, pt);
+                let unit = if st.chunks.is_some() {
+                    Unit::Chunk
+                } else {
+                    Unit::Packet
+                };
+                let (c, base) = explain_packets(st.index, kind, unit, &sp, &stimes, end, &cp, pt);
                 changes.extend(c);
                 if let Some(b) = base {
                     bases.push(b);
@@ -224,13 +229,29 @@ fn time_at(times: &[f64], i: usize, step: f64) -> f64 {
     }
 }
 
+/// What a stream's sealed units are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// The container's packets.
+    Packet,
+    /// Content-defined chunks of PCM samples (version 3).
+    Chunk,
+}
+
+/// Chunks of the copy (and of the sealed stream) that may differ around one
+/// cut or insertion in a PCM stream: the chunk the edit falls in, and the
+/// ones the chunker needs to fall back into step.
+const CHUNKS_AROUND_AN_EDIT: usize = 4;
+
 /// Compares one stream's packets with its sealed packets (version 2):
 /// removed, inserted, replaced and cut-off packets to the packet, and
 /// re-timed stretches. Also returns the stream's timing for the comparison
 /// between streams.
+#[allow(clippy::too_many_arguments)]
 fn explain_packets(
     s: usize,
     kind: &str,
+    unit: Unit,
     sp: &[u32],
     stimes: &[f64],
     sealed_end: f64,
@@ -268,11 +289,15 @@ fn explain_packets(
         });
         return (out, None);
     }
+    let noun = match unit {
+        Unit::Packet => "packet",
+        Unit::Chunk => "chunk",
+    };
     let packets = |k: usize| {
         if k == 1 {
-            "1 packet".to_owned()
+            format!("1 {noun}")
         } else {
-            format!("{k} packets")
+            format!("{k} {noun}s")
         }
     };
     // The gaps before, between and after the common runs.
@@ -295,6 +320,63 @@ fn explain_packets(
             to,
             message: format!("{message} ({lasts})"),
         };
+        // PCM chunks: a cut or an insertion between any two samples leaves
+        // the few chunks around it different on both sides, while the
+        // chunks after it are found again; what was removed or inserted is
+        // the difference in length, exact to the sample. Where it lies is
+        // known to within the first differing chunk.
+        let net = (to - from) - copy_len;
+        let around = unit == Unit::Chunk && !last && ns > 0 && nc > 0;
+        let within = || {
+            let sealed_first = st(ia + 1) - from;
+            let copy_first = ct(ja + 1) - ct(ja);
+            round_us(
+                sealed_first
+                    .min(copy_first)
+                    .min((to - from).min(copy_len))
+                    .max(0.0),
+            )
+        };
+        if around && nc <= CHUNKS_AROUND_AN_EDIT && net > RETIME_TOLERANCE {
+            let u = within();
+            out.push(Change {
+                code: Code::SegmentContentRemoved,
+                stream: s,
+                from,
+                to: round_us(from + u + net),
+                message: format!(
+                    "{:.3} s of {kind} is missing from the copy at {} (cut between {} and {}; {} of the copy around the cut {} from the sealed ones, as a cut between any two samples leaves them); the copy goes on with the sealed {kind} from between {} and {} ({lasts})",
+                    round_us(net),
+                    clock(from),
+                    clock(from),
+                    clock(from + u),
+                    packets(nc),
+                    if nc == 1 { "differs" } else { "differ" },
+                    clock(from + net),
+                    clock(from + u + net),
+                ),
+            });
+            continue;
+        }
+        if around && ns <= CHUNKS_AROUND_AN_EDIT && -net > RETIME_TOLERANCE {
+            let u = within();
+            out.push(Change {
+                code: Code::SegmentContentInserted,
+                stream: s,
+                from,
+                to: round_us(from + u),
+                message: format!(
+                    "{:.3} s of {kind} that was not sealed is inserted at {} (between {} and {}; {} sealed around it {} in the copy, as an insertion between any two samples leaves them) ({lasts})",
+                    round_us(-net),
+                    clock(from),
+                    clock(from),
+                    clock(from + u),
+                    packets(ns),
+                    if ns == 1 { "differs" } else { "differ" },
+                ),
+            });
+            continue;
+        }
         match (ns, nc) {
             (0, 0) => {}
             (_, 0) if last => out.push(change(
@@ -962,6 +1044,7 @@ mod tests {
                         kind: tr.kind.into(),
                         codec: tr.codec.into(),
                         packets: tr.hashes.len() as u64,
+                        chunks: None,
                     })
                     .collect(),
             },

@@ -12,8 +12,9 @@ use std::sync::Once;
 use ffmpeg_next as ff;
 use sha2::{Digest as _, Sha256};
 
-use crate::format::windows::{StreamInfo, WindowLine, WindowsHeader};
+use crate::format::windows::{ChunkParams, StreamInfo, WindowLine, WindowsHeader, V2, V3};
 
+pub mod chunking;
 pub mod continuity;
 pub mod silence;
 pub mod windowing;
@@ -29,6 +30,11 @@ pub struct MediaOptions {
     pub window_seconds: f64,
     /// Silence detection, or `None` to skip decoding audio.
     pub silence: Option<SilenceOptions>,
+    /// The sidecar version to read the packets for: [`V3`] (what is sealed
+    /// now) cuts PCM streams into content-defined chunks; [`V2`] keeps every
+    /// stream's container packets, to compare a copy with a version 1 or 2
+    /// sidecar.
+    pub version: u32,
 }
 
 impl Default for MediaOptions {
@@ -36,6 +42,7 @@ impl Default for MediaOptions {
         MediaOptions {
             window_seconds: 1.0,
             silence: Some(SilenceOptions::default()),
+            version: V3,
         }
     }
 }
@@ -116,11 +123,49 @@ struct StreamState {
     prev_step: f64,
     windows: Windower,
     continuity: Continuity,
+    /// Version 3, a PCM stream: its chunker, sample rate and the time of
+    /// its first sample.
+    pcm: Option<Pcm>,
+    /// Units in the sidecar: packets, or chunks for a PCM stream.
+    units: u64,
+}
+
+struct Pcm {
+    chunker: chunking::Chunker,
+    params: ChunkParams,
+    rate: f64,
+    start: Option<f64>,
+    done: Vec<chunking::Chunk>,
+}
+
+impl Pcm {
+    /// Feeds the chunks done so far to the windows (and the kept units).
+    fn flush(
+        &mut self,
+        windows: &mut Windower,
+        lines: &mut Vec<WindowLine>,
+        kept: Option<(&mut Vec<[u8; 32]>, &mut Vec<f64>, &mut Vec<f64>)>,
+    ) -> u64 {
+        let start = self.start.unwrap_or(0.0);
+        let n = self.done.len() as u64;
+        let mut kept = kept;
+        for (frame, hash) in self.done.drain(..) {
+            let t = start + frame as f64 / self.rate;
+            lines.extend(windows.push(t, t, hash));
+            if let Some((h, ts, ps)) = kept.as_mut() {
+                h.push(hash);
+                ts.push(t);
+                ps.push(t);
+            }
+        }
+        n
+    }
 }
 
 /// Reads a media file: facts, packet windows, discontinuities and (when
-/// asked) silence. `keep_packets` keeps every packet's hash and time, needed
-/// only to explain a changed file.
+/// asked) silence. `keep_packets` keeps every packet's hash and time (for a
+/// PCM stream in version 3, every chunk's), needed only to explain a changed
+/// file.
 pub fn analyze(
     path: &Path,
     opts: &MediaOptions,
@@ -174,12 +219,25 @@ pub fn analyze(
         };
         let ctx = ff::codec::context::Context::from_parameters(params.clone());
         let mut scanner = None;
+        let mut pcm = None;
         if let Ok(ctx) = ctx {
             match kind {
                 "audio" => {
                     if let Ok(dec) = ctx.decoder().audio() {
                         sf.sample_rate = Some(dec.rate()).filter(|r| *r > 0);
                         sf.channels = Some(dec.channels()).filter(|c| *c > 0);
+                        let bytes = chunking::pcm_sample_bytes(&sf.codec);
+                        if let (true, Some(b), Some(r), Some(c)) =
+                            (opts.version >= V3, bytes, sf.sample_rate, sf.channels)
+                        {
+                            pcm = chunking::params(r, b * usize::from(c)).map(|params| Pcm {
+                                chunker: chunking::Chunker::new(params),
+                                params,
+                                rate: f64::from(r),
+                                start: None,
+                                done: Vec::new(),
+                            });
+                        }
                         if let Some(so) = opts.silence {
                             scanner = Some(SilenceScanner::new(dec, so));
                         }
@@ -213,6 +271,8 @@ pub fn analyze(
             prev_step: 0.0,
             windows: Windower::new(states.len(), window),
             continuity: Continuity::new(states.len()),
+            pcm,
+            units: 0,
         });
         decoders.push(scanner);
     }
@@ -286,13 +346,21 @@ pub fn analyze(
         state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
         state.first = Some(state.first.map_or(t, |f| f.min(t)));
 
-        if let Some(done) = state.windows.push(t, pt, ph) {
-            lines.push(done);
-        }
-        if keep_packets {
-            hashes[si].push(ph);
-            times[si].push(t);
-            presented[si].push(pt);
+        if let Some(pcm) = &mut state.pcm {
+            pcm.start.get_or_insert(pt);
+            pcm.chunker.push(payload, &mut pcm.done);
+            let kept = keep_packets.then(|| (&mut hashes[si], &mut times[si], &mut presented[si]));
+            state.units += pcm.flush(&mut state.windows, &mut lines, kept);
+        } else {
+            if let Some(done) = state.windows.push(t, pt, ph) {
+                lines.push(done);
+            }
+            if keep_packets {
+                hashes[si].push(ph);
+                times[si].push(t);
+                presented[si].push(pt);
+            }
+            state.units += 1;
         }
         state.packets += 1;
 
@@ -305,6 +373,11 @@ pub fn analyze(
     }
     for (si, state) in states.iter_mut().enumerate() {
         state.continuity.finish(&mut observations);
+        if let Some(pcm) = &mut state.pcm {
+            pcm.chunker.finish(&mut pcm.done);
+            let kept = keep_packets.then(|| (&mut hashes[si], &mut times[si], &mut presented[si]));
+            state.units += pcm.flush(&mut state.windows, &mut lines, kept);
+        }
         lines.extend(state.windows.finish());
         let sf = &mut streams[si];
         sf.packets = state.packets;
@@ -320,7 +393,7 @@ pub fn analyze(
     lines.sort_by(|a, b| a.w.cmp(&b.w).then(a.s.cmp(&b.s)));
     observations.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
     let header = WindowsHeader {
-        v: crate::format::windows::V2,
+        v: if opts.version >= V3 { V3 } else { V2 },
         kind: "windows".into(),
         seconds: window,
         streams: states
@@ -330,7 +403,8 @@ pub fn analyze(
                 index: i,
                 kind: s.kind.clone(),
                 codec: streams[i].codec.clone(),
-                packets: s.packets,
+                packets: s.units,
+                chunks: s.pcm.as_ref().map(|p| p.params),
             })
             .collect(),
     };

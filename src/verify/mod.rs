@@ -884,6 +884,8 @@ pub(crate) fn explain_change(
     let opts = MediaOptions {
         window_seconds: sidecar.header.seconds,
         silence: None,
+        // The copy's packets read as the sealed sidecar's version defines them.
+        version: sidecar.header.v.max(windows::V2),
     };
     let now = match media::analyze(path, &opts, true) {
         Ok(a) => a,
