@@ -16,6 +16,7 @@ use crate::format::windows::{ChunkParams, StreamInfo, WindowLine, WindowsHeader,
 
 pub mod chunking;
 pub mod continuity;
+pub mod normalise;
 pub mod silence;
 pub mod windowing;
 
@@ -128,6 +129,8 @@ struct StreamState {
     pcm: Option<Pcm>,
     /// Units in the sidecar: packets, or chunks for a PCM stream.
     units: u64,
+    /// How packets are hashed: as demuxed, or (version 3) without framing.
+    framing: normalise::Framing,
 }
 
 struct Pcm {
@@ -273,6 +276,11 @@ pub fn analyze(
             continuity: Continuity::new(states.len()),
             pcm,
             units: 0,
+            framing: if opts.version >= V3 {
+                normalise::Framing::of(&streams[streams.len() - 1].codec)
+            } else {
+                normalise::Framing::Raw
+            },
         });
         decoders.push(scanner);
     }
@@ -335,7 +343,7 @@ pub fn analyze(
             state.prev_step = dur;
         }
         let payload = packet.data().unwrap_or(&[]);
-        let ph = packet_hash(payload);
+        let ph = state.framing.hash(payload);
 
         // Discontinuities, on presentation timestamps put back in order by a
         // small reorder buffer (B-frames arrive out of presentation order).
