@@ -188,9 +188,14 @@ pub fn analyze(
     };
     let declared_start = {
         let meta = ictx.metadata();
-        meta.get("creation_time")
-            .or_else(|| meta.get("date"))
-            .map(normalise_time)
+        let file = declared(meta.get("creation_time"), meta.get("date"));
+        // Ogg (Opus, Vorbis) keeps its tags on the stream, not the file.
+        file.or_else(|| {
+            ictx.streams().find_map(|st| {
+                let m = st.metadata();
+                declared(m.get("creation_time"), m.get("date"))
+            })
+        })
     };
 
     // The file's time origin: the earliest stream start.
@@ -448,6 +453,39 @@ fn describe(e: &ff::Error) -> String {
         ff::Error::InvalidData => "FFmpeg found no readable media in it (invalid data)".into(),
         ff::Error::Eof => "the file ends before any media data".into(),
         other => format!("FFmpeg cannot read it: {other}"),
+    }
+}
+
+/// The declared start from a `creation_time` and a `date` tag. FFmpeg reads
+/// a Broadcast WAV `bext` chunk's origination date as `date` and its
+/// origination time as `creation_time`: together they are one local date
+/// and time (`bext` has no time zone), `YYYY-MM-DDTHH:MM:SS`.
+fn declared(creation_time: Option<&str>, date: Option<&str>) -> Option<String> {
+    let is_date = |d: &str| {
+        d.len() == 10 && d.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-' || b == b':' || b == b'/' || b == b'.' || b == b'_',
+            _ => b.is_ascii_digit(),
+        })
+    };
+    let is_time = |t: &str| {
+        t.len() == 8 && t.bytes().enumerate().all(|(i, b)| match i {
+            2 | 5 => b == b':' || b == b'-' || b == b'.' || b == b'_',
+            _ => b.is_ascii_digit(),
+        })
+    };
+    match (creation_time, date) {
+        (Some(t), Some(d)) if is_time(t) && is_date(d) => Some(format!(
+            "{}-{}-{}T{}:{}:{}",
+            &d[0..4],
+            &d[5..7],
+            &d[8..10],
+            &t[0..2],
+            &t[3..5],
+            &t[6..8]
+        )),
+        (Some(t), _) => Some(normalise_time(t)),
+        (None, Some(d)) => Some(normalise_time(d)),
+        (None, None) => None,
     }
 }
 
