@@ -462,16 +462,18 @@ fn describe(e: &ff::Error) -> String {
 /// and time (`bext` has no time zone), `YYYY-MM-DDTHH:MM:SS`.
 fn declared(creation_time: Option<&str>, date: Option<&str>) -> Option<String> {
     let is_date = |d: &str| {
-        d.len() == 10 && d.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-' || b == b':' || b == b'/' || b == b'.' || b == b'_',
-            _ => b.is_ascii_digit(),
-        })
+        d.len() == 10
+            && d.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-' || b == b':' || b == b'/' || b == b'.' || b == b'_',
+                _ => b.is_ascii_digit(),
+            })
     };
     let is_time = |t: &str| {
-        t.len() == 8 && t.bytes().enumerate().all(|(i, b)| match i {
-            2 | 5 => b == b':' || b == b'-' || b == b'.' || b == b'_',
-            _ => b.is_ascii_digit(),
-        })
+        t.len() == 8
+            && t.bytes().enumerate().all(|(i, b)| match i {
+                2 | 5 => b == b':' || b == b'-' || b == b'.' || b == b'_',
+                _ => b.is_ascii_digit(),
+            })
     };
     match (creation_time, date) {
         (Some(t), Some(d)) if is_time(t) && is_date(d) => Some(format!(
