@@ -129,6 +129,27 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
             }
         }
     }
+    // Not one unit of any stream is a sealed one, and the streams do not
+    // pair up by kind and codec: not an edit of the segment but another
+    // recording. (Streams that pair up but share no packet are each
+    // `reencoded`, or `content_edited` with both lengths.)
+    let paired = matched.iter().all(Option::is_some) && used.iter().all(|u| *u);
+    if sealed.header.v >= V2 && bases.is_empty() && !changes.is_empty() && !paired {
+        {
+            let to = sealed.windows.iter().map(|w| w.to).fold(0.0, f64::max);
+            return vec![Change {
+                code: Code::SegmentOtherRecording,
+                stream: 0,
+                from: 0.0,
+                to,
+                message: format!(
+                    "not one of its audio/video packets is a sealed one, and its streams are not the sealed ones: this is not that segment (a different recording), rather than an edit of it (the copy holds {}; sealed: {})",
+                    copy_streams.iter().map(|x| format!("{} ({})", x.kind, x.codec)).collect::<Vec<_>>().join(", "),
+                    sealed.header.streams.iter().map(|x| format!("{} ({})", x.kind, x.codec)).collect::<Vec<_>>().join(", ")
+                ),
+            }];
+        }
+    }
     changes.extend(cross_stream_timing(&bases));
     changes.extend(timing_changes(&same_packets));
     for (c, was_used) in copy_streams.iter().zip(&used) {
@@ -163,6 +184,11 @@ pub const RETIME_TOLERANCE: f64 = 0.02;
 /// is re-timed. Remuxing may move a stream by its codec's priming (about
 /// 21 ms for AAC); lip-sync errors are noticed from about 45 ms on.
 pub const CROSS_STREAM_TOLERANCE: f64 = 0.1;
+
+/// A copy with no sealed packet that is within this of the sealed length
+/// (or 1% of it) is a re-encode of the whole: priming and padding move an
+/// encoder's ends by a few packets.
+pub const REENCODE_SLACK: f64 = 0.15;
 
 /// One stream's timing, for the comparison between streams.
 struct StreamBase {
@@ -278,14 +304,35 @@ fn explain_packets(
         secs(st(n) - st(0))
     );
     if runs.is_empty() {
-        out.push(Change {
-            code: Code::SegmentContentEdited,
-            stream: s,
-            from: st(0),
-            to: st(n),
-            message: format!(
-                "none of the copy's {kind} packets is one of the sealed ones: it was re-encoded, its packets were re-framed (as a copy into MPEG-TS does), or it is another recording ({lasts})"
-            ),
+        let (copy_len, sealed_len) = (if m == 0 { 0.0 } else { ct(m) - ct(0) }, st(n) - st(0));
+        let diff = copy_len - sealed_len;
+        // As long as sealed, to within a packet or two of priming and
+        // padding: a re-encode of the whole. Otherwise something was cut
+        // or added as well.
+        let same_length = diff.abs() <= REENCODE_SLACK.max(0.01 * sealed_len);
+        out.push(if same_length {
+            Change {
+                code: Code::SegmentReencoded,
+                stream: s,
+                from: st(0),
+                to: st(n),
+                message: format!(
+                    "none of the copy's {kind} packets is one of the sealed ones, but it lasts as long as the sealed {kind}: it was re-encoded (or re-framed), or it is another recording of the same length; none of it can be checked against the seal ({lasts})"
+                ),
+            }
+        } else {
+            Change {
+                code: Code::SegmentContentEdited,
+                stream: s,
+                from: st(0),
+                to: st(n),
+                message: format!(
+                    "none of the copy's {kind} packets is one of the sealed ones, and the copy's {kind} is {} {} than sealed: re-encoded with content {} as well, or another recording ({lasts})",
+                    length(diff.abs()),
+                    if diff < 0.0 { "shorter" } else { "longer" },
+                    if diff < 0.0 { "removed" } else { "added" },
+                ),
+            }
         });
         return (out, None);
     }
