@@ -453,3 +453,138 @@ fn a_broadcast_wav_origination_is_read_as_a_date_and_time() {
         "{log}"
     );
 }
+
+/// A whole re-encode of the same length is `reencoded`; a re-encode that
+/// also cut 3 s off says so, with both lengths.
+#[test]
+fn a_forger_who_re_encodes_and_cuts_is_told_apart_from_a_plain_re_encode() {
+    let fx = sealed_samples();
+    // The audio of seg-0002 (14 s) re-encoded whole, and cut to 7 s.
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0002.m4a",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "48k",
+        "re.m4a",
+    ]);
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0002.m4a",
+        "-t",
+        "7",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "48k",
+        "recut.m4a",
+    ]);
+    fs::copy(fx.p("re.m4a"), fx.p("s/seg-0002.m4a")).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&v),
+        vec![
+            (
+                "segment.changed".to_owned(),
+                "seg-0002.m4a".to_owned(),
+                None
+            ),
+            (
+                "segment.reencoded".to_owned(),
+                "seg-0002.m4a".to_owned(),
+                Some((span(&v, "segment.reencoded").0, 14.0))
+            ),
+        ]
+    );
+    let msg = message(&v, "segment.reencoded");
+    assert!(
+        msg.ends_with("(the copy's audio lasts 14.0 s, the sealed 14.0 s)"),
+        "{msg}"
+    );
+
+    fs::copy(fx.p("recut.m4a"), fx.p("s/seg-0002.m4a")).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&v),
+        vec!["segment.changed", "segment.content_edited"],
+        "{v}"
+    );
+    let msg = message(&v, "segment.content_edited");
+    assert!(
+        msg.contains("none of the copy's audio packets is one of the sealed ones, and the copy's audio is 7.0 s shorter than sealed"),
+        "{msg}"
+    );
+    assert!(
+        msg.ends_with("(the copy's audio lasts 7.0 s, the sealed 14.0 s)"),
+        "{msg}"
+    );
+}
+
+/// A remux saved under a new name is that sealed segment, renamed.
+#[test]
+fn a_remux_saved_under_a_new_name_is_the_sealed_segment_moved() {
+    let fx = sealed_samples();
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0003.mp4",
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "s/hearing-part3.mkv",
+    ]);
+    fs::remove_file(fx.p("s/seg-0003.mp4")).unwrap();
+    let (code, v) = fx.verify();
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&v),
+        vec![("segment.moved".to_owned(), "seg-0003.mp4".to_owned(), None)]
+    );
+    let msg = message(&v, "segment.moved");
+    assert!(
+        msg.starts_with("is missing, but hearing-part3.mkv holds its sealed recording"),
+        "{msg}"
+    );
+}
+
+/// The wrong file checked against a proof: not an edit, another recording.
+#[test]
+fn the_wrong_file_checked_against_a_proof_is_not_that_segment() {
+    let fx = sealed_samples();
+    let (code, _, err) = common::run(
+        &fx.dir,
+        &["proof", "s", "seg-0003.mp4", "-o", "seg-0003.tlog-proof"],
+    );
+    assert_eq!(code, 0, "{err}");
+    fs::copy(fx.sample("seg-0002.m4a"), fx.p("wrong.m4a")).unwrap();
+    fs::copy(fx.p("seg-0003.windows.jsonl"), fx.p("wrong.windows.jsonl")).unwrap();
+    let (code, out, err) = common::run(
+        &fx.dir,
+        &[
+            "verify-file",
+            "wrong.m4a",
+            "--proof",
+            "seg-0003.tlog-proof",
+            "--trust",
+            &fx.vkey,
+            "--json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let c = codes(&v);
+    assert!(c.contains(&"segment.other_recording".to_owned()), "{v}");
+    assert!(
+        c.iter().all(|x| !x.starts_with("segment.content_")),
+        "{c:?}"
+    );
+    let msg = message(&v, "segment.other_recording");
+    assert!(msg.contains("this is not that segment"), "{msg}");
+    assert!(
+        msg.ends_with("(the copy holds audio (aac); sealed: video (h264), audio (aac))"),
+        "{msg}"
+    );
+}
