@@ -94,6 +94,8 @@ codes! {
     SegmentTruncated = "segment.truncated",
     SegmentDeclaredStartChanged = "segment.declared_start_changed",
     SegmentRetimed = "segment.retimed",
+    SegmentReencoded = "segment.reencoded",
+    SegmentOtherRecording = "segment.other_recording",
     SegmentNotEvidence = "segment.not_evidence",
     MediaUnreadable = "media.unreadable",
     MediaInternalGap = "media.internal_gap",

@@ -109,7 +109,12 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                     .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
                     .collect();
                 let end = wins.last().map_or(0.0, |w| w.to);
-                let (c, base) = explain_packets(st.index, kind, &sp, &stimes, end, &cp, pt);
+                let unit = if st.chunks.is_some() {
+                    Unit::Chunk
+                } else {
+                    Unit::Packet
+                };
+                let (c, base) = explain_packets(st.index, kind, unit, &sp, &stimes, end, &cp, pt);
                 changes.extend(c);
                 if let Some(b) = base {
                     bases.push(b);
@@ -122,6 +127,27 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                 }
                 changes.extend(c);
             }
+        }
+    }
+    // Not one unit of any stream is a sealed one, and the streams do not
+    // pair up by kind and codec: not an edit of the segment but another
+    // recording. (Streams that pair up but share no packet are each
+    // `reencoded`, or `content_edited` with both lengths.)
+    let paired = matched.iter().all(Option::is_some) && used.iter().all(|u| *u);
+    if sealed.header.v >= V2 && bases.is_empty() && !changes.is_empty() && !paired {
+        {
+            let to = sealed.windows.iter().map(|w| w.to).fold(0.0, f64::max);
+            return vec![Change {
+                code: Code::SegmentOtherRecording,
+                stream: 0,
+                from: 0.0,
+                to,
+                message: format!(
+                    "not one of its audio/video packets is a sealed one, and its streams are not the sealed ones: this is not that segment (a different recording), rather than an edit of it (the copy holds {}; sealed: {})",
+                    copy_streams.iter().map(|x| format!("{} ({})", x.kind, x.codec)).collect::<Vec<_>>().join(", "),
+                    sealed.header.streams.iter().map(|x| format!("{} ({})", x.kind, x.codec)).collect::<Vec<_>>().join(", ")
+                ),
+            }];
         }
     }
     changes.extend(cross_stream_timing(&bases));
@@ -158,6 +184,11 @@ pub const RETIME_TOLERANCE: f64 = 0.02;
 /// is re-timed. Remuxing may move a stream by its codec's priming (about
 /// 21 ms for AAC); lip-sync errors are noticed from about 45 ms on.
 pub const CROSS_STREAM_TOLERANCE: f64 = 0.1;
+
+/// A copy with no sealed packet that is within this of the sealed length
+/// (or 1% of it) is a re-encode of the whole: priming and padding move an
+/// encoder's ends by a few packets.
+pub const REENCODE_SLACK: f64 = 0.15;
 
 /// One stream's timing, for the comparison between streams.
 struct StreamBase {
@@ -224,13 +255,29 @@ fn time_at(times: &[f64], i: usize, step: f64) -> f64 {
     }
 }
 
+/// What a stream's sealed units are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// The container's packets.
+    Packet,
+    /// Content-defined chunks of PCM samples (version 3).
+    Chunk,
+}
+
+/// Chunks of the copy (and of the sealed stream) that may differ around one
+/// cut or insertion in a PCM stream: the chunk the edit falls in, and the
+/// ones the chunker needs to fall back into step.
+const CHUNKS_AROUND_AN_EDIT: usize = 4;
+
 /// Compares one stream's packets with its sealed packets (version 2):
 /// removed, inserted, replaced and cut-off packets to the packet, and
 /// re-timed stretches. Also returns the stream's timing for the comparison
 /// between streams.
+#[allow(clippy::too_many_arguments)]
 fn explain_packets(
     s: usize,
     kind: &str,
+    unit: Unit,
     sp: &[u32],
     stimes: &[f64],
     sealed_end: f64,
@@ -256,23 +303,58 @@ fn explain_packets(
         secs(if m == 0 { 0.0 } else { ct(m) - ct(0) }),
         secs(st(n) - st(0))
     );
-    if runs.is_empty() {
-        out.push(Change {
-            code: Code::SegmentContentEdited,
-            stream: s,
-            from: st(0),
-            to: st(n),
-            message: format!(
-                "none of the copy's {kind} packets is one of the sealed ones: it was re-encoded, its packets were re-framed (as a copy into MPEG-TS does), or it is another recording ({lasts})"
-            ),
+    // Under 5% of the sealed units found again (a few packets of silence
+    // or priming that any two encodings share): nothing of it is sealed.
+    let covered: usize = runs.iter().map(|r| r.len).sum();
+    if runs.is_empty() || covered * 20 < n {
+        let none = if covered == 0 {
+            format!("none of the copy's {kind} packets is one of the sealed ones")
+        } else {
+            format!(
+                "hardly any of the copy's {kind} packets is one of the sealed ones ({covered} of the sealed {n}, at most what any two encodings of silence share)"
+            )
+        };
+        let (copy_len, sealed_len) = (if m == 0 { 0.0 } else { ct(m) - ct(0) }, st(n) - st(0));
+        let diff = copy_len - sealed_len;
+        // As long as sealed, to within a packet or two of priming and
+        // padding: a re-encode of the whole. Otherwise something was cut
+        // or added as well.
+        let same_length = diff.abs() <= REENCODE_SLACK.max(0.01 * sealed_len);
+        out.push(if same_length {
+            Change {
+                code: Code::SegmentReencoded,
+                stream: s,
+                from: st(0),
+                to: st(n),
+                message: format!(
+                    "{none}, but it lasts as long as the sealed {kind}: it was re-encoded (or re-framed), or it is another recording of the same length; none of it can be checked against the seal ({lasts})"
+                ),
+            }
+        } else {
+            Change {
+                code: Code::SegmentContentEdited,
+                stream: s,
+                from: st(0),
+                to: st(n),
+                message: format!(
+                    "{none}, and the copy's {kind} is {} {} than sealed: re-encoded with content {} as well, or another recording ({lasts})",
+                    length(diff.abs()),
+                    if diff < 0.0 { "shorter" } else { "longer" },
+                    if diff < 0.0 { "removed" } else { "added" },
+                ),
+            }
         });
         return (out, None);
     }
+    let noun = match unit {
+        Unit::Packet => "packet",
+        Unit::Chunk => "chunk",
+    };
     let packets = |k: usize| {
         if k == 1 {
-            "1 packet".to_owned()
+            format!("1 {noun}")
         } else {
-            format!("{k} packets")
+            format!("{k} {noun}s")
         }
     };
     // The gaps before, between and after the common runs.
@@ -295,6 +377,63 @@ fn explain_packets(
             to,
             message: format!("{message} ({lasts})"),
         };
+        // PCM chunks: a cut or an insertion between any two samples leaves
+        // the few chunks around it different on both sides, while the
+        // chunks after it are found again; what was removed or inserted is
+        // the difference in length, exact to the sample. Where it lies is
+        // known to within the first differing chunk.
+        let net = (to - from) - copy_len;
+        let around = unit == Unit::Chunk && !last && ns > 0 && nc > 0;
+        let within = || {
+            let sealed_first = st(ia + 1) - from;
+            let copy_first = ct(ja + 1) - ct(ja);
+            round_us(
+                sealed_first
+                    .min(copy_first)
+                    .min((to - from).min(copy_len))
+                    .max(0.0),
+            )
+        };
+        if around && nc <= CHUNKS_AROUND_AN_EDIT && net > RETIME_TOLERANCE {
+            let u = within();
+            out.push(Change {
+                code: Code::SegmentContentRemoved,
+                stream: s,
+                from,
+                to: round_us(from + u + net),
+                message: format!(
+                    "{:.3} s of {kind} is missing from the copy at {} (cut between {} and {}; {} of the copy around the cut {} from the sealed ones, as a cut between any two samples leaves them); the copy goes on with the sealed {kind} from between {} and {} ({lasts})",
+                    round_us(net),
+                    clock(from),
+                    clock(from),
+                    clock(from + u),
+                    packets(nc),
+                    if nc == 1 { "differs" } else { "differ" },
+                    clock(from + net),
+                    clock(from + u + net),
+                ),
+            });
+            continue;
+        }
+        if around && ns <= CHUNKS_AROUND_AN_EDIT && -net > RETIME_TOLERANCE {
+            let u = within();
+            out.push(Change {
+                code: Code::SegmentContentInserted,
+                stream: s,
+                from,
+                to: round_us(from + u),
+                message: format!(
+                    "{:.3} s of {kind} that was not sealed is inserted at {} (between {} and {}; {} sealed around it {} in the copy, as an insertion between any two samples leaves them) ({lasts})",
+                    round_us(-net),
+                    clock(from),
+                    clock(from),
+                    clock(from + u),
+                    packets(ns),
+                    if ns == 1 { "differs" } else { "differ" },
+                ),
+            });
+            continue;
+        }
         match (ns, nc) {
             (0, 0) => {}
             (_, 0) if last => out.push(change(
@@ -962,6 +1101,7 @@ mod tests {
                         kind: tr.kind.into(),
                         codec: tr.codec.into(),
                         packets: tr.hashes.len() as u64,
+                        chunks: None,
                     })
                     .collect(),
             },

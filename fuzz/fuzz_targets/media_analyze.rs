@@ -13,13 +13,18 @@ fuzz_target!(|data: &[u8]| {
     let mut f = tempfile::Builder::new().suffix(".mp4").tempfile_in("/dev/shm").expect("temp file");
     f.write_all(data).expect("write");
     f.flush().expect("flush");
-    let opts = MediaOptions { window_seconds: 1.0, silence: Some(SilenceOptions::default()) };
+    let opts = MediaOptions {
+        window_seconds: 1.0,
+        silence: Some(SilenceOptions::default()),
+        ..MediaOptions::default()
+    };
     let Ok(a) = analyze(f.path(), &opts, true) else {
         return;
     };
     let hashes = a.packet_hashes.as_ref().expect("kept");
     assert_eq!(hashes.len(), a.facts.streams.len());
-    for (s, h) in a.facts.streams.iter().zip(hashes) {
+    // Units: packets, or a PCM stream's chunks.
+    for (s, h) in a.header.streams.iter().zip(hashes) {
         assert_eq!(s.packets as usize, h.len());
     }
     for w in &a.windows {

@@ -25,6 +25,9 @@ use crate::tlog::{self, Tree};
 pub const V1: u32 = 1;
 /// The second: window hashes, per-packet hash prefixes and packet times.
 pub const V2: u32 = 2;
+/// The third: as the second, with PCM streams cut into content-defined
+/// chunks of their sample bytes instead of the container's packets.
+pub const V3: u32 = 3;
 /// Bytes of each packet's SHA-256 kept in a version 2 window line: enough
 /// to align a copy's packets with the sealed ones (runs of several packets
 /// are matched, never one prefix alone), small next to the media.
@@ -52,8 +55,48 @@ pub struct StreamInfo {
     pub kind: String,
     /// Codec name.
     pub codec: String,
-    /// Number of packets.
+    /// Number of packets (version 3, a stream with `chunks`: of chunks).
     pub packets: u64,
+    /// Version 3, a PCM stream: its units are content-defined chunks of its
+    /// sample bytes, not the container's packets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<ChunkParams>,
+}
+
+/// How a PCM stream's sample bytes are cut into chunks (version 3): FastCDC
+/// (2020 variant, normalisation level 1, the default gear table) over the
+/// stream's bytes joined, each cut point moved forward to a multiple of
+/// `align` bytes from the chunk's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkParams {
+    /// Bytes per sample frame (channels × bytes per sample).
+    pub align: u32,
+    /// FastCDC minimum chunk size, bytes.
+    pub min: u32,
+    /// FastCDC average chunk size, bytes (a power of two).
+    pub avg: u32,
+    /// FastCDC maximum chunk size, bytes.
+    pub max: u32,
+}
+
+impl ChunkParams {
+    /// Whether these are parameters FastCDC takes as they are: an average
+    /// that is a power of two from 256 bytes to 1 MiB, a minimum from 64
+    /// bytes to the average, a maximum from the average (and 1 KiB) to
+    /// 16 MiB, minimum and maximum even, the maximum whole frames, frames
+    /// of 1 to 4096 bytes.
+    pub fn usable(&self) -> bool {
+        let (align, min, avg, max) = (self.align, self.min, self.avg, self.max);
+        (1..=4096).contains(&align)
+            && avg.is_power_of_two()
+            && (256..=1 << 20).contains(&avg)
+            && (64..=avg).contains(&min)
+            && (avg.max(1024)..=1 << 24).contains(&max)
+            && min % 2 == 0
+            && max % 2 == 0
+            && max % align == 0
+    }
 }
 
 /// One window of one stream.
@@ -218,8 +261,22 @@ pub fn parse(data: &[u8]) -> Result<Sidecar, SidecarError> {
     let mut lines = body.split(|&b| b == b'\n');
     let first = lines.next().ok_or_else(|| err(1, "empty".into()))?;
     let header: WindowsHeader = serde_json::from_slice(first).map_err(|e| err(1, e.to_string()))?;
-    if header.kind != "windows" || !(header.v == V1 || header.v == V2) {
-        return Err(err(1, "not a version 1 or 2 windows header".into()));
+    if header.kind != "windows" || !(V1..=V3).contains(&header.v) {
+        return Err(err(1, "not a version 1, 2 or 3 windows header".into()));
+    }
+    for st in &header.streams {
+        match st.chunks {
+            Some(c) if header.v < V3 || !c.usable() => {
+                return Err(err(
+                    1,
+                    format!(
+                        "stream {}: chunk parameters out of range or before version 3",
+                        st.index
+                    ),
+                ));
+            }
+            _ => {}
+        }
     }
     if !(header.seconds.is_finite() && header.seconds > 0.0) {
         return Err(err(1, "window length must be positive".into()));

@@ -12,9 +12,11 @@ use std::sync::Once;
 use ffmpeg_next as ff;
 use sha2::{Digest as _, Sha256};
 
-use crate::format::windows::{StreamInfo, WindowLine, WindowsHeader};
+use crate::format::windows::{ChunkParams, StreamInfo, WindowLine, WindowsHeader, V2, V3};
 
+pub mod chunking;
 pub mod continuity;
+pub mod normalise;
 pub mod silence;
 pub mod windowing;
 
@@ -29,6 +31,11 @@ pub struct MediaOptions {
     pub window_seconds: f64,
     /// Silence detection, or `None` to skip decoding audio.
     pub silence: Option<SilenceOptions>,
+    /// The sidecar version to read the packets for: [`V3`] (what is sealed
+    /// now) cuts PCM streams into content-defined chunks; [`V2`] keeps every
+    /// stream's container packets, to compare a copy with a version 1 or 2
+    /// sidecar.
+    pub version: u32,
 }
 
 impl Default for MediaOptions {
@@ -36,6 +43,7 @@ impl Default for MediaOptions {
         MediaOptions {
             window_seconds: 1.0,
             silence: Some(SilenceOptions::default()),
+            version: V3,
         }
     }
 }
@@ -116,11 +124,51 @@ struct StreamState {
     prev_step: f64,
     windows: Windower,
     continuity: Continuity,
+    /// Version 3, a PCM stream: its chunker, sample rate and the time of
+    /// its first sample.
+    pcm: Option<Pcm>,
+    /// Units in the sidecar: packets, or chunks for a PCM stream.
+    units: u64,
+    /// How packets are hashed: as demuxed, or (version 3) without framing.
+    framing: normalise::Framing,
+}
+
+struct Pcm {
+    chunker: chunking::Chunker,
+    params: ChunkParams,
+    rate: f64,
+    start: Option<f64>,
+    done: Vec<chunking::Chunk>,
+}
+
+impl Pcm {
+    /// Feeds the chunks done so far to the windows (and the kept units).
+    fn flush(
+        &mut self,
+        windows: &mut Windower,
+        lines: &mut Vec<WindowLine>,
+        kept: Option<(&mut Vec<[u8; 32]>, &mut Vec<f64>, &mut Vec<f64>)>,
+    ) -> u64 {
+        let start = self.start.unwrap_or(0.0);
+        let n = self.done.len() as u64;
+        let mut kept = kept;
+        for (frame, hash) in self.done.drain(..) {
+            let t = start + frame as f64 / self.rate;
+            lines.extend(windows.push(t, t, hash));
+            if let Some((h, ts, ps)) = kept.as_mut() {
+                h.push(hash);
+                ts.push(t);
+                ps.push(t);
+            }
+        }
+        n
+    }
 }
 
 /// Reads a media file: facts, packet windows, discontinuities and (when
-/// asked) silence. `keep_packets` keeps every packet's hash and time, needed
-/// only to explain a changed file.
+/// asked) silence. `keep_packets` keeps every packet's hash and time (for a
+/// PCM stream in version 3, every chunk's), needed only to explain a changed
+/// file.
 pub fn analyze(
     path: &Path,
     opts: &MediaOptions,
@@ -140,9 +188,14 @@ pub fn analyze(
     };
     let declared_start = {
         let meta = ictx.metadata();
-        meta.get("creation_time")
-            .or_else(|| meta.get("date"))
-            .map(normalise_time)
+        let file = declared(meta.get("creation_time"), meta.get("date"));
+        // Ogg (Opus, Vorbis) keeps its tags on the stream, not the file.
+        file.or_else(|| {
+            ictx.streams().find_map(|st| {
+                let m = st.metadata();
+                declared(m.get("creation_time"), m.get("date"))
+            })
+        })
     };
 
     // The file's time origin: the earliest stream start.
@@ -174,12 +227,25 @@ pub fn analyze(
         };
         let ctx = ff::codec::context::Context::from_parameters(params.clone());
         let mut scanner = None;
+        let mut pcm = None;
         if let Ok(ctx) = ctx {
             match kind {
                 "audio" => {
                     if let Ok(dec) = ctx.decoder().audio() {
                         sf.sample_rate = Some(dec.rate()).filter(|r| *r > 0);
                         sf.channels = Some(dec.channels()).filter(|c| *c > 0);
+                        let bytes = chunking::pcm_sample_bytes(&sf.codec);
+                        if let (true, Some(b), Some(r), Some(c)) =
+                            (opts.version >= V3, bytes, sf.sample_rate, sf.channels)
+                        {
+                            pcm = chunking::params(r, b * usize::from(c)).map(|params| Pcm {
+                                chunker: chunking::Chunker::new(params),
+                                params,
+                                rate: f64::from(r),
+                                start: None,
+                                done: Vec::new(),
+                            });
+                        }
                         if let Some(so) = opts.silence {
                             scanner = Some(SilenceScanner::new(dec, so));
                         }
@@ -213,6 +279,13 @@ pub fn analyze(
             prev_step: 0.0,
             windows: Windower::new(states.len(), window),
             continuity: Continuity::new(states.len()),
+            pcm,
+            units: 0,
+            framing: if opts.version >= V3 {
+                normalise::Framing::of(&streams[streams.len() - 1].codec)
+            } else {
+                normalise::Framing::Raw
+            },
         });
         decoders.push(scanner);
     }
@@ -275,7 +348,7 @@ pub fn analyze(
             state.prev_step = dur;
         }
         let payload = packet.data().unwrap_or(&[]);
-        let ph = packet_hash(payload);
+        let ph = state.framing.hash(payload);
 
         // Discontinuities, on presentation timestamps put back in order by a
         // small reorder buffer (B-frames arrive out of presentation order).
@@ -286,13 +359,21 @@ pub fn analyze(
         state.last_end = Some(state.last_end.map_or(end, |e| e.max(end)));
         state.first = Some(state.first.map_or(t, |f| f.min(t)));
 
-        if let Some(done) = state.windows.push(t, pt, ph) {
-            lines.push(done);
-        }
-        if keep_packets {
-            hashes[si].push(ph);
-            times[si].push(t);
-            presented[si].push(pt);
+        if let Some(pcm) = &mut state.pcm {
+            pcm.start.get_or_insert(pt);
+            pcm.chunker.push(payload, &mut pcm.done);
+            let kept = keep_packets.then(|| (&mut hashes[si], &mut times[si], &mut presented[si]));
+            state.units += pcm.flush(&mut state.windows, &mut lines, kept);
+        } else {
+            if let Some(done) = state.windows.push(t, pt, ph) {
+                lines.push(done);
+            }
+            if keep_packets {
+                hashes[si].push(ph);
+                times[si].push(t);
+                presented[si].push(pt);
+            }
+            state.units += 1;
         }
         state.packets += 1;
 
@@ -305,6 +386,11 @@ pub fn analyze(
     }
     for (si, state) in states.iter_mut().enumerate() {
         state.continuity.finish(&mut observations);
+        if let Some(pcm) = &mut state.pcm {
+            pcm.chunker.finish(&mut pcm.done);
+            let kept = keep_packets.then(|| (&mut hashes[si], &mut times[si], &mut presented[si]));
+            state.units += pcm.flush(&mut state.windows, &mut lines, kept);
+        }
         lines.extend(state.windows.finish());
         let sf = &mut streams[si];
         sf.packets = state.packets;
@@ -320,7 +406,7 @@ pub fn analyze(
     lines.sort_by(|a, b| a.w.cmp(&b.w).then(a.s.cmp(&b.s)));
     observations.sort_by(|a, b| a.from.total_cmp(&b.from).then(a.stream.cmp(&b.stream)));
     let header = WindowsHeader {
-        v: crate::format::windows::V2,
+        v: if opts.version >= V3 { V3 } else { V2 },
         kind: "windows".into(),
         seconds: window,
         streams: states
@@ -330,7 +416,8 @@ pub fn analyze(
                 index: i,
                 kind: s.kind.clone(),
                 codec: streams[i].codec.clone(),
-                packets: s.packets,
+                packets: s.units,
+                chunks: s.pcm.as_ref().map(|p| p.params),
             })
             .collect(),
     };
@@ -366,6 +453,41 @@ fn describe(e: &ff::Error) -> String {
         ff::Error::InvalidData => "FFmpeg found no readable media in it (invalid data)".into(),
         ff::Error::Eof => "the file ends before any media data".into(),
         other => format!("FFmpeg cannot read it: {other}"),
+    }
+}
+
+/// The declared start from a `creation_time` and a `date` tag. FFmpeg reads
+/// a Broadcast WAV `bext` chunk's origination date as `date` and its
+/// origination time as `creation_time`: together they are one local date
+/// and time (`bext` has no time zone), `YYYY-MM-DDTHH:MM:SS`.
+fn declared(creation_time: Option<&str>, date: Option<&str>) -> Option<String> {
+    let is_date = |d: &str| {
+        d.len() == 10
+            && d.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-' || b == b':' || b == b'/' || b == b'.' || b == b'_',
+                _ => b.is_ascii_digit(),
+            })
+    };
+    let is_time = |t: &str| {
+        t.len() == 8
+            && t.bytes().enumerate().all(|(i, b)| match i {
+                2 | 5 => b == b':' || b == b'-' || b == b'.' || b == b'_',
+                _ => b.is_ascii_digit(),
+            })
+    };
+    match (creation_time, date) {
+        (Some(t), Some(d)) if is_time(t) && is_date(d) => Some(format!(
+            "{}-{}-{}T{}:{}:{}",
+            &d[0..4],
+            &d[5..7],
+            &d[8..10],
+            &t[0..2],
+            &t[3..5],
+            &t[6..8]
+        )),
+        (Some(t), _) => Some(normalise_time(t)),
+        (None, Some(d)) => Some(normalise_time(d)),
+        (None, None) => None,
     }
 }
 

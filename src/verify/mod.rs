@@ -872,6 +872,47 @@ fn observation_finding(segment: &str, o: &Observation, in_copy: bool) -> Option<
     Some(f.with_span(o.from, o.to))
 }
 
+/// Unsealed files that may be a missing segment remuxed under a new name
+/// are read as media at most this many times per segment.
+const REMUX_CANDIDATES: usize = 8;
+
+/// An unsealed file (not a byte copy of a sealed segment, not already
+/// matched) whose packets are exactly the sealed ones of `s`: its name and
+/// container.
+#[allow(clippy::too_many_arguments)]
+fn remux_holder(
+    s: &SegmentEntry,
+    sidecar: &Sidecar,
+    names: &[&str],
+    sealed_by_name: &HashMap<&str, &SegmentEntry>,
+    taken: &[String],
+    files: &HashMap<&str, &Path>,
+    digest_of: &dyn Fn(&str) -> Option<Sha256Digest>,
+    by_digest: &HashMap<Sha256Digest, &SegmentEntry>,
+) -> Option<(String, String)> {
+    s.media.as_ref()?;
+    let opts = MediaOptions {
+        window_seconds: sidecar.header.seconds,
+        silence: None,
+        version: sidecar.header.v.max(windows::V2),
+    };
+    names
+        .iter()
+        .filter(|n| !sealed_by_name.contains_key(**n) && !taken.iter().any(|t| t == *n))
+        .filter(|n| digest_of(n).is_none_or(|d| !by_digest.contains_key(&d)))
+        .filter(|n| !is_os_dropping(n))
+        .take(REMUX_CANDIDATES)
+        .find_map(|n| {
+            let now = media::analyze(files.get(*n)?, &opts, true).ok()?;
+            windows::explain(sidecar, &now).is_empty().then(|| {
+                (
+                    (*n).to_owned(),
+                    now.facts.container.unwrap_or_else(|| "different".into()),
+                )
+            })
+        })
+}
+
 /// Explains how a changed file differs from what was sealed; findings are
 /// placed at `location` (the segment's name, or the file checked).
 pub(crate) fn explain_change(
@@ -884,6 +925,8 @@ pub(crate) fn explain_change(
     let opts = MediaOptions {
         window_seconds: sidecar.header.seconds,
         silence: None,
+        // The copy's packets read as the sealed sidecar's version defines them.
+        version: sidecar.header.v.max(windows::V2),
     };
     let now = match media::analyze(path, &opts, true) {
         Ok(a) => a,
@@ -1110,6 +1153,9 @@ fn check_segments(
         }
     }
 
+    // Unsealed files found to hold a missing segment's packets (a remux
+    // saved under a new name): reported on the segment, not as unsealed.
+    let mut remuxed: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for s in &sealed {
         let name = s.name.as_str();
@@ -1131,17 +1177,41 @@ fn check_segments(
                         format!("is missing, but its sealed bytes are now in {h}"),
                     ));
                 }
-                None => {
-                    st.state = SegmentState::Missing;
-                    findings.push(Finding::error(
-                        Code::SegmentMissing,
+                None => match sidecar.as_ref().and_then(|sc| {
+                    remux_holder(
+                        s,
+                        sc,
+                        &names,
+                        &sealed_by_name,
+                        &remuxed,
+                        &files,
+                        &digest_of,
+                        &by_digest,
+                    )
+                }) {
+                    Some((h, container)) => {
+                        st.state = SegmentState::Moved;
+                        findings.push(Finding::error(
+                        Code::SegmentMoved,
                         name,
                         format!(
-                            "was sealed (segment #{}, {} bytes) but the file is gone",
-                            s.seq, s.size
+                            "is missing, but {h} holds its sealed recording: every sealed audio/video packet is in it, in order and at its sealed time, in a {container} file: the segment was remuxed and saved under a new name"
                         ),
                     ));
-                }
+                        remuxed.push(h);
+                    }
+                    None => {
+                        st.state = SegmentState::Missing;
+                        findings.push(Finding::error(
+                            Code::SegmentMissing,
+                            name,
+                            format!(
+                                "was sealed (segment #{}, {} bytes) but the file is gone",
+                                s.seq, s.size
+                            ),
+                        ));
+                    }
+                },
             },
             Some(Err(e)) => {
                 st.state = SegmentState::Unreadable;
@@ -1215,6 +1285,12 @@ fn check_segments(
             sealed_sha256: copy_of.map(|s| s.sha256),
             found_sha256: digest_of(name),
         };
+        if remuxed.iter().any(|r| r == name) {
+            // Reported on the sealed segment it is a remux of.
+            st.state = SegmentState::Moved;
+            out.push(st);
+            continue;
+        }
         match copy_of {
             Some(orig) if !intact(orig) => {
                 // Reported on the original (segment.moved or segment.changed),

@@ -572,6 +572,7 @@ fn media(a: &args::MediaArgs) -> Result<MediaOptions> {
             threshold_db: a.silence_threshold,
             min_seconds: silence_min.0,
         }),
+        ..MediaOptions::default()
     })
 }
 
