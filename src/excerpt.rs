@@ -847,7 +847,19 @@ fn check_stream(
     }
     let before_len = findings.len();
     diagnose(entry, st, wl, base, got, file, findings);
-    if findings.len() == before_len {
+    let has_prefixes = wl.iter().all(|l| l.prefixes().is_some());
+    if findings.len() == before_len && has_prefixes && got.len() as u64 == st.count {
+        // Every packet of the file is where the sealed prefixes put it: the
+        // proof's own hashes of the left-out edge packets are wrong.
+        findings.push(Finding::error(
+            Code::ProofMalformed,
+            file,
+            format!(
+                "the proof's hashes of the packets left out at the edges of stream {} do not give the sealed window hashes: the proof was altered",
+                st.s
+            ),
+        ));
+    } else if findings.len() == before_len {
         // Nothing more precise: name the windows that do not match.
         for l in bad_windows {
             findings.push(

@@ -344,7 +344,12 @@ pub fn file_text(r: &FileReport) -> String {
         .iter()
         .any(|f| f.code == "segment.container_rewritten");
     if let Some(x) = &r.excerpt {
-        let _ = writeln!(out, "Excerpt of   {}", x.describe());
+        let label = if counts(&r.findings).0 == 0 {
+            "Stretch     "
+        } else {
+            "Proof is for"
+        };
+        let _ = writeln!(out, "{label} {}", x.describe());
     }
     let ok = match (&r.entry, &r.excerpt) {
         (Some(e), Some(x)) => format!(
