@@ -96,7 +96,12 @@ impl Stretch {
         let packets: Vec<String> = self
             .streams
             .iter()
-            .map(|p| format!("{} stream {}: packets {}..{}", p.kind, p.stream, p.first, p.last))
+            .map(|p| {
+                format!(
+                    "{} stream {}: packets {}..{}",
+                    p.kind, p.stream, p.first, p.last
+                )
+            })
             .collect();
         if !packets.is_empty() {
             s.push_str(&format!("; {}", packets.join(", ")));
@@ -220,8 +225,8 @@ pub fn make(
             findings.first().map_or("", |f| f.message.as_str())
         ))
     })?;
-    let sidecar_bytes = std::fs::read(&sidecar_path)
-        .map_err(|e| media_err(&sidecar_path, e.to_string()))?;
+    let sidecar_bytes =
+        std::fs::read(&sidecar_path).map_err(|e| media_err(&sidecar_path, e.to_string()))?;
     let raw_lines: Vec<&[u8]> = sidecar_bytes
         .strip_suffix(b"\n")
         .unwrap_or(&sidecar_bytes)
@@ -302,7 +307,12 @@ pub fn make(
     let lines: Vec<Vec<WindowLine>> = part
         .streams
         .iter()
-        .map(|st| st.windows.iter().filter_map(|w| serde_json::from_str(&w.line).ok()).collect())
+        .map(|st| {
+            st.windows
+                .iter()
+                .filter_map(|w| serde_json::from_str(&w.line).ok())
+                .collect()
+        })
         .collect();
     let stretch = stretch_of(&entry, &part, &lines);
     let starts_at = stretch.from;
@@ -482,7 +492,10 @@ fn cut(
         .fold(f64::INFINITY, f64::min);
     octx.write_header().map_err(werr)?;
     let out_tb: Vec<ff::Rational> = (0..plan.len())
-        .map(|i| octx.stream(i).map_or(ff::Rational::new(1, 1), |s| s.time_base()))
+        .map(|i| {
+            octx.stream(i)
+                .map_or(ff::Rational::new(1, 1), |s| s.time_base())
+        })
         .collect();
     let mut edges: Vec<(Vec<String>, Vec<String>)> = vec![(vec![], vec![]); plan.len()];
     let mut counters = vec![0u64; in_tb.len()];
@@ -496,16 +509,24 @@ fn cut(
             Err(e) => return Err(media_err(input, format!("FFmpeg cannot read it: {e}"))),
         }
         let si = packet.stream();
-        let Some(n) = counters.get_mut(si) else { continue };
+        let Some(n) = counters.get_mut(si) else {
+            continue;
+        };
         let k = *n;
         *n += 1;
-        let Some(&(oi, pi)) = map.get(&si) else { continue };
+        let Some(&(oi, pi)) = map.get(&si) else {
+            continue;
+        };
         let p = &plan[pi];
         if (p.before.0..p.before.1).contains(&k) {
-            edges[pi].0.push(hex::encode(packet_hash(packet.data().unwrap_or(&[]))));
+            edges[pi]
+                .0
+                .push(hex::encode(packet_hash(packet.data().unwrap_or(&[]))));
         }
         if (p.after.0..p.after.1).contains(&k) {
-            edges[pi].1.push(hex::encode(packet_hash(packet.data().unwrap_or(&[]))));
+            edges[pi]
+                .1
+                .push(hex::encode(packet_hash(packet.data().unwrap_or(&[]))));
         }
         if k < p.a || k > p.b {
             continue;
@@ -515,8 +536,9 @@ fn cut(
             let info = &scan.packets[si][k as usize];
             let ts = packet.dts().or(packet.pts()).unwrap_or(0);
             // ts corresponds to info.t; the excerpt's zero is `offset`.
-            ts - ((info.t - offset) * f64::from(tb.denominator()) / f64::from(tb.numerator().max(1)))
-                .round() as i64
+            ts - ((info.t - offset) * f64::from(tb.denominator())
+                / f64::from(tb.numerator().max(1)))
+            .round() as i64
         });
         if let Some(d) = packet.dts() {
             packet.set_dts(Some(d - shift));
@@ -609,7 +631,9 @@ fn wall_base(entry: &SegmentEntry) -> (Option<time::OffsetDateTime>, &'static st
 /// Sealed packet `n`'s presentation time and step, from the window lines
 /// that hold it.
 fn packet_time(lines: &[WindowLine], n: u64) -> Option<(f64, f64)> {
-    let l = lines.iter().find(|l| l.first <= n && n < l.first + l.count)?;
+    let l = lines
+        .iter()
+        .find(|l| l.first <= n && n < l.first + l.count)?;
     let i = (n - l.first) as usize;
     match l.packet_times() {
         Some(ts) => {
@@ -672,7 +696,9 @@ pub fn verify(
     };
     let root: Option<tlog::Hash> = B64.decode(&wref.root).ok().and_then(|r| r.try_into().ok());
     let Some(root) = root else {
-        findings.push(malformed("the sealed window root is not base64 of 32 bytes".into()));
+        findings.push(malformed(
+            "the sealed window root is not base64 of 32 bytes".into(),
+        ));
         return None;
     };
     // The proof: every line included, lines contiguous, edges consistent.
@@ -723,7 +749,8 @@ pub fn verify(
         for pair in wl.windows(2) {
             let end = pair[0].first + pair[0].count;
             if pair[1].first != end {
-                let (a, _) = packet_time(wl, pair[0].first + pair[0].count - 1).unwrap_or((0.0, 0.0));
+                let (a, _) =
+                    packet_time(wl, pair[0].first + pair[0].count - 1).unwrap_or((0.0, 0.0));
                 let (b, _) = packet_time(wl, pair[1].first).unwrap_or((0.0, 0.0));
                 findings.push(Finding::error(
                     Code::ExcerptSpliced,
@@ -746,7 +773,10 @@ pub fn verify(
             ok = false;
             continue;
         };
-        let last = st.first.checked_add(st.count).and_then(|e| e.checked_sub(1));
+        let last = st
+            .first
+            .checked_add(st.count)
+            .and_then(|e| e.checked_sub(1));
         let edges_fit = st.count > 0
             && l0.first <= st.first
             && st.first - l0.first == st.before.len() as u64

@@ -204,7 +204,11 @@ pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> 
 
 /// The single-file proof of segment `name`: its tlog-proof and, when it
 /// has them, its sealed packet windows (read from the session folder).
-pub fn make_bundle(root: &Path, name: &str, windows: Option<Vec<u8>>) -> Result<Bundle, MakeProofError> {
+pub fn make_bundle(
+    root: &Path,
+    name: &str,
+    windows: Option<Vec<u8>>,
+) -> Result<Bundle, MakeProofError> {
     let p = make_proof(root, name)?;
     let text = |b: Vec<u8>, path: &Path| {
         String::from_utf8(b).map_err(|_| MakeProofError::Unprovable {
@@ -429,7 +433,11 @@ pub fn verify_file_with(
                 .map(Path::to_owned)
                 .unwrap_or_else(|| sidecar_path_for(proof_path));
             let has_windows = s.media.as_ref().and_then(|m| m.windows.as_ref()).is_some();
-            if has_windows && windows.is_none() && bundled_windows.is_none() && !sidecar_path.exists() {
+            if has_windows
+                && windows.is_none()
+                && bundled_windows.is_none()
+                && !sidecar_path.exists()
+            {
                 r.findings.push(Finding::info(
                     Code::WindowsMissing,
                     sidecar_path.display().to_string(),

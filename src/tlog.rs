@@ -438,7 +438,11 @@ mod tests {
         let t = Tree::from_leaf_hashes(leaves);
         for size in [1u64, 2, 3, 7, 8, 16, 31, 37] {
             for i in 0..size {
-                assert_eq!(t.audit_path(i, size), t.inclusion_proof(i, size), "{i} of {size}");
+                assert_eq!(
+                    t.audit_path(i, size),
+                    t.inclusion_proof(i, size),
+                    "{i} of {size}"
+                );
             }
         }
         assert_eq!(t.audit_path(37, 37), None);

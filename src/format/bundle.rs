@@ -170,7 +170,9 @@ mod tests {
         assert!(Bundle::is_bundle(&bytes));
         assert_eq!(Bundle::parse(&bytes).unwrap(), b);
         assert!(Bundle::parse(&bytes[..bytes.len() - 1]).is_err());
-        let extra = String::from_utf8(bytes).unwrap().replace("{\"bundle\"", "{\"x\":1,\"bundle\"");
+        let extra = String::from_utf8(bytes)
+            .unwrap()
+            .replace("{\"bundle\"", "{\"x\":1,\"bundle\"");
         assert!(Bundle::parse(extra.as_bytes()).is_err());
     }
 }
