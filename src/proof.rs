@@ -15,6 +15,7 @@ use crate::checkpoint::Checkpoint;
 use crate::digest::hash_file;
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::{Code, Finding};
+use crate::format::bundle::Bundle;
 use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::note;
@@ -201,6 +202,28 @@ pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> 
     })
 }
 
+/// The single-file proof of segment `name`: its tlog-proof and, when it
+/// has them, its sealed packet windows (read from the session folder).
+pub fn make_bundle(
+    root: &Path,
+    name: &str,
+    windows: Option<Vec<u8>>,
+) -> Result<Bundle, MakeProofError> {
+    let p = make_proof(root, name)?;
+    let text = |b: Vec<u8>, path: &Path| {
+        String::from_utf8(b).map_err(|_| MakeProofError::Unprovable {
+            path: path.to_owned(),
+            what: "is not UTF-8 text".into(),
+        })
+    };
+    Ok(Bundle {
+        bundle: crate::format::bundle::BUNDLE.into(),
+        tlog_proof: text(p.to_text(), &SessionPaths::new(root).checkpoint)?,
+        windows: windows.map(|w| text(w, root)).transpose()?,
+        excerpt: None,
+    })
+}
+
 /// Where `courtseal proof` puts a segment's packet-window sidecar next to
 /// its proof: `NAME.tlog-proof` → `NAME.windows.jsonl`.
 pub fn sidecar_path_for(proof: &Path) -> PathBuf {
@@ -239,6 +262,10 @@ pub struct FileReport {
     pub sha256: Option<String>,
     /// Every problem found.
     pub findings: Vec<Finding>,
+    /// For an excerpt (a bundle with an excerpt part): the stretch of the
+    /// sealed segment it proves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<crate::excerpt::Stretch>,
 }
 
 /// The media file itself cannot be read.
@@ -295,6 +322,24 @@ pub fn verify_file_with(
         entry: None,
         sha256: Some(digest.to_hex()),
         findings: vec![],
+        excerpt: None,
+    };
+    // A bundle carries the tlog-proof, and the windows or an excerpt part.
+    let (proof_bytes, bundled_windows, excerpt) = if Bundle::is_bundle(&proof_bytes) {
+        match Bundle::parse(&proof_bytes) {
+            Ok(b) => (
+                b.tlog_proof.into_bytes(),
+                b.windows.map(String::into_bytes),
+                b.excerpt,
+            ),
+            Err(e) => {
+                r.findings
+                    .push(Finding::error(Code::ProofMalformed, &loc, e.to_string()));
+                return Ok(r);
+            }
+        }
+    } else {
+        (proof_bytes, None, None)
     };
     let proof = match TlogProof::parse(&proof_bytes) {
         Ok(p) => p,
@@ -365,7 +410,9 @@ pub fn verify_file_with(
             ));
         }
     }
-    if let Some(s) = &entry {
+    if let (Some(s), Some(part)) = (&entry, &excerpt) {
+        r.excerpt = crate::excerpt::verify(media, s, part, &loc, &mut r.findings);
+    } else if let Some(s) = &entry {
         if s.sha256 != digest || s.size != size {
             let what = if s.size != size {
                 format!("is {size} bytes, sealed as {} bytes", s.size)
@@ -386,7 +433,11 @@ pub fn verify_file_with(
                 .map(Path::to_owned)
                 .unwrap_or_else(|| sidecar_path_for(proof_path));
             let has_windows = s.media.as_ref().and_then(|m| m.windows.as_ref()).is_some();
-            if has_windows && windows.is_none() && !sidecar_path.exists() {
+            if has_windows
+                && windows.is_none()
+                && bundled_windows.is_none()
+                && !sidecar_path.exists()
+            {
                 r.findings.push(Finding::info(
                     Code::WindowsMissing,
                     sidecar_path.display().to_string(),
@@ -394,9 +445,16 @@ pub fn verify_file_with(
                 ));
             } else if has_windows {
                 let loc = sidecar_path.display().to_string();
-                if let Some(sc) =
-                    crate::verify::check_sidecar(fs::read(&sidecar_path), s, &loc, &mut r.findings)
-                {
+                let bytes = match (&bundled_windows, windows) {
+                    (Some(b), None) => Ok(b.clone()),
+                    _ => fs::read(&sidecar_path),
+                };
+                let loc = if bundled_windows.is_some() && windows.is_none() {
+                    format!("{} (its packet windows)", proof_path.display())
+                } else {
+                    loc
+                };
+                if let Some(sc) = crate::verify::check_sidecar(bytes, s, &loc, &mut r.findings) {
                     let file = r.file.clone();
                     let state =
                         crate::verify::explain_change(s, media, &file, &sc, &mut r.findings);

@@ -2,9 +2,10 @@
 //!
 //! Everything here is part of what an independent verifier must be able to
 //! check, documented byte by byte in `docs/formats.md`: log entries, C2SP
-//! checkpoints, the texts of signed statements, the `tlog-proof` file and
-//! the origin line.
+//! checkpoints, the texts of signed statements, the `tlog-proof` file, the proof
+//! bundle and the origin line.
 
+pub mod bundle;
 pub mod checkpoint;
 pub mod entry;
 pub mod media;

@@ -91,7 +91,7 @@ pub struct MediaAnalysis {
 #[error("{0}")]
 pub struct Unreadable(pub String);
 
-fn init() {
+pub(crate) fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // Errors are returned, never printed: FFmpeg's own log stays silent.

@@ -39,8 +39,17 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write an offline proof (C2SP tlog-proof) for one sealed segment.
     Proof(ProofArgs),
-    /// Verify one downloaded segment with its proof and the court's public key.
+    /// Verify one downloaded segment (or an excerpt of one) with its proof
+    /// and the court's public key.
     VerifyFile(VerifyFileArgs),
+    /// Cut a stretch of a sealed segment by stream copy, with a proof that
+    /// it is that stretch of the sealed recording and discloses nothing else.
+    ///
+    /// The session is verified first. The excerpt's packets are the sealed
+    /// ones byte for byte; with video it starts on the keyframe at or before
+    /// --from. The proof (OUTPUT.courtseal-proof) is checked with
+    /// `courtseal verify-file OUTPUT --proof OUTPUT.courtseal-proof --trust KEY`.
+    Excerpt(ExcerptArgs),
     /// Record an operator event (start, pause, resume, stop, failure, break,
     /// adjournment, note), signed with the operator's own key.
     ///
@@ -382,16 +391,49 @@ pub struct ProofArgs {
     pub session: PathBuf,
     /// The segment's name in the session (as listed by verify).
     pub segment: String,
-    /// Where to write the proof (conventionally NAME.tlog-proof).
+    /// Where to write the proof (conventionally NAME.tlog-proof); its
+    /// packet windows go next to it as NAME.windows.jsonl.
+    #[arg(short, long, required_unless_present = "bundle")]
+    pub output: Option<PathBuf>,
+    /// Also (or instead) write one file holding the proof, the packet
+    /// windows and the checkpoint (conventionally NAME.courtseal-proof),
+    /// which verify-file takes as --proof.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExcerptArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The segment's name in the session (as listed by verify).
+    pub segment: String,
+    /// Start, in the segment's media time: seconds (95.5), or M:SS or H:MM:SS(.s).
+    #[arg(long, value_name = "TIME")]
+    pub from: String,
+    /// End, in the segment's media time.
+    #[arg(long, value_name = "TIME")]
+    pub to: String,
+    /// The excerpt file to write (its type follows its extension: use the
+    /// segment's own, e.g. .m4a, .mp4, .wav).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Where to write the proof (default: OUTPUT.courtseal-proof).
+    #[arg(long, value_name = "FILE")]
+    pub proof: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyFileArgs {
     /// The downloaded media file.
     pub media: PathBuf,
-    /// Its proof file (.tlog-proof).
+    /// Its proof file: a .tlog-proof, or a .courtseal-proof bundle (a whole
+    /// segment's or an excerpt's).
     #[arg(long)]
     pub proof: PathBuf,
     #[command(flatten)]

@@ -82,6 +82,8 @@ pub enum Config {
     Proof(ProofConfig),
     /// `verify-file`.
     VerifyFile(VerifyFileConfig),
+    /// `excerpt`.
+    Excerpt(ExcerptConfig),
     /// `event`.
     Event(EventConfig),
     /// `close`.
@@ -180,9 +182,24 @@ pub struct VerifyConfig {
 pub struct ProofConfig {
     pub session: PathBuf,
     pub segment: String,
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Where the segment's packet windows go, when it has any.
-    pub sidecar_output: PathBuf,
+    pub sidecar_output: Option<PathBuf>,
+    /// The single-file bundle, when asked for.
+    pub bundle: Option<PathBuf>,
+}
+
+/// `excerpt`, checked: both files it writes are new.
+pub struct ExcerptConfig {
+    pub session: PathBuf,
+    pub segment: String,
+    /// Seconds of media time.
+    pub from: f64,
+    pub to: f64,
+    pub output: PathBuf,
+    pub proof: PathBuf,
+    pub trust: Vec<PathBuf>,
+    pub json: bool,
 }
 
 /// `verify-file`, checked.
@@ -346,13 +363,50 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             json: a.json,
         }),
         Command::Proof(a) => {
-            let output = new_file(&a.output)?;
-            let sidecar_output = new_file(&courtseal::proof::sidecar_path_for(&output))?;
+            let output = a.output.as_deref().map(new_file).transpose()?;
+            let sidecar_output = output
+                .as_deref()
+                .map(|o| new_file(&courtseal::proof::sidecar_path_for(o)))
+                .transpose()?;
+            let bundle = a.bundle.as_deref().map(new_file).transpose()?;
+            if output.is_some() && output == bundle {
+                bail!("-o and --bundle name the same file");
+            }
             Config::Proof(ProofConfig {
                 session: a.session,
                 segment: a.segment,
                 output,
                 sidecar_output,
+                bundle,
+            })
+        }
+        Command::Excerpt(a) => {
+            let from = media_time("--from", &a.from)?;
+            let to = media_time("--to", &a.to)?;
+            if to <= from {
+                bail!("--to {}: the end must come after --from {}", a.to, a.from);
+            }
+            let output = new_file(&a.output)?;
+            let proof = match &a.proof {
+                Some(p) => new_file(p)?,
+                None => {
+                    let mut name = output.clone().into_os_string();
+                    name.push(".courtseal-proof");
+                    new_file(Path::new(&name))?
+                }
+            };
+            if proof == output {
+                bail!("--proof and -o name the same file");
+            }
+            Config::Excerpt(ExcerptConfig {
+                session: a.session,
+                segment: a.segment,
+                from,
+                to,
+                output,
+                proof,
+                trust: trust(&a.trust)?,
+                json: a.json,
             })
         }
         Command::VerifyFile(a) => Config::VerifyFile(VerifyFileConfig {
@@ -715,6 +769,35 @@ fn special_kind(ft: &std::fs::FileType) -> &'static str {
     } else {
         "not a file"
     }
+}
+
+/// A time in a recording: seconds (`95.5`), `M:SS(.s)` or `H:MM:SS(.s)`.
+fn media_time(flag: &str, s: &str) -> Result<f64> {
+    let bad = || {
+        anyhow::anyhow!(
+            "{flag} {s:?}: not a time in the recording; write seconds (95.5), M:SS (1:35.5) or H:MM:SS (0:01:35.5)"
+        )
+    };
+    let parts: Vec<&str> = s.trim().split(':').collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return Err(bad());
+    }
+    let mut total = 0.0f64;
+    for (i, p) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        if !p.bytes().all(|b| b.is_ascii_digit() || (last && b == b'.')) {
+            return Err(bad());
+        }
+        let v: f64 = p.parse().map_err(|_| bad())?;
+        if i > 0 && v >= 60.0 {
+            return Err(bad());
+        }
+        total = total * 60.0 + v;
+    }
+    if !total.is_finite() || total > 1e7 {
+        return Err(bad());
+    }
+    Ok(total)
 }
 
 fn trust(a: &args::TrustArgs) -> Result<Vec<PathBuf>> {

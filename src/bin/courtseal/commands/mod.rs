@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod close;
 mod event;
+mod excerpt;
 mod export;
 mod inspect;
 mod keys;
@@ -50,6 +51,7 @@ pub fn run(config: Config) -> Result<Done> {
         Config::Verify(c) => verify::run(&c),
         Config::Proof(c) => proof::run(&c),
         Config::VerifyFile(c) => verify_file::run(&c),
+        Config::Excerpt(c) => excerpt::run(&c),
         Config::Event(c) => event::run(&c),
         Config::Close(c) => close::run(&c),
         Config::Series(c) => series::run(&c),

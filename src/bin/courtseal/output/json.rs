@@ -156,6 +156,30 @@ struct VerifyFile<'a> {
     entry: &'a Option<SegmentEntry>,
     sha256: &'a Option<String>,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excerpt: &'a Option<courtseal::excerpt::Stretch>,
+}
+
+/// `excerpt --json`.
+pub fn excerpt(
+    output: &Path,
+    proof: &Path,
+    stretch: &courtseal::excerpt::Stretch,
+) -> anyhow::Result<String> {
+    #[derive(Serialize)]
+    struct Excerpt<'a> {
+        excerpt: String,
+        proof: String,
+        stretch: &'a courtseal::excerpt::Stretch,
+    }
+    render(&envelope(
+        "excerpt",
+        Excerpt {
+            excerpt: output.display().to_string(),
+            proof: proof.display().to_string(),
+            stretch,
+        },
+    ))
 }
 
 /// `verify-file --json`.
@@ -172,6 +196,7 @@ pub fn verify_file(r: &FileReport) -> anyhow::Result<String> {
             entry: &r.entry,
             sha256: &r.sha256,
             findings: &r.findings,
+            excerpt: &r.excerpt,
         },
     ))
 }

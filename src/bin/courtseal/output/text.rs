@@ -343,15 +343,37 @@ pub fn file_text(r: &FileReport) -> String {
         .findings
         .iter()
         .any(|f| f.code == "segment.container_rewritten");
-    let ok = match &r.entry {
-        Some(e) if rewritten => format!(
+    if let Some(x) = &r.excerpt {
+        let label = if counts(&r.findings).0 == 0 {
+            "Stretch     "
+        } else {
+            "Proof is for"
+        };
+        let _ = writeln!(out, "{label} {}", x.describe());
+    }
+    let ok = match (&r.entry, &r.excerpt) {
+        (Some(e), Some(x)) => format!(
+            "Every audio/video packet of this file is that of segment {} sealed in the signed log, from {} to {}{}, one continuous stretch with nothing added or left out; the rest of the recording is not disclosed and not checked.",
+            e.name,
+            courtseal::windows::clock(x.from),
+            courtseal::windows::clock(x.to),
+            match (&x.wall_from, &x.wall_to) {
+                (Some(a), Some(b)) => format!(" ({a} to {b})"),
+                _ => String::new(),
+            }
+        ),
+        (Some(e), None) if rewritten => format!(
             "Every audio/video packet of this file, and its timing, is that of segment {} sealed in the signed log, but the file was rewritten (a remux): its bytes are not the sealed bytes (use --strict to accept only a byte-identical file).",
             e.name
         ),
-        Some(e) => format!("This file is byte-for-byte the segment {} sealed in the signed log.", e.name),
-        None => String::new(),
+        (Some(e), None) => format!("This file is byte-for-byte the segment {} sealed in the signed log.", e.name),
+        (None, _) => String::new(),
     };
-    result_line_levels(&mut out, &r.findings, rewritten, &ok);
+    if r.excerpt.is_some() {
+        result_line_as(&mut out, &r.findings, "EXCERPT VERIFIED", &ok);
+    } else {
+        result_line_levels(&mut out, &r.findings, rewritten, &ok);
+    }
     out
 }
 

@@ -1,0 +1,178 @@
+//! The proof bundle: everything needed to check one downloaded recording,
+//! or one excerpt of it, in one file (`NAME.courtseal-proof`).
+//!
+//! A bundle is one JSON object on one line, then a newline:
+//!
+//! ```text
+//! {"bundle":"courtseal.proof-bundle/v1","tlog_proof":"…","windows":"…","excerpt":{…}}
+//! ```
+//!
+//! `tlog_proof` is the text of the segment's `c2sp.org/tlog-proof@v1`
+//! (entry, inclusion proof and signed checkpoint) verbatim; `windows`, when
+//! present, the segment's sealed packet-window sidecar verbatim (whole-file
+//! bundles only); `excerpt`, when present, the proof that a file is one
+//! stretch of the segment (see [`ExcerptPart`]). Unknown fields are refused.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+/// The value of the `bundle` field.
+pub const BUNDLE: &str = "courtseal.proof-bundle/v1";
+/// The value of an excerpt part's `v`.
+pub const EXCERPT_V1: u32 = 1;
+
+/// A parsed bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    /// Always [`BUNDLE`].
+    pub bundle: String,
+    /// The segment's tlog-proof, verbatim.
+    pub tlog_proof: String,
+    /// The segment's packet-window sidecar, verbatim (whole-file bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<String>,
+    /// The excerpt proof (excerpt bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<ExcerptPart>,
+}
+
+/// The proof that a file holds packets `first .. first+count` of each of
+/// some streams of a sealed segment, and nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcerptPart {
+    /// Always [`EXCERPT_V1`].
+    pub v: u32,
+    /// The streams of the excerpt, in the excerpt file's stream order.
+    pub streams: Vec<ExcerptStream>,
+}
+
+/// One stream of an excerpt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcerptStream {
+    /// The stream's index in the sealed segment.
+    pub s: usize,
+    /// The sealed stream's packet number of the excerpt's first packet (from 0).
+    pub first: u64,
+    /// Number of packets in the excerpt.
+    pub count: u64,
+    /// The sealed window lines the excerpt's packets fall in, in order, each
+    /// with its inclusion proof in the sidecar's tree.
+    pub windows: Vec<ProvenLine>,
+    /// Hex SHA-256 of each packet of the first window that comes before
+    /// the excerpt, in order.
+    pub before: Vec<String>,
+    /// Hex SHA-256 of each packet of the last window that comes after the
+    /// excerpt, in order.
+    pub after: Vec<String>,
+}
+
+/// One sidecar line with its RFC 6962 inclusion proof.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenLine {
+    /// The line's index in the sidecar (the header is 0).
+    pub n: u64,
+    /// The line, verbatim, without its newline.
+    pub line: String,
+    /// The inclusion proof, base64 hashes from the leaf's sibling upward.
+    pub proof: Vec<String>,
+}
+
+impl ProvenLine {
+    /// The proof's hashes, or `None` when one is not base64 of 32 bytes.
+    pub fn hashes(&self) -> Option<Vec<crate::tlog::Hash>> {
+        self.proof
+            .iter()
+            .map(|h| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(h)
+                    .ok()?
+                    .try_into()
+                    .ok()
+            })
+            .collect()
+    }
+}
+
+/// A bundle that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed proof bundle: {0}")]
+pub struct BundleError(pub String);
+
+impl Bundle {
+    /// Whether `data` looks like a bundle rather than a bare tlog-proof.
+    pub fn is_bundle(data: &[u8]) -> bool {
+        data.first() == Some(&b'{')
+    }
+
+    /// The bytes: the JSON object and a newline.
+    #[expect(
+        clippy::expect_used,
+        reason = "a bundle holds only strings and numbers, which always serialise"
+    )]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec(self).expect("JSON");
+        out.push(b'\n');
+        out
+    }
+
+    /// Parses a bundle, strictly.
+    pub fn parse(data: &[u8]) -> Result<Self, BundleError> {
+        let body = data
+            .strip_suffix(b"\n")
+            .ok_or_else(|| BundleError("does not end with a newline".into()))?;
+        if body.contains(&b'\n') {
+            return Err(BundleError("is not one line of JSON".into()));
+        }
+        let b: Bundle = serde_json::from_slice(body).map_err(|e| BundleError(e.to_string()))?;
+        if b.bundle != BUNDLE {
+            return Err(BundleError(format!(
+                "the bundle field is {:?}, not {BUNDLE:?}",
+                b.bundle
+            )));
+        }
+        if let Some(x) = &b.excerpt {
+            if x.v != EXCERPT_V1 {
+                return Err(BundleError(format!(
+                    "excerpt version {} is not known (only {EXCERPT_V1})",
+                    x.v
+                )));
+            }
+            if x.streams.is_empty() {
+                return Err(BundleError("the excerpt names no stream".into()));
+            }
+            if b.windows.is_some() {
+                return Err(BundleError(
+                    "an excerpt bundle carries no full packet-window file".into(),
+                ));
+            }
+        }
+        Ok(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_strictness() {
+        let b = Bundle {
+            bundle: BUNDLE.into(),
+            tlog_proof: "c2sp.org/tlog-proof@v1\nindex 0\n\nx\n".into(),
+            windows: Some("{}\n".into()),
+            excerpt: None,
+        };
+        let bytes = b.to_bytes();
+        assert!(Bundle::is_bundle(&bytes));
+        assert_eq!(Bundle::parse(&bytes).unwrap(), b);
+        assert!(Bundle::parse(&bytes[..bytes.len() - 1]).is_err());
+        let extra = String::from_utf8(bytes)
+            .unwrap()
+            .replace("{\"bundle\"", "{\"x\":1,\"bundle\"");
+        assert!(Bundle::parse(extra.as_bytes()).is_err());
+    }
+}
