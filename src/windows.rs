@@ -1522,7 +1522,7 @@ mod tests {
         );
         assert_eq!(
             c[0].message,
-            "none of the copy's audio packets is one of the sealed ones: it was re-encoded, its packets were re-framed (as a copy into MPEG-TS does), or it is another recording (the copy's audio lasts 7.0 s, the sealed 10.0 s)"
+            "none of the copy's audio packets is one of the sealed ones, and the copy's audio is 3.0 s shorter than sealed: re-encoded with content removed as well, or another recording (the copy's audio lasts 7.0 s, the sealed 10.0 s)"
         );
     }
 

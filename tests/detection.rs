@@ -111,8 +111,11 @@ impl Fx {
     }
 }
 
+/// (code, location, span) of one finding.
+type Row = (String, String, Option<(f64, f64)>);
+
 /// The findings as (code, location, span), sorted.
-fn findings(v: &Value) -> Vec<(String, String, Option<(f64, f64)>)> {
+fn findings(v: &Value) -> Vec<Row> {
     let mut f: Vec<_> = v["findings"]
         .as_array()
         .unwrap()

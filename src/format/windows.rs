@@ -93,9 +93,9 @@ impl ChunkParams {
             && (256..=1 << 20).contains(&avg)
             && (64..=avg).contains(&min)
             && (avg.max(1024)..=1 << 24).contains(&max)
-            && min % 2 == 0
-            && max % 2 == 0
-            && max % align == 0
+            && min.is_multiple_of(2)
+            && max.is_multiple_of(2)
+            && max.is_multiple_of(align)
     }
 }
 

@@ -63,7 +63,11 @@ pub fn params(rate: u32, align: usize) -> Option<ChunkParams> {
         .powi(target.log2().floor() as i32)
         .clamp(v2020::AVERAGE_MIN as f64, (1 << 20) as f64) as usize;
     // Multiples of the frame and even (FastCDC steps two bytes at a time).
-    let unit = if align % 2 == 0 { align } else { align * 2 };
+    let unit = if align.is_multiple_of(2) {
+        align
+    } else {
+        align * 2
+    };
     let min = (avg / 4 / unit * unit).max(v2020::MINIMUM_MIN.div_ceil(unit) * unit);
     let max = (avg * 4 / unit * unit).max(v2020::MAXIMUM_MIN.div_ceil(unit) * unit);
     Some(ChunkParams {
@@ -194,7 +198,7 @@ mod tests {
         assert_eq!((stereo.min, stereo.avg, stereo.max), (512, 2048, 8192));
         assert!(mono.usable() && stereo.usable());
         let odd = params(8_000, 3).unwrap();
-        assert!(odd.usable() && odd.max % 6 == 0, "{odd:?}");
+        assert!(odd.usable() && odd.max.is_multiple_of(6), "{odd:?}");
         assert_eq!(params(0, 2), None);
     }
 

@@ -133,6 +133,9 @@ struct StreamState {
     framing: normalise::Framing,
 }
 
+/// Where kept units go: hashes, stored-order times, presentation times.
+type Kept<'a> = (&'a mut Vec<[u8; 32]>, &'a mut Vec<f64>, &'a mut Vec<f64>);
+
 struct Pcm {
     chunker: chunking::Chunker,
     params: ChunkParams,
@@ -147,7 +150,7 @@ impl Pcm {
         &mut self,
         windows: &mut Windower,
         lines: &mut Vec<WindowLine>,
-        kept: Option<(&mut Vec<[u8; 32]>, &mut Vec<f64>, &mut Vec<f64>)>,
+        kept: Option<Kept<'_>>,
     ) -> u64 {
         let start = self.start.unwrap_or(0.0);
         let n = self.done.len() as u64;
