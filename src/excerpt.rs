@@ -241,7 +241,9 @@ pub fn make(
     }
 
     let segment_path = root.join(&entry.name);
-    let scan = scan(&segment_path)?;
+    // Read a little past the end: a stream's last packet before `to` is
+    // known once a later one is seen (video is stored ahead of its time).
+    let scan = scan(&segment_path, to + 5.0)?;
     let selection = select(&scan, from, to);
     if selection.iter().all(Option::is_none) {
         return Err(refused(format!(
@@ -339,6 +341,9 @@ struct Plan<'a> {
     after: (u64, u64),
 }
 
+/// Hex SHA-256 of the edge windows' packets left out: (before, after).
+type EdgeHashes = (Vec<String>, Vec<String>);
+
 struct PacketInfo {
     /// Stored-order time, seconds from the file's start.
     t: f64,
@@ -358,7 +363,7 @@ fn seconds(ts: i64, tb: ff::Rational) -> f64 {
 
 /// Every packet's times and keyframe flag, per stream, timed from the file's
 /// start as the sealed windows are.
-fn scan(path: &Path) -> Result<Scan, ExcerptError> {
+fn scan(path: &Path, until: f64) -> Result<Scan, ExcerptError> {
     crate::media::init();
     let mut ictx = ff::format::input(&path).map_err(|e| media_err(path, e.to_string()))?;
     let mut t0 = f64::INFINITY;
@@ -373,7 +378,18 @@ fn scan(path: &Path) -> Result<Scan, ExcerptError> {
         kinds.push(st.parameters().medium());
     }
     let mut packets: Vec<Vec<PacketInfo>> = (0..tbs.len()).map(|_| Vec::new()).collect();
+    let av: Vec<usize> = (0..kinds.len())
+        .filter(|&i| matches!(kinds[i], ff::media::Type::Audio | ff::media::Type::Video))
+        .collect();
     loop {
+        // Past `until` in every audio and video stream: the rest is not needed.
+        if !av.is_empty()
+            && av
+                .iter()
+                .all(|&i| packets[i].last().is_some_and(|p| p.t > until))
+        {
+            break;
+        }
         let mut packet = ff::Packet::empty();
         match packet.read(&mut ictx) {
             Ok(()) => {}
@@ -446,7 +462,7 @@ fn cut(
     output: &Path,
     scan: &Scan,
     plan: &[Plan<'_>],
-) -> Result<Vec<(Vec<String>, Vec<String>)>, ExcerptError> {
+) -> Result<Vec<EdgeHashes>, ExcerptError> {
     let dir = match output.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -497,11 +513,15 @@ fn cut(
                 .map_or(ff::Rational::new(1, 1), |s| s.time_base())
         })
         .collect();
-    let mut edges: Vec<(Vec<String>, Vec<String>)> = vec![(vec![], vec![]); plan.len()];
+    let mut edges: Vec<EdgeHashes> = vec![(vec![], vec![]); plan.len()];
     let mut counters = vec![0u64; in_tb.len()];
     // The file's zero in each stream's time base (as `scan` timed it).
     let mut zero: Vec<Option<i64>> = vec![None; in_tb.len()];
     loop {
+        // Every planned stream past its last edge window: done.
+        if plan.iter().all(|p| counters[p.s] >= p.after.1.max(p.b + 1)) {
+            break;
+        }
         let mut packet = ff::Packet::empty();
         match packet.read(&mut ictx) {
             Ok(()) => {}
@@ -1142,7 +1162,14 @@ mod tests {
         )
         .unwrap();
         let mut f = Vec::new();
-        check_stream(&entry, &st, &[line.clone()], &hs[2..5], "x", &mut f);
+        check_stream(
+            &entry,
+            &st,
+            std::slice::from_ref(&line),
+            &hs[2..5],
+            "x",
+            &mut f,
+        );
         assert!(f.is_empty(), "{f:?}");
         check_stream(&entry, &st, &[line], &hs[1..4], "x", &mut f);
         assert_eq!(f[0].code, Code::ExcerptChanged);
