@@ -17,6 +17,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Show times in this IANA zone, e.g. Asia/Almaty (default: the record's time_zone, else UTC)
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
