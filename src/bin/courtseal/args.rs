@@ -376,6 +376,12 @@ pub struct VerifyArgs {
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
+    /// Print only a failure (like sha256sum -c --quiet): nothing when it verifies.
+    #[arg(long, conflicts_with_all = ["json", "status"])]
+    pub quiet: bool,
+    /// Print nothing: the exit status alone says the result (0 verified, 1 not, 2 could not check).
+    #[arg(long, conflicts_with = "json")]
+    pub status: bool,
 }
 
 #[derive(Debug, Args)]
@@ -413,4 +419,10 @@ pub struct VerifyFileArgs {
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
+    /// Print only a failure (like sha256sum -c --quiet): nothing when it verifies.
+    #[arg(long, conflicts_with_all = ["json", "status"])]
+    pub quiet: bool,
+    /// Print nothing: the exit status alone says the result (0 verified, 1 not, 2 could not check).
+    #[arg(long, conflicts_with = "json")]
+    pub status: bool,
 }

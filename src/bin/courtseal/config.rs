@@ -174,6 +174,30 @@ pub struct VerifyConfig {
     pub check_media: bool,
     pub strict: bool,
     pub json: bool,
+    pub quiet: Quiet,
+}
+
+/// How much `verify` and `verify-file` print (`--quiet`, `--status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    /// The full report.
+    No,
+    /// Only a failure.
+    Failures,
+    /// Nothing: the exit status alone.
+    Status,
+}
+
+impl Quiet {
+    fn from_flags(quiet: bool, status: bool) -> Quiet {
+        if status {
+            Quiet::Status
+        } else if quiet {
+            Quiet::Failures
+        } else {
+            Quiet::No
+        }
+    }
 }
 
 /// `proof`, checked: both files it may write are new.
@@ -194,6 +218,7 @@ pub struct VerifyFileConfig {
     pub windows: Option<PathBuf>,
     pub strict: bool,
     pub json: bool,
+    pub quiet: Quiet,
 }
 
 /// `event`, checked.
@@ -344,6 +369,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             check_media: !a.log_only,
             strict: a.strict,
             json: a.json,
+            quiet: Quiet::from_flags(a.quiet, a.status),
         }),
         Command::Proof(a) => {
             let output = new_file(&a.output)?;
@@ -367,6 +393,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 .transpose()?,
             strict: a.strict,
             json: a.json,
+            quiet: Quiet::from_flags(a.quiet, a.status),
         }),
         Command::Event(a) => {
             if !courtseal::event::KINDS.contains(&a.kind.as_str()) {

@@ -774,3 +774,17 @@ pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> St
     );
     out
 }
+
+/// `--quiet`: one line for a failure and its errors, nothing when verified
+/// (as `sha256sum -c --quiet`); `--status`: nothing at all.
+pub fn quiet_text(what: &str, findings: &[Finding], q: crate::config::Quiet) -> String {
+    let (e, _, _) = counts(findings);
+    if q == crate::config::Quiet::Status || e == 0 {
+        return String::new();
+    }
+    let mut out = format!("{what}: NOT VERIFIED ({})\n", plural(e, "error"));
+    for f in findings.iter().filter(|f| f.severity == Severity::Error) {
+        let _ = writeln!(out, "  {}  {}: {}", f.code, f.location, f.message);
+    }
+    out
+}
