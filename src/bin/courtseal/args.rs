@@ -27,6 +27,13 @@ pub enum Command {
     /// Generate and inspect Ed25519 keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write and explain a trust file: the court's keys, each with its role.
+    ///
+    /// A trust file has one 'ROLE VERIFIER-KEY' line per key (roles:
+    /// recorder, operator, witness, archivist). The court publishes it; every
+    /// verifying command takes it with --trust.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Seal a session folder: append every new segment to its log and sign a checkpoint.
     ///
     /// Every regular file below SESSION is a segment, except the tool's own
@@ -285,13 +292,33 @@ pub struct InspectArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add a key in a role to a trust file (created if missing).
+    Add {
+        /// recorder, operator, witness or archivist.
+        role: String,
+        /// The key: a .vkey, .pub or .key file (only its public part is written).
+        keyfile: PathBuf,
+        /// The trust file to add it to.
+        #[arg(long, value_name = "FILE", default_value = "trust.txt")]
+        trust: PathBuf,
+    },
+    /// Explain a trust file: each key, its role and what it may sign, and the file's SHA-256.
+    Show {
+        /// The trust file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Generate a key: DIR/NAME.key (private, mode 0600), DIR/NAME.pub and DIR/NAME.vkey.
     Generate {
-        /// The key's name, as it appears in signatures (no spaces or '+').
+        /// The key's name, in signatures and as the file name.
         ///
-        /// A URL-like name without scheme is recommended, e.g.
-        /// court.example/district2/courtroom5.
+        /// A key name is letters, digits and '.', '-', '_' (no spaces, '+' or
+        /// '/'), not starting with '.'. A dotted name that says whose key it
+        /// is, e.g. courtroom5.district2.court.example.
         #[arg(long)]
         name: String,
         /// Folder to write the three files into (created if missing).

@@ -18,7 +18,7 @@ use time::{Date, OffsetDateTime};
 use courtseal::audit::Retention;
 use courtseal::media::{MediaOptions, SilenceOptions};
 
-use crate::args::{self, Cli, Command, KeysCommand, RecordCommand};
+use crate::args::{self, Cli, Command, KeysCommand, RecordCommand, TrustCommand};
 use crate::progress;
 
 /// The longest wait, settle time, heartbeat or tolerance accepted: a day.
@@ -72,6 +72,20 @@ pub enum Config {
     /// `keys show`.
     KeysShow {
         /// The key file (a regular file).
+        file: PathBuf,
+    },
+    /// `trust add`.
+    TrustAdd {
+        /// The role.
+        role: courtseal::trust::Role,
+        /// The key file.
+        keyfile: PathBuf,
+        /// The trust file to write.
+        trust: PathBuf,
+    },
+    /// `trust show`.
+    TrustShow {
+        /// The trust file.
         file: PathBuf,
     },
     /// `seal`.
@@ -324,6 +338,22 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
         Command::Keys(KeysCommand::Generate { name, out }) => Config::KeysGenerate { name, out },
         Command::Keys(KeysCommand::Show { file }) => Config::KeysShow {
             file: input(&file, "key file", KEY_BYTES)?,
+        },
+        Command::Trust(TrustCommand::Add {
+            role,
+            keyfile,
+            trust,
+        }) => Config::TrustAdd {
+            role: courtseal::trust::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown role {role:?}: write recorder, operator, witness or archivist"
+                )
+            })?,
+            keyfile: input(&keyfile, "key file", KEY_BYTES)?,
+            trust,
+        },
+        Command::Trust(TrustCommand::Show { file }) => Config::TrustShow {
+            file: input(&file, "trust file", KEY_BYTES * 64)?,
         },
         Command::Seal(a) => {
             let media = media(&a.media)?;

@@ -14,6 +14,7 @@ mod record;
 mod retire;
 mod seal;
 mod series;
+mod trust;
 mod verify;
 mod verify_act;
 mod verify_file;
@@ -72,6 +73,12 @@ pub fn run(config: Config) -> Result<Done> {
     match config {
         Config::KeysGenerate { name, out } => keys::generate(&name, &out),
         Config::KeysShow { file } => keys::show(&file),
+        Config::TrustAdd {
+            role,
+            keyfile,
+            trust,
+        } => trust::add(role, &keyfile, &trust),
+        Config::TrustShow { file } => trust::show(&file),
         Config::Seal(c) => seal::run(&c),
         Config::Verify(c) => verify::run(&c),
         Config::Proof(c) => proof::run(&c),
