@@ -212,12 +212,12 @@ case_title = "Ivanova v. Petrov"
 judge = "A. B. Seitkali"
 secretary = "D. E. Omarova"
 place = "Almaty"
-time_zone = "Asia/Almaty"
 start = $(local_ts "$START_EPOCH")     # session start and end, with offset
 end = $(local_ts "$end_s")
 stenography = false
 no_recording_reason = ""              # why no recording was made at all, if so
 finalised = 2026-11-21                # date the record was finalised
+time_zone = "Asia/Almaty"             # the court's IANA time zone
 [[appearance]]
 role = "plaintiff"
 name = "M. Ivanova"

@@ -91,6 +91,9 @@ pub enum Command {
 pub struct EventArgs {
     /// The session folder.
     pub session: PathBuf,
+    /// Sign a stated time more than 10 minutes from now, or outside the session's record.
+    #[arg(long)]
+    pub force: bool,
     /// start, pause, resume, stop, failure, break, adjournment or note.
     pub kind: String,
     /// Why, in one line (e.g. "judge ordered a 15-minute break").
@@ -99,7 +102,8 @@ pub struct EventArgs {
     /// The operator's own private key (who did this is what it proves).
     #[arg(long)]
     pub key: PathBuf,
-    /// The time of the action, RFC 3339 with offset (default: now).
+    /// When the action happened (default: now): RFC 3339 with offset, or a
+    /// clock time HH:MM[:SS] on the session's date in the court's time zone.
     #[arg(long)]
     pub at: Option<String>,
     /// When no service runs: the recorder key, to sign a checkpoint at once.

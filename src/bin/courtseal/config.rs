@@ -243,7 +243,11 @@ pub struct EventConfig {
     pub reason: String,
     pub key: PathBuf,
     /// The stated time, in the UTC form of log entries.
-    pub at: String,
+    pub at: EventAt,
+    /// When the command runs.
+    pub now: OffsetDateTime,
+    /// Sign a stated time far from now or outside the session.
+    pub force: bool,
     pub recorder_key: Option<PathBuf>,
     pub wait: Seconds,
 }
@@ -433,7 +437,13 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 bail!("--reason: {}", courtseal::event::EventError::Reason);
             }
             Config::Event(EventConfig {
-                at: event_time(a.at.as_deref(), ctx.now)?,
+                at: match a.at.as_deref().map(clock_time) {
+                    Some(Some((h, m, s))) => EventAt::Clock(h, m, s),
+                    Some(None) => EventAt::Utc(event_time(a.at.as_deref(), ctx.now)?),
+                    None => EventAt::Now(event_time(None, ctx.now)?),
+                },
+                now: ctx.now,
+                force: a.force,
                 wait: seconds("--wait", a.wait, AtLeast(0.0))?,
                 key: input(&a.key, "key file", KEY_BYTES)?,
                 recorder_key: a
@@ -715,6 +725,32 @@ pub fn add_period(date: Date, p: Retention) -> Option<Date> {
 
 /// `--at` (RFC 3339 with offset, in [`YEARS`] and at most a day ahead of the
 /// clock), or now; in the UTC form of log entries.
+/// The time an event states.
+pub enum EventAt {
+    /// No `--at`: now, in the UTC form of log entries.
+    Now(String),
+    /// A full time, in the UTC form of log entries.
+    Utc(String),
+    /// A clock time (hour, minute, second) on the session's date in the
+    /// court's zone, resolved by the command, which reads the session.
+    Clock(u8, u8, u8),
+}
+
+/// `14:30` or `14:30:15` as (hour, minute, second); `None` for anything else.
+fn clock_time(s: &str) -> Option<(u8, u8, u8)> {
+    let parts: Vec<&str> = s.trim().split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<u8>().ok());
+    let (h, m, sec) = (n(0)?, n(1)?, n(2)?);
+    (h < 24 && m < 60 && sec < 60).then_some((h, m, sec))
+}
+
 fn event_time(at: Option<&str>, now: OffsetDateTime) -> Result<String> {
     let Some(s) = at else {
         return Ok(courtseal::entry::format_time(now));

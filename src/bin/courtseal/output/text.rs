@@ -29,6 +29,11 @@ pub fn set_session_zone(z: Option<CourtZone>) {
     }
 }
 
+/// The zone `--tz` or the session's record named, if any.
+pub fn named_zone() -> Option<CourtZone> {
+    ZONE_OVERRIDE.get().or_else(|| ZONE.get()).cloned()
+}
+
 /// The zone times are shown in: `--tz`, else the session's, else UTC.
 pub fn zone() -> CourtZone {
     ZONE_OVERRIDE
