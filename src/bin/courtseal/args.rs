@@ -237,6 +237,9 @@ pub struct RetireArgs {
     /// Retire even before the deadline or with open findings.
     #[arg(long)]
     pub force: bool,
+    /// List what would be deleted, after every check, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The date to judge the deadline by, YYYY-MM-DD (default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,
@@ -376,6 +379,9 @@ pub struct SealArgs {
         requires = "watch"
     )]
     pub heartbeat: f64,
+    /// With --watch: stop sealing, with a disk.nearly_full line, when the session's disk has less than MB free.
+    #[arg(long, value_name = "MB", requires = "watch")]
+    pub min_free: Option<u64>,
     #[command(flatten)]
     pub media: MediaArgs,
     /// Print the result as JSON.

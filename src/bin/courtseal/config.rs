@@ -179,6 +179,8 @@ pub struct SealConfig {
 pub struct WatchConfig {
     pub settle: Duration,
     pub heartbeat: Duration,
+    /// Stop below this many free bytes on the session's disk.
+    pub min_free: Option<u64>,
 }
 
 /// `verify`, checked.
@@ -325,6 +327,7 @@ pub struct RetireConfig {
     pub trust: Vec<PathBuf>,
     pub retention: Retention,
     pub force: bool,
+    pub dry_run: bool,
     pub today: Date,
 }
 
@@ -365,6 +368,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 Some(WatchConfig {
                     settle: seconds("--settle", a.settle, Above(0.0))?.duration(),
                     heartbeat: seconds("--heartbeat", a.heartbeat, Above(0.0))?.duration(),
+                    min_free: a.min_free.map(|mb| mb.saturating_mul(1 << 20)),
                 })
             } else {
                 None
@@ -530,6 +534,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 session: a.session,
                 basis: a.basis,
                 force: a.force,
+                dry_run: a.dry_run,
             })
         }
         Command::Inspect(a) => Config::Inspect(InspectConfig {
