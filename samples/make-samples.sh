@@ -19,9 +19,13 @@ done
 
 export LC_ALL=C
 RATE=48000
-SESSION_START_UTC="2026-11-20T04:00:00Z"   # 10:00:00 at +06:00
-OFFSET_SECS=$((6 * 3600))
-OFFSET_STR="+06:00"
+SESSION_START_UTC="2026-11-20T04:00:00Z"   # 09:00:00 in Asia/Almaty (+05:00 since 2024-03-01)
+OFFSET_SECS=$((5 * 3600))
+OFFSET_STR="+05:00"
+# The camera's own clock, burned into the video, was left on the rule before
+# 2024-03-01 (+06): it shows 10:00:29 for 09:00:29 local. Kept so the
+# committed video is reproduced byte for byte; what counts is creation_time.
+CAMERA_OFFSET_SECS=$((6 * 3600))
 
 # Voices: espeak-ng voice + variant per participant.
 V_JUDGE="en-gb+m3"
@@ -126,7 +130,7 @@ encode_video() {   # $1 = wav, $2 = out .mp4, $3 = creation_time (may be empty),
   filters="$(ffmpeg -hide_banner -filters 2>/dev/null || true)"
   if [[ "$filters" == *" drawtext "* ]]; then
     # A plain camera card: court/room caption and a running local wall clock.
-    local clock_base=$(( $4 + OFFSET_SECS ))
+    local clock_base=$(( $4 + CAMERA_OFFSET_SECS ))
     vf="color=c=0x1b2633:s=320x240:r=15:d=${dur},format=yuv420p"
     vf+=",drawtext=font=DejaVu Sans:fontsize=16:fontcolor=white:x=(w-tw)/2:y=70:text='DISTRICT COURT No. 2'"
     vf+=",drawtext=font=DejaVu Sans:fontsize=16:fontcolor=white:x=(w-tw)/2:y=96:text='COURTROOM 5  -  CAM 1'"
@@ -195,7 +199,7 @@ for seg in seg-0001.m4a seg-0002.m4a seg-0003.mp4 seg-0004.m4a; do
 done
 
 # --- the court's short-form record -----------------------------------------------
-local_ts() {       # $1 = epoch seconds (UTC) -> 2026-11-20T10:00:00+06:00
+local_ts() {       # $1 = epoch seconds (UTC) -> 2026-11-20T09:00:00+05:00
   printf '%s%s' "$(date -u -d "@$(( $1 + OFFSET_SECS ))" +%Y-%m-%dT%H:%M:%S)" "$OFFSET_STR"
 }
 end_s=$(( (cursor_ms + 999) / 1000 ))   # end of last segment, rounded up to the second
@@ -213,6 +217,7 @@ end = $(local_ts "$end_s")
 stenography = false
 no_recording_reason = ""              # why no recording was made at all, if so
 finalised = 2026-11-21                # date the record was finalised
+time_zone = "Asia/Almaty"             # the court's IANA time zone
 [[appearance]]
 role = "plaintiff"
 name = "M. Ivanova"

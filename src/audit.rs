@@ -152,6 +152,8 @@ pub trait AuditProgress: Sync {
     fn file_done(&self, bytes: u64);
     /// A session was finished.
     fn session_done(&self, session: &str);
+    /// How many sessions this run audits (called before [`AuditProgress::start`]).
+    fn sessions(&self, _total: u64) {}
     /// True to stop before the next session (an interruption: the state is
     /// kept, and `--resume` goes on from it).
     fn should_stop(&self) -> bool {
@@ -483,6 +485,7 @@ pub fn audit(
             }
         }
     }
+    progress.sessions(todo.len() as u64);
     progress.start(bytes, files);
     let state_file = match &opts.state {
         Some(p) => {

@@ -69,17 +69,29 @@ pub fn name_from_path(path: &Path) -> Result<String, KeyError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .ok_or_else(|| invalid(path, "the file name does not give a usable key name"))?;
-    check_file_key_name(stem).map_err(|e| invalid(path, e))?;
+    // Files made before the naming rule keep loading: only what a signed
+    // note itself refuses is refused here.
+    crate::note::check_key_name(stem).map_err(|e| invalid(path, e.to_string()))?;
+    if stem.starts_with('.') {
+        return Err(invalid(path, "a key file name must not start with '.'"));
+    }
     Ok(stem.to_owned())
 }
 
-/// Key names here are also file names, so besides the signed-note rules (no
-/// spaces, no '+') they hold no '/'.
+/// The one rule for the names of keys courtseal makes (`keys generate`), as
+/// `--help` and the README state it: letters, digits, `.`, `-` and `_`, not
+/// starting with `.` (the name is also the file name, so no `/`; signed
+/// notes forbid spaces and `+`). E.g. `courtroom5.district2.court.example`.
+/// Signatures by keys made elsewhere may carry any name signed notes allow.
 pub fn check_file_key_name(name: &str) -> Result<(), String> {
-    crate::note::check_key_name(name).map_err(|e| e.to_string())?;
-    if name.contains('/') || name.starts_with('.') {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !ok || crate::note::check_key_name(name).is_err() {
         return Err(format!(
-            "key name {name:?} is not allowed: it is also the file name, so it must not contain '/' or start with '.'"
+            "key name {name:?} is not allowed: a key name is letters, digits and '.', '-', '_' (no spaces, '+' or '/'), not starting with '.', e.g. courtroom5.district2.court.example"
         ));
     }
     Ok(())

@@ -53,3 +53,4 @@ pub mod trust;
 pub mod verify;
 pub mod watch;
 pub mod windows;
+pub mod zone;

@@ -12,35 +12,42 @@ use toml::Spanned;
 
 /// A commented template of `record.toml`.
 pub const TEMPLATE: &str = r#"# Short-form record of one court session, for `courtseal check`.
-# Times are RFC 3339 with their offset; dates are YYYY-MM-DD.
-court = "District Court No. 2"        # name of the court
-courtroom = "5"
-case = "2-1234/2026"                  # case number
-case_title = "Ivanova v. Petrov"
-judge = "A. B. Seitkali"
-secretary = "D. E. Omarova"
-place = "Almaty"
-start = 2026-11-20T10:00:00+06:00     # session start and end, with offset
-end = 2026-11-20T11:30:00+06:00
+# Replace every <...> placeholder: `courtseal record check` refuses the file
+# until none is left. Times are YYYY-MM-DDTHH:MM:SS with the offset the court's
+# zone has on that date (e.g. 2026-11-20T10:00:00+05:00 in Asia/Almaty);
+# dates are YYYY-MM-DD, written without quotes.
+court = "<name of the court>"
+courtroom = "<courtroom>"
+case = "<case number>"
+case_title = "<case title>"
+judge = "<judge's name>"
+secretary = "<secretary's name>"
+place = "<town or city>"
+time_zone = "<the court's IANA time zone, e.g. Asia/Almaty>"
+start = "<session start, e.g. 2026-11-20T10:00:00+05:00; no quotes>"
+end = "<session end, e.g. 2026-11-20T11:30:00+05:00; no quotes>"
 stenography = false
 no_recording_reason = ""              # why no recording was made at all, if so
-finalised = 2026-11-21                # date the record was finalised
-verdict_in_force = 2026-12-21         # optional until known
+# finalised = YYYY-MM-DD              # date the record was finalised, once it is
+# verdict_in_force = YYYY-MM-DD       # date the verdict entered into force, once known
 
-[[appearance]]                        # one per person: role, name
-role = "witness"                      # party, representative, witness, expert, specialist, interpreter, ...
-name = "K. L. Nurlanova"
+# One [[appearance]] per person who appeared.
+[[appearance]]
+role = "<party, representative, witness, expert, specialist, interpreter, ...>"
+name = "<name>"
 
-[[break]]                             # kind: break | adjournment | deliberation
-from = 2026-11-20T10:45:00+06:00
-to = 2026-11-20T11:00:00+06:00
-kind = "break"
+# One [[break]] per declared break, adjournment or deliberation, e.g.:
+# [[break]]
+# from = 2026-11-20T10:45:00+05:00
+# to = 2026-11-20T11:00:00+05:00
+# kind = "break"                      # break | adjournment | deliberation
 
-[[failure]]                           # a declared recording failure and its act
-from = 2026-11-20T11:10:00+06:00
-to = 2026-11-20T11:12:00+06:00
-reason = "microphone failure"
-act_signed_by = ["D. E. Omarova", "M. N. Abenov"]
+# One [[failure]] per recording failure stated in a signed act, e.g.:
+# [[failure]]
+# from = 2026-11-20T11:10:00+05:00
+# to = 2026-11-20T11:12:00+05:00
+# reason = "microphone failure"
+# act_signed_by = ["<name>", "<name>"]
 "#;
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +60,7 @@ struct Raw {
     judge: Spanned<String>,
     secretary: Spanned<String>,
     place: Option<Spanned<String>>,
+    time_zone: Option<Spanned<String>>,
     start: Spanned<Datetime>,
     end: Spanned<Datetime>,
     stenography: Option<Spanned<bool>>,
@@ -177,6 +185,10 @@ pub struct ShortFormRecord {
     pub secretary: String,
     /// Place.
     pub place: Option<String>,
+    /// The court's IANA time zone (`Asia/Almaty`), when the record names it;
+    /// every offset in the record is then checked against it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Session start.
     #[serde(with = "time::serde::rfc3339")]
     pub start: OffsetDateTime,
@@ -317,10 +329,11 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
         } else {
             field
         };
+        let (field, line, message) = for_a_person(text, field, line, &msg);
         vec![RecordError {
             field,
             line,
-            message: msg.replace('`', "'"),
+            message,
         }]
     })?;
     let mut errs = Vec::new();
@@ -468,6 +481,113 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
             }
         }
     }
+    // Placeholders left from the template.
+    let mut strings: Vec<(String, &Spanned<String>)> = vec![
+        ("court".into(), &raw.court),
+        ("case".into(), &raw.case),
+        ("judge".into(), &raw.judge),
+        ("secretary".into(), &raw.secretary),
+    ];
+    for (name, v) in [
+        ("courtroom", &raw.courtroom),
+        ("case_title", &raw.case_title),
+        ("place", &raw.place),
+        ("time_zone", &raw.time_zone),
+        ("no_recording_reason", &raw.no_recording_reason),
+    ] {
+        if let Some(v) = v {
+            strings.push((name.into(), v));
+        }
+    }
+    for (i, a) in raw.appearance.iter().enumerate() {
+        let a = a.get_ref();
+        strings.push((format!("appearance[{}].role", i + 1), &a.role));
+        strings.push((format!("appearance[{}].name", i + 1), &a.name));
+    }
+    for (i, f) in raw.failures.iter().enumerate() {
+        strings.push((format!("failure[{}].reason", i + 1), &f.get_ref().reason));
+    }
+    for (name, v) in strings {
+        if is_placeholder(v.get_ref()) {
+            errs.push(RecordError {
+                field: name,
+                line: at(v.span()),
+                message: format!(
+                    "{:?} is the template's placeholder; replace it with the real value",
+                    v.get_ref()
+                ),
+            });
+        }
+    }
+    for (i, f) in raw.failures.iter().enumerate() {
+        if let Some(by) = &f.get_ref().act_signed_by {
+            if by.get_ref().iter().any(|n| is_placeholder(n)) {
+                errs.push(RecordError {
+                    field: format!("failure[{}].act_signed_by", i + 1),
+                    line: at(by.span()),
+                    message: "holds the template's placeholder <name>; write who signed the act"
+                        .into(),
+                });
+            }
+        }
+    }
+    // The court's zone: every offset must be the zone's on that date.
+    let zone = match &raw.time_zone {
+        Some(v) if !is_placeholder(v.get_ref()) => match crate::zone::CourtZone::new(v.get_ref()) {
+            Ok(z) => Some(z),
+            Err(e) => {
+                errs.push(RecordError {
+                    field: "time_zone".into(),
+                    line: at(v.span()),
+                    message: e.to_string(),
+                });
+                None
+            }
+        },
+        _ => None,
+    };
+    if let Some(z) = &zone {
+        let mut timed: Vec<(String, &Spanned<Datetime>)> =
+            vec![("start".into(), &raw.start), ("end".into(), &raw.end)];
+        for (i, b) in raw.breaks.iter().enumerate() {
+            timed.push((format!("break[{}].from", i + 1), &b.get_ref().from));
+            timed.push((format!("break[{}].to", i + 1), &b.get_ref().to));
+        }
+        for (i, f) in raw.failures.iter().enumerate() {
+            timed.push((format!("failure[{}].from", i + 1), &f.get_ref().from));
+            timed.push((format!("failure[{}].to", i + 1), &f.get_ref().to));
+        }
+        for (name, v) in timed {
+            if let Ok(t) = to_time(v.get_ref()) {
+                if let Err(m) = z.check(t) {
+                    errs.push(RecordError {
+                        field: name,
+                        line: at(v.span()),
+                        message: m.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    // Dates the record gives cannot be before the hearing.
+    if let Some(s) = start {
+        for (name, d, v) in [
+            ("finalised", &finalised, &raw.finalised),
+            ("verdict_in_force", &verdict_in_force, &raw.verdict_in_force),
+        ] {
+            let (Some(d), Some(v)) = (d, v) else { continue };
+            if d.as_str() < s.date().to_string().as_str() {
+                errs.push(RecordError {
+                    field: name.into(),
+                    line: at(v.span()),
+                    message: format!(
+                        "{d} is before the hearing ({}); a record is finalised, and a verdict enters into force, on or after the day of the session",
+                        s.date()
+                    ),
+                });
+            }
+        }
+    }
     let mut sorted: Vec<_> = breaks.iter().collect();
     sorted.sort_by_key(|b| b.1);
     for w in sorted.windows(2) {
@@ -501,6 +621,7 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
         judge: raw.judge.into_inner(),
         secretary: raw.secretary.into_inner(),
         place: s(&raw.place),
+        time_zone: zone.as_ref().map(|z| z.name().to_owned()),
         start,
         end,
         stenography: raw.stenography.map(Spanned::into_inner),
@@ -544,6 +665,129 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
             })
             .collect(),
     })
+}
+
+/// A value left as the template wrote it: `<...>`.
+fn is_placeholder(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with('<') && t.ends_with('>')
+}
+
+/// The value written on line `line` (1-based) after its `=`, trimmed.
+fn value_on_line(text: &str, line: usize) -> Option<(&str, &str)> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let (k, v) = l.split_once('=')?;
+    let v = v.split(" #").next().unwrap_or(v).trim();
+    Some((k.trim(), v))
+}
+
+/// `DD.MM.YYYY` or `DD/MM/YYYY` as `YYYY-MM-DD`.
+fn day_first_date(v: &str) -> Option<String> {
+    let v = v.trim_matches('"');
+    let parts: Vec<&str> = v.split(['.', '/']).collect();
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let (d, m, y) = (parts[0], parts[1], parts[2]);
+    if y.len() != 4 || d.len() > 2 || m.len() > 2 {
+        return None;
+    }
+    Some(format!("{y}-{m:0>2}-{d:0>2}"))
+}
+
+/// Rewords a TOML or type error for the person who wrote the record: what
+/// was written, and what to write instead.
+fn for_a_person(
+    text: &str,
+    field: String,
+    line: Option<usize>,
+    msg: &str,
+) -> (String, Option<usize>, String) {
+    let plain = msg.replace('`', "'");
+    // A missing field: toml points at the enclosing table (line 1 for the
+    // top level); say where to add it instead of blaming line 1.
+    if let Some(name) = msg
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        let what = if TIME_FIELDS.contains(&name) {
+            format!("{name} = 2026-11-20T10:00:00+05:00 (with the court's offset, no quotes)")
+        } else {
+            format!("{name} = \"...\"")
+        };
+        let table_line = line.filter(|&l| {
+            l > 1
+                || text
+                    .lines()
+                    .next()
+                    .is_some_and(|f| f.trim_start().starts_with('['))
+        });
+        return (
+            name.to_owned(),
+            table_line,
+            match table_line {
+                Some(_) => format!("this table has no {name}; add a line {what}"),
+                None => format!(
+                    "the record has no {name}; add a line {what} before the first [[...]] table"
+                ),
+            },
+        );
+    }
+    let Some(l) = line else {
+        return (field, line, plain);
+    };
+    let Some((key, value)) = value_on_line(text, l) else {
+        return (field, line, plain);
+    };
+    let key = key.to_owned();
+    if let Some(iso) = day_first_date(value) {
+        return (
+            key,
+            line,
+            format!(
+                "{value} is not a date courtseal reads; write {iso} (YEAR-MONTH-DAY, no quotes)"
+            ),
+        );
+    }
+    let quoted = value.len() >= 2 && value.starts_with('"') && value.ends_with('"');
+    if quoted && msg.contains("invalid type: string") {
+        let inner = &value[1..value.len() - 1];
+        if is_placeholder(inner) {
+            return (
+                key,
+                line,
+                format!("{value} is the template's placeholder; replace it with the real time, without quotes, e.g. {} = 2026-11-20T10:00:00+05:00", l_key(text, l)),
+            );
+        }
+        if inner.parse::<Datetime>().is_ok() {
+            return (
+                key,
+                line,
+                format!("{value} is quoted, so it is text, not a time; write it without the quotes: {inner}"),
+            );
+        }
+        return (
+            key,
+            line,
+            format!("{value} is not a time; write YYYY-MM-DDTHH:MM:SS with the offset, without quotes, e.g. 2026-11-20T10:00:00+05:00"),
+        );
+    }
+    if msg.contains("expected newline") || msg.contains("invalid") {
+        return (
+            key,
+            line,
+            format!("{plain} (written: {value}; text goes in \"quotes\", times as 2026-11-20T10:00:00+05:00, dates as 2026-11-21)"),
+        );
+    }
+    (field, line, plain)
+}
+
+fn l_key(text: &str, line: usize) -> String {
+    value_on_line(text, line).map_or_else(String::new, |(k, _)| k.to_owned())
 }
 
 fn show(t: OffsetDateTime) -> String {
@@ -592,13 +836,12 @@ mod tests {
     }
 
     #[test]
-    fn template_parses() {
-        let r = parse(TEMPLATE).unwrap();
-        assert_eq!(
-            (r.breaks.len(), r.failures.len(), r.appearances.len()),
-            (1, 1, 1)
+    fn the_unedited_template_is_refused() {
+        let errs = parse(TEMPLATE).unwrap_err();
+        assert!(
+            errs.iter().all(|e| e.message.contains("placeholder")),
+            "{errs:?}"
         );
-        assert_eq!(r.breaks[0].place(), "line 22");
     }
 }
 

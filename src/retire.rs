@@ -150,21 +150,25 @@ pub struct Retired {
     pub checkpoint: Checkpoint,
 }
 
-/// Retires the session at `root`: refuses without a sealed verdict date
-/// (always), before the deadline (sealed verdict date + `retention`) or
-/// with open error findings (unless `force`).
-pub fn retire(
+/// What retirement verified, under the session's lock, before anything is
+/// written.
+struct Checked {
+    _lock: std::fs::File,
+    paths: SessionPaths,
+    log: crate::log::Log,
+    origin: String,
+    relied_on: RetentionBasis,
+    open_findings: Vec<String>,
+}
+
+/// Every check [`retire`] makes before it writes or deletes anything.
+fn check_retirable(
     root: &Path,
-    archivist: &NoteSigner,
     trust: &TrustStore,
-    basis: &str,
     retention: Retention,
     today: time::Date,
     force: bool,
-) -> Result<Retired, RetireError> {
-    if basis.trim().is_empty() || basis.chars().any(char::is_control) {
-        return Err(RetireError::Basis);
-    }
+) -> Result<Checked, RetireError> {
     let name = root.display().to_string();
     if !root.is_dir() {
         return Err(verify::VerifyError::NotASession(root.to_owned()).into());
@@ -177,7 +181,7 @@ pub fn retire(
         )));
     }
     // Held from the check to the deletion: no sealer appends in between.
-    let _lock = session::lock_session(&paths)?;
+    let lock = session::lock_session(&paths)?;
     // Strict: a content-only match is the damaged session it may be.
     let opts = VerifyOptions {
         strict: true,
@@ -232,10 +236,62 @@ pub fn retire(
             log.lines.len()
         )));
     }
-    let origin = header.origin.clone();
+    let open_findings: Vec<String> = open.iter().map(|f| finding_line(f)).collect();
+    Ok(Checked {
+        _lock: lock,
+        origin: header.origin.clone(),
+        paths,
+        log,
+        relied_on,
+        open_findings,
+    })
+}
+
+/// What [`retire`] would delete now, checked the same way, with nothing
+/// written or deleted: each sealed segment's name and sealed size.
+pub fn would_retire(
+    root: &Path,
+    trust: &TrustStore,
+    retention: Retention,
+    today: time::Date,
+    force: bool,
+) -> Result<Vec<(String, u64)>, RetireError> {
+    let c = check_retirable(root, trust, retention, today, force)?;
+    Ok(c.log
+        .segments()
+        .map(|(_, s)| (s.name.clone(), s.size))
+        .collect())
+}
+
+/// Retires the session at `root`: refuses without a sealed verdict date
+/// (always), before the deadline (sealed verdict date + `retention`) or
+/// with open error findings (unless `force`).
+pub fn retire(
+    root: &Path,
+    archivist: &NoteSigner,
+    trust: &TrustStore,
+    basis: &str,
+    retention: Retention,
+    today: time::Date,
+    force: bool,
+) -> Result<Retired, RetireError> {
+    if basis.trim().is_empty() || basis.chars().any(char::is_control) {
+        return Err(RetireError::Basis);
+    }
+    let Checked {
+        _lock,
+        paths,
+        log,
+        origin,
+        relied_on,
+        open_findings,
+    } = check_retirable(root, trust, retention, today, force)?;
+    let damaged = |what: &str| session::SealError::Damaged {
+        path: paths.log.clone(),
+        what: what.into(),
+    };
     let sealed_segments: Vec<SegmentEntry> = log.segments().map(|(_, s)| s.clone()).collect();
     let segments: Vec<String> = sealed_segments.iter().map(|s| s.name.clone()).collect();
-    let open_findings: Vec<String> = open.iter().map(|f| finding_line(f)).collect();
     let at = entry::now_utc();
     let text = retire_v2_text(&origin, &at, basis, &relied_on, &open_findings, &segments);
     let note = archivist.sign(&text).map_err(|e| damaged(&e.to_string()))?;

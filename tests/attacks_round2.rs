@@ -151,11 +151,11 @@ impl Fx {
         let text = String::from_utf8(common::sample("record.toml"))
             .unwrap()
             .replace(
-                "start = 2026-11-20T10:00:00+06:00",
+                "start = 2026-11-20T09:00:00+05:00",
                 &format!("start = {}", rfc(start)),
             )
             .replace(
-                "end = 2026-11-20T10:00:51+06:00",
+                "end = 2026-11-20T09:00:51+05:00",
                 &format!("end = {}", rfc(end)),
             );
         fs::write(self.p(&format!("{name}/record.toml")), text + extra).unwrap();
@@ -197,8 +197,9 @@ fn an_operator_event_appended_with_a_chosen_sealing_time_is_not_signed() {
         "break",
         "--reason",
         "break",
+        "--force",
         "--at",
-        "2026-11-20T10:00:15+06:00",
+        "2026-11-20T09:00:15+05:00",
         "--key",
         "demo-secretary.key",
     ]);
@@ -219,9 +220,9 @@ fn an_operator_event_appended_with_a_chosen_sealing_time_is_not_signed() {
     assert_eq!(cp.lines().nth(1), Some("4"));
     fx.record_between(
         "s",
-        OffsetDateTime::parse("2026-11-20T10:00:00+06:00", &Rfc3339).unwrap(),
-        OffsetDateTime::parse("2026-11-20T10:00:51+06:00", &Rfc3339).unwrap(),
-        "[[break]]\nfrom = 2026-11-20T10:00:15+06:00\nto = 2026-11-20T10:00:29+06:00\nkind = \"break\"\n",
+        OffsetDateTime::parse("2026-11-20T09:00:00+05:00", &Rfc3339).unwrap(),
+        OffsetDateTime::parse("2026-11-20T09:00:51+05:00", &Rfc3339).unwrap(),
+        "[[break]]\nfrom = 2026-11-20T09:00:15+05:00\nto = 2026-11-20T09:00:29+05:00\nkind = \"break\"\n",
     );
     let (code, c) = fx.json(&["check", "s"]);
     assert_eq!(code, 1, "{c}");

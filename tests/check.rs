@@ -150,8 +150,8 @@ fn missing_recording_is_an_undeclared_gap() {
         timed(&v),
         vec![row(
             "continuity.undeclared_gap",
-            "2026-11-20T10:00:15+06:00",
-            "2026-11-20T10:00:29+06:00",
+            "2026-11-20T09:00:15+05:00",
+            "2026-11-20T09:00:29+05:00",
             14.0
         )]
     );
@@ -166,12 +166,12 @@ fn late_start_and_early_end() {
     fx.seal("s");
     fx.edit_record("s", |t| {
         t.replace(
-            "start = 2026-11-20T10:00:00+06:00",
-            "start = 2026-11-20T09:59:50+06:00",
+            "start = 2026-11-20T09:00:00+05:00",
+            "start = 2026-11-20T08:59:50+05:00",
         )
         .replace(
-            "end = 2026-11-20T10:00:51+06:00",
-            "end = 2026-11-20T10:01:00+06:00",
+            "end = 2026-11-20T09:00:51+05:00",
+            "end = 2026-11-20T09:01:00+05:00",
         )
     });
     let (code, v) = fx.check("s");
@@ -181,14 +181,14 @@ fn late_start_and_early_end() {
         vec![
             row(
                 "continuity.early_end",
-                "2026-11-20T10:00:51+06:00",
-                "2026-11-20T10:01:00+06:00",
+                "2026-11-20T09:00:51+05:00",
+                "2026-11-20T09:01:00+05:00",
                 9.0
             ),
             row(
                 "continuity.late_start",
-                "2026-11-20T09:59:50+06:00",
-                "2026-11-20T10:00:00+06:00",
+                "2026-11-20T08:59:50+05:00",
+                "2026-11-20T09:00:00+05:00",
                 10.0
             ),
         ]
@@ -205,7 +205,7 @@ fn a_declared_break_nobody_announced_is_not_green() {
     fx.session("s", &["seg-0002.m4a"]);
     fx.seal("s");
     fx.edit_record("s", |t| {
-        t + "[[break]]\nfrom = 2026-11-20T10:00:15+06:00\nto = 2026-11-20T10:00:29+06:00\nkind = \"break\"\n"
+        t + "[[break]]\nfrom = 2026-11-20T09:00:15+05:00\nto = 2026-11-20T09:00:29+05:00\nkind = \"break\"\n"
     });
     let (code, v) = fx.check("s");
     assert_eq!(code, 1, "{v}");
@@ -215,14 +215,14 @@ fn a_declared_break_nobody_announced_is_not_green() {
         vec![
             row(
                 "continuity.unannounced_break",
-                "2026-11-20T10:00:15+06:00",
-                "2026-11-20T10:00:29+06:00",
+                "2026-11-20T09:00:15+05:00",
+                "2026-11-20T09:00:29+05:00",
                 14.0
             ),
             row(
                 "record.break_not_sealed",
-                "2026-11-20T10:00:15+06:00",
-                "2026-11-20T10:00:29+06:00",
+                "2026-11-20T09:00:15+05:00",
+                "2026-11-20T09:00:29+05:00",
                 14.0
             ),
         ]
@@ -261,7 +261,7 @@ fn failure_without_act() {
     fx.session("s", &["seg-0002.m4a"]);
     fx.seal("s");
     fx.edit_record("s", |t| {
-        t + "[[failure]]\nfrom = 2026-11-20T10:00:15+06:00\nto = 2026-11-20T10:00:29+06:00\nreason = \"microphone failure\"\nact_signed_by = []\n"
+        t + "[[failure]]\nfrom = 2026-11-20T09:00:15+05:00\nto = 2026-11-20T09:00:29+05:00\nreason = \"microphone failure\"\nact_signed_by = []\n"
     });
     let (code, v) = fx.check("s");
     assert_eq!(code, 1);
@@ -270,20 +270,20 @@ fn failure_without_act() {
         vec![
             row(
                 "continuity.unannounced_break",
-                "2026-11-20T10:00:15+06:00",
-                "2026-11-20T10:00:29+06:00",
+                "2026-11-20T09:00:15+05:00",
+                "2026-11-20T09:00:29+05:00",
                 14.0
             ),
             row(
                 "record.failure_not_sealed",
-                "2026-11-20T10:00:15+06:00",
-                "2026-11-20T10:00:29+06:00",
+                "2026-11-20T09:00:15+05:00",
+                "2026-11-20T09:00:29+05:00",
                 14.0
             ),
             row(
                 "record.failure_without_act",
-                "2026-11-20T10:00:15+06:00",
-                "2026-11-20T10:00:29+06:00",
+                "2026-11-20T09:00:15+05:00",
+                "2026-11-20T09:00:29+05:00",
                 14.0
             ),
         ]
@@ -347,8 +347,8 @@ fn timestamp_jump_inside_a_file_is_an_internal_gap() {
         fs::read_to_string(fx.p("src/record.toml"))
             .unwrap()
             .replace(
-                "end = 2026-11-20T10:00:51+06:00",
-                "end = 2026-11-20T10:00:34+06:00",
+                "end = 2026-11-20T09:00:51+05:00",
+                "end = 2026-11-20T09:00:34+05:00",
             ),
     )
     .unwrap();
@@ -359,8 +359,8 @@ fn timestamp_jump_inside_a_file_is_an_internal_gap() {
         timed(&v),
         vec![row(
             "continuity.internal_gap",
-            "2026-11-20T10:00:15.04+06:00",
-            "2026-11-20T10:00:20+06:00",
+            "2026-11-20T09:00:15.04+05:00",
+            "2026-11-20T09:00:20+05:00",
             4.96
         )]
     );
@@ -422,12 +422,14 @@ fn break_sealed_at_the_time_and_a_backdated_event() {
     };
     let record = fs::read_to_string(fx.p("src/record.toml"))
         .unwrap()
+        // Its times are written in UTC below, so it names no zone.
+        .replace("time_zone = \"Asia/Almaty\"", "")
         .replace(
-            "start = 2026-11-20T10:00:00+06:00",
+            "start = 2026-11-20T09:00:00+05:00",
             &format!("start = {}", rfc(t0)),
         )
         .replace(
-            "end = 2026-11-20T10:00:51+06:00",
+            "end = 2026-11-20T09:00:51+05:00",
             &format!("end = {}", rfc(t0 + sec(51))),
         )
         + &format!(
@@ -449,6 +451,7 @@ fn break_sealed_at_the_time_and_a_backdated_event() {
         "stop",
         "--reason",
         "stopped at the judge's order",
+        "--force",
         "--at",
         &claimed,
         "--key",
@@ -476,23 +479,23 @@ fn record_check_names_field_and_line() {
     )
     .unwrap();
     let cases: Vec<(&str, String, &str)> = vec![
-        ("end before start", good.replace("end = 2026-11-20T10:00:51+06:00", "end = 2026-11-20T09:00:00+06:00"), "line 9: end: the session ends"),
+        ("end before start", good.replace("end = 2026-11-20T09:00:51+05:00", "end = 2026-11-20T08:00:00+05:00"), "line 9: end: the session ends"),
         ("unknown field", good.replace("place = ", "venue = "), "line 7: venue: unknown field 'venue'"),
-        ("no offset", good.replace("start = 2026-11-20T10:00:00+06:00", "start = 2026-11-20T10:00:00"), "line 8: start: 2026-11-20T10:00:00 has no time zone offset"),
+        ("no offset", good.replace("start = 2026-11-20T09:00:00+05:00", "start = 2026-11-20T10:00:00"), "line 8: start: 2026-11-20T10:00:00 has no time zone offset"),
         (
             "break outside the session",
-            good.clone() + "[[break]]\nfrom = 2026-11-20T11:00:00+06:00\nto = 2026-11-20T11:10:00+06:00\nkind = \"break\"\n",
-            "line 23: break[1]: 2026-11-20T11:00:00+06:00 to 2026-11-20T11:10:00+06:00 is outside the session",
+            good.clone() + "[[break]]\nfrom = 2026-11-20T10:00:00+05:00\nto = 2026-11-20T10:10:00+05:00\nkind = \"break\"\n",
+            "line 24: break[1]: 2026-11-20T10:00:00+05:00 to 2026-11-20T10:10:00+05:00 is outside the session",
         ),
         (
             "overlapping breaks",
             good.clone()
-                + "[[break]]\nfrom = 2026-11-20T10:00:10+06:00\nto = 2026-11-20T10:00:20+06:00\nkind = \"break\"\n"
-                + "[[break]]\nfrom = 2026-11-20T10:00:15+06:00\nto = 2026-11-20T10:00:25+06:00\nkind = \"adjournment\"\n",
-            "line 27: break[2]: overlaps break[1]",
+                + "[[break]]\nfrom = 2026-11-20T09:00:10+05:00\nto = 2026-11-20T09:00:20+05:00\nkind = \"break\"\n"
+                + "[[break]]\nfrom = 2026-11-20T09:00:15+05:00\nto = 2026-11-20T09:00:25+05:00\nkind = \"adjournment\"\n",
+            "line 28: break[2]: overlaps break[1]",
         ),
-        ("bad break kind", good.clone() + "[[break]]\nfrom = 2026-11-20T10:00:10+06:00\nto = 2026-11-20T10:00:20+06:00\nkind = \"lunch\"\n", "line 25: break[1].kind: \"lunch\" is not break, adjournment or deliberation"),
-        ("missing judge", good.replace("judge = \"A. B. Seitkali\"\n", ""), "judge: missing field 'judge'"),
+        ("bad break kind", good.clone() + "[[break]]\nfrom = 2026-11-20T09:00:10+05:00\nto = 2026-11-20T09:00:20+05:00\nkind = \"lunch\"\n", "line 26: break[1].kind: \"lunch\" is not break, adjournment or deliberation"),
+        ("missing judge", good.replace("judge = \"A. B. Seitkali\"\n", ""), "judge: the record has no judge; add a line judge = \"...\""),
         ("date with a time", good.replace("finalised = 2026-11-21", "finalised = 2026-11-21T10:00:00+06:00"), "line 12: finalised: must be a date"),
     ];
     for (what, text, want) in cases {
@@ -501,21 +504,22 @@ fn record_check_names_field_and_line() {
         assert_eq!(code, 1, "{what}: {out}{err}");
         assert!(out.contains(want), "{what}: want {want:?} in:\n{out}");
     }
-    // The template is valid, and JSON is accepted too.
+    // The template is refused until its placeholders are replaced; JSON is
+    // accepted too.
     let (_, template, _) = fx.cs(&["record", "template"]);
     fs::write(fx.p("t.toml"), template).unwrap();
-    assert_eq!(fx.cs(&["record", "check", "t.toml"]).0, 0);
+    assert_eq!(fx.cs(&["record", "check", "t.toml"]).0, 1);
     let json = r#"{"court":"District Court No. 2","case":"2-1234/2026","judge":"A","secretary":"B",
-        "start":"2026-11-20T10:00:00+06:00","end":"2026-11-20T11:00:00+06:00",
-        "break":[{"from":"2026-11-20T10:10:00+06:00","to":"2026-11-20T10:20:00+06:00","kind":"deliberation"}]}"#;
+        "start":"2026-11-20T09:00:00+05:00","end":"2026-11-20T10:00:00+05:00",
+        "break":[{"from":"2026-11-20T09:10:00+05:00","to":"2026-11-20T09:20:00+05:00","kind":"deliberation"}]}"#;
     fs::write(fx.p("r.json"), json).unwrap();
     let (code, out, _) = fx.cs(&["record", "check", "r.json"]);
     assert_eq!(code, 0, "{out}");
-    fs::write(fx.p("r.json"), json.replace("+06:00\",\"end", "\",\"end")).unwrap();
+    fs::write(fx.p("r.json"), json.replace("+05:00\",\"end", "\",\"end")).unwrap();
     let (code, out, _) = fx.cs(&["record", "check", "r.json"]);
     assert_eq!(code, 1);
     assert!(
-        out.contains("start: 2026-11-20T10:00:00 has no time zone offset"),
+        out.contains("start: 2026-11-20T09:00:00 has no time zone offset"),
         "{out}"
     );
 }

@@ -634,6 +634,7 @@ fn far_future_dates_and_periods_are_refused() {
             "r",
             "--key",
             "demo-secretary.key",
+            "--force",
             "--at",
             at,
         ]
@@ -644,7 +645,7 @@ fn far_future_dates_and_periods_are_refused() {
     fs::write(
         fx.p("far/record.toml"),
         rec.replace(
-            "end = 2026-11-20T10:00:51+06:00",
+            "end = 2026-11-20T09:00:51+05:00",
             "end = 9999-12-31T23:59:59+00:00",
         ),
     )
@@ -1107,7 +1108,7 @@ fn audit_of_a_record_ending_in_the_year_9999() {
     let fx = Fx::new();
     edit_record(
         &fx,
-        "end = 2026-11-20T10:00:51+06:00",
+        "end = 2026-11-20T09:00:51+05:00",
         "end = 9999-12-31T23:59:59+00:00",
     );
     let (code, _, err) = fx.run([
@@ -1394,7 +1395,7 @@ fn record_seal_of_a_record_ending_in_the_year_9999_is_refused_before_the_log_is_
     let fx = Fx::new();
     edit_record(
         &fx,
-        "end = 2026-11-20T10:00:51+06:00",
+        "end = 2026-11-20T09:00:51+05:00",
         "end = 9999-12-31T23:59:59-05:00",
     );
     let log = fx.p("archive/s/courtseal/log.jsonl");
@@ -1414,7 +1415,7 @@ fn a_sealed_record_ending_in_the_year_9999_is_a_finding_on_its_entry() {
     let text = fs::read_to_string(fx.p("archive/s/record.toml"))
         .unwrap()
         .replace(
-            "end = 2026-11-20T10:00:51+06:00",
+            "end = 2026-11-20T09:00:51+05:00",
             "end = 9999-12-31T23:59:59+00:00",
         );
     let fields = courtseal::format::statement::RecordFields {

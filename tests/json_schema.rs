@@ -177,8 +177,9 @@ fn tampered_sample(d: &Dir) -> (Value, Value) {
         "judge ordered a break",
         "--key",
         "demo-secretary.key",
+        "--force",
         "--at",
-        "2026-11-20T10:00:20+06:00",
+        "2026-11-20T09:00:20+05:00",
         "--recorder-key",
         "demo-recorder.key",
     ]);
@@ -412,9 +413,9 @@ fn check_json_matches_its_schema() {
     tampered_sample(&d);
     let mut record = fs::read_to_string(d.p("s/record.toml")).unwrap();
     record.push_str(
-        "[[break]]\nfrom = 2026-11-20T10:00:20+06:00\nto = 2026-11-20T10:00:25+06:00\n\
-         kind = \"break\"\n[[failure]]\nfrom = 2026-11-20T10:00:40+06:00\n\
-         to = 2026-11-20T10:00:45+06:00\nreason = \"power cut\"\n",
+        "[[break]]\nfrom = 2026-11-20T09:00:20+05:00\nto = 2026-11-20T09:00:25+05:00\n\
+         kind = \"break\"\n[[failure]]\nfrom = 2026-11-20T09:00:40+05:00\n\
+         to = 2026-11-20T09:00:45+05:00\nreason = \"power cut\"\n",
     );
     fs::write(d.p("s/record.toml"), record).unwrap();
     let (code, v) = d.json(&["check", "s", "--trust", "trust.txt"]);
@@ -447,7 +448,7 @@ fn check_json_matches_its_schema() {
         codes(&v["findings"]),
         [
             "record.not_sealed record: record.toml",
-            "continuity.undeclared_gap 2026-11-20T10:00:15+06:00 to 2026-11-20T10:00:29+06:00"
+            "continuity.undeclared_gap 2026-11-20T09:00:15+05:00 to 2026-11-20T09:00:29+05:00"
         ]
     );
     assert_eq!(

@@ -213,8 +213,8 @@ fn a_moved_end_time_in_the_record_file_is_reported_and_the_sealed_one_used() {
     let fx = Fx::new();
     fx.seal_record();
     fx.edit_record(
-        "end = 2026-11-20T10:00:51+06:00",
-        "end = 2026-11-20T10:00:30+06:00",
+        "end = 2026-11-20T09:00:51+05:00",
+        "end = 2026-11-20T09:00:30+05:00",
     );
     let (code, v) = fx.check();
     assert_eq!(code, 1);
@@ -224,7 +224,7 @@ fn a_moved_end_time_in_the_record_file_is_reported_and_the_sealed_one_used() {
     );
     let msg = v["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("it differs in end;"), "{msg}");
-    assert_eq!(v["record"]["end"], "2026-11-20T10:00:51+06:00");
+    assert_eq!(v["record"]["end"], "2026-11-20T09:00:51+05:00");
 }
 
 #[test]
@@ -405,7 +405,7 @@ fn a_record_entry_whose_text_was_edited_is_never_signed_and_does_not_verify() {
     );
     let (_, v) = fx.check();
     assert_eq!(v["record_source"]["revision"], 1);
-    assert_eq!(v["record"]["end"], "2026-11-20T10:00:51+06:00");
+    assert_eq!(v["record"]["end"], "2026-11-20T09:00:51+05:00");
 }
 
 // A record entry appended while no checkpoint covers it counts for nothing.

@@ -154,11 +154,11 @@ impl Fx {
         let text = String::from_utf8(common::sample("record.toml"))
             .unwrap()
             .replace(
-                "start = 2026-11-20T10:00:00+06:00",
+                "start = 2026-11-20T09:00:00+05:00",
                 &format!("start = {}", rfc(start)),
             )
             .replace(
-                "end = 2026-11-20T10:00:51+06:00",
+                "end = 2026-11-20T09:00:51+05:00",
                 &format!("end = {}", rfc(end)),
             );
         fs::write(self.p(&format!("{name}/record.toml")), text).unwrap();
@@ -241,7 +241,7 @@ fn an_appended_unsigned_segment_is_not_counted_as_sealed() {
     assert_eq!(placed, ["seg-0001.m4a", "seg-0003.mp4", "seg-0004.m4a"]);
     assert_eq!(
         codes(&c["findings"]),
-        ["continuity.undeclared_gap 2026-11-20T10:00:15+06:00 to 2026-11-20T10:00:29+06:00"]
+        ["continuity.undeclared_gap 2026-11-20T09:00:15+05:00 to 2026-11-20T09:00:29+05:00"]
     );
 }
 
@@ -292,7 +292,7 @@ fn a_log_no_trusted_checkpoint_covers_vouches_for_no_file() {
     assert_eq!(c["segments"], serde_json::json!([]));
     assert_eq!(
         codes(&c["findings"]),
-        ["continuity.undeclared_gap 2026-11-20T10:00:00+06:00 to 2026-11-20T10:00:51+06:00"]
+        ["continuity.undeclared_gap 2026-11-20T09:00:00+05:00 to 2026-11-20T09:00:51+05:00"]
     );
 }
 
@@ -308,8 +308,9 @@ fn an_appended_unsigned_event_does_not_announce_a_break() {
         "break",
         "--reason",
         "break",
+        "--force",
         "--at",
-        "2026-11-20T10:00:15+06:00",
+        "2026-11-20T09:00:15+05:00",
         "--key",
         "demo-secretary.key",
     ]);
@@ -317,7 +318,7 @@ fn an_appended_unsigned_event_does_not_announce_a_break() {
     fs::write(
         fx.p("s/record.toml"),
         String::from_utf8(common::sample("record.toml")).unwrap()
-            + "[[break]]\nfrom = 2026-11-20T10:00:15+06:00\nto = 2026-11-20T10:00:29+06:00\nkind = \"break\"\n",
+            + "[[break]]\nfrom = 2026-11-20T09:00:15+05:00\nto = 2026-11-20T09:00:29+05:00\nkind = \"break\"\n",
     )
     .unwrap();
     let (code, c) = fx.json(&["check", "s"]);
@@ -332,7 +333,7 @@ fn an_appended_unsigned_event_does_not_announce_a_break() {
         codes(&c["findings"]),
         [
             "record.break_not_sealed record: line 23",
-            "continuity.unannounced_break 2026-11-20T10:00:15+06:00 to 2026-11-20T10:00:29+06:00"
+            "continuity.unannounced_break 2026-11-20T09:00:15+05:00 to 2026-11-20T09:00:29+05:00"
         ]
     );
     assert_eq!(c["marks"], serde_json::json!([]));
@@ -443,8 +444,9 @@ fn an_event_stated_far_before_it_was_sealed_is_backdated_from_the_entry_alone() 
         "pause",
         "--reason",
         "judge ordered a break",
+        "--force",
         "--at",
-        "2026-11-20T10:00:20+06:00",
+        "2026-11-20T09:00:20+05:00",
         "--key",
         "demo-secretary.key",
         "--recorder-key",
@@ -490,6 +492,7 @@ fn an_event_stated_after_it_was_sealed_is_future_and_announces_nothing() {
         "break",
         "--reason",
         "break announced in advance",
+        "--force",
         "--at",
         &later,
         "--key",

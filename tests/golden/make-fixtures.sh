@@ -32,7 +32,7 @@ printf 'recorder %s\noperator %s\n' "$(cat "$repo/keys/demo-recorder.vkey")" \
 cp "$repo/keys/demo-recorder.vkey" demo-recorder.vkey
 
 # Three consecutive segments, 3 s each, declared to start at 04:00:00Z,
-# 04:00:03Z and 04:00:06Z (10:00:00+06:00 ...). Bit-exact, no metadata but
+# 04:00:03Z and 04:00:06Z (09:00:00+05:00 ... in Asia/Almaty). Bit-exact, no metadata but
 # creation_time, so two runs with the same ffmpeg give the same bytes.
 seg() { # N FREQ START
   ffmpeg -v error -y -f lavfi -i "sine=frequency=$2:sample_rate=16000:duration=3" \
@@ -52,7 +52,8 @@ case_title = "Ivanova v. Petrov"
 judge = "A. B. Seitkali"
 secretary = "D. E. Omarova"
 place = "Almaty"
-start = 2026-11-20T10:00:00+06:00
+time_zone = "Asia/Almaty"
+start = 2026-11-20T09:00:00+05:00
 end = $1
 stenography = false
 finalised = 2026-11-21
@@ -69,13 +70,13 @@ seal() { # DIR ORIGIN
 # clean: segments 1 and 2, sealed, with a record that declares 0-6 s.
 mkdir clean
 cp "$work/seg-0001.m4a" "$work/seg-0002.m4a" clean/
-record 2026-11-20T10:00:06+06:00 > clean/record.toml
+record 2026-11-20T09:00:06+05:00 > clean/record.toml
 seal clean court.example/golden/clean
 
 # gap: segments 1 and 3 sealed, the record declares 0-9 s: 3 s undeclared.
 mkdir gap
 cp "$work/seg-0001.m4a" "$work/seg-0003.m4a" gap/
-record 2026-11-20T10:00:09+06:00 > gap/record.toml
+record 2026-11-20T09:00:09+05:00 > gap/record.toml
 seal gap court.example/golden/gap
 
 # Tampered copies of clean, each with one change after sealing.
@@ -107,8 +108,8 @@ open(p, "wb").write(b)
 EOF
 
 # Records for `record check`: a good one, and one that parses but has four
-# problems (empty case, end before start, a break outside the session and
-# of an unknown kind), each reported with its line.
+# problems (empty case, end before start, a break outside the session, with
+# an offset that is not Asia/Almaty's, and of an unknown kind), each reported with its line.
 mkdir records
 cp clean/record.toml records/good.toml
 cat > records/bad.toml <<'EOF'
@@ -116,12 +117,13 @@ court = "District Court No. 2"
 case = ""
 judge = "A. B. Seitkali"
 secretary = "D. E. Omarova"
-start = 2026-11-20T10:00:00+06:00
-end = 2026-11-20T09:00:00+06:00
+time_zone = "Asia/Almaty"
+start = 2026-11-20T09:00:00+05:00
+end = 2026-11-20T08:00:00+05:00
 stenography = false
 [[break]]
 from = 2026-11-20T10:00:01+06:00
-to = 2026-11-20T10:00:02+06:00
+to = 2026-11-20T09:00:02+05:00
 kind = "lunch"
 EOF
 

@@ -17,6 +17,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Show times in this IANA zone, e.g. Asia/Almaty (default: the record's time_zone, else UTC)
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -24,6 +27,13 @@ pub enum Command {
     /// Generate and inspect Ed25519 keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write and explain a trust file: the court's keys, each with its role.
+    ///
+    /// A trust file has one 'ROLE VERIFIER-KEY' line per key (roles:
+    /// recorder, operator, witness, archivist). The court publishes it; every
+    /// verifying command takes it with --trust.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Seal a session folder: append every new segment to its log and sign a checkpoint.
     ///
     /// Every regular file below SESSION is a segment, except the tool's own
@@ -90,6 +100,9 @@ pub enum Command {
 pub struct EventArgs {
     /// The session folder.
     pub session: PathBuf,
+    /// Sign a stated time more than 10 minutes from now, or outside the session's record.
+    #[arg(long)]
+    pub force: bool,
     /// start, pause, resume, stop, failure, break, adjournment or note.
     pub kind: String,
     /// Why, in one line (e.g. "judge ordered a 15-minute break").
@@ -98,7 +111,8 @@ pub struct EventArgs {
     /// The operator's own private key (who did this is what it proves).
     #[arg(long)]
     pub key: PathBuf,
-    /// The time of the action, RFC 3339 with offset (default: now).
+    /// When the action happened (default: now): RFC 3339 with offset, or a
+    /// clock time HH:MM[:SS] on the session's date in the court's time zone.
     #[arg(long)]
     pub at: Option<String>,
     /// When no service runs: the recorder key, to sign a checkpoint at once.
@@ -233,6 +247,9 @@ pub struct RetireArgs {
     /// Retire even before the deadline or with open findings.
     #[arg(long)]
     pub force: bool,
+    /// List what would be deleted, after every check, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The date to judge the deadline by, YYYY-MM-DD (default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,
@@ -292,13 +309,33 @@ pub struct InspectArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add a key in a role to a trust file (created if missing).
+    Add {
+        /// recorder, operator, witness or archivist.
+        role: String,
+        /// The key: a .vkey, .pub or .key file (only its public part is written).
+        keyfile: PathBuf,
+        /// The trust file to add it to.
+        #[arg(long, value_name = "FILE", default_value = "trust.txt")]
+        trust: PathBuf,
+    },
+    /// Explain a trust file: each key, its role and what it may sign, and the file's SHA-256.
+    Show {
+        /// The trust file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Generate a key: DIR/NAME.key (private, mode 0600), DIR/NAME.pub and DIR/NAME.vkey.
     Generate {
-        /// The key's name, as it appears in signatures (no spaces or '+').
+        /// The key's name, in signatures and as the file name.
         ///
-        /// A URL-like name without scheme is recommended, e.g.
-        /// court.example/district2/courtroom5.
+        /// A key name is letters, digits and '.', '-', '_' (no spaces, '+' or
+        /// '/'), not starting with '.'. A dotted name that says whose key it
+        /// is, e.g. courtroom5.district2.court.example.
         #[arg(long)]
         name: String,
         /// Folder to write the three files into (created if missing).
@@ -352,6 +389,9 @@ pub struct SealArgs {
         requires = "watch"
     )]
     pub heartbeat: f64,
+    /// With --watch: stop sealing, with a disk.nearly_full line, when the session's disk has less than MB free.
+    #[arg(long, value_name = "MB", requires = "watch")]
+    pub min_free: Option<u64>,
     #[command(flatten)]
     pub media: MediaArgs,
     /// Print the result as JSON.
@@ -383,6 +423,12 @@ pub struct VerifyArgs {
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
+    /// Print only a failure (like sha256sum -c --quiet): nothing when it verifies.
+    #[arg(long, conflicts_with_all = ["json", "status"])]
+    pub quiet: bool,
+    /// Print nothing: the exit status alone says the result (0 verified, 1 not, 2 could not check).
+    #[arg(long, conflicts_with = "json")]
+    pub status: bool,
 }
 
 #[derive(Debug, Args)]
@@ -453,4 +499,10 @@ pub struct VerifyFileArgs {
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
+    /// Print only a failure (like sha256sum -c --quiet): nothing when it verifies.
+    #[arg(long, conflicts_with_all = ["json", "status"])]
+    pub quiet: bool,
+    /// Print nothing: the exit status alone says the result (0 verified, 1 not, 2 could not check).
+    #[arg(long, conflicts_with = "json")]
+    pub status: bool,
 }

@@ -18,7 +18,7 @@ use time::{Date, OffsetDateTime};
 use courtseal::audit::Retention;
 use courtseal::media::{MediaOptions, SilenceOptions};
 
-use crate::args::{self, Cli, Command, KeysCommand, RecordCommand};
+use crate::args::{self, Cli, Command, KeysCommand, RecordCommand, TrustCommand};
 use crate::progress;
 
 /// The longest wait, settle time, heartbeat or tolerance accepted: a day.
@@ -72,6 +72,20 @@ pub enum Config {
     /// `keys show`.
     KeysShow {
         /// The key file (a regular file).
+        file: PathBuf,
+    },
+    /// `trust add`.
+    TrustAdd {
+        /// The role.
+        role: courtseal::trust::Role,
+        /// The key file.
+        keyfile: PathBuf,
+        /// The trust file to write.
+        trust: PathBuf,
+    },
+    /// `trust show`.
+    TrustShow {
+        /// The trust file.
         file: PathBuf,
     },
     /// `seal`.
@@ -167,6 +181,8 @@ pub struct SealConfig {
 pub struct WatchConfig {
     pub settle: Duration,
     pub heartbeat: Duration,
+    /// Stop below this many free bytes on the session's disk.
+    pub min_free: Option<u64>,
 }
 
 /// `verify`, checked.
@@ -176,6 +192,30 @@ pub struct VerifyConfig {
     pub check_media: bool,
     pub strict: bool,
     pub json: bool,
+    pub quiet: Quiet,
+}
+
+/// How much `verify` and `verify-file` print (`--quiet`, `--status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    /// The full report.
+    No,
+    /// Only a failure.
+    Failures,
+    /// Nothing: the exit status alone.
+    Status,
+}
+
+impl Quiet {
+    fn from_flags(quiet: bool, status: bool) -> Quiet {
+        if status {
+            Quiet::Status
+        } else if quiet {
+            Quiet::Failures
+        } else {
+            Quiet::No
+        }
+    }
 }
 
 /// `proof`, checked: both files it may write are new.
@@ -211,6 +251,7 @@ pub struct VerifyFileConfig {
     pub windows: Option<PathBuf>,
     pub strict: bool,
     pub json: bool,
+    pub quiet: Quiet,
 }
 
 /// `event`, checked.
@@ -221,7 +262,11 @@ pub struct EventConfig {
     pub reason: String,
     pub key: PathBuf,
     /// The stated time, in the UTC form of log entries.
-    pub at: String,
+    pub at: EventAt,
+    /// When the command runs.
+    pub now: OffsetDateTime,
+    /// Sign a stated time far from now or outside the session.
+    pub force: bool,
     pub recorder_key: Option<PathBuf>,
     pub wait: Seconds,
 }
@@ -299,6 +344,7 @@ pub struct RetireConfig {
     pub trust: Vec<PathBuf>,
     pub retention: Retention,
     pub force: bool,
+    pub dry_run: bool,
     pub today: Date,
 }
 
@@ -317,12 +363,29 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
         Command::Keys(KeysCommand::Show { file }) => Config::KeysShow {
             file: input(&file, "key file", KEY_BYTES)?,
         },
+        Command::Trust(TrustCommand::Add {
+            role,
+            keyfile,
+            trust,
+        }) => Config::TrustAdd {
+            role: courtseal::trust::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown role {role:?}: write recorder, operator, witness or archivist"
+                )
+            })?,
+            keyfile: input(&keyfile, "key file", KEY_BYTES)?,
+            trust,
+        },
+        Command::Trust(TrustCommand::Show { file }) => Config::TrustShow {
+            file: input(&file, "trust file", KEY_BYTES * 64)?,
+        },
         Command::Seal(a) => {
             let media = media(&a.media)?;
             let watch = if a.watch {
                 Some(WatchConfig {
                     settle: seconds("--settle", a.settle, Above(0.0))?.duration(),
                     heartbeat: seconds("--heartbeat", a.heartbeat, Above(0.0))?.duration(),
+                    min_free: a.min_free.map(|mb| mb.saturating_mul(1 << 20)),
                 })
             } else {
                 None
@@ -361,6 +424,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             check_media: !a.log_only,
             strict: a.strict,
             json: a.json,
+            quiet: Quiet::from_flags(a.quiet, a.status),
         }),
         Command::Proof(a) => {
             let output = a.output.as_deref().map(new_file).transpose()?;
@@ -421,6 +485,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 .transpose()?,
             strict: a.strict,
             json: a.json,
+            quiet: Quiet::from_flags(a.quiet, a.status),
         }),
         Command::Event(a) => {
             if !courtseal::event::KINDS.contains(&a.kind.as_str()) {
@@ -430,7 +495,13 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 bail!("--reason: {}", courtseal::event::EventError::Reason);
             }
             Config::Event(EventConfig {
-                at: event_time(a.at.as_deref(), ctx.now)?,
+                at: match a.at.as_deref().map(clock_time) {
+                    Some(Some((h, m, s))) => EventAt::Clock(h, m, s),
+                    Some(None) => EventAt::Utc(event_time(a.at.as_deref(), ctx.now)?),
+                    None => EventAt::Now(event_time(None, ctx.now)?),
+                },
+                now: ctx.now,
+                force: a.force,
                 wait: seconds("--wait", a.wait, AtLeast(0.0))?,
                 key: input(&a.key, "key file", KEY_BYTES)?,
                 recorder_key: a
@@ -517,6 +588,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 session: a.session,
                 basis: a.basis,
                 force: a.force,
+                dry_run: a.dry_run,
             })
         }
         Command::Inspect(a) => Config::Inspect(InspectConfig {
@@ -713,6 +785,32 @@ pub fn add_period(date: Date, p: Retention) -> Option<Date> {
 
 /// `--at` (RFC 3339 with offset, in [`YEARS`] and at most a day ahead of the
 /// clock), or now; in the UTC form of log entries.
+/// The time an event states.
+pub enum EventAt {
+    /// No `--at`: now, in the UTC form of log entries.
+    Now(String),
+    /// A full time, in the UTC form of log entries.
+    Utc(String),
+    /// A clock time (hour, minute, second) on the session's date in the
+    /// court's zone, resolved by the command, which reads the session.
+    Clock(u8, u8, u8),
+}
+
+/// `14:30` or `14:30:15` as (hour, minute, second); `None` for anything else.
+fn clock_time(s: &str) -> Option<(u8, u8, u8)> {
+    let parts: Vec<&str> = s.trim().split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<u8>().ok());
+    let (h, m, sec) = (n(0)?, n(1)?, n(2)?);
+    (h < 24 && m < 60 && sec < 60).then_some((h, m, sec))
+}
+
 fn event_time(at: Option<&str>, now: OffsetDateTime) -> Result<String> {
     let Some(s) = at else {
         return Ok(courtseal::entry::format_time(now));

@@ -39,6 +39,16 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The time zone people read times in, when given.
+    if let Some(tz) = &cli.tz {
+        match courtseal::zone::CourtZone::new(tz) {
+            Ok(z) => output::text::set_zone_override(z),
+            Err(e) => {
+                fail(&anyhow::anyhow!("--tz: {e}"));
+                return ExitCode::from(exit::FAILURE);
+            }
+        }
+    }
     // Resolve, with what the outside world says passed in.
     let ctx = config::Context {
         now: time::OffsetDateTime::now_utc(),

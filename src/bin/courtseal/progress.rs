@@ -35,6 +35,9 @@ pub struct AuditProgress {
     total: AtomicU64,
     done: AtomicU64,
     files: AtomicU64,
+    files_total: AtomicU64,
+    sessions: AtomicU64,
+    sessions_total: AtomicU64,
     started: Instant,
     last_line: Mutex<Instant>,
 }
@@ -45,7 +48,7 @@ impl AuditProgress {
         let bar = (mode == Mode::Bar).then(|| {
             let b = indicatif::ProgressBar::new(0);
             if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+                "{bar:30} {bytes} of {total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
             ) {
                 b.set_style(style);
             }
@@ -56,9 +59,23 @@ impl AuditProgress {
             total: AtomicU64::new(0),
             done: AtomicU64::new(0),
             files: AtomicU64::new(0),
+            files_total: AtomicU64::new(0),
+            sessions: AtomicU64::new(0),
+            sessions_total: AtomicU64::new(0),
             started: now,
             last_line: Mutex::new(now),
         }
+    }
+
+    /// `3 of 24 files, 1 of 2 sessions`.
+    fn counts(&self) -> String {
+        format!(
+            "{} of {} files, {} of {} sessions",
+            self.files.load(Ordering::Relaxed),
+            self.files_total.load(Ordering::Relaxed),
+            self.sessions.load(Ordering::Relaxed),
+            self.sessions_total.load(Ordering::Relaxed)
+        )
     }
 
     /// Removes the bar, if any, once the audit is over.
@@ -70,15 +87,24 @@ impl AuditProgress {
 }
 
 impl courtseal::audit::AuditProgress for AuditProgress {
+    fn sessions(&self, total: u64) {
+        self.sessions_total.store(total, Ordering::Relaxed);
+    }
+
     fn start(&self, bytes: u64, files: u64) {
         self.total.store(bytes, Ordering::Relaxed);
         self.files.store(0, Ordering::Relaxed);
+        self.files_total.store(files, Ordering::Relaxed);
+        let sessions = self.sessions_total.load(Ordering::Relaxed);
         match &self.bar {
             Some(b) => {
                 b.set_length(bytes);
-                b.set_message(format!("0/{files} files"));
+                b.set_message(self.counts());
             }
-            None => eprintln!("audit: {files} files, {} MiB to check", bytes >> 20),
+            None => eprintln!(
+                "audit: {sessions} session(s), {files} files, {} MiB to check",
+                bytes >> 20
+            ),
         }
     }
 
@@ -87,7 +113,7 @@ impl courtseal::audit::AuditProgress for AuditProgress {
         let files = self.files.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(b) = &self.bar {
             b.set_position(done);
-            b.set_message(format!("{files} files"));
+            b.set_message(self.counts());
             return;
         }
         let Ok(mut last) = self.last_line.lock() else {
@@ -105,16 +131,23 @@ impl courtseal::audit::AuditProgress for AuditProgress {
         } else {
             0.0
         };
+        let _ = files;
         eprintln!(
-            "audit: {} of {} MiB, {files} files, {:.0} MiB/s, about {:.0} s left",
+            "audit: {} of {} MiB, {}, {:.0} MiB/s, about {:.0} s left",
             done >> 20,
             total >> 20,
+            self.counts(),
             rate / 1048576.0,
             eta
         );
     }
 
-    fn session_done(&self, _session: &str) {}
+    fn session_done(&self, _session: &str) {
+        self.sessions.fetch_add(1, Ordering::Relaxed);
+        if let Some(b) = &self.bar {
+            b.set_message(self.counts());
+        }
+    }
 }
 
 #[cfg(test)]

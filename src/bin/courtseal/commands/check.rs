@@ -52,6 +52,13 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
         ),
         other => anyhow!("{other}"),
     })?;
+    crate::output::text::set_session_zone(
+        to_check
+            .record
+            .time_zone
+            .as_deref()
+            .and_then(|z| courtseal::zone::CourtZone::new(z).ok()),
+    );
     if let (sealed::RecordSource::File { .. }, Some((path, _, _))) = (&to_check.source, &file) {
         record_in_range(path, &to_check.record)?;
     }

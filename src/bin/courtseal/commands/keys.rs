@@ -38,17 +38,19 @@ pub fn show(file: &Path) -> Result<Done> {
     };
     Ok(Done::new(
         format!(
-            "file         {}\nkind         {kind}\nname         {}\nkey ID       {:08x}\nverifier key {}\n",
+            "file         {}\nkind         {kind}\nname         {}\nkey ID       {:08x}\nverifier key {}\ntrust line   ROLE {}\n             (ROLE: recorder, operator, witness or archivist; `courtseal trust add ROLE {}` writes it)\n",
             file.display(),
             v.name(),
             v.key_id(),
-            v.to_vkey()
+            v.to_vkey(),
+            v.to_vkey(),
+            file.display()
         ),
         exit::OK,
     ))
 }
 
-fn is_private(path: &Path) -> Result<bool> {
+pub(super) fn is_private(path: &Path) -> Result<bool> {
     if path.extension().is_some_and(|e| e == "key") {
         return Ok(true);
     }

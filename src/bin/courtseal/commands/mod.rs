@@ -15,6 +15,7 @@ mod record;
 mod retire;
 mod seal;
 mod series;
+mod trust;
 mod verify;
 mod verify_act;
 mod verify_file;
@@ -42,11 +43,43 @@ impl Done {
     }
 }
 
+/// The time zone the session's record names (`time_zone`), if it has a
+/// readable record that names a valid one.
+fn session_zone(session: &Path) -> Option<courtseal::zone::CourtZone> {
+    let (_, text) = courtseal::store::layout::read_record(session).ok()??;
+    zone_of_record(&text)
+}
+
+/// The zone a record's text names, read leniently: a record with other
+/// problems still says which zone it is in.
+fn zone_of_record(text: &str) -> Option<courtseal::zone::CourtZone> {
+    let v: toml::Table = toml::from_str(text).ok()?;
+    courtseal::zone::CourtZone::new(v.get("time_zone")?.as_str()?).ok()
+}
+
 /// Runs a checked command.
 pub fn run(config: Config) -> Result<Done> {
+    let session = match &config {
+        Config::Seal(c) => Some(&c.session),
+        Config::Verify(c) => Some(&c.session),
+        Config::Event(c) => Some(&c.session),
+        Config::Close(c) => Some(&c.session),
+        Config::Check(c) => Some(&c.session),
+        Config::Retire(c) => Some(&c.session),
+        _ => None,
+    };
+    if let Some(s) = session {
+        crate::output::text::set_session_zone(session_zone(s));
+    }
     match config {
         Config::KeysGenerate { name, out } => keys::generate(&name, &out),
         Config::KeysShow { file } => keys::show(&file),
+        Config::TrustAdd {
+            role,
+            keyfile,
+            trust,
+        } => trust::add(role, &keyfile, &trust),
+        Config::TrustShow { file } => trust::show(&file),
         Config::Seal(c) => seal::run(&c),
         Config::Verify(c) => verify::run(&c),
         Config::Proof(c) => proof::run(&c),

@@ -12,6 +12,27 @@ use crate::exit;
 pub fn run(c: &RetireConfig) -> Result<Done> {
     let archivist = keys::load_signer(&c.key)?;
     let trust = load_trust(&c.trust)?;
+    // The list first: what will be deleted is shown before it is.
+    let plan = courtseal::retire::would_retire(&c.session, &trust, c.retention, c.today, c.force)?;
+    let total: u64 = plan.iter().map(|(_, n)| n).sum();
+    let mut list = format!(
+        "{}: {} media file(s), {total} bytes, {}:\n",
+        c.session.display(),
+        plan.len(),
+        if c.dry_run {
+            "would be deleted (dry run: nothing is written or deleted)"
+        } else {
+            "to be deleted"
+        }
+    );
+    for (name, size) in &plan {
+        list.push_str(&format!("  {name}  {size} bytes\n"));
+    }
+    if c.dry_run {
+        list.push_str("the log, packet windows and checkpoints would be kept\n");
+        return Ok(Done::new(list, exit::OK));
+    }
+    eprint!("{}", courtseal::format::origin::escape(&list));
     let r = courtseal::retire::retire(
         &c.session,
         &archivist,

@@ -1,6 +1,6 @@
 //! `courtseal seal`, once or as the service (`--watch`).
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
@@ -80,8 +80,24 @@ fn watch(
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .context("cannot install the signal handler")?;
     }
+    let full = AtomicBool::new(false);
     let mut report = |ev: courtseal::watch::WatchEvent| {
         let _ = output::emit(&text::watch_line(&ev));
+        // The disk is checked at every event (a heartbeat at the latest).
+        if let Some(min) = w.min_free {
+            if let Some(free) = free_bytes(&c.session) {
+                if free < min && !full.swap(true, Ordering::SeqCst) {
+                    let _ = output::emit(&format!(
+                        "{}  STOP disk.nearly_full: {} MB free on the disk of {}, below {} MB: sealing stops now; what was sealed stays verifiable; free space and start again\n",
+                        text::zone().local(courtseal::time::UtcTime::now()),
+                        free >> 20,
+                        c.session.display(),
+                        min >> 20
+                    ));
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+        }
     };
     courtseal::watch::watch(
         &c.session,
@@ -92,5 +108,17 @@ fn watch(
         &stop,
         &mut report,
     )?;
+    if full.load(Ordering::SeqCst) {
+        anyhow::bail!(
+            "{}: stopped: the disk is nearly full (disk.nearly_full)",
+            c.session.display()
+        );
+    }
     Ok(Done::new(String::new(), exit::OK))
+}
+
+/// Free bytes for an unprivileged writer on the disk of `path`.
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let s = rustix::fs::statvfs(path).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
 }

@@ -5,6 +5,7 @@ use anyhow::Result;
 use courtseal::verify::{self, VerifyOptions};
 
 use super::{load_trust, Done};
+use crate::config::Quiet;
 use crate::config::VerifyConfig;
 use crate::exit;
 use crate::output::{json, text};
@@ -17,7 +18,9 @@ pub fn run(c: &VerifyConfig) -> Result<Done> {
         strict: c.strict,
     };
     let report = verify::verify_session(&c.session, &trust, opts)?;
-    let out = if c.json {
+    let out = if c.quiet != Quiet::No {
+        text::quiet_text(&c.session.display().to_string(), &report.findings, c.quiet)
+    } else if c.json {
         json::verify(&report)?
     } else {
         text::verify_text(&report)

@@ -5,6 +5,7 @@ use anyhow::Result;
 use courtseal::proof;
 
 use super::{load_trust, Done};
+use crate::config::Quiet;
 use crate::config::VerifyFileConfig;
 use crate::exit;
 use crate::output::{json, text};
@@ -20,7 +21,9 @@ pub fn run(c: &VerifyFileConfig) -> Result<Done> {
         c.windows.as_deref(),
         c.strict,
     )?;
-    let out = if c.json {
+    let out = if c.quiet != Quiet::No {
+        text::quiet_text(&c.media.display().to_string(), &r.findings, c.quiet)
+    } else if c.json {
         json::verify_file(&r)?
     } else {
         text::file_text(&r)

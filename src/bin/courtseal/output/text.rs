@@ -2,12 +2,72 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use courtseal::time::UtcTime;
+use courtseal::zone::CourtZone;
 
 use courtseal::finding::{Finding, Severity};
 use courtseal::note::{NoteSigner, Verifier};
 use courtseal::proof::FileReport;
 use courtseal::session::SealOutcome;
 use courtseal::verify::{SegmentState, SessionReport};
+
+static ZONE_OVERRIDE: OnceLock<CourtZone> = OnceLock::new();
+static ZONE: OnceLock<CourtZone> = OnceLock::new();
+
+/// The zone `--tz` named: it wins over any record's.
+pub fn set_zone_override(z: CourtZone) {
+    let _ = ZONE_OVERRIDE.set(z);
+}
+
+/// The zone of the session at hand (its record's `time_zone`), used unless
+/// `--tz` named one. The first call wins.
+pub fn set_session_zone(z: Option<CourtZone>) {
+    if let Some(z) = z {
+        let _ = ZONE.set(z);
+    }
+}
+
+/// The zone `--tz` or the session's record named, if any.
+pub fn named_zone() -> Option<CourtZone> {
+    ZONE_OVERRIDE.get().or_else(|| ZONE.get()).cloned()
+}
+
+/// The zone times are shown in: `--tz`, else the session's, else UTC.
+pub fn zone() -> CourtZone {
+    ZONE_OVERRIDE
+        .get()
+        .or_else(|| ZONE.get())
+        .cloned()
+        .unwrap_or_else(CourtZone::utc)
+}
+
+/// A log time (UTC, RFC 3339) as the court's clock showed it, with its
+/// offset; text that is not a time is shown as it is.
+pub fn local(s: &str) -> String {
+    match UtcTime::parse(s) {
+        Ok(t) => zone().local(t),
+        Err(_) => s.to_owned(),
+    }
+}
+
+fn local_odt(t: time::OffsetDateTime) -> String {
+    zone().local(UtcTime::from(t))
+}
+
+/// Which zone the times of a report are shown in, for its header.
+fn zone_label() -> String {
+    let z = zone();
+    if ZONE_OVERRIDE.get().is_none() && ZONE.get().is_none() {
+        "shown in UTC (no court time zone named: --tz ZONE, or time_zone in the record)".to_owned()
+    } else {
+        format!(
+            "shown in {}, the court's time zone; the log keeps UTC",
+            z.name()
+        )
+    }
+}
 
 fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
@@ -135,6 +195,7 @@ pub fn seal_text(session: &Path, o: &SealOutcome, signer: &NoteSigner) -> String
 pub fn verify_text(r: &SessionReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Session      {}", r.session);
+    let _ = writeln!(out, "Times        {}", zone_label());
     if r.bag {
         let _ = writeln!(
             out,
@@ -202,7 +263,7 @@ pub fn verify_text(r: &SessionReport) -> String {
             let _ = writeln!(
                 out,
                 "  sealed {}  {:<11} by {}{}  stated time {}: {}",
-                e.sealed_at,
+                local(&e.sealed_at),
                 e.event,
                 e.operator,
                 if !e.ok {
@@ -219,7 +280,7 @@ pub fn verify_text(r: &SessionReport) -> String {
                 } else {
                     ""
                 },
-                e.at,
+                local(&e.at),
                 e.reason
             );
         }
@@ -241,7 +302,7 @@ pub fn verify_text(r: &SessionReport) -> String {
                 "  line {}  revision {}  sealed {}  by {}  SHA-256 {}  verdict in force {}  {state}",
                 rec.line,
                 rec.revision,
-                rec.sealed_at,
+                local(&rec.sealed_at),
                 rec.operator,
                 rec.sha256.short(),
                 rec.verdict_in_force.as_deref().unwrap_or("not given"),
@@ -257,7 +318,8 @@ pub fn verify_text(r: &SessionReport) -> String {
             r.closed_at
                 .as_deref()
                 .map_or("session not closed".to_owned(), |c| format!(
-                    "closed at {c}"
+                    "closed at {}",
+                    local(c)
                 ))
         );
     }
@@ -316,6 +378,7 @@ pub fn verify_text(r: &SessionReport) -> String {
 pub fn file_text(r: &FileReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "File         {}", r.file);
+    let _ = writeln!(out, "Times        {}", zone_label());
     let _ = writeln!(out, "Proof        {}", r.proof);
     if let Some(o) = &r.origin {
         let _ = writeln!(
@@ -332,7 +395,10 @@ pub fn file_text(r: &FileReport) -> String {
         let _ = writeln!(
             out,
             "Sealed as    {} (segment #{}, {} bytes, sealed {})",
-            e.name, e.seq, e.size, e.sealed_at
+            e.name,
+            e.seq,
+            e.size,
+            local(&e.sealed_at)
         );
     }
     if let Some(h) = &r.sha256 {
@@ -485,15 +551,18 @@ pub fn inspect_text(file: &Path, a: &courtseal::media::MediaAnalysis) -> String 
 
 pub fn watch_line(ev: &courtseal::watch::WatchEvent) -> String {
     use courtseal::watch::WatchEvent as W;
-    let now = courtseal::entry::now_utc();
+    let now = zone().local(UtcTime::now());
     let what = match ev {
         W::Opened => "session opened: sealing service started".to_owned(),
         W::Restarted { last_seen } => {
-            format!("service restarted: nothing was sealed between {last_seen} and now")
+            format!(
+                "service restarted: nothing was sealed between {} and now",
+                local(last_seen)
+            )
         }
         W::Sealed(s) => format!("sealed #{} {} ({} bytes)", s.seq, s.name, s.size),
         W::Finding(f) => format!("{} {}: {}", f.code, f.location, f.message),
-        W::Event(e) => format!("event {} at {}: {}", e.event, e.at, e.reason),
+        W::Event(e) => format!("event {} at {}: {}", e.event, local(&e.at), e.reason),
         W::RefusedEvent { file, why } => format!("refused event {}: {why}", file.display()),
         W::Heartbeat(_) => "heartbeat".to_owned(),
         W::Checkpoint(c) => format!("checkpoint {} entries", c.size),
@@ -511,7 +580,13 @@ pub fn series_text(r: &courtseal::series::SeriesReport) -> String {
             (Some(_), Some(p)) => format!("follows {p}"),
             (Some(_), None) => "BROKEN: its previous session is missing".to_owned(),
         };
-        let _ = writeln!(out, "  {}  opened {}  {}", s.folder, s.opened_at, link);
+        let _ = writeln!(
+            out,
+            "  {}  opened {}  {}",
+            s.folder,
+            local(&s.opened_at),
+            link
+        );
     }
     findings_text(&mut out, &r.findings);
     result_line(
@@ -536,10 +611,7 @@ pub fn check_text(
         out.push('\n');
     }
     let rec = &r.record;
-    let t = |x: time::OffsetDateTime| {
-        x.format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
+    let t = local_odt;
     let from = match source {
         courtseal::record::sealed::RecordSource::Sealed { line, revision } => {
             format!("sealed record, revision {revision}, log line {line}")
@@ -561,8 +633,8 @@ pub fn check_text(
         let _ = writeln!(
             out,
             "  {} to {}  {}  (placed by {}{})",
-            t(s.span.from.to_offset(rec.start.offset())),
-            t(s.span.to.to_offset(rec.start.offset())),
+            t(s.span.from),
+            t(s.span.to),
             s.name,
             s.placed_by,
             if s.placed_by == "declared start" {
@@ -588,8 +660,8 @@ pub fn check_text(
         let _ = writeln!(
             out,
             "  {} to {}  NOT COVERED ({:.1} s)",
-            t(g.from.to_offset(rec.start.offset())),
-            t(g.to.to_offset(rec.start.offset())),
+            t(g.from),
+            t(g.to),
             (g.to - g.from).as_seconds_f64()
         );
     }
@@ -597,8 +669,8 @@ pub fn check_text(
         let _ = writeln!(
             out,
             "  {} to {}  NOT RECORDED, declared in the record but not announced at the time ({:.1} s)",
-            t(u.from.to_offset(rec.start.offset())),
-            t(u.to.to_offset(rec.start.offset())),
+            t(u.from),
+            t(u.to),
             (u.to - u.from).as_seconds_f64()
         );
     }
@@ -704,7 +776,8 @@ pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> St
         let _ = writeln!(
             out,
             "  {}: taken from the interrupted run of this audit (hashed at {}, unchanged since)",
-            s.session, s.hashed_at
+            s.session,
+            local(&s.hashed_at)
         );
     }
     if r.interrupted {
@@ -726,5 +799,19 @@ pub fn audit_text(r: &courtseal::audit::AuditReport, due_within_days: i64) -> St
             String::new()
         }
     );
+    out
+}
+
+/// `--quiet`: one line for a failure and its errors, nothing when verified
+/// (as `sha256sum -c --quiet`); `--status`: nothing at all.
+pub fn quiet_text(what: &str, findings: &[Finding], q: crate::config::Quiet) -> String {
+    let (e, _, _) = counts(findings);
+    if q == crate::config::Quiet::Status || e == 0 {
+        return String::new();
+    }
+    let mut out = format!("{what}: NOT VERIFIED ({})\n", plural(e, "error"));
+    for f in findings.iter().filter(|f| f.severity == Severity::Error) {
+        let _ = writeln!(out, "  {}  {}: {}", f.code, f.location, f.message);
+    }
     out
 }
