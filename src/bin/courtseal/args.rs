@@ -142,6 +142,9 @@ pub struct CheckArgs {
     /// Also write a self-contained HTML report for people (prints on A4).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Replace the --html file if it exists (default: refuse).
+    #[arg(long, requires = "html")]
+    pub force: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -373,6 +376,18 @@ pub struct VerifyArgs {
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub html: HtmlArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HtmlArgs {
+    /// Also write a certificate of verification for people (HTML, prints on A4).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Replace the --html file if it exists (default: refuse).
+    #[arg(long, requires = "html")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -410,4 +425,6 @@ pub struct VerifyFileArgs {
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub html: HtmlArgs,
 }

@@ -174,6 +174,14 @@ pub struct VerifyConfig {
     pub check_media: bool,
     pub strict: bool,
     pub json: bool,
+    pub html: Option<HtmlOutput>,
+    pub command_line: String,
+}
+
+/// A document to write: checked before the work, replaced only with --force.
+pub struct HtmlOutput {
+    pub path: PathBuf,
+    pub force: bool,
 }
 
 /// `proof`, checked: both files it may write are new.
@@ -194,6 +202,8 @@ pub struct VerifyFileConfig {
     pub windows: Option<PathBuf>,
     pub strict: bool,
     pub json: bool,
+    pub html: Option<HtmlOutput>,
+    pub command_line: String,
 }
 
 /// `event`, checked.
@@ -229,8 +239,8 @@ pub struct CheckConfig {
     pub record: Option<PathBuf>,
     pub trust: Vec<PathBuf>,
     pub tolerance: Seconds,
-    /// A new file, in a writable folder.
-    pub html: Option<PathBuf>,
+    /// A new file (or, with --force, one to replace), in a writable folder.
+    pub html: Option<HtmlOutput>,
     pub json: bool,
     pub command_line: String,
 }
@@ -344,6 +354,8 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             check_media: !a.log_only,
             strict: a.strict,
             json: a.json,
+            html: html_output(a.html.html.as_deref(), a.html.force)?,
+            command_line: ctx.command_line.clone(),
         }),
         Command::Proof(a) => {
             let output = new_file(&a.output)?;
@@ -367,6 +379,8 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 .transpose()?,
             strict: a.strict,
             json: a.json,
+            html: html_output(a.html.html.as_deref(), a.html.force)?,
+            command_line: ctx.command_line.clone(),
         }),
         Command::Event(a) => {
             if !courtseal::event::KINDS.contains(&a.kind.as_str()) {
@@ -431,7 +445,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 .as_deref()
                 .map(|p| input(p, "record file", RECORD_BYTES))
                 .transpose()?,
-            html: a.html.as_deref().map(new_file).transpose()?,
+            html: html_output(a.html.as_deref(), a.force)?,
             session: a.session,
             json: a.json,
             command_line: ctx.command_line.clone(),
@@ -734,6 +748,37 @@ pub fn folder_of(path: &Path) -> &Path {
 /// A file (or folder) the command will create: it must not exist (not even
 /// as a dangling link), and its folder must exist and be writable, which is
 /// tried by creating and removing a temporary file there.
+/// A document to write: a new file, or with `force` an existing regular
+/// file to replace (never a link, a folder or a device).
+fn html_output(path: Option<&Path>, force: bool) -> Result<Option<HtmlOutput>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    match path.symlink_metadata() {
+        Ok(m) if force && m.is_file() => {
+            if path.file_name().is_none() {
+                bail!("{}: not a file name", path.display());
+            }
+            writable_folder(path)?;
+        }
+        Ok(_) if force => bail!(
+            "{}: not a regular file; refusing to replace it even with --force",
+            path.display()
+        ),
+        Ok(_) => bail!(
+            "{}: already exists; refusing to overwrite it (use --force to replace it)",
+            path.display()
+        ),
+        Err(_) => {
+            new_file(path)?;
+        }
+    }
+    Ok(Some(HtmlOutput {
+        path: path.to_owned(),
+        force,
+    }))
+}
+
 fn new_file(path: &Path) -> Result<PathBuf> {
     if path.file_name().is_none() {
         bail!("{}: not a file name", path.display());
