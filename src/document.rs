@@ -237,6 +237,17 @@ fn css_string(s: &str) -> String {
         .collect()
 }
 
+/// A file or segment name in a table cell: kept on one line when short, so
+/// that `seg-0001.m4a` does not break at its hyphen.
+pub fn name_cell(name: &str) -> maud::Markup {
+    let s = shown(name);
+    if s.chars().count() <= 32 {
+        html! { span.nw { (s) } }
+    } else {
+        html! { (s) }
+    }
+}
+
 /// A verifier key (`name+keyid+base64`) as a person reads it: the name and
 /// the key ID.
 pub fn key_words(vkey: &str) -> String {

@@ -29,6 +29,7 @@ pub mod session {
 pub mod align;
 pub mod audit;
 pub mod bag;
+pub mod certificate;
 pub mod digest;
 pub mod document;
 pub mod finding;

@@ -503,7 +503,7 @@ fn segment_rows(r: &CheckReport, ctx: &ReportContext<'_>, clock: Clock) -> Marku
             @let e = entries.get(seg.name.as_str());
             tr.segment-row {
                 td { (i + 1) }
-                td { (shown(&seg.name)) }
+                td { (document::name_cell(&seg.name)) }
                 td { span.t { (clock.time_of_day(seg.span.from)) } "–" span.t { (clock.time_of_day(seg.span.to)) } }
                 td.nw { (duration((seg.span.to - seg.span.from).as_seconds_f64())) }
                 td { (e.map(|e| document::bytes(e.size)).unwrap_or_default()) }
@@ -516,7 +516,7 @@ fn segment_rows(r: &CheckReport, ctx: &ReportContext<'_>, clock: Clock) -> Marku
         @for s in r.verify.segments.iter().filter(|s| !placed.contains_key(s.name.as_str())) {
             tr.segment-row {
                 td { "–" }
-                td { (shown(&s.name)) }
+                td { (document::name_cell(&s.name)) }
                 td colspan="4" { "not placed on the timeline" }
                 td class=(if s.state == SegmentState::Ok { "ok-cell" } else { "bad-cell" }) {
                     (format!("{:?}", s.state).to_lowercase())
@@ -646,7 +646,7 @@ pub fn html(r: &CheckReport, trust: &TrustStore, ctx: &ReportContext<'_>) -> Str
                     @for o in &r.verify.observations {
                         @let at = r.segments.iter().find(|s| s.name == o.segment);
                         tr.observation-row {
-                            td { (shown(&o.segment)) }
+                            td { (document::name_cell(&o.segment)) }
                             td { (observation_words(&o.observation)) }
                             td.nw { (format!("{:.1}–{:.1} s", o.observation.from, o.observation.to)) }
                             td { @if let Some(s) = at {
