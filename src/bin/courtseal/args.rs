@@ -178,6 +178,12 @@ pub struct AuditArgs {
     /// Sign the act with an archivist's key (writes FILE.sig next to the act).
     #[arg(long, value_name = "KEY", requires = "html")]
     pub sign: Option<PathBuf>,
+    /// The archivist's name as printed in the act's signature block.
+    #[arg(long, value_name = "NAME", requires = "html")]
+    pub archivist: Option<String>,
+    /// The archivist's post as printed in the act's signature block.
+    #[arg(long, value_name = "POST", default_value = "archivist", requires = "html")]
+    pub archivist_role: String,
     /// The date of the audit, YYYY-MM-DD (default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,

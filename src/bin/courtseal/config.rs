@@ -259,12 +259,16 @@ pub struct AuditConfig {
     pub act: Option<ActOutput>,
     pub json: bool,
     pub progress: progress::Mode,
+    pub command_line: String,
 }
 
 /// Where `audit` writes its act, and how it signs it.
 pub struct ActOutput {
     pub html: PathBuf,
     pub sign: Option<(PathBuf, PathBuf)>,
+    /// The archivist's name and post, as printed.
+    pub archivist: Option<String>,
+    pub archivist_role: String,
 }
 
 /// `verify-act`, checked.
@@ -514,7 +518,20 @@ fn audit(a: args::AuditArgs, ctx: &Context) -> Result<Config> {
                     new_file(&with_suffix(&html, ".sig"))?,
                 )),
             };
-            Some(ActOutput { html, sign })
+            for (flag, v) in [
+                ("--archivist", a.archivist.as_deref().unwrap_or("")),
+                ("--archivist-role", a.archivist_role.as_str()),
+            ] {
+                if v.chars().any(char::is_control) {
+                    bail!("{flag}: must be one line without control characters");
+                }
+            }
+            Some(ActOutput {
+                html,
+                sign,
+                archivist: a.archivist.clone().filter(|n| !n.trim().is_empty()),
+                archivist_role: a.archivist_role.clone(),
+            })
         }
     };
     Ok(Config::Audit(AuditConfig {
@@ -529,6 +546,7 @@ fn audit(a: args::AuditArgs, ctx: &Context) -> Result<Config> {
         act,
         json: a.json,
         progress: progress::resolve(ctx.stderr_is_terminal, ctx.is_ci),
+        command_line: ctx.command_line.clone(),
     }))
 }
 

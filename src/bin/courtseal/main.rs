@@ -84,5 +84,23 @@ fn command_line() -> String {
     if let Some(first) = words.first_mut() {
         "courtseal".clone_into(first);
     }
-    words.join(" ")
+    words
+        .iter()
+        .map(|w| quoted(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A word as a POSIX shell reads it back: as it is when it is plain, else
+/// in single quotes.
+fn quoted(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./:=+@,%".contains(c));
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
 }
