@@ -97,7 +97,7 @@ fn quoted(w: &str) -> String {
     let plain = !w.is_empty()
         && w
             .chars()
-            .all(|c| c.is_alphanumeric() || "-_./:=+@,%".contains(c));
+            .all(|c| c.is_alphanumeric() || "-_./:=+@,%".contains(c) || !(c.is_ascii() || c.is_whitespace() || c.is_control()));
     if plain {
         w.to_owned()
     } else {
