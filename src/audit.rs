@@ -956,7 +956,7 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
                         td { (s.segments) }
                         td.nw { (format!("{:?}", s.retention).to_lowercase()) }
                         td { span.t { (s.deadline.as_deref().unwrap_or("unknown")) } }
-                        td { (problems.join("; ")) }
+                        td { (document::text_with_times(&problems.join("; "))) }
                     }
                 }
             }

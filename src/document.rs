@@ -184,6 +184,7 @@ table.facts td:first-child { width: 32%; color: #444; overflow-wrap: normal; }
 code, .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
 .hash { word-break: break-all; }
 .bad-cell { color: #d00000; font-weight: bold; } td.ok-cell, td.bad-cell, td.warn-cell { min-width: 14mm; } .warn-cell { color: #a15c00; font-weight: bold; } .ok-cell { color: #1b5e20; }
+table.findings td:last-child { width: 38%; }
 .figure { break-inside: avoid; page-break-inside: avoid; }
 svg { width: 100%; height: auto; display: block; }
 .legend { font-size: 8.5pt; margin: 2pt 0 6pt; } .legend span { display: inline-block; margin-right: 9pt; white-space: nowrap; }
@@ -216,11 +217,13 @@ pub fn page(title: &str, body: Markup, colophon: &Colophon<'_>, clock: Clock) ->
             }
             body {
                 (body)
-                h2 { "About this document" }
-                table.facts {
-                    tr { td { "Made" } td { span.t { (clock.local(colophon.made_at)) } } }
-                    tr { td { "Tool" } td { "courtseal " (colophon.version) } }
-                    tr { td { "To reproduce" } td { code { (shown(colophon.command)) } } }
+                div.keep {
+                    h2 { "About this document" }
+                    table.facts {
+                        tr { td { "Made" } td { span.t { (clock.local(colophon.made_at)) } } }
+                        tr { td { "Tool" } td { "courtseal " (colophon.version) } }
+                        tr { td { "To reproduce" } td { code { (shown(colophon.command)) } } }
+                    }
                 }
             }
         }
@@ -235,6 +238,25 @@ fn css_string(s: &str) -> String {
         .filter(|c| c.is_alphanumeric() || " -./:,()".contains(*c))
         .take(80)
         .collect()
+}
+
+/// A text from the input, with every ISO time in it (`2026-11-20T10:00:15+06:00`)
+/// kept on one line, so that a time never breaks at its hyphens.
+pub fn text_with_times(text: &str) -> Markup {
+    let text = shown(text);
+    let is_time = |w: &str| {
+        let b = w.as_bytes();
+        b.len() >= 16
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && w.contains(':')
+    };
+    html! {
+        @for (i, w) in text.split(' ').enumerate() {
+            @if i > 0 { " " }
+            @if is_time(w) { span.t { (w) } } @else { (w) }
+        }
+    }
 }
 
 /// A file or segment name in a table cell: kept on one line when short, so

@@ -472,16 +472,14 @@ fn legend() -> Markup {
     }
 }
 
-fn finding_when(f: &Finding, clock: Clock) -> String {
+fn finding_when(f: &Finding, clock: Clock) -> Markup {
     match (&f.time, &f.span) {
-        (Some(t), _) => format!(
-            "{} to {} ({})",
-            clock.local_text(&t.from),
-            clock.local_text(&t.to),
-            duration(t.seconds)
-        ),
-        (None, Some(sp)) => format!("{:.3}–{:.3} s into the file", sp.from, sp.to),
-        _ => String::new(),
+        (Some(t), _) => html! {
+            span.t { (clock.local_text(&t.from)) } " to " span.t { (clock.local_text(&t.to)) }
+            " " span.nw { "(" (duration(t.seconds)) ")" }
+        },
+        (None, Some(sp)) => html! { (format!("{:.3}–{:.3} s into the file", sp.from, sp.to)) },
+        _ => html! {},
     }
 }
 
@@ -669,9 +667,9 @@ pub fn html(r: &CheckReport, trust: &TrustStore, ctx: &ReportContext<'_>) -> Str
                     tr {
                         td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
                         td.nw { code { (f.code.as_str()) } }
-                        td { (shown(&f.location)) }
+                        td { (document::text_with_times(&f.location)) }
                         td { (finding_when(f, clock)) }
-                        td { (shown(&f.message)) }
+                        td { (document::text_with_times(&f.message)) }
                     }
                 }
             }
