@@ -775,7 +775,10 @@ pub fn act_sha256(act: &[u8]) -> Result<(String, String), String> {
     };
     let field = act
         .get(*start..start + 64)
-        .filter(|f| f.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)))
+        .filter(|f| {
+            f.iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        })
         .filter(|_| act.get(start + 64..start + 71) == Some(b"</span>".as_slice()))
         .ok_or("the act's SHA-256 field is not 64 lowercase hex digits")?;
     let shown = String::from_utf8_lossy(field).into_owned();

@@ -50,12 +50,7 @@ impl Clock {
     /// `2026-11-20 10:00:30 +06:00`.
     pub fn local(self, t: OffsetDateTime) -> String {
         let t = t.to_offset(self.offset);
-        format!(
-            "{} {} {}",
-            date(t),
-            hms(t),
-            offset_text(self.offset)
-        )
+        format!("{} {} {}", date(t), hms(t), offset_text(self.offset))
     }
 
     /// The clock time of `t` only, `10:00:30`, for a document that states
@@ -131,7 +126,7 @@ pub fn bytes(n: u64) -> String {
     let digits = n.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202F}');
         }
         grouped.push(c);
@@ -246,10 +241,7 @@ pub fn text_with_times(text: &str) -> Markup {
     let text = shown(text);
     let is_time = |w: &str| {
         let b = w.as_bytes();
-        b.len() >= 16
-            && b[..4].iter().all(u8::is_ascii_digit)
-            && b[4] == b'-'
-            && w.contains(':')
+        b.len() >= 16 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && w.contains(':')
     };
     html! {
         @for (i, w) in text.split(' ').enumerate() {

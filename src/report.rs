@@ -144,7 +144,9 @@ fn headline(r: &CheckReport, clock: Clock) -> Vec<String> {
         let st = status_of(r, &s.name);
         let what = match st {
             Status::Missing => "is missing: the sealed file is not in the session",
-            Status::Changed => "was changed after it was sealed: its bytes are not the sealed bytes",
+            Status::Changed => {
+                "was changed after it was sealed: its bytes are not the sealed bytes"
+            }
             Status::Retimed => "was retimed: the start time it declares is not the one sealed",
             Status::Other => "could not be verified",
             Status::Verified | Status::Rewritten => continue,
@@ -306,7 +308,13 @@ fn timeline_svg(r: &CheckReport, clock: Clock) -> String {
             TOP - 4.0,
             row_y(ROWS.len())
         ));
-        s.push_str(&edge_label(x, TOP - 8.0, "middle", &clock.time_of_day(tick), "#333"));
+        s.push_str(&edge_label(
+            x,
+            TOP - 8.0,
+            "middle",
+            &clock.time_of_day(tick),
+            "#333",
+        ));
         tick += time::Duration::seconds(step);
     }
     for (i, name) in ROWS.iter().enumerate() {
@@ -353,7 +361,13 @@ fn timeline_svg(r: &CheckReport, clock: Clock) -> String {
                 Status::Verified | Status::Changed => "#fff",
                 _ => "#111",
             };
-            s.push_str(&label(x + w / 2.0, row_y(R_RECORDING) + 19.0, "middle", fill, &n));
+            s.push_str(&label(
+                x + w / 2.0,
+                row_y(R_RECORDING) + 19.0,
+                "middle",
+                fill,
+                &n,
+            ));
         }
         for g in &seg.internal_gaps {
             bar(&mut s, g, R_RECORDING, &format!(r#"fill="{GAP_COLOUR}""#));
@@ -421,8 +435,7 @@ fn timeline_svg(r: &CheckReport, clock: Clock) -> String {
     }
     // Gaps: red in the declared session and in their own row, their edges
     // labelled below the picture.
-    let mut edge_row = 0;
-    for g in r.gaps.iter() {
+    for (edge_row, g) in r.gaps.iter().enumerate() {
         bar(&mut s, g, R_GAPS, &format!(r#"fill="{GAP_COLOUR}""#));
         bar(&mut s, g, R_DECLARED, &format!(r#"fill="{GAP_COLOUR}""#));
         let (x, w) = sc.w(g);
@@ -436,9 +449,20 @@ fn timeline_svg(r: &CheckReport, clock: Clock) -> String {
             x + w,
             y - FONT + 2.0
         ));
-        s.push_str(&edge_label(x, y, "end", &clock.time_of_day(g.from), GAP_COLOUR));
-        s.push_str(&edge_label(x + w, y, "start", &clock.time_of_day(g.to), GAP_COLOUR));
-        edge_row += 1;
+        s.push_str(&edge_label(
+            x,
+            y,
+            "end",
+            &clock.time_of_day(g.from),
+            GAP_COLOUR,
+        ));
+        s.push_str(&edge_label(
+            x + w,
+            y,
+            "start",
+            &clock.time_of_day(g.to),
+            GAP_COLOUR,
+        ));
     }
     for u in &r.unannounced {
         bar(&mut s, u, R_DECLARED, r#"fill="url(#hatch-unannounced)""#);

@@ -172,13 +172,22 @@ const CLIP_CHECK: &str = r#"<script>
 </script>"#;
 
 fn assert_nothing_clipped(fx: &Fx, html: &Path) {
-    assert_eq!(clip_verdict(fx, html), "NOTHING-CLIPPED", "{}", html.display());
+    assert_eq!(
+        clip_verdict(fx, html),
+        "NOTHING-CLIPPED",
+        "{}",
+        html.display()
+    );
 }
 
 fn clip_verdict(fx: &Fx, html: &Path) -> String {
     let page = fs::read_to_string(html).unwrap();
     let probe = html.with_extension("probe.html");
-    fs::write(&probe, page.replace("</body>", &format!("{CLIP_CHECK}</body>"))).unwrap();
+    fs::write(
+        &probe,
+        page.replace("</body>", &format!("{CLIP_CHECK}</body>")),
+    )
+    .unwrap();
     let dom = chromium(fx, &probe, &["--dump-dom".to_owned()]);
     let verdict = dom
         .split("id=\"clip-verdict\">")
@@ -245,13 +254,26 @@ fn the_check_report_names_the_gap_in_local_time_prints_on_a4_and_clips_nothing()
     // Arguments are checked before the work: a folder cannot be replaced.
     fs::create_dir(fx.p("taken.html")).unwrap();
     let (code, _, err) = fx.cs(&[
-        "check", "gap", "--trust", "trust.txt", "--html", "taken.html", "--force",
+        "check",
+        "gap",
+        "--trust",
+        "trust.txt",
+        "--html",
+        "taken.html",
+        "--force",
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not a regular file"), "{err}");
 
     fx.ok(&["check", "gap", "--trust", "trust.txt", "--html", "gap.html"]);
-    fx.ok(&["check", "clean", "--trust", "trust.txt", "--html", "clean.html"]);
+    fx.ok(&[
+        "check",
+        "clean",
+        "--trust",
+        "trust.txt",
+        "--html",
+        "clean.html",
+    ]);
     let html = fx.p("gap.html");
     let mode = fs::metadata(&html).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "a document for the parties is readable by all");
@@ -286,14 +308,23 @@ fn the_check_report_names_the_gap_in_local_time_prints_on_a4_and_clips_nothing()
     assert_eq!(code, 2);
     assert!(err.contains("--force"), "{err}");
     fx.ok(&[
-        "check", "gap", "--trust", "trust.txt", "--html", "gap.html", "--force",
+        "check",
+        "gap",
+        "--trust",
+        "trust.txt",
+        "--html",
+        "gap.html",
+        "--force",
     ]);
 
     assert_a4(&fx, &html);
     assert_nothing_clipped(&fx, &html);
     let (red, ink, total) = red_pixels(&fx, &html);
     let (clean_red, clean_ink, _) = red_pixels(&fx, &fx.p("clean.html"));
-    assert!(ink > total / 50 && clean_ink > total / 50, "a page looks blank");
+    assert!(
+        ink > total / 50 && clean_ink > total / 50,
+        "a page looks blank"
+    );
     // 14 s of a 51 s session, drawn in two rows 20 px high on a 526 px
     // axis: well over 2000 red pixels more than the clean report's legend.
     assert!(
@@ -307,7 +338,14 @@ fn certificates_of_verify_and_verify_file_state_what_was_checked_on_a4() {
     let fx = Fx::new();
     common::copy_sample(&fx.p("s"), &[]);
     fx.seal("s");
-    fx.ok(&["verify", "s", "--trust", "trust.txt", "--html", "session.html"]);
+    fx.ok(&[
+        "verify",
+        "s",
+        "--trust",
+        "trust.txt",
+        "--html",
+        "session.html",
+    ]);
     let page = fs::read_to_string(fx.p("session.html")).unwrap();
     assert!(page.contains("VERIFIED: all 4 sealed segments of this session are present"));
     assert_eq!(count(&page, "class=\"segment-row\""), 4);
@@ -344,7 +382,10 @@ fn certificates_of_verify_and_verify_file_state_what_was_checked_on_a4() {
         .unwrap()
         .to_owned();
     assert!(page.contains(&sealed_hash), "the file's SHA-256 is shown");
-    assert!(page.contains("demo-recorder (key ID"), "the signer's key ID");
+    assert!(
+        page.contains("demo-recorder (key ID"),
+        "the signer's key ID"
+    );
     let pages = assert_a4(&fx, &fx.p("file.html"));
     assert!(pages <= 2, "{pages} pages");
     assert_nothing_clipped(&fx, &fx.p("file.html"));
@@ -413,7 +454,10 @@ fn the_audit_act_shows_its_sha256_and_its_signature_survives_a_rename() {
         assert!(page.contains(want), "{want}");
     }
     let abs = fs::canonicalize(fx.p("arch")).unwrap();
-    assert!(page.contains(&abs.display().to_string()), "absolute archive");
+    assert!(
+        page.contains(&abs.display().to_string()),
+        "absolute archive"
+    );
     assert_eq!(count(&page, "class=\"session-row\""), 2);
     assert_a4(&fx, &fx.p("act.html"));
     assert_nothing_clipped(&fx, &fx.p("act.html"));
@@ -453,7 +497,10 @@ fn an_insider_who_edits_a_signed_act_is_caught_even_with_its_hash_redone() {
     };
     let (code, out, _) = verify("forged.html");
     assert_eq!(code, 1);
-    assert!(out.contains("act.bad_signature") && out.contains("changed after it was made"), "{out}");
+    assert!(
+        out.contains("act.bad_signature") && out.contains("changed after it was made"),
+        "{out}"
+    );
     // The forger also writes the new SHA-256 into the page: it is not the signed one.
     let (digest, shown) = courtseal::audit::act_sha256(forged.as_bytes()).unwrap();
     fs::write(fx.p("forged2.html"), forged.replacen(&shown, &digest, 1)).unwrap();

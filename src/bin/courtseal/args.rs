@@ -182,7 +182,12 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME", requires = "html")]
     pub archivist: Option<String>,
     /// The archivist's post as printed in the act's signature block.
-    #[arg(long, value_name = "POST", default_value = "archivist", requires = "html")]
+    #[arg(
+        long,
+        value_name = "POST",
+        default_value = "archivist",
+        requires = "html"
+    )]
     pub archivist_role: String,
     /// The date of the audit, YYYY-MM-DD (default: today, UTC).
     #[arg(long)]

@@ -95,9 +95,11 @@ fn command_line() -> String {
 /// in single quotes.
 fn quoted(w: &str) -> String {
     let plain = !w.is_empty()
-        && w
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_./:=+@,%".contains(c) || !(c.is_ascii() || c.is_whitespace() || c.is_control()));
+        && w.chars().all(|c| {
+            c.is_alphanumeric()
+                || "-_./:=+@,%".contains(c)
+                || !(c.is_ascii() || c.is_whitespace() || c.is_control())
+        });
     if plain {
         w.to_owned()
     } else {

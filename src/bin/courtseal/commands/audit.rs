@@ -60,8 +60,7 @@ pub fn run(c: &AuditConfig) -> Result<Done> {
         let (digest, _) = audit::act_sha256(page.as_bytes()).map_err(anyhow::Error::msg)?;
         write_new_file(&act.html, page.as_bytes())?;
         if let (Some(signer), Some((_, sig))) = (&signer, &act.sign) {
-            let statement =
-                audit::act_text_v2(&digest, &at, &archive_id, &audit::summary(&report));
+            let statement = audit::act_text_v2(&digest, &at, &archive_id, &audit::summary(&report));
             let note = signer.sign(&statement)?;
             write_new_file(sig, note.as_bytes())?;
         }

@@ -62,7 +62,11 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
     let mut r = timeline::check(&verified, &to_check.record, &opts);
     r.findings.splice(0..0, to_check.findings);
     if let Some(html) = &c.html {
-        let record = record_used(&to_check.source, &sealed, file.as_ref().map(|(_, _, t)| t.as_str()));
+        let record = record_used(
+            &to_check.source,
+            &sealed,
+            file.as_ref().map(|(_, _, t)| t.as_str()),
+        );
         let ctx = courtseal::report::ReportContext {
             colophon: courtseal::document::Colophon {
                 version: env!("CARGO_PKG_VERSION"),
