@@ -53,6 +53,19 @@ pub struct SessionAudit {
     pub retention: RetentionState,
     /// Every finding of the session (verify and, with a record, check).
     pub findings: Vec<Finding>,
+    /// The case number of the record checked against, if any.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// The court named by that record.
+    #[serde(default)]
+    pub court: Option<String>,
+    /// The judge named by that record.
+    #[serde(default)]
+    pub judge: Option<String>,
+    /// True when that record is the sealed record in force; false for an
+    /// unsigned record file (or no record).
+    #[serde(default)]
+    pub record_sealed: bool,
 }
 
 /// The audit of an archive.
@@ -594,6 +607,10 @@ fn audit_session(
         deadline: None,
         retention: RetentionState::Unknown,
         findings: vec![],
+        case: None,
+        court: None,
+        judge: None,
+        record_sealed: false,
     };
     // The one record lookup; a record that cannot be read (not a regular
     // file, too large, not UTF-8) is a finding, never a hang or a skip.
@@ -663,6 +680,13 @@ fn audit_session(
         // that leaves the calendar.
         Ok(rc) => match crate::record::sealed::fields_of(&rc.record) {
             Ok(_) => {
+                a.case = Some(rc.record.case.clone());
+                a.court = Some(rc.record.court.clone());
+                a.judge = Some(rc.record.judge.clone());
+                a.record_sealed = matches!(
+                    rc.source,
+                    crate::record::sealed::RecordSource::Sealed { .. }
+                );
                 a.findings.extend(rc.findings);
                 // The check's own findings (verify's are already in), on
                 // the report just made: nothing is hashed twice.
@@ -778,18 +802,70 @@ pub fn totals(r: &AuditReport) -> Vec<(&'static str, usize)> {
     ]
 }
 
-/// The SHA-256 of an act file, for signing.
+/// The SHA-256 of an act file's bytes, as a version 1 act signature names
+/// it (the whole file).
 pub fn act_digest(bytes: &[u8]) -> String {
     Sha256Digest::of(bytes).to_hex()
 }
 
-/// The first line of the note that signs an audit act.
+/// The first line of the note that signs a version 1 audit act (over the
+/// file's name and the SHA-256 of its whole bytes). Still verified; no
+/// longer written.
 pub const ACT_HEADER: &str = "courtseal.audit-act/v1";
 
-/// The text an archivist signs for an act file: its name, SHA-256, the
-/// time, the archive and the summary.
+/// The first line of the note that signs a version 2 audit act (over the
+/// act's SHA-256 as [`act_sha256`] defines it; the file's name is not
+/// signed, so renaming the act does not break its signature).
+pub const ACT_HEADER_V2: &str = "courtseal.audit-act/v2";
+
+/// The element of an act that shows the act's own SHA-256: exactly one in
+/// every version 2 act, followed by 64 lowercase hex digits and `</span>`.
+pub const ACT_SHA256_MARK: &str = r#"<span id="act-sha256" class="hash">"#;
+
+/// The text an archivist signs for a version 1 act file: its name,
+/// SHA-256, the time, the archive and the summary.
 pub fn act_text(file_name: &str, digest: &str, at: &str, archive: &str, summary: &str) -> String {
     format!("{ACT_HEADER}\n{file_name}\n{digest}\n{at}\n{archive}\n{summary}\n")
+}
+
+/// The text an archivist signs for a version 2 act: the act's SHA-256
+/// ([`act_sha256`]), the time of signing (UTC), the archive's absolute
+/// identifier and the summary; each line ends in `\n`.
+pub fn act_text_v2(digest: &str, at: &str, archive: &str, summary: &str) -> String {
+    format!("{ACT_HEADER_V2}\n{digest}\n{at}\n{archive}\n{summary}\n")
+}
+
+/// The SHA-256 of a version 2 act, and the value the act shows for it: the
+/// SHA-256 of the act's bytes with the 64 hex digits after its one
+/// [`ACT_SHA256_MARK`] replaced by 64 ASCII `0`s. (A document cannot hold
+/// the hash of its own bytes; it holds the hash of itself with that one
+/// field zeroed, which anyone can recompute.)
+pub fn act_sha256(act: &[u8]) -> Result<(String, String), String> {
+    let mark = ACT_SHA256_MARK.as_bytes();
+    let at: Vec<usize> = act
+        .windows(mark.len())
+        .enumerate()
+        .filter(|(_, w)| *w == mark)
+        .map(|(i, _)| i + mark.len())
+        .collect();
+    let [start] = at.as_slice() else {
+        return Err(format!(
+            "the act must show its SHA-256 exactly once ({} found)",
+            at.len()
+        ));
+    };
+    let field = act
+        .get(*start..start + 64)
+        .filter(|f| {
+            f.iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        })
+        .filter(|_| act.get(start + 64..start + 71) == Some(b"</span>".as_slice()))
+        .ok_or("the act's SHA-256 field is not 64 lowercase hex digits")?;
+    let shown = String::from_utf8_lossy(field).into_owned();
+    let mut zeroed = act.to_vec();
+    zeroed[*start..start + 64].fill(b'0');
+    Ok((Sha256Digest::of(&zeroed).to_hex(), shown))
 }
 
 /// A one-line summary of an audit.
@@ -812,10 +888,14 @@ pub struct ActSignature {
     pub archive: String,
     /// The summary, as signed.
     pub summary: String,
+    /// The act's SHA-256, as signed.
+    pub digest: String,
 }
 
 /// Checks an act file against its signature note: signed by a trusted
-/// archivist, and the file's SHA-256 is the one signed.
+/// archivist, and the act is the one signed. A version 2 note signs the
+/// act's SHA-256 ([`act_sha256`]), which the act also shows; a version 1
+/// note signs the file's name and the SHA-256 of its bytes.
 pub fn verify_act(
     act: &[u8],
     act_name: &str,
@@ -827,101 +907,176 @@ pub fn verify_act(
         &trust.signers_of(crate::trust::Statement::AuditAct),
     )
     .map_err(|e| format!("the signature does not verify with a trusted archivist key: {e}"))?;
+    let signer = opened
+        .verified
+        .iter()
+        .map(|v| v.name().to_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
     let lines: Vec<&str> = opened.text.trim_end_matches('\n').split('\n').collect();
-    let [header, name, digest, at, archive, summary] = lines.as_slice() else {
-        return Err("the signed text is not an audit act signature".into());
+    let not_act = || "the signed text is not an audit act signature".to_owned();
+    match lines.as_slice() {
+        [header, digest, at, archive, summary] if *header == ACT_HEADER_V2 => {
+            let (computed, shown) = act_sha256(act)?;
+            if computed != shown {
+                return Err(format!("the act shows SHA-256 {shown}, but its SHA-256 is {computed}: the act was changed after it was made"));
+            }
+            if *digest != computed {
+                return Err(format!("the act's SHA-256 is {computed}, not the signed {digest}: this is not the act that was signed"));
+            }
+            Ok(ActSignature {
+                signer,
+                at: (*at).to_owned(),
+                archive: (*archive).to_owned(),
+                summary: (*summary).to_owned(),
+                digest: computed,
+            })
+        }
+        [header, name, digest, at, archive, summary] if *header == ACT_HEADER => {
+            if *digest != act_digest(act) {
+                return Err(format!("the act file's SHA-256 is not the one signed (signed for {name}): the act was changed after signing"));
+            }
+            if *name != act_name {
+                return Err(format!("the signature is for {name}, not {act_name}"));
+            }
+            Ok(ActSignature {
+                signer,
+                at: (*at).to_owned(),
+                archive: (*archive).to_owned(),
+                summary: (*summary).to_owned(),
+                digest: (*digest).to_owned(),
+            })
+        }
+        _ => Err(not_act()),
+    }
+}
+
+/// Who signs an act, as the act states it.
+#[derive(Debug, Clone)]
+pub struct ActSigner {
+    /// The archivist's name as printed (e.g. "D. E. Omarova").
+    pub person: Option<String>,
+    /// Their post (e.g. "archivist of the court").
+    pub role: String,
+    /// The signing key's name.
+    pub key_name: String,
+    /// The signing key's ID, hex.
+    pub key_id: String,
+    /// The time of signing, UTC, RFC 3339 (the one the note signs).
+    pub at: String,
+}
+
+/// What an act states besides the audit.
+#[derive(Debug, Clone)]
+pub struct ActContext<'a> {
+    /// Version, command, time made.
+    pub colophon: crate::document::Colophon<'a>,
+    /// The archive's absolute identifier (its canonical path).
+    pub archive_id: String,
+    /// Who signs it, when it is signed.
+    pub signer: Option<ActSigner>,
+}
+
+/// A retention period in words: `1 year`, `1 year 6 months`, `90 days`.
+pub fn retention_words(r: &Retention) -> String {
+    let part = |n: u32, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
     };
-    if *header != ACT_HEADER {
-        return Err("the signed text is not an audit act signature".into());
+    let parts: Vec<String> = [
+        part(r.years, "year", "years"),
+        part(r.months, "month", "months"),
+        part(r.days, "day", "days"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "0 days".to_owned()
+    } else {
+        parts.join(" ")
     }
-    if *digest != act_digest(act) {
-        return Err(format!("the act file's SHA-256 is not the one signed (signed for {name}): the act was changed after signing"));
-    }
-    if *name != act_name {
-        return Err(format!("the signature is for {name}, not {act_name}"));
-    }
-    Ok(ActSignature {
-        signer: opened
-            .verified
-            .iter()
-            .map(|v| v.name().to_owned())
-            .collect::<Vec<_>>()
-            .join(", "),
-        at: (*at).to_owned(),
-        archive: (*archive).to_owned(),
-        summary: (*summary).to_owned(),
-    })
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The act of the audit, for people (HTML, prints on A4).
-pub fn act_html(r: &AuditReport, version: &str) -> String {
-    let mut rows = String::new();
-    for s in &r.sessions {
-        let problems: Vec<String> = s
-            .findings
-            .iter()
-            .filter(|f| f.severity != Severity::Info)
-            .map(|f| format!("{} {}", f.code, f.location))
-            .collect();
-        rows.push_str(&format!(
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.status),
-            esc(&s.session),
-            esc(&s.status),
-            s.segments,
-            esc(&format!("{:?}", s.retention).to_lowercase()),
-            esc(s.deadline.as_deref().unwrap_or("unknown")),
-            esc(&problems.join("; "))
-        ));
+/// The act of the audit, for people (HTML, prints on A4; version 2): it
+/// shows its own SHA-256 ([`act_sha256`]), which a signature signs.
+pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
+    use crate::document::{self, shown};
+    use maud::{html, PreEscaped};
+    let clock = document::Clock::utc();
+    let status_class = |st: &str| match st {
+        "intact" | "retired" => "ok-cell",
+        "content_verified" => "warn-cell",
+        _ => "bad-cell",
+    };
+    let title = format!("Act of audit of {}", ctx.archive_id);
+    let body = html! {
+        h1 { "Act of audit of a recordings archive" }
+        p.sub { "Archive " b { (shown(&ctx.archive_id)) } " · date of the audit " span.t { (r.date) } " · times in UTC" }
+        div class=(if totals(r).iter().any(|(k, v)| *v > 0 && matches!(*k, "damaged" | "unsealed" | "unreadable")) || r.interrupted { "headline bad" } else { "headline ok" }) {
+            p.result { (summary(r)) "." }
+            @if r.interrupted { p { b { "This audit was interrupted: not every session was audited." } } }
+        }
+        table.facts {
+            tr { td { "Archive (absolute)" } td { (shown(&ctx.archive_id)) } }
+            tr { td { "Archive (as given)" } td { (shown(&r.archive)) } }
+            tr { td { "Date of the audit" } td { span.t { (r.date) } } }
+            tr { td { "Retention policy" } td { (retention_words(&r.retention)) " after the verdict enters into force" } }
+            tr { td { "Audit run" } td { (shown(&r.run)) } }
+            tr { td { "SHA-256 of this act" } td { (PreEscaped(ACT_SHA256_MARK)) (PreEscaped("0".repeat(64))) (PreEscaped("</span>")) } }
+        }
+        h2 { "Sessions" }
+        table.sessions {
+            thead { tr { th { "Session" } th { "Case" } th { "Court; judge" } th { "Status" } th { "Segments" } th { "Retention" } th { "Deadline" } th { "Open findings" } } }
+            tbody {
+                @for s in &r.sessions {
+                    @let problems: Vec<String> = s.findings.iter().filter(|f| f.severity != Severity::Info).map(|f| format!("{} {}", f.code, shown(&f.location))).collect();
+                    tr.session-row {
+                        td { (document::name_cell(&s.session)) }
+                        td { @if let Some(c) = &s.case { (document::name_cell(c)) @if !s.record_sealed { " " (document::provenance(false)) } } @else { "—" } }
+                        td { (s.court.as_deref().map(shown).unwrap_or_default()) @if let Some(j) = &s.judge { "; " (shown(j)) } }
+                        td class=(status_class(&s.status)) { (s.status.replace('_', " ")) }
+                        td { (s.segments) }
+                        td.nw { (format!("{:?}", s.retention).to_lowercase()) }
+                        td { span.t { (s.deadline.as_deref().unwrap_or("unknown")) } }
+                        td { (document::text_with_times(&problems.join("; "))) }
+                    }
+                }
+            }
+        }
+        @if !r.findings.is_empty() || !r.resumed_sessions.is_empty() {
+            h2 { "About the archive" }
+            ul.note {
+                @for s in &r.resumed_sessions { li { (shown(&s.session)) ": taken from the interrupted run " (shown(&r.run)) " of this audit, hashed at " span.t { (clock.local_text(&s.hashed_at)) } } }
+                @for f in &r.findings { li { code { (f.code.as_str()) } " " (shown(&f.location)) ": " (shown(&f.message)) } }
+            }
+        }
+        h2 { "What was done" }
+        p.note { "Each session was verified in full: every segment's SHA-256 against its sealed log, the log against every signed checkpoint, and, where a short-form record is present, the recording against the declared session. \"intact\": every segment byte-identical to the sealed one; \"content verified\": every audio/video packet identical, but the file was rewritten (a remux), so its bytes are not the sealed bytes. A session with open findings is never reported as safe to destroy. A case marked unsigned comes from a record file nobody signed into the session's log." }
+        h2 { "Signature" }
+        div.signature {
+            @if let Some(sg) = &ctx.signer {
+                table.facts {
+                    tr { td { "Archivist" } td { (sg.person.as_deref().map(shown).unwrap_or_else(|| "(name not given)".into())) } }
+                    tr { td { "Role" } td { (shown(&sg.role)) } }
+                    tr { td { "Signing key" } td { (shown(&sg.key_name)) " (key ID " code { (sg.key_id) } ")" } }
+                    tr { td { "Signed at" } td { span.t { (clock.local_text(&sg.at)) } } }
+                }
+                p.small { "The electronic signature is the file next to this act (" code { "ACT.sig" } "), a signed note by the key above over the act's SHA-256 shown above, the time of signing, the archive and the summary. Check it with " code { "courtseal verify-act ACT --trust TRUST" } "; renaming the act does not affect it. The SHA-256 of this act is the SHA-256 of this file with the 64 digits of that field replaced by 64 zeros." }
+            } @else {
+                p.small { "This act is not signed electronically. The SHA-256 of this act is the SHA-256 of this file with the 64 digits of the field above replaced by 64 zeros." }
+            }
+            p { "Signature: " span.line {} "   Date: " span.line {} }
+        }
+    };
+    let page = document::page(&title, body, &ctx.colophon, clock);
+    match act_sha256(page.as_bytes()) {
+        Ok((digest, _)) => page.replacen(
+            &format!("{ACT_SHA256_MARK}{}", "0".repeat(64)),
+            &format!("{ACT_SHA256_MARK}{digest}"),
+            1,
+        ),
+        Err(_) => page,
     }
-    let mut archive_findings = String::new();
-    if r.interrupted {
-        archive_findings
-            .push_str("<li><b>This audit was interrupted: not every session was audited.</b></li>");
-    }
-    for s in &r.resumed_sessions {
-        archive_findings.push_str(&format!(
-            "<li>{}: taken from the interrupted run {} of this audit, hashed at {}</li>",
-            esc(&s.session),
-            esc(&r.run),
-            esc(&s.hashed_at)
-        ));
-    }
-    for f in &r.findings {
-        archive_findings.push_str(&format!(
-            "<li>{} {}: {}</li>",
-            esc(f.code.as_str()),
-            esc(&f.location),
-            esc(&f.message)
-        ));
-    }
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Act of audit of {archive}</title>
-<style>@page {{ size: A4; margin: 14mm; }} body {{ font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }} td, th {{ border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }}
-tr.damaged td:nth-child(2), tr.unreadable td:nth-child(2), tr.unsealed td:nth-child(2) {{ color: #d00000; font-weight: bold; }} tr.content_verified td:nth-child(2) {{ color: #a06000; font-weight: bold; }} tr {{ page-break-inside: avoid; }}</style></head><body>
-<h1>Act of audit of a recordings archive</h1>
-<p>Archive: <b>{archive}</b>. Date of the audit: {date}. Retention policy: {years} year(s), {months} month(s), {days} day(s) after the verdict enters into force. Made with courtseal {version}.</p>
-<p>Summary: {summary}. Run {run}. "intact": every segment byte-identical to the sealed one; "content verified": every audio/video packet identical, but the file was rewritten (a remux), so its bytes are not the sealed bytes.</p>
-<table><tr><th>Session</th><th>Status</th><th>Segments</th><th>Retention</th><th>Deadline</th><th>Open findings</th></tr>{rows}</table>
-<ul>{archive_findings}</ul>
-<p>Each session was verified in full: every segment's SHA-256 against its sealed log, the log against every signed checkpoint, and, where a short-form record is present, the recording against the declared session. A session with open findings is never reported as safe to destroy. The signature of this act, if any, is in the file next to it (<code>.sig</code>), a signed note over this file's SHA-256: check it with <code>courtseal verify-act</code>.</p>
-</body></html>
-"#,
-        archive = esc(&r.archive),
-        date = r.date,
-        years = r.retention.years,
-        months = r.retention.months,
-        days = r.retention.days,
-        summary = esc(&summary(r)),
-        run = esc(&r.run),
-    )
 }

@@ -29,8 +29,10 @@ pub mod session {
 pub mod align;
 pub mod audit;
 pub mod bag;
+pub mod certificate;
 pub mod digest;
 pub mod excerpt;
+pub mod document;
 pub mod finding;
 pub mod format;
 pub mod inbox;

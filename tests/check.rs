@@ -245,11 +245,14 @@ fn a_declared_break_nobody_announced_is_not_green() {
     );
     let page = fs::read_to_string(fx.p("s.html")).unwrap();
     assert!(
-        page.contains(courtseal::report::UNANNOUNCED_COLOUR),
+        page.contains(courtseal::report::UNANNOUNCED_COLOUR)
+            && page.contains("fill=\"url(#hatch-unannounced)\""),
         "drawn in its own colour"
     );
     assert!(
-        page.contains("NOT VERIFIED: 1 stretch(es) without recording"),
+        page.contains("NOT VERIFIED.")
+            && page.contains("14 s of the hearing (")
+            && page.contains("have no recording and are covered only by a break or failure in the record that no operator announced at the time."),
         "the verdict says so"
     );
 }
@@ -608,7 +611,7 @@ fn html_report_renders_and_shows_the_gap() {
         "report content"
     );
     // Self-contained: nothing is loaded from elsewhere.
-    for external in ["src=\"http", "href=\"http", "@import", "url("] {
+    for external in ["src=\"http", "href=\"http", "@import", "url(http", "url(/"] {
         assert!(!page.contains(external), "the report loads {external}");
     }
 

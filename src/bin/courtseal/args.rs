@@ -165,6 +165,9 @@ pub struct CheckArgs {
     /// Also write a self-contained HTML report for people (prints on A4).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Replace the --html file if it exists (default: refuse).
+    #[arg(long, requires = "html")]
+    pub force: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -199,6 +202,17 @@ pub struct AuditArgs {
     /// Sign the act with an archivist's key (writes FILE.sig next to the act).
     #[arg(long, value_name = "KEY", requires = "html")]
     pub sign: Option<PathBuf>,
+    /// The archivist's name as printed in the act's signature block.
+    #[arg(long, value_name = "NAME", requires = "html")]
+    pub archivist: Option<String>,
+    /// The archivist's post as printed in the act's signature block.
+    #[arg(
+        long,
+        value_name = "POST",
+        default_value = "archivist",
+        requires = "html"
+    )]
+    pub archivist_role: String,
     /// The date of the audit, YYYY-MM-DD (default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,
@@ -429,6 +443,18 @@ pub struct VerifyArgs {
     /// Print nothing: the exit status alone says the result (0 verified, 1 not, 2 could not check).
     #[arg(long, conflicts_with = "json")]
     pub status: bool,
+    #[command(flatten)]
+    pub html: HtmlArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HtmlArgs {
+    /// Also write a certificate of verification for people (HTML, prints on A4).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Replace the --html file if it exists (default: refuse).
+    #[arg(long, requires = "html")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -505,4 +531,6 @@ pub struct VerifyFileArgs {
     /// Print nothing: the exit status alone says the result (0 verified, 1 not, 2 could not check).
     #[arg(long, conflicts_with = "json")]
     pub status: bool,
+    #[command(flatten)]
+    pub html: HtmlArgs,
 }

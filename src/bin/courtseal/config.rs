@@ -193,6 +193,14 @@ pub struct VerifyConfig {
     pub strict: bool,
     pub json: bool,
     pub quiet: Quiet,
+    pub html: Option<HtmlOutput>,
+    pub command_line: String,
+}
+
+/// A document to write: checked before the work, replaced only with --force.
+pub struct HtmlOutput {
+    pub path: PathBuf,
+    pub force: bool,
 }
 
 /// How much `verify` and `verify-file` print (`--quiet`, `--status`).
@@ -252,6 +260,8 @@ pub struct VerifyFileConfig {
     pub strict: bool,
     pub json: bool,
     pub quiet: Quiet,
+    pub html: Option<HtmlOutput>,
+    pub command_line: String,
 }
 
 /// `event`, checked.
@@ -291,8 +301,8 @@ pub struct CheckConfig {
     pub record: Option<PathBuf>,
     pub trust: Vec<PathBuf>,
     pub tolerance: Seconds,
-    /// A new file, in a writable folder.
-    pub html: Option<PathBuf>,
+    /// A new file (or, with --force, one to replace), in a writable folder.
+    pub html: Option<HtmlOutput>,
     pub json: bool,
     pub command_line: String,
 }
@@ -311,12 +321,16 @@ pub struct AuditConfig {
     pub act: Option<ActOutput>,
     pub json: bool,
     pub progress: progress::Mode,
+    pub command_line: String,
 }
 
 /// Where `audit` writes its act, and how it signs it.
 pub struct ActOutput {
     pub html: PathBuf,
     pub sign: Option<(PathBuf, PathBuf)>,
+    /// The archivist's name and post, as printed.
+    pub archivist: Option<String>,
+    pub archivist_role: String,
 }
 
 /// `verify-act`, checked.
@@ -425,6 +439,8 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             strict: a.strict,
             json: a.json,
             quiet: Quiet::from_flags(a.quiet, a.status),
+            html: html_output(a.html.html.as_deref(), a.html.force)?,
+            command_line: ctx.command_line.clone(),
         }),
         Command::Proof(a) => {
             let output = a.output.as_deref().map(new_file).transpose()?;
@@ -486,6 +502,8 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             strict: a.strict,
             json: a.json,
             quiet: Quiet::from_flags(a.quiet, a.status),
+            html: html_output(a.html.html.as_deref(), a.html.force)?,
+            command_line: ctx.command_line.clone(),
         }),
         Command::Event(a) => {
             if !courtseal::event::KINDS.contains(&a.kind.as_str()) {
@@ -556,7 +574,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 .as_deref()
                 .map(|p| input(p, "record file", RECORD_BYTES))
                 .transpose()?,
-            html: a.html.as_deref().map(new_file).transpose()?,
+            html: html_output(a.html.as_deref(), a.force)?,
             session: a.session,
             json: a.json,
             command_line: ctx.command_line.clone(),
@@ -626,7 +644,20 @@ fn audit(a: args::AuditArgs, ctx: &Context) -> Result<Config> {
                     new_file(&with_suffix(&html, ".sig"))?,
                 )),
             };
-            Some(ActOutput { html, sign })
+            for (flag, v) in [
+                ("--archivist", a.archivist.as_deref().unwrap_or("")),
+                ("--archivist-role", a.archivist_role.as_str()),
+            ] {
+                if v.chars().any(char::is_control) {
+                    bail!("{flag}: must be one line without control characters");
+                }
+            }
+            Some(ActOutput {
+                html,
+                sign,
+                archivist: a.archivist.clone().filter(|n| !n.trim().is_empty()),
+                archivist_role: a.archivist_role.clone(),
+            })
         }
     };
     Ok(Config::Audit(AuditConfig {
@@ -641,6 +672,7 @@ fn audit(a: args::AuditArgs, ctx: &Context) -> Result<Config> {
         act,
         json: a.json,
         progress: progress::resolve(ctx.stderr_is_terminal, ctx.is_ci),
+        command_line: ctx.command_line.clone(),
     }))
 }
 
@@ -916,6 +948,37 @@ pub fn folder_of(path: &Path) -> &Path {
 /// A file (or folder) the command will create: it must not exist (not even
 /// as a dangling link), and its folder must exist and be writable, which is
 /// tried by creating and removing a temporary file there.
+/// A document to write: a new file, or with `force` an existing regular
+/// file to replace (never a link, a folder or a device).
+fn html_output(path: Option<&Path>, force: bool) -> Result<Option<HtmlOutput>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    match path.symlink_metadata() {
+        Ok(m) if force && m.is_file() => {
+            if path.file_name().is_none() {
+                bail!("{}: not a file name", path.display());
+            }
+            writable_folder(path)?;
+        }
+        Ok(_) if force => bail!(
+            "{}: not a regular file; refusing to replace it even with --force",
+            path.display()
+        ),
+        Ok(_) => bail!(
+            "{}: already exists; refusing to overwrite it (use --force to replace it)",
+            path.display()
+        ),
+        Err(_) => {
+            new_file(path)?;
+        }
+    }
+    Ok(Some(HtmlOutput {
+        path: path.to_owned(),
+        force,
+    }))
+}
+
 fn new_file(path: &Path) -> Result<PathBuf> {
     if path.file_name().is_none() {
         bail!("{}: not a file name", path.display());

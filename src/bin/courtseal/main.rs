@@ -94,5 +94,25 @@ fn command_line() -> String {
     if let Some(first) = words.first_mut() {
         "courtseal".clone_into(first);
     }
-    words.join(" ")
+    words
+        .iter()
+        .map(|w| quoted(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A word as a POSIX shell reads it back: as it is when it is plain, else
+/// in single quotes.
+fn quoted(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars().all(|c| {
+            c.is_alphanumeric()
+                || "-_./:=+@,%".contains(c)
+                || !(c.is_ascii() || c.is_whitespace() || c.is_control())
+        });
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
 }

@@ -34,21 +34,35 @@ pub fn run(c: &AuditConfig) -> Result<Done> {
     let report = audit::audit(&c.archive, &trust, &opts, &progress)?;
     progress.finish();
     if let Some(act) = &c.act {
-        let page = audit::act_html(&report, env!("CARGO_PKG_VERSION"));
+        let at = courtseal::entry::now_utc();
+        // One line, whatever the folder is called: it is a line of the note.
+        let archive_id = courtseal::format::origin::escape(
+            &std::fs::canonicalize(&c.archive)
+                .unwrap_or_else(|_| c.archive.clone())
+                .display()
+                .to_string(),
+        )
+        .replace('\n', "\\u000A");
+        let ctx = audit::ActContext {
+            colophon: courtseal::document::Colophon {
+                version: env!("CARGO_PKG_VERSION"),
+                command: &c.command_line,
+                made_at: time::OffsetDateTime::now_utc(),
+            },
+            archive_id: archive_id.clone(),
+            signer: signer.as_ref().map(|s| audit::ActSigner {
+                person: act.archivist.clone(),
+                role: act.archivist_role.clone(),
+                key_name: s.name().to_owned(),
+                key_id: format!("{:08x}", s.verifier().key_id()),
+                at: at.clone(),
+            }),
+        };
+        let page = audit::act_html(&report, &ctx);
+        let (digest, _) = audit::act_sha256(page.as_bytes()).map_err(anyhow::Error::msg)?;
         write_new_file(&act.html, page.as_bytes())?;
         if let (Some(signer), Some((_, sig))) = (&signer, &act.sign) {
-            let name = act
-                .html
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let statement = audit::act_text(
-                &name,
-                &audit::act_digest(page.as_bytes()),
-                &courtseal::entry::now_utc(),
-                &report.archive,
-                &audit::summary(&report),
-            );
+            let statement = audit::act_text_v2(&digest, &at, &archive_id, &audit::summary(&report));
             let note = signer.sign(&statement)?;
             write_new_file(sig, note.as_bytes())?;
         }

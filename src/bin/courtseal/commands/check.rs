@@ -8,7 +8,7 @@ use courtseal::record::{sealed, ShortFormRecord};
 use courtseal::timeline::{self, CheckOptions};
 use courtseal::verify::{self, VerifyOptions};
 
-use super::{load_trust, read_small_text, write_new_file, Done, Named};
+use super::{load_trust, read_small_text, write_document, Done, Named};
 use crate::config::{CheckConfig, RECORD_BYTES, YEARS};
 use crate::exit;
 use crate::output::{json, text};
@@ -69,8 +69,22 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
     let mut r = timeline::check(&verified, &to_check.record, &opts);
     r.findings.splice(0..0, to_check.findings);
     if let Some(html) = &c.html {
-        let page = courtseal::report::html(&r, &trust, &c.command_line, env!("CARGO_PKG_VERSION"));
-        write_new_file(html, page.as_bytes())?;
+        let record = record_used(
+            &to_check.source,
+            &sealed,
+            file.as_ref().map(|(_, _, t)| t.as_str()),
+        );
+        let ctx = courtseal::report::ReportContext {
+            colophon: courtseal::document::Colophon {
+                version: env!("CARGO_PKG_VERSION"),
+                command: &c.command_line,
+                made_at: time::OffsetDateTime::now_utc(),
+            },
+            record,
+            sealed_segments: courtseal::report::sealed_segments(&verified),
+        };
+        let page = courtseal::report::html(&r, &trust, &ctx);
+        write_document(html, page.as_bytes())?;
     }
     let out = if c.json {
         json::check(&r, &to_check.source)?
@@ -78,6 +92,36 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
         text::check_text(&r, &to_check.source)
     };
     Ok(Done::new(out, exit::for_findings(&r.all_findings())))
+}
+
+/// The record relied on, as the report states it: sealed (with its
+/// revision, line and signer) or an unsigned file, and its SHA-256.
+fn record_used(
+    source: &sealed::RecordSource,
+    sealed_records: &sealed::SealedRecords,
+    file_text: Option<&str>,
+) -> courtseal::report::RecordUsed {
+    match source {
+        sealed::RecordSource::Sealed { line, revision } => {
+            let status = sealed_records.statuses.iter().find(|s| s.line == *line);
+            courtseal::report::RecordUsed {
+                sealed: true,
+                described: format!(
+                    "record revision {revision}, log line {line}{}",
+                    status
+                        .map(|s| format!(", signed by operator {} at {}", s.operator, s.sealed_at))
+                        .unwrap_or_default()
+                ),
+                sha256: status.map(|s| s.sha256.to_hex()).unwrap_or_default(),
+            }
+        }
+        sealed::RecordSource::File { file } => courtseal::report::RecordUsed {
+            sealed: false,
+            described: format!("{file}: a record file nobody signed into the log"),
+            sha256: courtseal::digest::Sha256Digest::of(file_text.unwrap_or("").as_bytes())
+                .to_hex(),
+        },
+    }
 }
 
 /// Refuses a record with a time outside the years courtseal handles, whose

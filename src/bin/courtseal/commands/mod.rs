@@ -149,6 +149,37 @@ fn read_small_text(path: &Path, named: Named, what: &str, limit: u64) -> Result<
         .map_err(|_| anyhow::anyhow!("{}: the {what} is not UTF-8 text", path.display()))
 }
 
+/// Writes a document for people: a new file, or with --force a replacement
+/// of the file there (atomically: the old one stays whole until the new one
+/// is complete). Mode 0644.
+fn write_document(out: &config::HtmlOutput, data: &[u8]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if !out.force {
+        return write_new_file(&out.path, data);
+    }
+    let path = &out.path;
+    if path.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+        bail!(
+            "{}: not a regular file; refusing to replace it even with --force",
+            path.display()
+        );
+    }
+    let dir = config::folder_of(path);
+    let cannot = || format!("{}: cannot write", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(cannot)?;
+    tmp.write_all(data).with_context(cannot)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .with_context(cannot)?;
+    tmp.as_file().sync_all().with_context(cannot)?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// Writes a new file atomically (a temporary file in the same folder,
 /// flushed to disk, then linked in under its name), never replacing one.
 /// The file is public material: mode 0644 (temporary files start as 0600).

@@ -2,22 +2,57 @@
 
 use anyhow::Result;
 
+use courtseal::certificate::{self, CaseRecord};
+use courtseal::record::sealed;
 use courtseal::verify::{self, VerifyOptions};
 
-use super::{load_trust, Done};
+use super::{load_trust, write_document, Done};
 use crate::config::Quiet;
 use crate::config::VerifyConfig;
 use crate::exit;
 use crate::output::{json, text};
 
-/// Verifies a session folder: log, checkpoints and every segment.
+/// Verifies a session folder: log, checkpoints and every segment; writes
+/// the certificate of verification when asked.
 pub fn run(c: &VerifyConfig) -> Result<Done> {
     let trust = load_trust(&c.trust)?;
     let opts = VerifyOptions {
         check_media: c.check_media,
         strict: c.strict,
     };
-    let report = verify::verify_session(&c.session, &trust, opts)?;
+    let verified = verify::verify(&c.session, &trust, opts)?;
+    if let Some(html) = &c.html {
+        let records = sealed::sealed_records(&verified.log, verified.report.verified_size, &trust);
+        // The case and court: from the sealed record in force, else from the
+        // session's record file (shown as unsigned), else not stated.
+        let case = match records.in_force {
+            Some(f) => Some(CaseRecord {
+                record: f.record,
+                sealed: true,
+            }),
+            None => courtseal::store::layout::read_record(&c.session)
+                .ok()
+                .flatten()
+                .and_then(|(_, text)| courtseal::record::parse(&text).ok())
+                .map(|record| CaseRecord {
+                    record,
+                    sealed: false,
+                }),
+        };
+        let page = certificate::session(
+            &verified.report,
+            &courtseal::report::sealed_segments(&verified),
+            case.as_ref(),
+            &trust,
+            &courtseal::document::Colophon {
+                version: env!("CARGO_PKG_VERSION"),
+                command: &c.command_line,
+                made_at: time::OffsetDateTime::now_utc(),
+            },
+        );
+        write_document(html, page.as_bytes())?;
+    }
+    let report = verified.report;
     let out = if c.quiet != Quiet::No {
         text::quiet_text(&c.session.display().to_string(), &report.findings, c.quiet)
     } else if c.json {

@@ -25,12 +25,13 @@ pub fn run(c: &VerifyActConfig) -> Result<Done> {
         match courtseal::audit::verify_act(&act, &name, &note, &trust) {
             Ok(s) => Done::new(
                 format!(
-                    "{}: VERIFIED. Signed by archivist {} at {} for archive {}: {}\n",
+                    "{}: VERIFIED. Signed by archivist {} at {} for archive {}: {}\nAct SHA-256 {}\n",
                     c.act.display(),
                     s.signer,
                     s.at,
                     s.archive,
-                    s.summary
+                    s.summary,
+                    s.digest
                 ),
                 exit::OK,
             ),

@@ -4,13 +4,14 @@ use anyhow::Result;
 
 use courtseal::proof;
 
-use super::{load_trust, Done};
+use super::{load_trust, write_document, Done};
 use crate::config::Quiet;
 use crate::config::VerifyFileConfig;
 use crate::exit;
 use crate::output::{json, text};
 
-/// Verifies one downloaded segment with its proof.
+/// Verifies one downloaded segment with its proof; writes the certificate
+/// of verification when asked.
 pub fn run(c: &VerifyFileConfig) -> Result<Done> {
     let trust = load_trust(&c.trust)?;
     let r = proof::verify_file_with(
@@ -21,6 +22,20 @@ pub fn run(c: &VerifyFileConfig) -> Result<Done> {
         c.windows.as_deref(),
         c.strict,
     )?;
+    if let Some(html) = &c.html {
+        let size = std::fs::metadata(&c.media).ok().map(|m| m.len());
+        let page = courtseal::certificate::file(
+            &r,
+            size,
+            &trust,
+            &courtseal::document::Colophon {
+                version: env!("CARGO_PKG_VERSION"),
+                command: &c.command_line,
+                made_at: time::OffsetDateTime::now_utc(),
+            },
+        );
+        write_document(html, page.as_bytes())?;
+    }
     let out = if c.quiet != Quiet::No {
         text::quiet_text(&c.media.display().to_string(), &r.findings, c.quiet)
     } else if c.json {

@@ -1,0 +1,319 @@
+//! The house style of the documents courtseal writes for people: the check
+//! report ([`crate::report`]), the certificate of verification
+//! ([`crate::certificate`]) and the act of an audit ([`crate::audit`]).
+//!
+//! Every document is one self-contained HTML file (no external resource, no
+//! script) that prints on A4 with numbered pages. Every text taken from the
+//! input is escaped by the template engine, and characters that could make a
+//! name read as another (direction overrides, zero-width marks, controls)
+//! are shown as their code points ([`shown`]).
+//!
+//! Local times go through one function, [`Clock::local`], so that the
+//! source of the court's offset can change in one place.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use time::{OffsetDateTime, UtcOffset};
+
+/// Colour of a stretch without recording (a gap) in every picture.
+pub const GAP_COLOUR: &str = "#d00000";
+
+/// How times are shown to people: in the court's local time, with the
+/// offset the session states (the short-form record's declared times),
+/// or UTC when nothing states one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    offset: UtcOffset,
+}
+
+impl Clock {
+    /// Local time at `offset`.
+    pub fn at_offset(offset: UtcOffset) -> Clock {
+        Clock { offset }
+    }
+
+    /// The offset of a declared time (e.g. the record's start).
+    pub fn like(t: OffsetDateTime) -> Clock {
+        Clock::at_offset(t.offset())
+    }
+
+    /// UTC, when the session states no offset.
+    pub fn utc() -> Clock {
+        Clock::at_offset(UtcOffset::UTC)
+    }
+
+    /// The offset times are shown at.
+    pub fn offset(self) -> UtcOffset {
+        self.offset
+    }
+
+    /// `t` in local time, as the one place that chooses how:
+    /// `2026-11-20 10:00:30 +06:00`.
+    pub fn local(self, t: OffsetDateTime) -> String {
+        let t = t.to_offset(self.offset);
+        format!("{} {} {}", date(t), hms(t), offset_text(self.offset))
+    }
+
+    /// The clock time of `t` only, `10:00:30`, for a document that states
+    /// the date and offset once.
+    pub fn time_of_day(self, t: OffsetDateTime) -> String {
+        hms(t.to_offset(self.offset))
+    }
+
+    /// The date of `t`, `2026-11-20`, in local time.
+    pub fn date(self, t: OffsetDateTime) -> String {
+        date(t.to_offset(self.offset))
+    }
+
+    /// The offset as written after a time: `+06:00`, `UTC`.
+    pub fn zone_text(self) -> String {
+        offset_text(self.offset)
+    }
+
+    /// A span `10:00:30–10:01:30` (the date as well when it changes).
+    pub fn span(self, from: OffsetDateTime, to: OffsetDateTime) -> String {
+        if self.date(from) == self.date(to) {
+            format!("{}–{}", self.time_of_day(from), self.time_of_day(to))
+        } else {
+            format!("{} – {}", self.local(from), self.local(to))
+        }
+    }
+
+    /// An RFC 3339 text (as the log stores it) in local time, or the text
+    /// itself when it does not parse.
+    pub fn local_text(self, rfc3339: &str) -> String {
+        OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+            .map_or_else(|_| rfc3339.to_owned(), |t| self.local(t))
+    }
+}
+
+fn date(t: OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+fn hms(t: OffsetDateTime) -> String {
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+fn offset_text(o: UtcOffset) -> String {
+    if o.is_utc() {
+        return "UTC".to_owned();
+    }
+    let (h, m, _) = o.as_hms();
+    let sign = if o.is_negative() { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
+}
+
+/// A duration in words: `60 s`, `2 min 5 s`, `1 h 2 min`.
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "?".to_owned();
+    }
+    if seconds < 10.0 && seconds.fract().abs() > 0.05 {
+        return format!("{seconds:.1} s");
+    }
+    let s = seconds.round() as u64;
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, _) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+/// A byte count for people: `1 234 567 bytes (1.2 MB)`.
+pub fn bytes(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202F}');
+        }
+        grouped.push(c);
+    }
+    if n < 10_000 {
+        format!("{grouped} bytes")
+    } else {
+        format!("{grouped} bytes ({:.1} MB)", n as f64 / 1e6)
+    }
+}
+
+/// Text from the input as it may be shown: every control, direction mark or
+/// invisible character as its code point (`\u202E`), so that a name made to
+/// read as another is seen as it is. The template engine escapes the rest.
+pub fn shown(s: &str) -> String {
+    crate::format::origin::escape(s).replace('\n', " ")
+}
+
+/// What every document says about itself at its foot.
+#[derive(Debug, Clone)]
+pub struct Colophon<'a> {
+    /// courtseal's version.
+    pub version: &'a str,
+    /// The command that reproduces the result.
+    pub command: &'a str,
+    /// When the document was made.
+    pub made_at: OffsetDateTime,
+}
+
+/// The style sheet shared by all documents.
+const STYLE: &str = r#"
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; line-height: 1.3; color: #111; max-width: 182mm; margin: 0 auto; }
+h1 { font-size: 15pt; margin: 0 0 2pt; }
+h2 { font-size: 12pt; margin: 12pt 0 4pt; border-bottom: 1px solid #999; break-after: avoid; page-break-after: avoid; }
+h2 + * { break-before: avoid; }
+.sub { color: #444; margin: 0 0 6pt; }
+.headline { padding: 6pt 8pt; border-radius: 3pt; margin: 6pt 0; break-inside: avoid; }
+.headline p { margin: 2pt 0; } .headline ul { margin: 3pt 0 0; padding-left: 14pt; }
+.headline.ok { background: #e6f4ea; border: 1.5pt solid #2e7d32; }
+.headline.bad { background: #fdecea; border: 1.5pt solid #d00000; }
+.headline .result { font-weight: bold; font-size: 11pt; }
+table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 2pt 0 4pt; }
+td, th { border: 1px solid #bbb; padding: 2pt 3pt; vertical-align: top; text-align: left; overflow-wrap: break-word; }
+th { background: #f0f0f0; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+table.facts td:first-child { width: 32%; color: #444; overflow-wrap: normal; }
+.t, .nw { white-space: nowrap; }
+code, .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
+.hash { word-break: break-all; }
+.bad-cell { color: #d00000; font-weight: bold; } td.ok-cell, td.bad-cell, td.warn-cell { min-width: 14mm; } .warn-cell { color: #a15c00; font-weight: bold; } .ok-cell { color: #1b5e20; }
+table.findings td:last-child { width: 38%; }
+.figure { break-inside: avoid; page-break-inside: avoid; }
+svg { width: 100%; height: auto; display: block; }
+.legend { font-size: 8.5pt; margin: 2pt 0 6pt; } .legend span { display: inline-block; margin-right: 9pt; white-space: nowrap; }
+.legend svg { display: inline-block; width: 16pt; height: 9pt; vertical-align: middle; margin-right: 2pt; }
+.small { font-size: 8.5pt; color: #333; }
+.note { font-size: 9pt; }
+.sealed-mark { font-weight: bold; color: #1b5e20; } .unsigned-mark { font-weight: bold; color: #a15c00; }
+.keep { break-inside: avoid; page-break-inside: avoid; }
+.signature { margin-top: 10pt; border: 1px solid #999; padding: 6pt 8pt; break-inside: avoid; }
+.signature .line { display: inline-block; min-width: 60mm; border-bottom: 1px solid #111; height: 14pt; }
+@media print { body { max-width: none; } }
+"#;
+
+/// A whole document: the shared style, the title, the body, and the
+/// colophon (version, reproduce command, date made).
+pub fn page(title: &str, body: Markup, colophon: &Colophon<'_>, clock: Clock) -> String {
+    let page_rule = format!(
+        r#"@page {{ size: A4; margin: 14mm 14mm 16mm 14mm;
+  @bottom-left {{ content: "{}"; font: 8pt "DejaVu Sans", Arial, sans-serif; color: #555; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 8pt "DejaVu Sans", Arial, sans-serif; color: #555; }} }}"#,
+        css_string(title)
+    );
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (shown(title)) }
+                style { (PreEscaped(STYLE)) (PreEscaped(page_rule)) }
+            }
+            body {
+                (body)
+                div.keep {
+                    h2 { "About this document" }
+                    table.facts {
+                        tr { td { "Made" } td { span.t { (clock.local(colophon.made_at)) } } }
+                        tr { td { "Tool" } td { "courtseal " (colophon.version) } }
+                        tr { td { "To reproduce" } td { code { (shown(colophon.command)) } } }
+                    }
+                }
+            }
+        }
+    };
+    markup.into_string()
+}
+
+/// A text safe inside a CSS string in a `<style>` element: only letters,
+/// digits, spaces and a few marks survive.
+fn css_string(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || " -./:,()".contains(*c))
+        .take(80)
+        .collect()
+}
+
+/// A text from the input, with every ISO time in it (`2026-11-20T10:00:15+06:00`)
+/// kept on one line, so that a time never breaks at its hyphens.
+pub fn text_with_times(text: &str) -> Markup {
+    let text = shown(text);
+    let is_time = |w: &str| {
+        let b = w.as_bytes();
+        b.len() >= 16 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && w.contains(':')
+    };
+    html! {
+        @for (i, w) in text.split(' ').enumerate() {
+            @if i > 0 { " " }
+            @if is_time(w) { span.t { (w) } } @else { (w) }
+        }
+    }
+}
+
+/// A file or segment name in a table cell: kept on one line when short, so
+/// that `seg-0001.m4a` does not break at its hyphen.
+pub fn name_cell(name: &str) -> maud::Markup {
+    let s = shown(name);
+    if s.chars().count() <= 32 {
+        html! { span.nw { (s) } }
+    } else {
+        html! { (s) }
+    }
+}
+
+/// A verifier key (`name+keyid+base64`) as a person reads it: the name and
+/// the key ID.
+pub fn key_words(vkey: &str) -> String {
+    let mut parts = vkey.splitn(3, '+');
+    match (parts.next(), parts.next()) {
+        (Some(name), Some(id)) => format!("{} (key ID {id})", shown(name)),
+        _ => shown(vkey),
+    }
+}
+
+/// A sealed-or-not mark for a fact: "sealed" when the log's signed
+/// checkpoints cover it, "unsigned" when it comes from a file nobody signed.
+pub fn provenance(sealed: bool) -> Markup {
+    if sealed {
+        html! { span.sealed-mark { "sealed" } }
+    } else {
+        html! { span.unsigned-mark { "unsigned" } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_show_their_offset_and_never_break() {
+        let t = time::macros::datetime!(2026-11-20 04:00:30 UTC);
+        let c = Clock::at_offset(time::macros::offset!(+5));
+        assert_eq!(c.local(t), "2026-11-20 09:00:30 +05:00");
+        assert_eq!(Clock::utc().local(t), "2026-11-20 04:00:30 UTC");
+        assert_eq!(
+            c.span(t, t + time::Duration::seconds(60)),
+            "09:00:30–09:01:30"
+        );
+        assert_eq!(duration(60.0), "60 s");
+        assert_eq!(duration(125.0), "2 min 5 s");
+        assert_eq!(bytes(1234567), "1\u{202F}234\u{202F}567 bytes (1.2 MB)");
+    }
+
+    #[test]
+    fn a_name_with_a_direction_override_is_shown_escaped() {
+        assert_eq!(shown("seg\u{202E}4pm.m4a"), "seg\\u202E4pm.m4a");
+        let p = page(
+            "x</style><script>",
+            html! { p { (shown("<b>\u{202E}")) } },
+            &Colophon {
+                version: "0",
+                command: "courtseal check <x>",
+                made_at: time::macros::datetime!(2026-11-20 04:00:30 UTC),
+            },
+            Clock::utc(),
+        );
+        assert!(!p.contains("<script>") && !p.contains("<b>") && !p.contains('\u{202E}'));
+    }
+}
