@@ -142,7 +142,9 @@ impl CourtZone {
     /// `t` as the zone's clock showed it.
     pub fn to_local(&self, t: UtcTime) -> OffsetDateTime {
         let off = UtcOffset::from_whole_seconds(self.offset_seconds(t)).unwrap_or(UtcOffset::UTC);
-        t.instant().to_offset(off)
+        // At the edge of the calendar (9999-12-31) the local time may not
+        // exist: show the instant in UTC rather than fail.
+        t.instant().checked_to_offset(off).unwrap_or(t.instant())
     }
 
     /// `2026-11-20 10:00:30 +05:00`: the time a person reads (whole seconds,
@@ -185,8 +187,14 @@ impl CourtZone {
 
     /// Checks that `t`, as written in a record, uses the offset the zone
     /// has at that instant.
+    ///
+    /// A time whose instant leaves the calendar is not checked here: the
+    /// range check of its reader refuses it.
     pub fn check(&self, t: OffsetDateTime) -> Result<(), Box<OffsetMismatch>> {
-        self.check_offset(UtcTime::from(t), t.offset().whole_seconds())
+        let Some(utc) = t.checked_to_offset(UtcOffset::UTC) else {
+            return Ok(());
+        };
+        self.check_offset(UtcTime::from(utc), t.offset().whole_seconds())
     }
 
     /// The court's calendar date at `t`.
@@ -202,7 +210,10 @@ impl CourtZone {
             return Ok(());
         }
         let written_off = UtcOffset::from_whole_seconds(written_offset).unwrap_or(UtcOffset::UTC);
-        let as_written = t.instant().to_offset(written_off);
+        let as_written = t
+            .instant()
+            .checked_to_offset(written_off)
+            .unwrap_or(t.instant());
         let written = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
             as_written.year(),
@@ -304,6 +315,16 @@ mod tests {
         assert!(z.check(ok).is_ok());
         let wrong = time::macros::datetime!(2026-11-20 10:00:00 +06:00);
         assert_eq!(z.check(wrong).unwrap_err(), e);
+    }
+
+    #[test]
+    fn the_last_second_of_the_calendar_is_shown_not_a_panic() {
+        let z = CourtZone::new("Asia/Almaty").unwrap();
+        let t = time::macros::datetime!(9999-12-31 23:59:59 +00:00);
+        assert!(!z.local(UtcTime::from(t)).is_empty());
+        let _ = z.check(t);
+        let w = time::macros::datetime!(9999-12-31 23:59:59 -05:00);
+        assert!(z.check(w).is_ok());
     }
 
     #[test]
