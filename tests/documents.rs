@@ -498,7 +498,7 @@ fn an_insider_who_edits_a_signed_act_is_caught_even_with_its_hash_redone() {
     let (code, out, _) = verify("forged.html");
     assert_eq!(code, 1);
     assert!(
-        out.contains("act.bad_signature") && out.contains("changed after it was made"),
+        out.contains("act.bad_signature") && out.contains("changed after signing"),
         "{out}"
     );
     // The forger also writes the new SHA-256 into the page: it is not the signed one.
