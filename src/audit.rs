@@ -919,7 +919,7 @@ pub fn verify_act(
         [header, digest, at, archive, summary] if *header == ACT_HEADER_V2 => {
             let (computed, shown) = act_sha256(act)?;
             if computed != shown {
-                return Err(format!("the act shows SHA-256 {shown}, but its SHA-256 is {computed}: the act was changed after it was made"));
+                return Err(format!("the act shows SHA-256 {shown}, but its SHA-256 is {computed}: the act was changed after signing"));
             }
             if *digest != computed {
                 return Err(format!("the act's SHA-256 is {computed}, not the signed {digest}: this is not the act that was signed"));

@@ -179,7 +179,6 @@ table.facts td:first-child { width: 32%; color: #444; overflow-wrap: normal; }
 code, .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
 .hash { word-break: break-all; }
 .bad-cell { color: #d00000; font-weight: bold; } td.ok-cell, td.bad-cell, td.warn-cell { min-width: 14mm; } .warn-cell { color: #a15c00; font-weight: bold; } .ok-cell { color: #1b5e20; }
-table.findings td:last-child { width: 38%; }
 .figure { break-inside: avoid; page-break-inside: avoid; }
 svg { width: 100%; height: auto; display: block; }
 .legend { font-size: 8.5pt; margin: 2pt 0 6pt; } .legend span { display: inline-block; margin-right: 9pt; white-space: nowrap; }
@@ -247,6 +246,17 @@ pub fn text_with_times(text: &str) -> Markup {
         @for (i, w) in text.split(' ').enumerate() {
             @if i > 0 { " " }
             @if is_time(w) { span.t { (w) } } @else { (w) }
+        }
+    }
+}
+
+/// A local time (as [`Clock::local`] writes it) that may wrap between its
+/// date, time and offset, never inside one of them.
+pub fn time_cell(local: &str) -> Markup {
+    html! {
+        @for (i, w) in local.split(' ').enumerate() {
+            @if i > 0 { " " }
+            span.t { (w) }
         }
     }
 }

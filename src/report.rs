@@ -358,7 +358,7 @@ fn timeline_svg(r: &CheckReport, clock: Clock) -> String {
         let n = format!("{}", i + 1);
         if w >= FONT * 0.7 * n.len() as f64 + 4.0 {
             let fill = match status_of(r, &seg.name) {
-                Status::Verified | Status::Changed => "#fff",
+                Status::Verified => "#fff",
                 _ => "#111",
             };
             s.push_str(&label(
@@ -499,7 +499,7 @@ fn legend() -> Markup {
 fn finding_when(f: &Finding, clock: Clock) -> Markup {
     match (&f.time, &f.span) {
         (Some(t), _) => html! {
-            span.t { (clock.local_text(&t.from)) } " to " span.t { (clock.local_text(&t.to)) }
+            (document::time_cell(&clock.local_text(&t.from))) " to " (document::time_cell(&clock.local_text(&t.to)))
             " " span.nw { "(" (duration(t.seconds)) ")" }
         },
         (None, Some(sp)) => html! { (format!("{:.3}–{:.3} s into the file", sp.from, sp.to)) },
@@ -646,8 +646,8 @@ pub fn html(r: &CheckReport, trust: &TrustStore, ctx: &ReportContext<'_>) -> Str
                             td.nw { (shown(&e.event)) }
                             td { (shown(&e.operator)) }
                             td.nw { code { (key_id_of(trust, Role::Operator, &e.operator).unwrap_or_else(|| "not trusted".into())) } }
-                            td { span.t { (clock.local_text(&e.at)) } }
-                            td { span.t { (clock.local_text(&e.sealed_at)) } }
+                            td { (document::time_cell(&clock.local_text(&e.at))) }
+                            td { (document::time_cell(&clock.local_text(&e.sealed_at))) }
                             td { (shown(&e.reason)) }
                             td class=(if e.ok && e.sealed { "ok-cell" } else { "bad-cell" }) {
                                 @if e.ok { "verified" } @else { "NOT verified" }
