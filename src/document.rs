@@ -1,6 +1,7 @@
 //! The house style of the documents courtseal writes for people: the check
 //! report ([`crate::report`]), the certificate of verification
-//! ([`crate::certificate`]) and the act of an audit ([`crate::audit`]).
+//! ([`crate::certificate`]) and the act of an audit (built by the `audit`
+//! module, which uses this one).
 //!
 //! Every document is one self-contained HTML file (no external resource, no
 //! script) that prints on A4 with numbered pages. Every text taken from the
@@ -112,8 +113,11 @@ pub fn duration(seconds: f64) -> String {
         return format!("{seconds:.1} s");
     }
     let s = seconds.round() as u64;
+    // Under two minutes, in seconds: "60 s", as a stopwatch is read.
+    if s < 120 {
+        return format!("{s} s");
+    }
     match (s / 3600, (s % 3600) / 60, s % 60) {
-        (0, 0, s) => format!("{s} s"),
         (0, m, 0) => format!("{m} min"),
         (0, m, s) => format!("{m} min {s} s"),
         (h, 0, _) => format!("{h} h"),

@@ -21,9 +21,10 @@ use sha2::{Digest as _, Sha256};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::{Code, Finding, Severity};
 use crate::format::bundle::{Bundle, ExcerptPart, ExcerptStream, ProvenLine, BUNDLE, EXCERPT_V1};
-use crate::format::windows::WindowLine;
+use crate::format::windows::{WindowLine, WindowsHeader, V3};
 use crate::keys::TrustStore;
-use crate::media::packet_hash;
+use crate::media::chunking::{Chunk, Chunker};
+use crate::media::normalise::Framing;
 use crate::tlog::{self, Tree};
 use crate::windows::clock;
 
@@ -243,7 +244,7 @@ pub fn make(
     let segment_path = root.join(&entry.name);
     // Read a little past the end: a stream's last packet before `to` is
     // known once a later one is seen (video is stored ahead of its time).
-    let scan = scan(&segment_path, to + 5.0)?;
+    let scan = scan(&segment_path, to + 5.0, &sidecar.header)?;
     let selection = select(&scan, from, to);
     if selection.iter().all(Option::is_none) {
         return Err(refused(format!(
@@ -282,11 +283,12 @@ pub fn make(
     let edge_hashes = cut(&segment_path, output, &scan, &plan)?;
     let mut streams = Vec::new();
     for (p, (before, after)) in plan.iter().zip(edge_hashes) {
+        let indices: Vec<u64> = p.lines.iter().map(|(n, _)| *n as u64).collect();
+        let proofs = tree
+            .inclusion_proofs(&indices, tree.size())
+            .ok_or_else(|| refused("internal: a window line outside its tree"))?;
         let mut windows = Vec::new();
-        for (n, _) in &p.lines {
-            let proof = tree
-                .audit_path(*n as u64, tree.size())
-                .ok_or_else(|| refused("internal: a window line outside its tree"))?;
+        for ((n, _), proof) in p.lines.iter().zip(proofs) {
             windows.push(ProvenLine {
                 n: *n as u64,
                 line: String::from_utf8_lossy(raw_lines[*n]).into_owned(),
@@ -302,8 +304,16 @@ pub fn make(
             after,
         });
     }
+    let header_proof = tree
+        .inclusion_proof(0, tree.size())
+        .ok_or_else(|| refused("internal: the window tree has no header line"))?;
     let part = ExcerptPart {
         v: EXCERPT_V1,
+        header: ProvenLine {
+            n: 0,
+            line: String::from_utf8_lossy(raw_lines[0]).into_owned(),
+            proof: header_proof.iter().map(|h| B64.encode(h)).collect(),
+        },
         streams,
     };
     let lines: Vec<Vec<WindowLine>> = part
@@ -354,21 +364,70 @@ struct PacketInfo {
 
 struct Scan {
     kinds: Vec<ff::media::Type>,
+    /// Per stream, its sealed units: packets, or for a PCM stream sealed in
+    /// content-defined chunks (sidecar version 3), its chunks.
     packets: Vec<Vec<PacketInfo>>,
+    /// Per stream, how a packet is hashed (version 3: without framing).
+    framing: Vec<Framing>,
+    /// Per stream, its chunks when its units are chunks.
+    pcm: Vec<Option<PcmUnits>>,
+}
+
+/// The chunks of a PCM stream, as the sealer cut them.
+struct PcmUnits {
+    /// Bytes of one sample frame (all channels).
+    frame_bytes: u64,
+    rate: f64,
+    /// The stream's first sample time, seconds from the file's start.
+    start: Option<f64>,
+    chunker: Chunker,
+    /// Each chunk's first sample frame and SHA-256, in order.
+    chunks: Vec<Chunk>,
+}
+
+impl PcmUnits {
+    /// Chunks newly cut become units with their times.
+    fn take(&mut self, done: &mut Vec<Chunk>, units: &mut Vec<PacketInfo>) {
+        let start = self.start.unwrap_or(0.0);
+        for c in done.drain(..) {
+            let t = start + c.0 as f64 / self.rate;
+            units.push(PacketInfo {
+                t,
+                pt: t,
+                key: true,
+            });
+            self.chunks.push(c);
+        }
+    }
+
+    /// The byte range `[lo, hi)` of chunks `a..=b` in the stream's samples
+    /// (`hi` is `None`: to the stream's end).
+    fn bytes(&self, a: u64, b: u64) -> (u64, Option<u64>) {
+        let at = |i: u64| {
+            self.chunks
+                .get(usize::try_from(i).unwrap_or(usize::MAX))
+                .map(|c| c.0 * self.frame_bytes)
+        };
+        (at(a).unwrap_or(0), at(b + 1))
+    }
 }
 
 fn seconds(ts: i64, tb: ff::Rational) -> f64 {
     ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1))
 }
 
-/// Every packet's times and keyframe flag, per stream, timed from the file's
-/// start as the sealed windows are.
-fn scan(path: &Path, until: f64) -> Result<Scan, ExcerptError> {
+/// Every sealed unit's times and keyframe flag, per stream, timed from the
+/// file's start as the sealed windows are: packets, or for a PCM stream the
+/// sidecar cuts into chunks, its chunks (cut again here the same way, from
+/// the stream's first byte, so their bounds and hashes are the sealed ones).
+fn scan(path: &Path, until: f64, header: &WindowsHeader) -> Result<Scan, ExcerptError> {
     crate::media::init();
     let mut ictx = ff::format::input(&path).map_err(|e| media_err(path, e.to_string()))?;
     let mut t0 = f64::INFINITY;
     let mut tbs = Vec::new();
     let mut kinds = Vec::new();
+    let mut framing = Vec::new();
+    let mut pcm = Vec::new();
     for st in ictx.streams() {
         let tb = st.time_base();
         if st.start_time() != ff::ffi::AV_NOPTS_VALUE && tb.denominator() != 0 {
@@ -376,11 +435,33 @@ fn scan(path: &Path, until: f64) -> Result<Scan, ExcerptError> {
         }
         tbs.push(tb);
         kinds.push(st.parameters().medium());
+        let info = header.streams.iter().find(|i| i.index == st.index());
+        framing.push(match info {
+            Some(i) if header.v >= V3 => Framing::of(&i.codec),
+            _ => Framing::Raw,
+        });
+        // The sample rate, as the media reader takes it (from the decoder).
+        let rate = ff::codec::context::Context::from_parameters(st.parameters())
+            .ok()
+            .and_then(|c| c.decoder().audio().ok())
+            .map_or(0, |d| d.rate());
+        pcm.push(match info.and_then(|i| i.chunks) {
+            Some(c) if header.v >= V3 && c.usable() && rate > 0 => Some(PcmUnits {
+                frame_bytes: u64::from(c.align),
+                rate: f64::from(rate),
+                start: None,
+                chunker: Chunker::new(c),
+                chunks: Vec::new(),
+            }),
+            _ => None,
+        });
     }
     let mut packets: Vec<Vec<PacketInfo>> = (0..tbs.len()).map(|_| Vec::new()).collect();
     let av: Vec<usize> = (0..kinds.len())
         .filter(|&i| matches!(kinds[i], ff::media::Type::Audio | ff::media::Type::Video))
         .collect();
+    let mut done = Vec::new();
+    let mut eof = false;
     loop {
         // Past `until` in every audio and video stream: the rest is not needed.
         if !av.is_empty()
@@ -393,7 +474,10 @@ fn scan(path: &Path, until: f64) -> Result<Scan, ExcerptError> {
         let mut packet = ff::Packet::empty();
         match packet.read(&mut ictx) {
             Ok(()) => {}
-            Err(ff::Error::Eof) => break,
+            Err(ff::Error::Eof) => {
+                eof = true;
+                break;
+            }
             Err(e) => return Err(media_err(path, format!("FFmpeg cannot read it: {e}"))),
         }
         let si = packet.stream();
@@ -404,6 +488,12 @@ fn scan(path: &Path, until: f64) -> Result<Scan, ExcerptError> {
             t0 = t_abs.unwrap_or(0.0);
         }
         let t = t_abs.map_or(prev, |x| x - t0);
+        if let Some(u) = pcm[si].as_mut() {
+            u.start.get_or_insert(t);
+            u.chunker.push(packet.data().unwrap_or(&[]), &mut done);
+            u.take(&mut done, &mut packets[si]);
+            continue;
+        }
         let pt = packet.pts().map_or(t, |p| seconds(p, tb) - t0);
         packets[si].push(PacketInfo {
             t,
@@ -411,7 +501,23 @@ fn scan(path: &Path, until: f64) -> Result<Scan, ExcerptError> {
             key: packet.is_key(),
         });
     }
-    Ok(Scan { kinds, packets })
+    // At the stream's real end the chunks still held are cut as the sealer
+    // cut them; stopped before it, they are not needed (only chunks that
+    // start by `until` are), and cutting them would end one too soon.
+    if eof {
+        for (u, units) in pcm.iter_mut().zip(packets.iter_mut()) {
+            if let Some(u) = u {
+                u.chunker.finish(&mut done);
+                u.take(&mut done, units);
+            }
+        }
+    }
+    Ok(Scan {
+        kinds,
+        packets,
+        framing,
+        pcm,
+    })
 }
 
 /// The packets of each stream that make up `from..to`: `(first, last)`.
@@ -514,12 +620,40 @@ fn cut(
         })
         .collect();
     let mut edges: Vec<EdgeHashes> = vec![(vec![], vec![]); plan.len()];
+    // A stream of chunks: its edge chunks' hashes are known from the scan,
+    // and its excerpt is the bytes of chunks a..=b, whatever the packets.
+    let ranges: Vec<Option<(u64, Option<u64>)>> = plan
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| {
+            let u = scan.pcm[p.s].as_ref()?;
+            let hex_of = |lo: u64, hi: u64| -> Vec<String> {
+                (lo..hi)
+                    .filter_map(|i| u.chunks.get(usize::try_from(i).ok()?))
+                    .map(|c| hex::encode(c.1))
+                    .collect()
+            };
+            edges[pi] = (
+                hex_of(p.before.0, p.before.1),
+                hex_of(p.after.0, p.after.1),
+            );
+            Some(u.bytes(p.a, p.b))
+        })
+        .collect();
     let mut counters = vec![0u64; in_tb.len()];
+    // Bytes of each stream read so far (for a stream of chunks).
+    let mut read = vec![0u64; in_tb.len()];
     // The file's zero in each stream's time base (as `scan` timed it).
     let mut zero: Vec<Option<i64>> = vec![None; in_tb.len()];
     loop {
-        // Every planned stream past its last edge window: done.
-        if plan.iter().all(|p| counters[p.s] >= p.after.1.max(p.b + 1)) {
+        // Every planned stream past its last edge window (or for chunks,
+        // past the excerpt's last byte): done.
+        let finished = plan.iter().zip(&ranges).all(|(p, r)| match r {
+            Some((_, Some(hi))) => read[p.s] >= *hi,
+            Some((_, None)) => false,
+            None => counters[p.s] >= p.after.1.max(p.b + 1),
+        });
+        if finished {
             break;
         }
         let mut packet = ff::Packet::empty();
@@ -538,20 +672,48 @@ fn cut(
             continue;
         };
         let p = &plan[pi];
+        let tb = in_tb[si];
+        if let (Some((lo, hi)), Some(u)) = (ranges[pi], scan.pcm[si].as_ref()) {
+            let data = packet.data().unwrap_or(&[]);
+            let at = read[si];
+            read[si] += data.len() as u64;
+            let from = lo.max(at);
+            let to = hi.map_or(read[si], |h| h.min(read[si]));
+            if from >= to {
+                continue;
+            }
+            let (i, j) = ((from - at) as usize, (to - at) as usize);
+            let mut out = ff::Packet::copy(&data[i..j]);
+            // Timed in samples from the excerpt's zero.
+            let first_t = scan.packets[si][p.a as usize].t;
+            let t = first_t - offset + (from - lo) as f64 / u.frame_bytes as f64 / u.rate;
+            let len = (to - from) as f64 / u.frame_bytes as f64 / u.rate;
+            let ticks = |x: f64| {
+                (x * f64::from(tb.denominator()) / f64::from(tb.numerator().max(1))).round() as i64
+            };
+            out.set_pts(Some(ticks(t)));
+            out.set_dts(Some(ticks(t)));
+            out.set_duration(ticks(len));
+            out.set_stream(oi);
+            out.set_position(-1);
+            out.rescale_ts(tb, out_tb[oi]);
+            out.write_interleaved(&mut octx).map_err(werr)?;
+            continue;
+        }
+        let framing = scan.framing[si];
         if (p.before.0..p.before.1).contains(&k) {
             edges[pi]
                 .0
-                .push(hex::encode(packet_hash(packet.data().unwrap_or(&[]))));
+                .push(hex::encode(framing.hash(packet.data().unwrap_or(&[]))));
         }
         if (p.after.0..p.after.1).contains(&k) {
             edges[pi]
                 .1
-                .push(hex::encode(packet_hash(packet.data().unwrap_or(&[]))));
+                .push(hex::encode(framing.hash(packet.data().unwrap_or(&[]))));
         }
         if k < p.a || k > p.b {
             continue;
         }
-        let tb = in_tb[si];
         let shift = *zero[si].get_or_insert_with(|| {
             let info = &scan.packets[si][k as usize];
             let ts = packet.dts().or(packet.pts()).unwrap_or(0);
@@ -670,28 +832,19 @@ fn packet_time(lines: &[WindowLine], n: u64) -> Option<(f64, f64)> {
     }
 }
 
-/// Every packet's SHA-256, per stream, in file order.
-fn packet_hashes(path: &Path) -> Result<Vec<Vec<[u8; 32]>>, String> {
-    crate::media::init();
-    let mut ictx = ff::format::input(&path).map_err(|e| format!("FFmpeg cannot read it: {e}"))?;
-    let mut out: Vec<Vec<[u8; 32]>> = ictx.streams().map(|_| Vec::new()).collect();
-    let mut corrupt = 0u32;
-    loop {
-        let mut packet = ff::Packet::empty();
-        match packet.read(&mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(ff::Error::InvalidData) if corrupt < 1000 => {
-                corrupt += 1;
-                continue;
-            }
-            Err(e) => return Err(format!("FFmpeg cannot read it: {e}")),
-        }
-        if let Some(v) = out.get_mut(packet.stream()) {
-            v.push(packet_hash(packet.data().unwrap_or(&[])));
-        }
-    }
-    Ok(out)
+/// Every unit's SHA-256, per stream, in file order, as the sidecar whose
+/// header is `header` hashes them (packets as demuxed; version 3: packets
+/// without their framing, a PCM stream's content-defined chunks): the
+/// media reader the sealer uses, so both sides hash alike.
+fn unit_hashes(path: &Path, header: &WindowsHeader) -> Result<Vec<Vec<[u8; 32]>>, String> {
+    let opts = crate::media::MediaOptions {
+        window_seconds: header.seconds,
+        silence: None,
+        version: header.v,
+    };
+    let a = crate::media::analyze(path, &opts, true).map_err(|e| e.0)?;
+    a.packet_hashes
+        .ok_or_else(|| "FFmpeg read no packets from it".to_owned())
 }
 
 /// Checks that `media` is the stretch of sealed segment `entry` that `part`
@@ -721,23 +874,40 @@ pub fn verify(
         ));
         return None;
     };
-    // The proof: every line included, lines contiguous, edges consistent.
+    // The proof: the header and every line included, lines contiguous,
+    // edges consistent.
+    let included = |pl: &ProvenLine| {
+        pl.hashes().is_some_and(|path| {
+            tlog::verify_inclusion(
+                pl.n,
+                wref.lines,
+                &tlog::leaf_hash(pl.line.as_bytes()),
+                &path,
+                &root,
+            )
+            .is_ok()
+        })
+    };
+    let header = match serde_json::from_str::<WindowsHeader>(&part.header.line) {
+        Ok(h) if part.header.n == 0 && included(&part.header) => h,
+        _ => {
+            findings.push(Finding::error(
+                Code::ProofNotIncluded,
+                proof_loc,
+                format!(
+                    "the proof's packet-window header is not the one sealed for {}",
+                    entry.name
+                ),
+            ));
+            return None;
+        }
+    };
     let mut lines: Vec<Vec<WindowLine>> = Vec::new();
     let mut ok = true;
     for st in &part.streams {
         let mut parsed = Vec::new();
         for pl in &st.windows {
-            let included = pl.hashes().is_some_and(|path| {
-                tlog::verify_inclusion(
-                    pl.n,
-                    wref.lines,
-                    &tlog::leaf_hash(pl.line.as_bytes()),
-                    &path,
-                    &root,
-                )
-                .is_ok()
-            });
-            if !included || pl.n == 0 {
+            if !included(pl) || pl.n == 0 {
                 findings.push(Finding::error(
                     Code::ProofNotIncluded,
                     proof_loc,
@@ -823,7 +993,7 @@ pub fn verify(
     let stretch = stretch_of(entry, part, &lines);
 
     // The file: its packets, stream by stream, against the proven windows.
-    let hashes = match packet_hashes(media) {
+    let hashes = match unit_hashes(media, &header) {
         Ok(h) => h,
         Err(e) => {
             findings.push(Finding::error(Code::ExcerptUnreadable, &file, e));
@@ -1131,7 +1301,7 @@ mod tests {
 
     #[test]
     fn windows_hash_is_recomputed_from_edges_and_packets() {
-        let hs: Vec<[u8; 32]> = (0u8..6).map(|i| packet_hash(&[i])).collect();
+        let hs: Vec<[u8; 32]> = (0u8..6).map(|i| Framing::Raw.hash(&[i])).collect();
         let mut h = Sha256::new();
         for x in &hs {
             h.update(x);

@@ -163,44 +163,29 @@ impl Tree {
         node_hash(&self.subtree(lo, lo + k), &self.subtree(lo + k, hi))
     }
 
-    /// [`Tree::inclusion_proof`] from the kept subtree hashes: O(log² n)
-    /// hashes per proof, for proving many leaves of one large tree.
-    pub fn audit_path(&self, index: u64, size: u64) -> Option<Vec<Hash>> {
-        if index >= size || size > self.size() {
-            return None;
-        }
-        let mut path = Vec::new();
-        self.path_in(index, 0, size, &mut path);
-        Some(path)
-    }
-
-    /// RFC 6962 `PATH(m, D[lo:hi])`, with `m` counted from `lo`, pushed
-    /// from the leaf's sibling upward.
-    fn path_in(&self, m: u64, lo: u64, hi: u64, out: &mut Vec<Hash>) {
-        let n = hi - lo;
-        if n <= 1 {
-            return;
-        }
-        let k = split_point(n);
-        if m < k {
-            self.path_in(m, lo, lo + k, out);
-            out.push(self.subtree(lo + k, hi));
-        } else {
-            self.path_in(m - k, lo + k, hi, out);
-            out.push(self.subtree(lo, lo + k));
-        }
-    }
-
     /// The inclusion proof (audit path, RFC 6962 §2.1.1) of leaf `index` in the
     /// tree of the first `size` leaves, from the leaf's sibling up to a child
     /// of the root. `None` if `index >= size` or `size` exceeds the tree.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Option<Vec<Hash>> {
-        if index >= size || size > self.size() {
+        self.inclusion_proofs(&[index], size)?.pop()
+    }
+
+    /// The inclusion proofs of several leaves in the tree of the first
+    /// `size` leaves, in the order given, from one tree built once (many
+    /// windows of one large sidecar). `None` if any index is `>= size` or
+    /// `size` exceeds the tree.
+    pub fn inclusion_proofs(&self, indices: &[u64], size: u64) -> Option<Vec<Vec<Hash>>> {
+        if size > self.size() || indices.iter().any(|&i| i >= size) {
             return None;
         }
         let leaves = &self.levels[0][..size as usize];
         let tree = rs_merkle::MerkleTree::<Rfc6962Hasher>::from_leaves(leaves);
-        Some(tree.proof(&[index as usize]).proof_hashes().to_vec())
+        Some(
+            indices
+                .iter()
+                .map(|&i| tree.proof(&[i as usize]).proof_hashes().to_vec())
+                .collect(),
+        )
     }
 
     /// The consistency proof (RFC 6962 §2.1.2 PROOF(m, D\[n\])) from size `m` to
@@ -430,21 +415,5 @@ mod tests {
             verify_consistency(0, 4, &EMPTY_ROOT, &t.root(), &[]),
             Err(ProofError::BadSizes { from: 0, to: 4 })
         );
-    }
-
-    #[test]
-    fn audit_path_is_the_inclusion_proof() {
-        let leaves: Vec<Hash> = (0u8..37).map(|i| leaf_hash(&[i])).collect();
-        let t = Tree::from_leaf_hashes(leaves);
-        for size in [1u64, 2, 3, 7, 8, 16, 31, 37] {
-            for i in 0..size {
-                assert_eq!(
-                    t.audit_path(i, size),
-                    t.inclusion_proof(i, size),
-                    "{i} of {size}"
-                );
-            }
-        }
-        assert_eq!(t.audit_path(37, 37), None);
     }
 }

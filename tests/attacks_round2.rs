@@ -121,13 +121,7 @@ impl Fx {
     }
 
     fn ffmpeg(&self, args: &[&str]) {
-        let o = Command::new("ffmpeg")
-            .current_dir(&self.dir)
-            .args(["-v", "error", "-y"])
-            .args(args)
-            .output()
-            .expect("ffmpeg is needed (scripts/setup.sh)");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::ffmpeg(&self.dir, args);
     }
 
     /// `src` copied to `dst` with its declared start set to `start`.
@@ -295,7 +289,8 @@ fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
             "finalised = 2026-11-21",
             "finalised = 2026-11-21\nverdict_in_force = 2000-01-01",
         );
-    fs::write(fx.p("s/record.toml"), text).unwrap();
+    fs::write(fx.p("s/record.toml"), &text).unwrap();
+    let log_before = fs::read(fx.paths("s").log).unwrap();
     let (code, _, err) = fx.cs(&[
         "record",
         "seal",
@@ -305,7 +300,33 @@ fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
         "--recorder-key",
         "demo-recorder.key",
     ]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "record seal signed a verdict dated before the hearing");
+    assert!(err.contains("2000-01-01 is before the hearing"), "{err}");
+    assert_eq!(fs::read(fx.paths("s").log).unwrap(), log_before);
+    // The insider holds the operator and recorder keys and signs it by hand
+    // (through the library, as a hostile tool would).
+    let fields = courtseal::format::statement::RecordFields {
+        court: "District Court No. 2".into(),
+        case: "2-1234/2026".into(),
+        judge: "A. B. Seitkali".into(),
+        secretary: "D. E. Omarova".into(),
+        start: "2026-11-20T04:00:00.000Z".into(),
+        end: "2026-11-20T04:00:51.000Z".into(),
+        breaks: vec![],
+        failures: vec![],
+        finalised: Some("2026-11-21".into()),
+        verdict_in_force: Some("2000-01-01".into()),
+    };
+    let operator = courtseal::keys::load_signer(&fx.p("demo-secretary.key")).unwrap();
+    let mut e =
+        courtseal::format::statement::make_record(&operator, ORIGIN, 1, &text, &fields).unwrap();
+    e.sealed_at = entry::now_utc();
+    let paths = fx.paths("s");
+    session::append_lines(&paths, &[entry::to_line(&e)]).unwrap();
+    let tree = Log::read(&paths.log).unwrap().tree();
+    let recorder = courtseal::keys::load_signer(&fx.p("demo-recorder.key")).unwrap();
+    let cp = Checkpoint::new(ORIGIN, tree.size(), tree.root());
+    session::write_checkpoint(&paths, &recorder, &cp).unwrap();
     let (code, out, err) = fx.cs(&[
         "retire",
         "s",

@@ -74,13 +74,7 @@ impl Fx {
     }
 
     fn ffmpeg(&self, args: &[&str]) {
-        let o = Command::new("ffmpeg")
-            .current_dir(&self.dir)
-            .args(["-v", "error", "-y"])
-            .args(args)
-            .output()
-            .expect("ffmpeg is needed (scripts/setup.sh)");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::ffmpeg(&self.dir, args);
     }
 }
 
@@ -425,8 +419,13 @@ fn break_sealed_at_the_time_and_a_backdated_event() {
     };
     let record = fs::read_to_string(fx.p("src/record.toml"))
         .unwrap()
-        // Its times are written in UTC below, so it names no zone.
+        // Its times are written in UTC below, so it names no zone; it is
+        // finalised on the day of the session.
         .replace("time_zone = \"Asia/Almaty\"", "")
+        .replace(
+            "finalised = 2026-11-21",
+            &format!("finalised = {}", t0.date()),
+        )
         .replace(
             "start = 2026-11-20T09:00:00+05:00",
             &format!("start = {}", rfc(t0)),

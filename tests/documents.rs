@@ -53,8 +53,8 @@ impl Fx {
         out
     }
 
-    /// The sample session without seg-0002 (a 14 s gap, 10:00:15–10:00:29
-    /// at +06:00), sealed, with an operator's note signed during it, and
+    /// The sample session without seg-0002 (a 14 s gap, 09:00:15–09:00:29
+    /// at +05:00, the court's zone Asia/Almaty), sealed, with an operator's note signed during it, and
     /// seg-0004 changed after sealing.
     fn damaged_session(&self, name: &str) {
         common::copy_sample(&self.p(name), &["seg-0002.m4a"]);
@@ -66,7 +66,9 @@ impl Fx {
             "--reason",
             "judge: witness K. L. Nurlanova may leave the room",
             "--at",
-            "2026-11-20T10:00:20+06:00",
+            "2026-11-20T09:00:20+05:00",
+            // Stated long before now: signed on purpose.
+            "--force",
             "--key",
             "demo-secretary.key",
             "--recorder-key",
@@ -296,7 +298,7 @@ fn the_check_report_names_the_gap_in_local_time_prints_on_a4_and_clips_nothing()
 
     // The headline, in plain words and local time.
     assert!(
-        page.contains("14 s of the hearing (10:00:15–10:00:29) were not recorded."),
+        page.contains("14 s of the hearing (09:00:15–09:00:29) were not recorded."),
         "headline"
     );
     assert!(page.contains("(segment seg-0004.m4a) was changed after it was sealed"));
@@ -308,11 +310,11 @@ fn the_check_report_names_the_gap_in_local_time_prints_on_a4_and_clips_nothing()
     assert_eq!(count(&page, "class=\"event-row\""), 1);
     assert!(page.contains("judge: witness K. L. Nurlanova may leave the room"));
     let text = text_of(&page);
-    assert!(text.contains("demo-secretary") && text.contains("2026-11-20 10:00:20 +06:00"));
+    assert!(text.contains("demo-secretary") && text.contains("2026-11-20 09:00:20 +05:00"));
     // The changed segment is not drawn as sealed recording.
     assert!(page.contains("url(#hatch-changed)"));
     // Gap edges labelled; the record's hash and that it is not sealed.
-    assert!(page.contains(">10:00:15</text>") && page.contains(">10:00:29</text>"));
+    assert!(page.contains(">09:00:15</text>") && page.contains(">09:00:29</text>"));
     assert!(page.contains("unsigned") && page.contains("SHA-256"));
     assert!(page.contains("counter(page)"), "page numbers");
     for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
@@ -366,7 +368,7 @@ fn certificates_of_verify_and_verify_file_state_what_was_checked_on_a4() {
     assert!(page.contains("VERIFIED: all 4 sealed segments of this session are present"));
     assert_eq!(count(&page, "class=\"segment-row\""), 4);
     assert!(page.contains("2-1234/2026") && page.contains("District Court No. 2"));
-    assert!(page.contains("10:00:00–10:00:15"), "local recording time");
+    assert!(page.contains("09:00:00–09:00:15"), "local recording time");
     assert!(page.contains("What this does not prove"));
     let pages = assert_a4(&fx, &fx.p("session.html"));
     assert!(pages <= 2, "{pages} pages");

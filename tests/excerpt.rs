@@ -108,17 +108,7 @@ impl Fx {
     }
 
     fn ffmpeg(&self, args: &[&str]) {
-        let o = Command::new("ffmpeg")
-            .current_dir(&self.dir)
-            .args(["-v", "error", "-y"])
-            .args(args)
-            .output()
-            .expect("the ffmpeg tool is needed to make test media (run scripts/setup.sh)");
-        assert!(
-            o.status.success(),
-            "ffmpeg {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        common::ffmpeg(&self.dir, args);
     }
 
     /// `courtseal excerpt s SEGMENT --from A --to B -o OUT`, which must succeed.

@@ -881,6 +881,10 @@ fn json_md_tables_and_schemas_name_the_same_fields() {
         ("common.json#/$defs/finding/properties/time", &md),
         ("check.json#/$defs/stretch", &md),
         ("check.json#/$defs/record_source", &md),
+        (
+            "verify-file.json#/properties/excerpt/properties/streams/items",
+            &md,
+        ),
         ("check.json#/$defs/record/properties/appearances/items", &md),
         ("check.json#/$defs/record/properties/breaks/items", &md),
         ("check.json#/$defs/record/properties/failures/items", &md),

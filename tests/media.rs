@@ -70,17 +70,7 @@ impl Fx {
     }
 
     fn ffmpeg(&self, args: &[&str]) {
-        let o = Command::new("ffmpeg")
-            .current_dir(&self.dir)
-            .args(["-v", "error", "-y"])
-            .args(args)
-            .output()
-            .expect("the ffmpeg tool is needed to build tampered copies (run scripts/setup.sh)");
-        assert!(
-            o.status.success(),
-            "ffmpeg {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        common::ffmpeg(&self.dir, args);
     }
 }
 

@@ -125,13 +125,7 @@ impl Fx {
     }
 
     fn ffmpeg(&self, args: &[&str]) {
-        let o = Command::new("ffmpeg")
-            .current_dir(&self.dir)
-            .args(["-v", "error", "-y"])
-            .args(args)
-            .output()
-            .expect("ffmpeg is needed (scripts/setup.sh)");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::ffmpeg(&self.dir, args);
     }
 
     /// `src` copied to `dst` with its declared start set to `start`.
@@ -151,8 +145,15 @@ impl Fx {
 
     /// The sample record of `name`, moved to run from `start` to `end`.
     fn record_between(&self, name: &str, start: OffsetDateTime, end: OffsetDateTime) {
+        // Its times are written in UTC, so it names no zone; it is
+        // finalised on the day it ends.
         let text = String::from_utf8(common::sample("record.toml"))
             .unwrap()
+            .replace("time_zone = \"Asia/Almaty\"", "")
+            .replace(
+                "finalised = 2026-11-21",
+                &format!("finalised = {}", end.date()),
+            )
             .replace(
                 "start = 2026-11-20T09:00:00+05:00",
                 &format!("start = {}", rfc(start)),
@@ -332,7 +333,7 @@ fn an_appended_unsigned_event_does_not_announce_a_break() {
     assert_eq!(
         codes(&c["findings"]),
         [
-            "record.break_not_sealed record: line 23",
+            "record.break_not_sealed record: line 24",
             "continuity.unannounced_break 2026-11-20T09:00:15+05:00 to 2026-11-20T09:00:29+05:00"
         ]
     );

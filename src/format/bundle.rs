@@ -44,6 +44,11 @@ pub struct Bundle {
 pub struct ExcerptPart {
     /// Always [`EXCERPT_V1`].
     pub v: u32,
+    /// The sidecar's header (line 0) with its inclusion proof: the sidecar
+    /// version and each stream's units (packets as demuxed, packets without
+    /// their framing, or content-defined chunks of PCM samples), which say
+    /// how the excerpt's own units are hashed.
+    pub header: ProvenLine,
     /// The streams of the excerpt, in the excerpt file's stream order.
     pub streams: Vec<ExcerptStream>,
 }

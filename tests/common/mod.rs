@@ -66,3 +66,19 @@ pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
         err,
     )
 }
+
+/// Runs the ffmpeg tool in `dir` (quiet, overwriting): test media and the
+/// tampered copies a forger would make. Panics with ffmpeg's own message.
+pub fn ffmpeg(dir: &Path, args: &[&str]) {
+    let o = Command::new("ffmpeg")
+        .current_dir(dir)
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("the ffmpeg tool is needed to make test media (run scripts/setup.sh)");
+    assert!(
+        o.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

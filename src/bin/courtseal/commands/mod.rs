@@ -153,7 +153,6 @@ fn read_small_text(path: &Path, named: Named, what: &str, limit: u64) -> Result<
 /// of the file there (atomically: the old one stays whole until the new one
 /// is complete). Mode 0644.
 fn write_document(out: &config::HtmlOutput, data: &[u8]) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
     if !out.force {
         return write_new_file(&out.path, data);
     }
@@ -164,26 +163,20 @@ fn write_document(out: &config::HtmlOutput, data: &[u8]) -> Result<()> {
             path.display()
         );
     }
-    let dir = config::folder_of(path);
-    let cannot = || format!("{}: cannot write", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(cannot)?;
-    tmp.write_all(data).with_context(cannot)?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
-        .with_context(cannot)?;
-    tmp.as_file().sync_all().with_context(cannot)?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    write_public_file(path, data, true)
 }
 
 /// Writes a new file atomically (a temporary file in the same folder,
 /// flushed to disk, then linked in under its name), never replacing one.
 /// The file is public material: mode 0644 (temporary files start as 0600).
 fn write_new_file(path: &Path, data: &[u8]) -> Result<()> {
+    write_public_file(path, data, false)
+}
+
+/// Writes `data` as `path` atomically, mode 0644: a temporary file in the
+/// same folder, flushed, then renamed over an existing file when `replace`,
+/// else linked in only if no file has the name; then the folder is flushed.
+fn write_public_file(path: &Path, data: &[u8], replace: bool) -> Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = config::folder_of(path);
     let cannot = || format!("{}: cannot write", path.display());
@@ -193,8 +186,13 @@ fn write_new_file(path: &Path, data: &[u8]) -> Result<()> {
         .set_permissions(std::fs::Permissions::from_mode(0o644))
         .with_context(cannot)?;
     tmp.as_file().sync_all().with_context(cannot)?;
-    tmp.persist_noclobber(path).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+    let persisted = if replace {
+        tmp.persist(path)
+    } else {
+        tmp.persist_noclobber(path)
+    };
+    persisted.map_err(|e| {
+        if !replace && e.error.kind() == std::io::ErrorKind::AlreadyExists {
             anyhow::anyhow!(
                 "{}: already exists; refusing to overwrite it",
                 path.display()

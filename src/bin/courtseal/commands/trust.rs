@@ -2,7 +2,6 @@
 //! written by the tool and explained in words.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
@@ -13,7 +12,7 @@ use courtseal::trust::{may_sign, Role, Statement};
 
 use super::keys::is_private;
 use super::{read_small_text, Done, Named};
-use crate::config::{self, KEY_BYTES};
+use crate::config::KEY_BYTES;
 use crate::exit;
 
 /// The largest trust file read (a few hundred keys).
@@ -77,7 +76,7 @@ pub fn add(role: Role, keyfile: &Path, trust: &Path) -> Result<Done> {
         new.push('\n');
     }
     let _ = writeln!(new, "{} {}", role, v.to_vkey());
-    replace_file(trust, new.as_bytes())?;
+    super::write_public_file(trust, new.as_bytes(), true)?;
     Ok(Done::new(
         format!(
             "{}: added {} ({:08x}) as {role}: may sign {}\n",
@@ -97,26 +96,6 @@ fn may_sign_text(role: Role) -> String {
         .map(Statement::describe)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Writes `data` as `path`, replacing it atomically (a temporary file in the
-/// same folder, flushed, then renamed over it). Mode 0644: public material.
-fn replace_file(path: &Path, data: &[u8]) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let dir = config::folder_of(path);
-    let cannot = || format!("{}: cannot write", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(cannot)?;
-    tmp.write_all(data).with_context(cannot)?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
-        .with_context(cannot)?;
-    tmp.as_file().sync_all().with_context(cannot)?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 /// Explains a trust file: every key with its role and what it may sign, and
