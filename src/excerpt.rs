@@ -633,10 +633,7 @@ fn cut(
                     .map(|c| hex::encode(c.1))
                     .collect()
             };
-            edges[pi] = (
-                hex_of(p.before.0, p.before.1),
-                hex_of(p.after.0, p.after.1),
-            );
+            edges[pi] = (hex_of(p.before.0, p.before.1), hex_of(p.after.0, p.after.1));
             Some(u.bytes(p.a, p.b))
         })
         .collect();

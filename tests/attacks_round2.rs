@@ -7,7 +7,6 @@ mod common;
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::{copy_sample, demo_key, run, vkey};
 use courtseal::checkpoint::Checkpoint;
@@ -300,7 +299,10 @@ fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
         "--recorder-key",
         "demo-recorder.key",
     ]);
-    assert_eq!(code, 2, "record seal signed a verdict dated before the hearing");
+    assert_eq!(
+        code, 2,
+        "record seal signed a verdict dated before the hearing"
+    );
     assert!(err.contains("2000-01-01 is before the hearing"), "{err}");
     assert_eq!(fs::read(fx.paths("s").log).unwrap(), log_before);
     // The insider holds the operator and recorder keys and signs it by hand

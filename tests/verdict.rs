@@ -9,7 +9,6 @@ mod common;
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::{copy_sample, demo_key, run, vkey};
 use courtseal::checkpoint::Checkpoint;
