@@ -1,7 +1,6 @@
 //! The house style of the documents courtseal writes for people: the check
-//! report ([`crate::report`]), the certificate of verification
-//! ([`crate::certificate`]) and the act of an audit (built by the `audit`
-//! module, which uses this one).
+//! report, the certificate of verification and the act of an audit (built
+//! by the `report`, `certificate` and `audit` modules, which use this one).
 //!
 //! Every document is one self-contained HTML file (no external resource, no
 //! script) that prints on A4 with numbered pages. Every text taken from the

@@ -48,6 +48,7 @@ pub mod retire;
 pub mod seal;
 pub mod series;
 pub mod store;
+pub mod stretch;
 pub mod time;
 pub mod timeline;
 pub mod tlog;

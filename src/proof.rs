@@ -265,7 +265,7 @@ pub struct FileReport {
     /// For an excerpt (a bundle with an excerpt part): the stretch of the
     /// sealed segment it proves.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub excerpt: Option<crate::excerpt::Stretch>,
+    pub excerpt: Option<crate::stretch::Stretch>,
 }
 
 /// The media file itself cannot be read.
@@ -411,7 +411,7 @@ pub fn verify_file_with(
         }
     }
     if let (Some(s), Some(part)) = (&entry, &excerpt) {
-        r.excerpt = crate::excerpt::verify(media, s, part, &loc, &mut r.findings);
+        r.excerpt = crate::stretch::verify(media, s, part, &loc, &mut r.findings);
     } else if let Some(s) = &entry {
         if s.sha256 != digest || s.size != size {
             let what = if s.size != size {

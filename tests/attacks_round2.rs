@@ -267,10 +267,13 @@ fn a_segment_entry_appended_with_an_early_sealing_time_is_not_signed() {
 }
 
 /// An operator seals the record with a verdict-in-force date years before
-/// the hearing itself, so that the retention deadline has long passed and
-/// an archivist's `retire` destroys the media days after the session. A
-/// verdict cannot enter into force before the session it concludes: no
-/// deadline comes from such a date, and nothing is deleted.
+/// the hearing, so that the retention deadline has long passed and an
+/// archivist's `retire` destroys the media days after the session. A record
+/// whose verdict date is before its own hearing date is refused by `record
+/// seal`; so the operator moves the whole record back to 1999 (hearing,
+/// finalisation and verdict), which is consistent in itself. A verdict
+/// cannot enter into force before the recording it concludes (the
+/// recorder's signed times): no deadline comes from it, nothing is deleted.
 #[test]
 fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
     let fx = Fx::new();
@@ -282,53 +285,49 @@ fn a_sealed_verdict_date_before_the_session_does_not_allow_early_destruction() {
     let mut trust = fs::read_to_string(fx.p("trust.txt")).unwrap();
     trust.push_str(&format!("archivist {}\n", arch.trim()));
     fs::write(fx.p("trust.txt"), trust).unwrap();
-    let text = String::from_utf8(common::sample("record.toml"))
-        .unwrap()
-        .replace(
-            "finalised = 2026-11-21",
-            "finalised = 2026-11-21\nverdict_in_force = 2000-01-01",
-        );
-    fs::write(fx.p("s/record.toml"), &text).unwrap();
+    let sample = String::from_utf8(common::sample("record.toml")).unwrap();
+    // First the date alone: refused before anything is signed.
+    let early = sample.replace(
+        "finalised = 2026-11-21",
+        "finalised = 2026-11-21\nverdict_in_force = 2000-01-01",
+    );
+    fs::write(fx.p("s/record.toml"), &early).unwrap();
     let log_before = fs::read(fx.paths("s").log).unwrap();
-    let (code, _, err) = fx.cs(&[
-        "record",
-        "seal",
-        "s",
-        "--key",
-        "demo-secretary.key",
-        "--recorder-key",
-        "demo-recorder.key",
-    ]);
+    let seal_record = || {
+        fx.cs(&[
+            "record",
+            "seal",
+            "s",
+            "--key",
+            "demo-secretary.key",
+            "--recorder-key",
+            "demo-recorder.key",
+        ])
+    };
+    let (code, _, err) = seal_record();
     assert_eq!(
         code, 2,
         "record seal signed a verdict dated before the hearing"
     );
     assert!(err.contains("2000-01-01 is before the hearing"), "{err}");
     assert_eq!(fs::read(fx.paths("s").log).unwrap(), log_before);
-    // The insider holds the operator and recorder keys and signs it by hand
-    // (through the library, as a hostile tool would).
-    let fields = courtseal::format::statement::RecordFields {
-        court: "District Court No. 2".into(),
-        case: "2-1234/2026".into(),
-        judge: "A. B. Seitkali".into(),
-        secretary: "D. E. Omarova".into(),
-        start: "2026-11-20T04:00:00.000Z".into(),
-        end: "2026-11-20T04:00:51.000Z".into(),
-        breaks: vec![],
-        failures: vec![],
-        finalised: Some("2026-11-21".into()),
-        verdict_in_force: Some("2000-01-01".into()),
-    };
-    let operator = courtseal::keys::load_signer(&fx.p("demo-secretary.key")).unwrap();
-    let mut e =
-        courtseal::format::statement::make_record(&operator, ORIGIN, 1, &text, &fields).unwrap();
-    e.sealed_at = entry::now_utc();
-    let paths = fx.paths("s");
-    session::append_lines(&paths, &[entry::to_line(&e)]).unwrap();
-    let tree = Log::read(&paths.log).unwrap().tree();
-    let recorder = courtseal::keys::load_signer(&fx.p("demo-recorder.key")).unwrap();
-    let cp = Checkpoint::new(ORIGIN, tree.size(), tree.root());
-    session::write_checkpoint(&paths, &recorder, &cp).unwrap();
+    // Then the whole record moved back (Almaty was at +06:00 in 1999).
+    let moved = sample
+        .replace(
+            "start = 2026-11-20T09:00:00+05:00",
+            "start = 1999-12-31T09:00:00+06:00",
+        )
+        .replace(
+            "end = 2026-11-20T09:00:51+05:00",
+            "end = 1999-12-31T09:00:51+06:00",
+        )
+        .replace(
+            "finalised = 2026-11-21",
+            "finalised = 2000-01-01\nverdict_in_force = 2000-01-01",
+        );
+    fs::write(fx.p("s/record.toml"), &moved).unwrap();
+    let (code, _, err) = seal_record();
+    assert_eq!(code, 0, "{err}");
     let (code, out, err) = fx.cs(&[
         "retire",
         "s",

@@ -425,9 +425,9 @@ fn check_json_matches_its_schema() {
         codes(&v["findings"]),
         [
             "record.not_sealed record: record.toml",
-            "record.break_not_sealed record: line 23",
-            "record.failure_without_act record: line 27",
-            "record.failure_not_sealed record: line 27",
+            "record.break_not_sealed record: line 24",
+            "record.failure_without_act record: line 28",
+            "record.failure_not_sealed record: line 28",
         ]
     );
     assert_eq!(

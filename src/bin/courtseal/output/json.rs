@@ -157,20 +157,20 @@ struct VerifyFile<'a> {
     sha256: &'a Option<String>,
     findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
-    excerpt: &'a Option<courtseal::excerpt::Stretch>,
+    excerpt: &'a Option<courtseal::stretch::Stretch>,
 }
 
 /// `excerpt --json`.
 pub fn excerpt(
     output: &Path,
     proof: &Path,
-    stretch: &courtseal::excerpt::Stretch,
+    stretch: &courtseal::stretch::Stretch,
 ) -> anyhow::Result<String> {
     #[derive(Serialize)]
     struct Excerpt<'a> {
         excerpt: String,
         proof: String,
-        stretch: &'a courtseal::excerpt::Stretch,
+        stretch: &'a courtseal::stretch::Stretch,
     }
     render(&envelope(
         "excerpt",
