@@ -11,7 +11,7 @@ deb="$(bash scripts/package.sh)"
 tmp="$(mktemp -d)"
 cleanup() {
   rm -rf "$tmp"
-  if dpkg -s courtseal >/dev/null 2>&1; then $sudo dpkg -r courtseal >/dev/null; fi
+  if dpkg-query -W -f="${Status}" courtseal 2>/dev/null | grep -q "ok installed"; then $sudo dpkg --purge courtseal >/dev/null; fi
 }
 trap cleanup EXIT
 $sudo dpkg -i "$deb"
@@ -24,6 +24,6 @@ zcat /usr/share/man/man1/courtseal.1.gz | grep -q '^\.SH COMMAND: verify'
 test -f /lib/systemd/system/courtseal-seal@.service
 test -x /usr/lib/courtseal/courtseal-hearing
 getent passwd courtseal >/dev/null
-$sudo dpkg -r courtseal
+$sudo dpkg --purge courtseal
 test ! -e /usr/bin/courtseal
 echo "package: installed, ran and removed $deb"
