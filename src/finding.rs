@@ -153,6 +153,15 @@ codes! {
     RetentionNoSealedDate = "retention.no_sealed_date",
     RetentionOutOfRange = "retention.out_of_range",
     RetentionVerdictBeforeSession = "retention.verdict_before_session",
+    TimestampMalformed = "timestamp.malformed",
+    TimestampBadSignature = "timestamp.bad_signature",
+    TimestampUntrustedTsa = "timestamp.untrusted_tsa",
+    TimestampImprintMismatch = "timestamp.imprint_mismatch",
+    TimestampExpiredCertificate = "timestamp.expired_certificate",
+    TimestampNotEku = "timestamp.not_eku",
+    TimestampMissing = "timestamp.missing",
+    TimestampUnreachable = "timestamp.unreachable",
+    TimestampRenewalDue = "timestamp.renewal_due",
 }
 
 impl std::fmt::Display for Code {

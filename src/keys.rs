@@ -367,7 +367,15 @@ impl TrustStore {
             if line.is_empty() {
                 continue;
             }
-            let mut words = line.split_whitespace();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let Some((&"tsa", rest)) = words.split_first() {
+                let base = path.parent().unwrap_or(Path::new("."));
+                let tsa = crate::trust::parse_tsa_line(rest, base)
+                    .map_err(|e| invalid(path, format!("line {}: {e}", i + 1)))?;
+                self.add_tsa(tsa);
+                continue;
+            }
+            let mut words = words.into_iter();
             let (Some(role), Some(vkey), None) = (words.next(), words.next(), words.next()) else {
                 return Err(invalid(
                     path,
@@ -381,7 +389,7 @@ impl TrustStore {
                 invalid(
                     path,
                     format!(
-                        "line {}: unknown role {role:?} (recorder, operator, witness or archivist)",
+                        "line {}: unknown role {role:?} (recorder, operator, witness or archivist, or a tsa line)",
                         i + 1
                     ),
                 )

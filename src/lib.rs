@@ -51,6 +51,7 @@ pub mod store;
 pub mod stretch;
 pub mod time;
 pub mod timeline;
+pub mod timestamp;
 pub mod tlog;
 pub mod trust;
 pub mod verify;

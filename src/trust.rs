@@ -131,6 +131,7 @@ pub fn may_sign(role: Role, statement: Statement) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     entries: Vec<(Role, Verifier)>,
+    tsas: Vec<TrustedTsa>,
 }
 
 impl TrustStore {
@@ -202,6 +203,56 @@ impl TrustStore {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// Trusts a timestamping authority (a `tsa` line).
+    pub fn add_tsa(&mut self, tsa: TrustedTsa) {
+        if !self.tsas.contains(&tsa) {
+            self.tsas.push(tsa);
+        }
+    }
+
+    /// The timestamping authorities trusted, in the order given.
+    pub fn tsas(&self) -> &[TrustedTsa] {
+        &self.tsas
+    }
+}
+
+pub use crate::timestamp::TrustedTsa;
+
+/// Parses the words after `tsa` on a trust-file line:
+/// `tsa URL ROOT-CERTIFICATES.pem [required]`. A relative PEM path is
+/// relative to the trust file's folder `base`.
+pub fn parse_tsa_line(words: &[&str], base: &std::path::Path) -> Result<TrustedTsa, String> {
+    let (url, pem, required) = match words {
+        [url, pem] => (*url, *pem, false),
+        [url, pem, "required"] => (*url, *pem, true),
+        _ => return Err(
+            "expected 'tsa URL ROOT-CERTIFICATES.pem' or 'tsa URL ROOT-CERTIFICATES.pem required'"
+                .into(),
+        ),
+    };
+    if !url.starts_with("http://") || url.len() <= "http://".len() {
+        return Err(format!(
+            "the TSA URL {url:?} is not an http:// URL (tokens are signed: no TLS is needed)"
+        ));
+    }
+    let path = base.join(pem);
+    let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.len() > 1 << 20 {
+        return Err(format!(
+            "{}: larger than any certificate file",
+            path.display()
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let roots = crate::timestamp::load_roots(&bytes)
+        .map_err(|e| format!("{}: not PEM certificates: {e}", path.display()))?;
+    Ok(TrustedTsa {
+        url: url.to_owned(),
+        roots,
+        roots_file: pem.to_owned(),
+        required,
+    })
 }
 
 #[cfg(test)]

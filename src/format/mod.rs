@@ -11,4 +11,5 @@ pub mod entry;
 pub mod media;
 pub mod origin;
 pub mod statement;
+pub mod timestamp;
 pub mod windows;

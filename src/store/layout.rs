@@ -7,6 +7,7 @@
 //! SESSION/courtseal/log.jsonl   the log, one entry per line
 //! SESSION/courtseal/checkpoint  the latest signed checkpoint
 //! SESSION/courtseal/checkpoints/<size>   every checkpoint ever signed
+//! SESSION/courtseal/timestamps/<size>.<n>.tsr   RFC 3161 tokens over them
 //! ```
 
 use std::collections::BTreeMap;

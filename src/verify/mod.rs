@@ -4,6 +4,7 @@
 //! examined at all is an error.
 
 pub mod checkpoints;
+pub mod timestamps;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -44,6 +45,7 @@ impl Default for VerifyOptions {
 }
 
 pub use checkpoints::CheckpointStatus;
+pub use timestamps::{OutsideSource, OutsideTime};
 
 /// The state of one segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -193,6 +195,11 @@ pub struct VerifiedMaterial {
     pub root: Option<crate::tlog::Hash>,
     /// The size of every trusted checkpoint, ascending, without repeats.
     pub trusted_sizes: Vec<u64>,
+    /// Times the court does not control at which the log's first `size`
+    /// entries existed (valid timestamp tokens), by size then time. They
+    /// stand without the checkpoint files: each is checked against the
+    /// checkpoint body rebuilt from the log.
+    pub outside_times: Vec<OutsideTime>,
 }
 
 /// A session as `verify` found it: the report, the log it was made from
@@ -312,7 +319,16 @@ pub fn verify_with_progress(
     let mut checkpoint_findings = Vec::new();
     let (checkpoints, verified_size) =
         check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
-    let (events, retired) = check_service_entries(root, &log, trust, verified_size, &mut findings);
+    let mut timestamp_findings = Vec::new();
+    let outside_times = timestamps::check(&paths, &log, &tree, trust, &mut timestamp_findings);
+    let (events, retired) = check_service_entries(
+        root,
+        &log,
+        trust,
+        verified_size,
+        &outside_times,
+        &mut findings,
+    );
     let sealed_records = crate::record::sealed::sealed_records(&log, verified_size, trust);
     findings.extend(sealed_records.findings);
     let records = sealed_records.statuses;
@@ -339,6 +355,7 @@ pub fn verify_with_progress(
     }
     let origin = log.header().map(|h| h.origin.clone());
     findings.extend(checkpoint_findings);
+    findings.extend(timestamp_findings);
     if !bag {
         findings.extend(folder_name_finding(root, &log));
     }
@@ -408,6 +425,7 @@ pub fn verify_with_progress(
             .then(|| tree.root_at(verified_size))
             .flatten(),
         trusted_sizes,
+        outside_times,
     };
     let report = SessionReport {
         session: root.display().to_string(),
@@ -438,6 +456,7 @@ fn check_service_entries(
     log: &Log,
     trust: &TrustStore,
     verified_size: u64,
+    outside: &[OutsideTime],
     findings: &mut Vec<Finding>,
 ) -> (Vec<EventStatus>, HashSet<String>) {
     let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
@@ -499,9 +518,15 @@ fn check_service_entries(
                     Ok(_) => true,
                 };
                 // Its sealing time is proven only under a trusted checkpoint.
+                let mut timing = Vec::new();
                 if l.number as u64 <= verified_size {
-                    findings.extend(event_time_findings(e, &at));
+                    timing = event_time_findings(e, &at);
                 }
+                // An outside time stands on its own, sealed or not.
+                if !timing.iter().any(|f| f.code == Code::EventBackdated) {
+                    timing.extend(outside_time_findings(e, &at, l.number as u64, outside));
+                }
+                findings.extend(timing);
                 events.push(EventStatus {
                     line: l.number,
                     sealed_at: e.sealed_at.clone(),
@@ -635,6 +660,44 @@ fn event_time_findings(e: &crate::entry::EventEntry, at: &str) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// An event against the outside times: a checkpoint timestamped at T that
+/// does not include it proves it was entered after T; stating a time more
+/// than [`EVENT_BACKDATED_AFTER`] before T is backdating, whatever the
+/// court's clock wrote as its sealing time.
+fn outside_time_findings(
+    e: &crate::entry::EventEntry,
+    at: &str,
+    line: u64,
+    outside: &[OutsideTime],
+) -> Vec<Finding> {
+    let Some(stated) = crate::time::UtcTime::parse(&e.at).ok().map(|t| t.instant()) else {
+        return vec![];
+    };
+    let Some(before) = timestamps::not_before(outside, line) else {
+        return vec![];
+    };
+    let limit = time::Duration::try_from(EVENT_BACKDATED_AFTER).unwrap_or(time::Duration::MAX);
+    if stated.checked_add(limit).is_none_or(|t| t >= before.time) {
+        return vec![];
+    }
+    let OutsideSource::Timestamp { tsa, file, .. } = &before.source;
+    let secs = (before.time - stated).as_seconds_f64();
+    vec![Finding::error(
+        Code::EventBackdated,
+        at,
+        format!(
+            "the {} event states {} and says it was sealed at {}, but {tsa} timestamped the log at {} with {} entries ({file}), without it (line {line}): it was entered after that time, at least {secs:.0} s after the time it states (more than the {} s an operator may take)",
+            e.event,
+            e.at,
+            e.sealed_at,
+            crate::timestamp::rfc3339(before.time),
+            before.size,
+            EVENT_BACKDATED_AFTER.as_secs()
+        ),
+    )
+    .with_time(stated, before.time)]
 }
 
 fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {

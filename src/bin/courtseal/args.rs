@@ -41,6 +41,13 @@ pub enum Command {
     /// Running it again seals only the files that appeared since; nothing
     /// already sealed is ever rewritten.
     Seal(SealArgs),
+    /// Add a fresh RFC 3161 timestamp over a session's latest checkpoint.
+    ///
+    /// Asks each TSA named by the tsa lines of the policy that has not
+    /// timestamped that checkpoint yet. Use it to retry after a TSA was
+    /// down, and to renew a session's timestamps before the TSA's
+    /// certificate ends: the latest checkpoint commits to everything before.
+    Timestamp(TimestampArgs),
     /// Verify a session folder: log, checkpoints and every segment.
     ///
     /// Reports every problem found in one run. Exit 0 when everything
@@ -408,9 +415,23 @@ pub struct SealArgs {
     pub min_free: Option<u64>,
     #[command(flatten)]
     pub media: MediaArgs,
+    /// A trust file whose tsa lines name the timestamping authorities asked
+    /// for an RFC 3161 timestamp over each new checkpoint. Repeat for
+    /// several. A TSA that is down never stops sealing.
+    #[arg(long, value_name = "TRUST-FILE")]
+    pub policy: Vec<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TimestampArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// A trust file whose tsa lines name the TSAs to ask. Repeat for several.
+    #[arg(long, required = true, value_name = "TRUST-FILE")]
+    pub policy: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

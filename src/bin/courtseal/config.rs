@@ -90,6 +90,13 @@ pub enum Config {
     },
     /// `seal`.
     Seal(SealConfig),
+    /// `timestamp`.
+    Timestamp {
+        /// The session folder.
+        session: PathBuf,
+        /// Trust files with tsa lines.
+        policy: Vec<PathBuf>,
+    },
     /// `verify`.
     Verify(VerifyConfig),
     /// `proof`.
@@ -174,6 +181,8 @@ pub struct SealConfig {
     /// `Some` with `--watch`.
     pub watch: Option<WatchConfig>,
     pub media: MediaOptions,
+    /// Trust files whose tsa lines name the TSAs asked.
+    pub policy: Vec<PathBuf>,
     pub json: bool,
 }
 
@@ -429,9 +438,22 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 series: a.series,
                 watch,
                 media,
+                policy: a
+                    .policy
+                    .iter()
+                    .map(|p| input(p, "trust file", TRUST_BYTES))
+                    .collect::<Result<_>>()?,
                 json: a.json,
             })
         }
+        Command::Timestamp(a) => Config::Timestamp {
+            session: a.session,
+            policy: a
+                .policy
+                .iter()
+                .map(|p| input(p, "trust file", TRUST_BYTES))
+                .collect::<Result<_>>()?,
+        },
         Command::Verify(a) => Config::Verify(VerifyConfig {
             trust: trust(&a.trust)?,
             session: a.session,

@@ -81,6 +81,7 @@ pub fn run(config: Config) -> Result<Done> {
         } => trust::add(role, &keyfile, &trust),
         Config::TrustShow { file } => trust::show(&file),
         Config::Seal(c) => seal::run(&c),
+        Config::Timestamp { session, policy } => seal::timestamp(&session, &policy),
         Config::Verify(c) => verify::run(&c),
         Config::Proof(c) => proof::run(&c),
         Config::VerifyFile(c) => verify_file::run(&c),

@@ -52,13 +52,67 @@ pub fn run(c: &SealConfig) -> Result<Done> {
     if let Some(w) = &c.watch {
         return watch(c, w, &signer, &fields);
     }
+    let tsas = super::load_trust(&c.policy)?.tsas().to_vec();
     let outcome = session::seal(&c.session, &signer, origin, &fields, &c.media)?;
+    // Sealed and signed first: a timestamp only ever adds to it.
+    if !tsas.is_empty() {
+        stamp_latest(&c.session, &tsas);
+    }
     let out = if c.json {
         json::seal(&c.session, &outcome)?
     } else {
         text::seal_text(&c.session, &outcome, &signer)
     };
     Ok(Done::new(out, exit::for_findings(&outcome.skipped)))
+}
+
+/// Asks every TSA without a token over the session's latest checkpoint for
+/// one; one line on standard error for each, never an error.
+fn stamp_latest(root: &std::path::Path, tsas: &[courtseal::timestamp::TrustedTsa]) -> bool {
+    let paths = session::SessionPaths::new(root);
+    match courtseal::timestamp::latest_checkpoint(&paths) {
+        Ok(cp) => {
+            let stamps = courtseal::timestamp::stamp_checkpoint(&paths, &cp, tsas);
+            for s in &stamps {
+                eprintln!(
+                    "{}",
+                    escape(&format!(
+                        "courtseal: {}",
+                        courtseal::timestamp::describe(s, cp.size)
+                    ))
+                );
+            }
+            stamps
+                .iter()
+                .all(|s| !matches!(s, courtseal::timestamp::Stamp::Failed { .. }))
+        }
+        Err(e) => {
+            eprintln!(
+                "{}",
+                escape(&format!(
+                    "courtseal: warning: timestamp.unreachable: nothing timestamped: {e}"
+                ))
+            );
+            false
+        }
+    }
+}
+
+/// `courtseal timestamp SESSION --policy FILE`: a fresh token over the
+/// latest checkpoint from every TSA that has none over it yet.
+pub fn timestamp(root: &std::path::Path, policy: &[std::path::PathBuf]) -> Result<Done> {
+    let tsas = super::load_trust(policy)?.tsas().to_vec();
+    if tsas.is_empty() {
+        anyhow::bail!("the policy names no TSA (no tsa lines)");
+    }
+    if !root.is_dir() {
+        anyhow::bail!("{}: not a session folder", root.display());
+    }
+    let ok = stamp_latest(root, &tsas);
+    Ok(Done::new(
+        String::new(),
+        if ok { exit::OK } else { exit::FINDINGS },
+    ))
 }
 
 /// `seal --watch`: runs the service until Ctrl-C, SIGTERM or `courtseal close`,
@@ -81,7 +135,32 @@ fn watch(
             .context("cannot install the signal handler")?;
     }
     let full = AtomicBool::new(false);
+    // Timestamps are asked in the background: a slow or absent TSA never
+    // holds up sealing. Each new checkpoint commits to the ones before, so
+    // one missed is covered by the next.
+    let tsas = super::load_trust(&c.policy)?.tsas().to_vec();
+    let (tx, rx) = std::sync::mpsc::channel::<courtseal::checkpoint::Checkpoint>();
+    let paths = session::SessionPaths::new(&c.session);
+    let stamper = (!tsas.is_empty()).then(|| {
+        std::thread::spawn(move || {
+            while let Ok(mut cp) = rx.recv() {
+                // Only the newest of those waiting.
+                while let Ok(newer) = rx.try_recv() {
+                    cp = newer;
+                }
+                for s in courtseal::timestamp::stamp_checkpoint(&paths, &cp, &tsas) {
+                    let _ = output::emit(&format!(
+                        "{}\n",
+                        courtseal::timestamp::describe(&s, cp.size)
+                    ));
+                }
+            }
+        })
+    });
     let mut report = |ev: courtseal::watch::WatchEvent| {
+        if let (courtseal::watch::WatchEvent::Checkpoint(cp), Some(_)) = (&ev, &stamper) {
+            let _ = tx.send(cp.clone());
+        }
         let _ = output::emit(&text::watch_line(&ev));
         // The disk is checked at every event (a heartbeat at the latest).
         if let Some(min) = w.min_free {
@@ -99,7 +178,7 @@ fn watch(
             }
         }
     };
-    courtseal::watch::watch(
+    let result = courtseal::watch::watch(
         &c.session,
         signer,
         c.origin.as_ref().map(|o| o.as_str()),
@@ -107,7 +186,12 @@ fn watch(
         &opts,
         &stop,
         &mut report,
-    )?;
+    );
+    drop(tx);
+    if let Some(t) = stamper {
+        let _ = t.join();
+    }
+    result?;
     if full.load(Ordering::SeqCst) {
         anyhow::bail!(
             "{}: stopped: the disk is nearly full (disk.nearly_full)",

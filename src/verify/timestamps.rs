@@ -1,0 +1,252 @@
+//! RFC 3161 tokens kept in `courtseal/timestamps/`: each is checked offline
+//! against the TSAs the trust file names, over the checkpoint body rebuilt
+//! from the log itself (so a token still proves its time when every kept
+//! checkpoint file is gone). A valid token is an outside time: the log's
+//! first `size` entries existed then.
+
+use std::fs;
+
+use crate::finding::{Code, Finding, Severity};
+use crate::format::checkpoint::Checkpoint;
+use crate::format::timestamp as tsfmt;
+use crate::log::Log;
+use crate::store::layout::SessionPaths;
+use crate::timestamp::{self, Problem, Verified};
+use crate::tlog::Tree;
+use crate::trust::TrustStore;
+
+/// Who vouches for an outside time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum OutsideSource {
+    /// An RFC 3161 token of a trusted TSA.
+    Timestamp {
+        /// The TSA as its token names it.
+        tsa: String,
+        /// The token file, relative to the session.
+        file: String,
+        /// The token's serial number, hexadecimal.
+        serial: String,
+        /// The TSA's policy OID.
+        policy: String,
+    },
+}
+
+/// A time the court does not control at which the log's first `size`
+/// entries existed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutsideTime {
+    /// The checkpoint size it is about.
+    pub size: u64,
+    /// The time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: time::OffsetDateTime,
+    /// Who says so.
+    pub source: OutsideSource,
+}
+
+/// How long before the TSA certificate of the newest token ends that a
+/// fresh token should be added (`timestamp.renewal_due`).
+pub const RENEW_BEFORE: time::Duration = time::Duration::days(180);
+
+fn severity(p: &Problem) -> Severity {
+    match p {
+        // Forged, altered, or over a log that is not this one.
+        Problem::Malformed(_) | Problem::BadSignature(_) | Problem::ImprintMismatch(_) => {
+            Severity::Error
+        }
+        // Proves nothing, and is not used; not a sign of tampering.
+        Problem::UntrustedTsa(_) | Problem::ExpiredCertificate(_) | Problem::NotEku(_) => {
+            Severity::Warning
+        }
+    }
+}
+
+/// Checks every kept token; returns the outside times they prove, ordered
+/// by size then time.
+pub fn check(
+    paths: &SessionPaths,
+    log: &Log,
+    tree: &Tree,
+    trust: &TrustStore,
+    findings: &mut Vec<Finding>,
+) -> Vec<OutsideTime> {
+    let dir = timestamp::tokens_dir(paths);
+    let mut files: Vec<(u64, u32, String)> = Vec::new();
+    if let Ok(meta) = fs::symlink_metadata(&dir) {
+        if !meta.is_dir() {
+            findings.push(Finding::warning(
+                Code::TimestampMalformed,
+                "courtseal/timestamps",
+                "is not a folder; no timestamp token is read from it",
+            ));
+        } else if let Ok(rd) = fs::read_dir(&dir) {
+            for e in rd.filter_map(Result::ok) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                // An interrupted write of the sealer's, never a token.
+                if name.starts_with(".tmp") {
+                    continue;
+                }
+                match tsfmt::parse_file_name(&name) {
+                    Some((size, n)) => files.push((size, n, name)),
+                    None => findings.push(Finding::warning(
+                        Code::TimestampMalformed,
+                        format!("courtseal/timestamps/{name}"),
+                        "not named SIZE.N.tsr; ignored",
+                    )),
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut out = Vec::new();
+    if files.is_empty() {
+        missing(trust, &[], findings);
+        return out;
+    }
+    if trust.tsas().is_empty() {
+        findings.push(Finding::warning(
+            Code::TimestampUntrustedTsa,
+            "courtseal/timestamps",
+            format!(
+                "{} timestamp token(s) kept, but this verification trusts no TSA (give a trust file with tsa lines); they prove no time",
+                files.len()
+            ),
+        ));
+        return out;
+    }
+    let origin = log.header().map(|h| h.origin.clone()).unwrap_or_default();
+    let now = time::OffsetDateTime::now_utc();
+    // (TSA index, what it proved) for every valid token.
+    let mut valid: Vec<(usize, Verified)> = Vec::new();
+    for (size, _, name) in &files {
+        let at = format!("courtseal/timestamps/{name}");
+        let token = match timestamp::read_token(&dir.join(name)) {
+            Ok(t) => t,
+            Err(e) => {
+                findings.push(Finding::error(
+                    Code::TimestampMalformed,
+                    &at,
+                    format!("cannot be read as a token: {e}"),
+                ));
+                continue;
+            }
+        };
+        let root = (*size > 0).then(|| tree.root_at(*size)).flatten();
+        // Beyond the log: checked against any bytes, its imprint cannot
+        // match; only a trusted token is worth the finding below.
+        let message = match root {
+            Some(r) => tsfmt::message(&Checkpoint::new(&origin, *size, r)),
+            None => Vec::new(),
+        };
+        let mut problems = Vec::new();
+        let mut ok = None;
+        for (i, tsa) in trust.tsas().iter().enumerate() {
+            match timestamp::verify(&token, &message, &tsa.roots, now) {
+                Ok(v) => {
+                    ok = Some((i, v));
+                    break;
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        if let Some((i, v)) = ok {
+            out.push(OutsideTime {
+                size: *size,
+                time: v.gen_time,
+                source: OutsideSource::Timestamp {
+                    tsa: v.tsa_name.clone(),
+                    file: at.clone(),
+                    serial: v.serial.clone(),
+                    policy: v.policy.clone(),
+                },
+            });
+            valid.push((i, v));
+            continue;
+        }
+        // The most telling problem: one past the chain (a trusted TSA's
+        // token that fails) before "not a trusted TSA".
+        let Some(p) = problems
+            .iter()
+            .find(|p| !matches!(p, Problem::UntrustedTsa(_)))
+            .or(problems.first())
+        else {
+            continue;
+        };
+        let message = match (p, root) {
+            (Problem::ImprintMismatch(_), None) => format!(
+                "a token of a trusted TSA over a checkpoint of size {size}, but the log has {} entries: entries were removed from the end of the log after it was timestamped",
+                tree.size()
+            ),
+            (Problem::ImprintMismatch(why), Some(_)) => format!(
+                "a token of a trusted TSA over a checkpoint of size {size} that is not this log's first {size} entries ({why}): the log was rewritten after it was timestamped"
+            ),
+            (p, _) => format!("proves no time: {p}"),
+        };
+        findings.push(Finding::new(severity(p), p.code(), at, message));
+    }
+    // Renewal: the newest token of each TSA, against its certificate's end.
+    for (i, tsa) in trust.tsas().iter().enumerate() {
+        let newest = valid
+            .iter()
+            .filter(|(j, _)| *j == i)
+            .max_by_key(|(_, v)| v.tsa_cert_not_after);
+        if let Some((_, v)) = newest {
+            if v.tsa_cert_not_after < now + RENEW_BEFORE {
+                findings.push(Finding::warning(
+                    Code::TimestampRenewalDue,
+                    "courtseal/timestamps",
+                    format!(
+                        "the newest token of {} ({}) was signed under a certificate valid until {}: add a fresh token over the latest checkpoint (`courtseal timestamp SESSION`) before then",
+                        tsa.url,
+                        v.tsa_name,
+                        timestamp::rfc3339(v.tsa_cert_not_after)
+                    ),
+                ));
+            }
+        }
+    }
+    let proved: Vec<usize> = valid.iter().map(|(i, _)| *i).collect();
+    missing(trust, &proved, findings);
+    out.sort_by_key(|a| (a.size, a.time));
+    out
+}
+
+fn missing(trust: &TrustStore, proved: &[usize], findings: &mut Vec<Finding>) {
+    for (i, tsa) in trust.tsas().iter().enumerate() {
+        if tsa.required && !proved.contains(&i) {
+            findings.push(Finding::error(
+                Code::TimestampMissing,
+                "courtseal/timestamps",
+                format!(
+                    "the trust file requires a timestamp from {} (roots {}), and no valid token of it is kept: the session's times rest on the court's clock alone",
+                    tsa.url, tsa.roots_file
+                ),
+            ));
+        }
+    }
+}
+
+/// The latest outside time of a checkpoint that does not include log line
+/// `line`: the entry was appended after it. Of several tokens over one
+/// checkpoint only the first counts: a later one (a renewal) proves the
+/// checkpoint still existed, not that the log had not grown since.
+pub fn not_before(outside: &[OutsideTime], line: u64) -> Option<&OutsideTime> {
+    let mut first: std::collections::BTreeMap<u64, &OutsideTime> = Default::default();
+    for o in outside.iter().filter(|o| o.size < line) {
+        let e = first.entry(o.size).or_insert(o);
+        if o.time < e.time {
+            *e = o;
+        }
+    }
+    first.into_values().max_by_key(|o| o.time)
+}
+
+/// The earliest outside time of a checkpoint that includes log line
+/// `line`: the entry was sealed no later.
+pub fn no_later_than(outside: &[OutsideTime], line: u64) -> Option<&OutsideTime> {
+    outside
+        .iter()
+        .filter(|o| o.size >= line)
+        .min_by_key(|o| o.time)
+}
