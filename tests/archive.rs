@@ -323,6 +323,24 @@ fn signed_act_verifies_and_detects_changes() {
     .unwrap();
     let (code, _, _) = fx.cs(&["verify-act", "act.html", "--trust", "recorder-only.txt"]);
     assert_eq!(code, 1);
+    // A party given only the archivist's public key file checks the act
+    // with it alone; the recorder's key file, given the same way, is not
+    // taken as the act's signer.
+    let (code, out, err) = fx.cs(&["verify-act", "act.html", "--trust", "archivist.vkey"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("VERIFIED. Signed by archivist archivist"),
+        "{out}"
+    );
+    let recorder_vkey = root.join("keys/demo-recorder.vkey");
+    let (code, out, _) = fx.cs(&[
+        "verify-act",
+        "act.html",
+        "--trust",
+        recorder_vkey.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("NOT VERIFIED. act.bad_signature"), "{out}");
 }
 
 /// Retirement refuses before the deadline and with open findings, and says

@@ -565,3 +565,58 @@ fn retire_never_deletes_a_file_swapped_for_a_link_or_for_other_bytes() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Every byte of the session folder, by relative path.
+fn snapshot(dir: &std::path::Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut all: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+// An archivist who asks what would go lists exactly the media files and
+// changes nothing: no entry is signed, no file deleted; the same checks as
+// the real run still refuse (an unsealed stray file without --force).
+#[test]
+fn retire_dry_run_lists_what_would_go_and_touches_nothing() {
+    let fx = Fx::new();
+    fx.set_verdict("2027-01-10");
+    fx.seal_record();
+    let before = snapshot(&fx.p("s"));
+    let (code, out, err) = fx.retire(&["--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("4 media file(s)")
+            && out.contains("would be deleted (dry run: nothing is written or deleted)"),
+        "{out}"
+    );
+    let listed = out.lines().filter(|l| l.starts_with("  ")).count();
+    assert_eq!(listed, 4, "{out}");
+    assert!(
+        out.contains("the log, packet windows and checkpoints would be kept"),
+        "{out}"
+    );
+    assert_eq!(
+        snapshot(&fx.p("s")),
+        before,
+        "a dry run changed the session"
+    );
+    fs::write(fx.p("s/stray.m4a"), b"not sealed").unwrap();
+    let (code, _, err) = fx.retire(&["--dry-run"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("segment.unsealed stray.m4a"), "{err}");
+    assert!(!fx
+        .log()
+        .lines
+        .iter()
+        .any(|l| matches!(l.entry, Ok(Entry::Retire(_)))));
+}

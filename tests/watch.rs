@@ -464,3 +464,47 @@ fn chain_across_three_sessions_shows_a_deleted_one() {
         .collect();
     assert_eq!(f, [("session.chain_broken", "2026-11-22")]);
 }
+
+/// With `--min-free` above what the disk has, the service stops at its
+/// first check with the `disk.nearly_full` line and a failure status, and
+/// the session it sealed up to then verifies (nothing half-written).
+#[test]
+fn the_service_stops_when_the_disk_is_nearly_full_and_what_it_sealed_verifies() {
+    let fx = Fx::new();
+    fs::create_dir_all(fx.p("s")).unwrap();
+    fs::write(fx.p("s/seg-001.m4a"), fx.sample("seg-0001.m4a")).unwrap();
+    // No disk here has an exabyte free: the limit is always above it.
+    let out = Command::new(bin())
+        .current_dir(&fx.dir)
+        .args([
+            "seal",
+            "s",
+            "--watch",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            "court.example/watch-test",
+            "--settle",
+            "1",
+            "--heartbeat",
+            "1",
+            "--no-silence",
+            "--min-free",
+            "1000000000000",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("STOP disk.nearly_full:") && stdout.contains("below 1000000000000 MB"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("stopped: the disk is nearly full (disk.nearly_full)"),
+        "{stderr}"
+    );
+    let (code, out, err) = fx.cs(&["verify", "s", "--trust", "trust.txt", "--log-only"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
