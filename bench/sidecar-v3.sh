@@ -36,7 +36,7 @@ for f in "$mono" "$stereo"; do
   echo "== $(basename "$f"): $(du -h "$f" | cut -f1), ${secs} s"
   best_cs=999999; best_ff=999999
   for r in $(seq 1 "$rounds"); do
-    rm -rf "$tmp/s"; mkdir "$tmp/s"; ln "$f" "$tmp/s/rec.wav" 2>/dev/null || cp "$f" "$tmp/s/rec.wav"
+    rm -rf "$tmp/s"; mkdir "$tmp/s"; cp "$f" "$tmp/s/rec.wav"
     t0=$(now); "$cs" seal "$tmp/s" --key "$tmp/k.key" --origin bench.example/v3 > /dev/null; t1=$(now)
     c=$(echo "$t1 - $t0" | bc -l)
     t0=$(now); ffmpeg -v error -i "$f" -f framehash - > /dev/null; t1=$(now)
@@ -51,4 +51,22 @@ for f in "$mono" "$stereo"; do
   printf '  sidecar v3: %s bytes (%.2f MB per hour, %.2f%% of the media); %s chunks\n' "$size" \
     "$(echo "$size * 3600 / $secs / 1000000" | bc -l)" "$(echo "$size * 100 / $media" | bc -l)" \
     "$(head -1 "$side" | sed 's/.*"packets":\([0-9]*\).*/\1/')"
+done
+# Sidecar size per hour for compressed recordings: 10 min of 48 kb/s AAC
+# mono and 2 min of 720p H.264 (25 fps, ~2 Mb/s) with 48 kb/s AAC.
+aac="$cache/hearing-10min-aac48k.m4a"
+video="$cache/hearing-2min-720p.mp4"
+[ -s "$aac" ] || ffmpeg -v error -y -f lavfi -i "anoisesrc=color=pink:sample_rate=44100:duration=600:amplitude=0.1:seed=3" \
+  -ac 1 -c:a aac -b:a 48k "$aac"
+[ -s "$video" ] || ffmpeg -v error -y -f lavfi -i "testsrc2=size=1280x720:rate=25:duration=120" \
+  -f lavfi -i "anoisesrc=color=pink:sample_rate=44100:duration=120:amplitude=0.1:seed=4" \
+  -c:v libx264 -preset veryfast -b:v 2M -g 50 -c:a aac -b:a 48k -ac 1 -shortest "$video"
+for f in "$aac" "$video"; do
+  secs=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
+  rm -rf "$tmp/s"; mkdir "$tmp/s"; cp "$f" "$tmp/s/rec.${f##*.}"
+  "$cs" seal "$tmp/s" --key "$tmp/k.key" --origin bench.example/v3 > /dev/null
+  side="$tmp/s/courtseal/windows/1.jsonl"
+  size=$(stat -c %s "$side"); media=$(stat -c %s "$f")
+  printf '== %s: %s s; sidecar v3: %s bytes (%.2f MB per hour, %.2f%% of the media)\n' "$(basename "$f")" "$secs" \
+    "$size" "$(echo "$size * 3600 / $secs / 1000000" | bc -l)" "$(echo "$size * 100 / $media" | bc -l)"
 done
