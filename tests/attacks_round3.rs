@@ -1,0 +1,581 @@
+//! Third round of attacks, on what was built last: RFC 3161 timestamps,
+//! excerpt proofs, the sealed record and retention, and the HTML documents.
+//! Made as a court insider who can write the session folder, holds one key
+//! and controls the clock, or as a hostile file would. Each test is named
+//! after the attack and asserts the exact verdict the tool must give.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{copy_sample, demo_key, run, vkey};
+use courtseal::timestamp::{self, Problem};
+use serde_json::Value;
+
+// ---------------------------------------------------------------------
+// Test TSAs made by openssl (`openssl ts -reply` is the real TSA).
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let o = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+struct Tsa {
+    dir: PathBuf,
+}
+
+impl Tsa {
+    fn roots(&self) -> Vec<x509_cert::Certificate> {
+        timestamp::load_roots(&fs::read(self.dir.join("root.pem")).unwrap()).unwrap()
+    }
+}
+
+const GOOD_EXT: &str = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n";
+
+fn ec_req(dir: &Path, key: &str, out: &str, subj: &str, x509: bool) {
+    let mut a = vec!["req"];
+    if x509 {
+        a.push("-x509");
+    } else {
+        a.push("-new");
+    }
+    a.extend([
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        out,
+        "-subj",
+        subj,
+    ]);
+    if x509 {
+        a.extend([
+            "-days",
+            "3650",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+    }
+    openssl(dir, &a);
+}
+
+/// A root CA named `CN=<root_cn>` and a TSA certificate it issues.
+fn make_tsa(base: &Path, name: &str, root_cn: &str) -> Tsa {
+    let dir = base.join(name);
+    fs::create_dir_all(&dir).unwrap();
+    ec_req(
+        &dir,
+        "root.key",
+        "root.pem",
+        &format!("/CN={root_cn}"),
+        true,
+    );
+    ec_req(
+        &dir,
+        "tsa.key",
+        "tsa.csr",
+        &format!("/CN={name} TSA"),
+        false,
+    );
+    fs::write(dir.join("ext.cnf"), GOOD_EXT).unwrap();
+    openssl(
+        &dir,
+        &[
+            "x509", "-req", "-in", "tsa.csr", "-CA", "root.pem", "-CAkey", "root.key", "-days",
+            "365", "-out", "tsa.pem", "-extfile", "ext.cnf",
+        ],
+    );
+    fs::copy(dir.join("root.pem"), dir.join("chain.pem")).unwrap();
+    fs::write(
+        dir.join("ts.cnf"),
+        format!(
+            "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = {d}\nserial = {d}/serial\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = yes\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            d = dir.display()
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("serial"), "01\n").unwrap();
+    Tsa { dir }
+}
+
+/// A token from `tsa` over `data`, carrying the TSA's certificate.
+fn token(tsa: &Tsa, data: &[u8]) -> Vec<u8> {
+    let d = &tsa.dir;
+    fs::write(d.join("data"), data).unwrap();
+    openssl(
+        d,
+        &[
+            "ts", "-query", "-data", "data", "-sha256", "-cert", "-out", "q.tsq",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            "q.tsq",
+            "-signer",
+            "tsa.pem",
+            "-inkey",
+            "tsa.key",
+            "-chain",
+            "chain.pem",
+            "-token_out",
+            "-out",
+            "t.tsr",
+        ],
+    );
+    fs::read(d.join("t.tsr")).unwrap()
+}
+
+// ---------------------------------------------------------------------
+// A sealed sample session, a court TSA the trust file requires.
+
+const ORIGIN: &str = "courtroom5/2026-11-20";
+
+struct Court {
+    tmp: tempfile::TempDir,
+    tsa: Tsa,
+}
+
+impl Court {
+    /// The sample session sealed in `s` (five entries), no token kept yet;
+    /// the trust file names the court's TSA, `required`.
+    fn new() -> Court {
+        let tmp = tempfile::tempdir().unwrap();
+        demo_key(tmp.path(), "demo-recorder");
+        demo_key(tmp.path(), "demo-secretary");
+        let tsa = make_tsa(tmp.path(), "Court", "Court Root CA");
+        fs::write(
+            tmp.path().join("trust.txt"),
+            format!(
+                "recorder {}\noperator {}\ntsa http://127.0.0.1:9/tsa Court/root.pem required\n",
+                vkey("demo-recorder"),
+                vkey("demo-secretary"),
+            ),
+        )
+        .unwrap();
+        let c = Court { tmp, tsa };
+        copy_sample(&c.p("s"), &[]);
+        let (code, _, err) = c.cs(&[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        fs::create_dir_all(c.p("s/courtseal/timestamps")).unwrap();
+        c
+    }
+    fn p(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+    fn cs(&self, args: &[&str]) -> (i32, String, String) {
+        run(self.tmp.path(), args)
+    }
+    /// The note text of the kept checkpoint of `size`: what a token is over.
+    fn body(&self, size: u64) -> String {
+        let cp = fs::read_to_string(self.p(&format!("s/courtseal/checkpoints/{size}"))).unwrap();
+        cp.split_once("\n\n").unwrap().0.to_owned() + "\n"
+    }
+    fn plant(&self, name: &str, bytes: &[u8]) {
+        fs::write(self.p(&format!("s/courtseal/timestamps/{name}")), bytes).unwrap();
+    }
+    fn verify(&self) -> (i32, Value) {
+        let (code, out, err) = self.cs(&[
+            "verify",
+            "s",
+            "--trust",
+            "trust.txt",
+            "--log-only",
+            "--json",
+        ]);
+        (
+            code,
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+        )
+    }
+}
+
+fn findings_of<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+fn timestamp_codes(report: &Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("timestamp."))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["location"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn t(code: &str, sev: &str, loc: &str) -> (String, String, String) {
+    (code.to_owned(), sev.to_owned(), loc.to_owned())
+}
+
+// ---------------------------------------------------------------------
+// (a) RFC 3161 timestamps
+
+#[test]
+fn a_genuine_token_over_the_last_checkpoint_satisfies_a_required_tsa() {
+    let c = Court::new();
+    c.plant("5.1.tsr", &token(&c.tsa, c.body(5).as_bytes()));
+    let (code, r) = c.verify();
+    assert_eq!(code, 0, "{r}");
+    assert!(timestamp_codes(&r).is_empty(), "{r}");
+}
+
+/// The required TSA's tokens are deleted: the session must not pass.
+#[test]
+fn deleting_every_token_of_a_required_tsa_is_timestamp_missing() {
+    let c = Court::new();
+    c.plant("5.1.tsr", &token(&c.tsa, c.body(5).as_bytes()));
+    fs::remove_dir_all(c.p("s/courtseal/timestamps")).unwrap();
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [t("timestamp.missing", "error", "courtseal/timestamps")],
+        "{r}"
+    );
+}
+
+/// Anyone may ask a public TSA to timestamp anything, the empty string
+/// included. A token over no bytes, filed as the checkpoint of size 0 (or
+/// of a size the log does not reach), is over no checkpoint of this log:
+/// it must neither prove a time nor stand in for the required TSA's token.
+#[test]
+fn a_token_over_empty_bytes_filed_as_size_0_does_not_satisfy_a_required_tsa() {
+    let c = Court::new();
+    c.plant("0.1.tsr", &token(&c.tsa, b""));
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.imprint_mismatch",
+                "error",
+                "courtseal/timestamps/0.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+    let m = findings_of(&r, "timestamp.imprint_mismatch")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(m.contains("over no bytes at all"), "{m}");
+}
+
+#[test]
+fn a_token_over_empty_bytes_filed_beyond_the_log_does_not_satisfy_a_required_tsa() {
+    let c = Court::new();
+    c.plant("999.1.tsr", &token(&c.tsa, b""));
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.imprint_mismatch",
+                "error",
+                "courtseal/timestamps/999.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+/// A genuine token of another TSA (its own root, same CA name) over this
+/// very checkpoint does not stand in for the required one.
+#[test]
+fn a_token_from_another_tsa_whose_root_has_the_same_name_is_untrusted() {
+    let c = Court::new();
+    let other = make_tsa(c.tmp.path(), "Other", "Court Root CA");
+    c.plant("5.1.tsr", &token(&other, c.body(5).as_bytes()));
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    // Its issuer is named like the trusted root, but the root never signed
+    // it: a bad signature, not merely an unknown TSA.
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.bad_signature",
+                "error",
+                "courtseal/timestamps/5.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+/// A genuine token over the checkpoint of size 5 renamed to claim size 4
+/// (an earlier time for fewer entries) proves nothing of size 4.
+#[test]
+fn a_token_file_renamed_to_another_size_proves_no_time() {
+    let c = Court::new();
+    c.plant("4.1.tsr", &token(&c.tsa, c.body(5).as_bytes()));
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.imprint_mismatch",
+                "error",
+                "courtseal/timestamps/4.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+    // Named for what it is: not a rewritten log, a renamed file.
+    let m = findings_of(&r, "timestamp.imprint_mismatch")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        m.contains("over this log's checkpoint of size 5: the file was renamed"),
+        "{m}"
+    );
+}
+
+/// A token over the checkpoint of another session (same TSA, other log).
+#[test]
+fn a_token_over_another_sessions_checkpoint_is_an_imprint_mismatch() {
+    let c = Court::new();
+    let other = format!("{ORIGIN}-b\n5\n{}\n", "A".repeat(43) + "=");
+    c.plant("5.1.tsr", &token(&c.tsa, other.as_bytes()));
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.imprint_mismatch",
+                "error",
+                "courtseal/timestamps/5.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+#[test]
+fn a_huge_token_file_is_refused_unread_and_proves_no_time() {
+    let c = Court::new();
+    let mut big = token(&c.tsa, c.body(5).as_bytes());
+    big.resize(64 << 20, 0);
+    c.plant("5.1.tsr", &big);
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.malformed",
+                "error",
+                "courtseal/timestamps/5.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+#[test]
+fn a_fifo_token_file_never_hangs_verify() {
+    let c = Court::new();
+    let fifo = c.p("s/courtseal/timestamps/5.1.tsr");
+    let ok = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.malformed",
+                "error",
+                "courtseal/timestamps/5.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+/// A genuine token kept outside the session, linked in: never followed
+/// (the session folder must stand on its own).
+#[test]
+fn a_symlinked_token_file_is_not_followed() {
+    let c = Court::new();
+    fs::write(c.p("outside.tsr"), token(&c.tsa, c.body(5).as_bytes())).unwrap();
+    std::os::unix::fs::symlink(c.p("outside.tsr"), c.p("s/courtseal/timestamps/5.1.tsr")).unwrap();
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t(
+                "timestamp.malformed",
+                "error",
+                "courtseal/timestamps/5.1.tsr"
+            ),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+/// The timestamps folder replaced by a link to a folder of genuine tokens
+/// elsewhere.
+#[test]
+fn a_symlinked_timestamps_folder_is_not_followed() {
+    let c = Court::new();
+    fs::remove_dir(c.p("s/courtseal/timestamps")).unwrap();
+    fs::create_dir(c.p("elsewhere")).unwrap();
+    fs::write(
+        c.p("elsewhere/5.1.tsr"),
+        token(&c.tsa, c.body(5).as_bytes()),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(c.p("elsewhere"), c.p("s/courtseal/timestamps")).unwrap();
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        timestamp_codes(&r),
+        [
+            t("timestamp.malformed", "warning", "courtseal/timestamps"),
+            t("timestamp.missing", "error", "courtseal/timestamps"),
+        ],
+        "{r}"
+    );
+}
+
+/// A token stating a time after the time of verification (a TSA clock
+/// set ahead, or a verifier's clock set back to make a token look fresh).
+#[test]
+fn a_token_dated_in_the_future_of_the_verification_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tsa = make_tsa(tmp.path(), "Court", "Court Root CA");
+    let tok = token(&tsa, b"m");
+    let now = time::OffsetDateTime::now_utc();
+    assert!(timestamp::verify(&tok, b"m", &tsa.roots(), now).is_ok());
+    match timestamp::verify(&tok, b"m", &tsa.roots(), now - time::Duration::hours(1)) {
+        Err(Problem::Malformed(m)) => assert!(m.contains("after the time of verification"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Chain tricks: the token carries a forged "root" with the trusted
+/// root's name and its own key, which issued the signing certificate.
+#[test]
+fn a_token_carrying_a_lookalike_root_is_a_bad_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let court = make_tsa(tmp.path(), "Court", "Court Root CA");
+    // The forger's CA has the same name; its chain.pem (the lookalike) is
+    // carried in every token it makes.
+    let forger = make_tsa(tmp.path(), "Forger", "Court Root CA");
+    let tok = token(&forger, b"m");
+    let now = time::OffsetDateTime::now_utc();
+    match timestamp::verify(&tok, b"m", &court.roots(), now) {
+        Err(Problem::BadSignature(m)) => assert!(m.contains("names a trusted root"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Chain trick: the TSA's own (non-CA) certificate issues a second
+/// timestamping certificate (as a TSA key holder gone rogue, or a
+/// certificate of the chain misused as a CA).
+#[test]
+fn a_certificate_issued_by_a_non_ca_tsa_certificate_is_untrusted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let court = make_tsa(tmp.path(), "Court", "Court Root CA");
+    let d = &court.dir;
+    ec_req(d, "sub.key", "sub.csr", "/CN=Sub TSA", false);
+    openssl(
+        d,
+        &[
+            "x509", "-req", "-in", "sub.csr", "-CA", "tsa.pem", "-CAkey", "tsa.key", "-days", "30",
+            "-out", "sub.pem", "-extfile", "ext.cnf",
+        ],
+    );
+    // The sub certificate signs; the chain carried is the TSA's certificate.
+    fs::copy(d.join("tsa.pem"), d.join("chain.pem")).unwrap();
+    fs::write(d.join("data"), b"m").unwrap();
+    openssl(
+        d,
+        &[
+            "ts", "-query", "-data", "data", "-sha256", "-cert", "-out", "q.tsq",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            "q.tsq",
+            "-signer",
+            "sub.pem",
+            "-inkey",
+            "sub.key",
+            "-chain",
+            "chain.pem",
+            "-token_out",
+            "-out",
+            "sub.tsr",
+        ],
+    );
+    let tok = fs::read(d.join("sub.tsr")).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    match timestamp::verify(&tok, b"m", &court.roots(), now) {
+        Err(Problem::UntrustedTsa(m)) => assert!(m.contains("Sub TSA"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
