@@ -579,3 +579,281 @@ fn a_certificate_issued_by_a_non_ca_tsa_certificate_is_untrusted() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---------------------------------------------------------------------
+// (b) Excerpt proofs: a hostile proof handed to verify-file
+
+/// A sealed session `s` with one AAC segment `a.m4a` (20 s of noise) and an
+/// excerpt of it, 5 s to 10 s, as `x.m4a` with `x.m4a.courtseal-proof`.
+struct Ex {
+    tmp: tempfile::TempDir,
+    vkey: String,
+}
+
+impl Ex {
+    fn new() -> Ex {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        fs::create_dir(d.join("s")).unwrap();
+        demo_key(d, "demo-recorder");
+        demo_key(d, "demo-secretary");
+        common::ffmpeg(
+            d,
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "anoisesrc=d=20:c=pink:r=44100:a=0.3",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                "s/a.m4a",
+            ],
+        );
+        let ex = Ex {
+            vkey: common::repo("keys/demo-recorder.vkey")
+                .to_str()
+                .unwrap()
+                .to_owned(),
+            tmp,
+        };
+        let (code, out, err) = ex.cs(&[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            "court.example/round3",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let (code, out, err) = ex.cs(&[
+            "excerpt", "s", "a.m4a", "--from", "5", "--to", "10", "-o", "x.m4a", "--trust",
+            &ex.vkey,
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        ex
+    }
+    fn p(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+    fn cs(&self, args: &[&str]) -> (i32, String, String) {
+        run(self.tmp.path(), args)
+    }
+    fn bundle(&self) -> Value {
+        serde_json::from_slice(&fs::read(self.p("x.m4a.courtseal-proof")).unwrap()).unwrap()
+    }
+    fn write(&self, name: &str, v: &Value) {
+        let mut b = serde_json::to_vec(v).unwrap();
+        b.push(b'\n');
+        fs::write(self.p(name), b).unwrap();
+    }
+    /// `verify-file x.m4a --proof PROOF --json`: (exit code, report, stderr).
+    fn verify(&self, proof: &str) -> (i32, Option<Value>, String) {
+        let (code, out, err) = self.cs(&[
+            "verify-file",
+            "x.m4a",
+            "--proof",
+            proof,
+            "--trust",
+            &self.vkey,
+            "--json",
+        ]);
+        (code, serde_json::from_str(&out).ok(), err)
+    }
+}
+
+fn all_codes(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn excerpt_attacks_hostile_proof_files_give_a_finding_never_a_hang_or_a_panic() {
+    let ex = Ex::new();
+    let (code, v, err) = ex.verify("x.m4a.courtseal-proof");
+    assert_eq!(code, 0, "{err}");
+    assert!(all_codes(&v.unwrap()).is_empty());
+
+    // A FIFO given as the proof: refused before it is opened (no writer
+    // ever comes; reading it would hang).
+    let ok = Command::new("mkfifo")
+        .arg(ex.p("fifo-proof"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (code, _, err) = ex.verify("fifo-proof");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("fifo-proof") && err.contains("not a regular file"),
+        "{err}"
+    );
+
+    // A proof of 4 GiB (sparse): refused unread.
+    let f = fs::File::create(ex.p("huge-proof")).unwrap();
+    f.set_len(4 << 30).unwrap();
+    let (code, _, err) = ex.verify("huge-proof");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("huge-proof") && err.contains("too large"),
+        "{err}"
+    );
+
+    // Deeply nested JSON.
+    let deep = "{\"bundle\":".to_owned() + &"[".repeat(100_000) + &"]".repeat(100_000) + "}\n";
+    fs::write(ex.p("deep-proof"), deep).unwrap();
+    let (code, v, err) = ex.verify("deep-proof");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(all_codes(&v.unwrap()), ["proof.malformed"]);
+
+    // Numbers beyond any index or count.
+    for (field, value) in [
+        ("n", serde_json::json!(u64::MAX)),
+        ("n", serde_json::json!(1e300)),
+        ("n", serde_json::json!(-1)),
+    ] {
+        let mut b = ex.bundle();
+        b["excerpt"]["streams"][0]["windows"][0][field] = value.clone();
+        ex.write("num-proof", &b);
+        let (code, v, err) = ex.verify("num-proof");
+        assert_eq!(code, 1, "{field}={value}: {err}");
+        let c = all_codes(&v.unwrap());
+        assert!(
+            c == ["proof.not_included"] || c == ["proof.malformed"],
+            "{field}={value}: {c:?}"
+        );
+    }
+    for (field, value) in [
+        ("first", serde_json::json!(u64::MAX)),
+        ("count", serde_json::json!(u64::MAX)),
+        ("first", serde_json::json!(0)),
+    ] {
+        let mut b = ex.bundle();
+        b["excerpt"]["streams"][0][field] = value.clone();
+        ex.write("num-proof", &b);
+        let (code, v, err) = ex.verify("num-proof");
+        assert_eq!(code, 1, "{field}={value}: {err}");
+        assert_eq!(
+            all_codes(&v.unwrap()),
+            ["proof.malformed"],
+            "{field}={value}"
+        );
+    }
+    // Two hundred thousand edge hashes (under the size limit).
+    let mut b = ex.bundle();
+    b["excerpt"]["streams"][0]["before"] = Value::Array(vec!["00".repeat(32).into(); 200_000]);
+    ex.write("wide-proof", &b);
+    let (code, v, err) = ex.verify("wide-proof");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(all_codes(&v.unwrap()), ["proof.malformed"]);
+}
+
+#[test]
+fn excerpt_attack_bundle_header_lies_about_its_version_or_units() {
+    let ex = Ex::new();
+    // A version this tool does not know.
+    let mut b = ex.bundle();
+    b["excerpt"]["v"] = 2.into();
+    ex.write("v-proof", &b);
+    let (code, v, _) = ex.verify("v-proof");
+    assert_eq!(code, 1);
+    assert_eq!(all_codes(&v.unwrap()), ["proof.malformed"]);
+    // The sidecar header it carries, edited to another unit version: it is
+    // no longer the sealed header.
+    let mut b = ex.bundle();
+    let h = b["excerpt"]["header"]["line"].as_str().unwrap().to_owned();
+    let mut hv: Value = serde_json::from_str(&h).unwrap();
+    let old = hv["v"].as_u64().unwrap();
+    hv["v"] = (if old == 3 { 2 } else { 3 }).into();
+    b["excerpt"]["header"]["line"] = serde_json::to_string(&hv).unwrap().into();
+    ex.write("h-proof", &b);
+    let (code, v, _) = ex.verify("h-proof");
+    assert_eq!(code, 1);
+    assert_eq!(all_codes(&v.unwrap()), ["proof.not_included"]);
+    // An unknown field smuggled in (a zone or a claimed time a viewer
+    // might show).
+    let mut b = ex.bundle();
+    b["excerpt"]["wall_from"] = "2026-11-20T09:00:00Z".into();
+    ex.write("f-proof", &b);
+    let (code, v, _) = ex.verify("f-proof");
+    assert_eq!(code, 1);
+    assert_eq!(all_codes(&v.unwrap()), ["proof.malformed"]);
+}
+
+/// The proof edited to claim an earlier stretch: the first window moved
+/// to another sealed line, renumbered. Every line must be the one sealed
+/// at its number.
+#[test]
+fn excerpt_attack_proof_renumbered_to_claim_another_stretch() {
+    let ex = Ex::new();
+    let mut b = ex.bundle();
+    let w = b["excerpt"]["streams"][0]["windows"]
+        .as_array_mut()
+        .unwrap();
+    for l in w.iter_mut() {
+        let n = l["n"].as_u64().unwrap();
+        l["n"] = (n - 3).into();
+    }
+    ex.write("r-proof", &b);
+    let (code, v, _) = ex.verify("r-proof");
+    assert_eq!(code, 1);
+    let c = all_codes(&v.unwrap());
+    assert!(
+        !c.is_empty() && c.iter().all(|c| c == "proof.not_included"),
+        "{c:?}"
+    );
+}
+
+/// An excerpt whose proof is signed by a key the court never trusted (a
+/// forger's own session of the same file): never EXCERPT VERIFIED.
+#[test]
+fn excerpt_attack_proof_from_a_forgers_session_signed_by_another_key() {
+    let ex = Ex::new();
+    fs::create_dir(ex.p("f")).unwrap();
+    fs::copy(ex.p("s/a.m4a"), ex.p("f/a.m4a")).unwrap();
+    let (code, _, err) = ex.cs(&[
+        "seal",
+        "f",
+        "--key",
+        "demo-secretary.key",
+        "--origin",
+        "court.example/round3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let sec = common::repo("keys/demo-secretary.vkey");
+    let (code, _, err) = ex.cs(&[
+        "excerpt",
+        "f",
+        "a.m4a",
+        "--from",
+        "5",
+        "--to",
+        "10",
+        "-o",
+        "y.m4a",
+        "--trust",
+        sec.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, v, _) = ex.verify("y.m4a.courtseal-proof");
+    assert_eq!(code, 1);
+    let c = all_codes(&v.unwrap());
+    assert_eq!(c, ["checkpoint.untrusted_key"], "{c:?}");
+    let (code, text, _) = ex.cs(&[
+        "verify-file",
+        "x.m4a",
+        "--proof",
+        "y.m4a.courtseal-proof",
+        "--trust",
+        &ex.vkey,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        !text.contains("VERIFIED") || text.contains("NOT VERIFIED"),
+        "{text}"
+    );
+}
