@@ -857,3 +857,96 @@ fn excerpt_attack_proof_from_a_forgers_session_signed_by_another_key() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------
+// (d) HTML documents: injection through what an insider or a party writes
+
+const HOSTILE: &str = r#"x"'</style></title><script>alert(1)</script><img src=x onerror=alert(2)>"#;
+
+/// Every free text of the record (case, judge, a name) and an operator's
+/// reason carries markup; neither the check report nor the certificate
+/// may run or render it, and the @page rule (CSS inside <style>) must not
+/// be closed by it.
+#[test]
+fn html_attack_markup_in_record_fields_and_event_reasons_is_shown_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    demo_key(d, "demo-recorder");
+    demo_key(d, "demo-secretary");
+    fs::write(
+        d.join("trust.txt"),
+        format!(
+            "recorder {}\noperator {}\n",
+            vkey("demo-recorder"),
+            vkey("demo-secretary")
+        ),
+    )
+    .unwrap();
+    copy_sample(&d.join("s"), &["seg-0002.m4a"]);
+    let rec = fs::read_to_string(d.join("s/record.toml")).unwrap();
+    let toml_str = |s: &str| format!("{:?}", s);
+    let rec = rec
+        .replace(
+            "\"2-1234/2026\"",
+            &toml_str(&format!("2-1234/2026{HOSTILE}")),
+        )
+        .replace("\"A. B. Seitkali\"", &toml_str(&format!("A. B.{HOSTILE}")))
+        .replace("\"M. Ivanova\"", &toml_str(&format!("M.{HOSTILE}")));
+    fs::write(d.join("s/record.toml"), rec).unwrap();
+    let (code, _, err) = run(
+        d,
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let reason = format!("judge: {HOSTILE}");
+    let (code, _, err) = run(
+        d,
+        &[
+            "event",
+            "s",
+            "note",
+            "--reason",
+            &reason,
+            "--at",
+            "2026-11-20T09:00:20+05:00",
+            "--force",
+            "--key",
+            "demo-secretary.key",
+            "--recorder-key",
+            "demo-recorder.key",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        d,
+        &["check", "s", "--trust", "trust.txt", "--html", "check.html"],
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, _, err) = run(
+        d,
+        &["verify", "s", "--trust", "trust.txt", "--html", "cert.html"],
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    for doc in ["check.html", "cert.html"] {
+        let page = fs::read_to_string(d.join(doc)).unwrap();
+        for bad in ["<script", "<img", "onerror=alert(2)>", "</style></title>"] {
+            assert!(!page.contains(bad), "{doc} carries {bad:?} as markup");
+        }
+        // One <style> element, closed once.
+        assert_eq!(page.matches("</style>").count(), 1, "{doc}");
+    }
+    let page = fs::read_to_string(d.join("check.html")).unwrap();
+    // Shown as text, where the case and the reason belong.
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "check.html"
+    );
+    assert!(page.contains("judge: x"), "the reason is shown");
+}
