@@ -950,3 +950,175 @@ fn html_attack_markup_in_record_fields_and_event_reasons_is_shown_as_text() {
     );
     assert!(page.contains("judge: x"), "the reason is shown");
 }
+
+// ---------------------------------------------------------------------
+// (c) audit --resume: a forged or replayed state
+
+struct StopAfter(std::sync::atomic::AtomicUsize);
+
+impl courtseal::audit::AuditProgress for StopAfter {
+    fn start(&self, _: u64, _: u64) {}
+    fn file_done(&self, _: u64) {}
+    fn session_done(&self, _: &str) {}
+    fn should_stop(&self) -> bool {
+        let left = self.0.load(std::sync::atomic::Ordering::SeqCst);
+        if left == 0 {
+            return true;
+        }
+        self.0.store(left - 1, std::sync::atomic::Ordering::SeqCst);
+        false
+    }
+}
+
+/// The archivist's signed result lines of one interrupted run, replayed
+/// under the header of another run of the same audit, and one line edited
+/// from "damaged" to "intact": none is taken; every session is hashed.
+#[test]
+fn audit_resume_attack_replayed_and_edited_state_lines_are_not_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    demo_key(d, "demo-recorder");
+    let (code, _, err) = run(
+        d,
+        &["keys", "generate", "--name", "archivist", "--out", "."],
+    );
+    assert_eq!(code, 0, "{err}");
+    fs::write(
+        d.join("trust.txt"),
+        format!(
+            "recorder {}\narchivist {}\n",
+            vkey("demo-recorder"),
+            fs::read_to_string(d.join("archivist.vkey")).unwrap().trim()
+        ),
+    )
+    .unwrap();
+    for s in ["a", "b", "c"] {
+        copy_sample(&d.join(format!("archive/{s}")), &[]);
+        let (code, _, err) = run(
+            d,
+            &[
+                "seal",
+                &format!("archive/{s}"),
+                "--key",
+                "demo-recorder.key",
+                "--origin",
+                ORIGIN,
+                "--no-silence",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    // Session a is damaged before any audit.
+    let seg = d.join("archive/a/seg-0001.m4a");
+    let mut b = fs::read(&seg).unwrap();
+    b[1000] ^= 1;
+    fs::write(&seg, b).unwrap();
+    let mut trust = courtseal::keys::TrustStore::new();
+    trust.load(&d.join("trust.txt")).unwrap();
+    let opts = |state: &str| courtseal::audit::AuditOptions {
+        retention: courtseal::audit::Retention {
+            years: 1,
+            months: 0,
+            days: 0,
+        },
+        due_within_days: 0,
+        today: time::macros::date!(2026 - 11 - 25),
+        state: Some(d.join(state)),
+        resume: false,
+        strict: false,
+        state_key: Some(courtseal::audit::StateKey(std::sync::Arc::new(
+            courtseal::keys::load_signer(&d.join("archivist.key")).unwrap(),
+        ))),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    // Run A: two sessions audited (a and b, one at a time), then stopped.
+    let ra = pool
+        .install(|| {
+            courtseal::audit::audit(
+                &d.join("archive"),
+                &trust,
+                &opts("a.jsonl"),
+                &StopAfter(2.into()),
+            )
+        })
+        .unwrap();
+    assert!(ra.interrupted, "the run stops before it completes");
+    // Run B: stopped at once.
+    let rb = pool
+        .install(|| {
+            courtseal::audit::audit(
+                &d.join("archive"),
+                &trust,
+                &opts("b.jsonl"),
+                &StopAfter(0.into()),
+            )
+        })
+        .unwrap();
+    assert!(rb.interrupted);
+    let a_text = fs::read_to_string(d.join("a.jsonl")).unwrap();
+    let b_text = fs::read_to_string(d.join("b.jsonl")).unwrap();
+    let a_lines: Vec<&str> = a_text.lines().skip(1).collect();
+    assert!(!a_lines.is_empty(), "{a_text}");
+    let b_header = b_text.lines().next().unwrap();
+    let archive = d.join("archive").display().to_string();
+    let resume = |state: &str| {
+        let (code, out, err) = run(
+            d,
+            &[
+                "audit",
+                &archive,
+                "--trust",
+                "trust.txt",
+                "--today",
+                "2026-11-25",
+                "--json",
+                "--state",
+                state,
+                "--resume",
+                "--sign",
+                "archivist.key",
+                "--html",
+                &format!("{state}.html"),
+            ],
+        );
+        assert!(code == 0 || code == 1, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        (code, v)
+    };
+    // Replayed under B's header.
+    fs::write(
+        d.join("replay.jsonl"),
+        format!("{b_header}\n{}\n", a_lines.join("\n")),
+    )
+    .unwrap();
+    let (code, v) = resume("replay.jsonl");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["report"]["resumed"], 0, "{v}");
+    // Edited under its own header: a's "damaged" made "intact".
+    let a_header = a_text.lines().next().unwrap();
+    let edited: Vec<String> = a_lines
+        .iter()
+        .map(|l| l.replace("\"damaged\"", "\"intact\""))
+        .collect();
+    assert_ne!(edited.join("\n"), a_lines.join("\n"), "{a_text}");
+    fs::write(
+        d.join("edited.jsonl"),
+        format!("{a_header}\n{}\n", edited.join("\n")),
+    )
+    .unwrap();
+    let (code, v) = resume("edited.jsonl");
+    assert_eq!(code, 1, "{v}");
+    let a_row = v["report"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session"] == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(a_row["status"], "damaged", "{v}");
+    // Only b's untouched line may be taken.
+    assert!(v["report"]["resumed"].as_u64().unwrap() <= 1, "{v}");
+}
