@@ -1122,3 +1122,74 @@ fn audit_resume_attack_replayed_and_edited_state_lines_are_not_taken() {
     // Only b's untouched line may be taken.
     assert!(v["report"]["resumed"].as_u64().unwrap() <= 1, "{v}");
 }
+
+/// A lawyer reading green: the certificate of an excerpt, and of a whole
+/// segment remuxed into another container, must not say "byte for byte
+/// the recording".
+#[test]
+fn html_attack_a_green_certificate_never_overstates_an_excerpt_or_a_remux() {
+    let ex = Ex::new();
+    let (code, _, err) = ex.cs(&[
+        "verify-file",
+        "x.m4a",
+        "--proof",
+        "x.m4a.courtseal-proof",
+        "--trust",
+        &ex.vkey,
+        "--html",
+        "x.html",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page = fs::read_to_string(ex.p("x.html")).unwrap();
+    assert!(
+        page.contains(
+            "VERIFIED: this file is an excerpt, not the whole recording: a.m4a from 0:00:0"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("byte for byte the recording"), "{page}");
+
+    // The whole segment, remuxed (every packet the sealed one).
+    let (code, _, err) = ex.cs(&["proof", "s", "a.m4a", "--bundle", "a.courtseal-proof"]);
+    assert_eq!(code, 0, "{err}");
+    common::ffmpeg(ex.tmp.path(), &["-i", "s/a.m4a", "-c", "copy", "a.mkv"]);
+    let (code, out, err) = ex.cs(&[
+        "verify-file",
+        "a.mkv",
+        "--proof",
+        "a.courtseal-proof",
+        "--trust",
+        &ex.vkey,
+        "--html",
+        "a.html",
+    ]);
+    let page = fs::read_to_string(ex.p("a.html")).unwrap();
+    if code == 0 {
+        assert!(
+            page.contains("but the file is not byte for byte the sealed one"),
+            "{out}{err}"
+        );
+    }
+    assert!(
+        !page.contains("this file is byte for byte the recording"),
+        "{code} {out}{err}"
+    );
+    // The sealed file itself: byte for byte.
+    fs::copy(ex.p("s/a.m4a"), ex.p("a.m4a")).unwrap();
+    let (code, _, err) = ex.cs(&[
+        "verify-file",
+        "a.m4a",
+        "--proof",
+        "a.courtseal-proof",
+        "--trust",
+        &ex.vkey,
+        "--html",
+        "same.html",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page = fs::read_to_string(ex.p("same.html")).unwrap();
+    assert!(
+        page.contains("VERIFIED: this file is byte for byte the recording a.m4a"),
+        "{page}"
+    );
+}
