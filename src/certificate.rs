@@ -189,13 +189,32 @@ pub fn file(
         .file_name()
         .map_or_else(|| r.file.clone(), |n| n.to_string_lossy().into_owned());
     let title = format!("Certificate of verification: {name}");
+    let sealed_name = r.entry.as_ref().map(|e| shown(&e.name)).unwrap_or_default();
+    let origin = shown(r.origin.as_deref().unwrap_or("?"));
+    // Say exactly what holds: an excerpt is a stretch of the recording, and
+    // a file whose packets are the sealed ones in a rewritten container is
+    // not byte for byte the sealed file.
+    let bytes_match = r
+        .entry
+        .as_ref()
+        .is_some_and(|e| r.sha256.as_deref() == Some(e.sha256.to_hex().as_str()));
+    let what = match &r.excerpt {
+        Some(x) => format!(
+            "this file is an excerpt, not the whole recording: {} of the recording sealed into the court's log {origin}, every packet as sealed.",
+            shown(&x.describe())
+        ),
+        None if bytes_match => format!(
+            "this file is byte for byte the recording {sealed_name} sealed into the court's log {origin}."
+        ),
+        None => format!(
+            "every packet of this file is one of the recording {sealed_name} sealed into the court's log {origin}, but the file is not byte for byte the sealed one (its container was rewritten)."
+        ),
+    };
     let body = html! {
         h1 { "Certificate of verification of a court recording" }
         p.sub { "File " b { (shown(&name)) } " · times in " (clock.zone_text()) }
         div class=(if ok { "headline ok" } else { "headline bad" }) {
-            (result_sentence(ok, &format!("this file is byte for byte the recording {} sealed into the court's log {}.",
-                r.entry.as_ref().map(|e| shown(&e.name)).unwrap_or_default(),
-                shown(r.origin.as_deref().unwrap_or("?"))), &r.findings))
+            (result_sentence(ok, &what, &r.findings))
         }
         h2 { "What was checked" }
         table.facts {

@@ -291,6 +291,21 @@ pub fn verify_file(
     verify_file_with(media, proof_path, trust, expected_origin, windows, false)
 }
 
+/// Largest proof, bundle or packet-window file `verify-file` reads, in
+/// bytes: a bundle carries a whole sidecar (at most 256 MiB) as JSON text.
+pub const MAX_PROOF_BYTES: u64 = 512 << 20;
+
+/// Reads a proof or window file a person named (a link is followed): a
+/// FIFO or a device is refused before it is opened (it could hang the
+/// run), and a file larger than [`MAX_PROOF_BYTES`] is refused unread.
+fn read_given(p: &Path) -> io::Result<Vec<u8>> {
+    use crate::store::layout::{read_bounded, BoundedReadError};
+    read_bounded(p, true, MAX_PROOF_BYTES).map_err(|e| match e {
+        BoundedReadError::Io(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    })
+}
+
 /// [`verify_file`]; with `strict`, only a byte-identical file passes (a
 /// file whose container was rewritten is an error, not a warning).
 pub fn verify_file_with(
@@ -302,7 +317,7 @@ pub fn verify_file_with(
     strict: bool,
 ) -> Result<FileReport, VerifyFileError> {
     let read = |p: &Path| {
-        fs::read(p).map_err(|e| VerifyFileError {
+        read_given(p).map_err(|e| VerifyFileError {
             path: p.to_owned(),
             source: e,
         })
@@ -447,7 +462,7 @@ pub fn verify_file_with(
                 let loc = sidecar_path.display().to_string();
                 let bytes = match (&bundled_windows, windows) {
                     (Some(b), None) => Ok(b.clone()),
-                    _ => fs::read(&sidecar_path),
+                    _ => read_given(&sidecar_path),
                 };
                 let loc = if bundled_windows.is_some() && windows.is_none() {
                     format!("{} (its packet windows)", proof_path.display())

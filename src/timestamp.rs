@@ -705,6 +705,15 @@ pub fn verify(
     })
 }
 
+/// The SHA-256 imprint a token states, unverified (`None` for another
+/// hash or a token that does not parse): what it claims to be over, to
+/// name the checkpoint a misfiled token is about.
+pub fn claimed_imprint(token: &[u8]) -> Option<Vec<u8>> {
+    let (_, info) = open_token(token).ok()?;
+    (info.message_imprint.hash_algorithm.oid == ID_SHA256)
+        .then(|| info.message_imprint.hashed_message.as_bytes().to_vec())
+}
+
 /// The certificates of a PEM file (a TSA's root, and any others pinned).
 pub fn load_roots(pem: &[u8]) -> Result<Vec<Certificate>, String> {
     let certs = Certificate::load_pem_chain(pem).map_err(|e| e.to_string())?;

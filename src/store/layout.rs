@@ -318,6 +318,11 @@ pub fn read_bounded(
     if !meta.is_file() {
         return Err(BoundedReadError::NotRegular);
     }
+    // Refused before a byte is read (the read below still stops at the
+    // limit, should the file grow meanwhile).
+    if meta.len() > limit {
+        return Err(BoundedReadError::TooLarge(limit));
+    }
     let mut buf = Vec::new();
     fs::File::open(path)?
         .take(limit.saturating_add(1))

@@ -6,6 +6,8 @@
 
 use std::fs;
 
+use sha2::Digest as _;
+
 use crate::finding::{Code, Finding, Severity};
 use crate::format::checkpoint::Checkpoint;
 use crate::format::timestamp as tsfmt;
@@ -133,16 +135,26 @@ pub fn check(
             }
         };
         let root = (*size > 0).then(|| tree.root_at(*size)).flatten();
-        // Beyond the log: checked against any bytes, its imprint cannot
-        // match; only a trusted token is worth the finding below.
+        // Size 0 or beyond the log: no checkpoint of this log has that
+        // size, so no token proves its time. It is still checked (against
+        // no bytes) to tell a trusted TSA's token from another's; one that
+        // verifies is over no bytes at all (anyone may have a TSA stamp
+        // the empty string), never over a checkpoint.
         let message = match root {
             Some(r) => tsfmt::message(&Checkpoint::new(&origin, *size, r)),
             None => Vec::new(),
         };
         let mut problems = Vec::new();
         let mut ok = None;
+        let mut over_nothing = false;
         for (i, tsa) in trust.tsas().iter().enumerate() {
             match timestamp::verify(&token, &message, &tsa.roots, now) {
+                Ok(_) if root.is_none() => {
+                    over_nothing = true;
+                    problems.push(Problem::ImprintMismatch(
+                        "it is over no bytes at all, not over a checkpoint".to_owned(),
+                    ));
+                }
                 Ok(v) => {
                     ok = Some((i, v));
                     break;
@@ -173,7 +185,29 @@ pub fn check(
         else {
             continue;
         };
+        // A trusted token over another of this log's checkpoints, filed
+        // under the wrong size: say so, rather than "rewritten".
+        let misfiled = match p {
+            Problem::ImprintMismatch(_) if !over_nothing => timestamp::claimed_imprint(&token)
+                .and_then(|want| {
+                    (1..=tree.size()).find(|k| {
+                        tree.root_at(*k).is_some_and(|r| {
+                            let m = tsfmt::message(&Checkpoint::new(&origin, *k, r));
+                            sha2::Sha256::digest(&m).as_slice() == want.as_slice()
+                        })
+                    })
+                }),
+            _ => None,
+        };
         let message = match (p, root) {
+            (Problem::ImprintMismatch(_), _) if misfiled.is_some() => format!(
+                "a token of a trusted TSA filed as the checkpoint of size {size}, but it is over this log's checkpoint of size {}: the file was renamed, and proves no time under this name",
+                misfiled.unwrap_or_default()
+            ),
+            (Problem::ImprintMismatch(why), None) if *size == 0 || over_nothing => format!(
+                "a token of a trusted TSA filed as the checkpoint of size {size}, which this log of {} entries has not ({why}): it proves no time",
+                tree.size()
+            ),
             (Problem::ImprintMismatch(_), None) => format!(
                 "a token of a trusted TSA over a checkpoint of size {size}, but the log has {} entries: entries were removed from the end of the log after it was timestamped",
                 tree.size()
