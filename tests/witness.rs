@@ -371,7 +371,7 @@ fn trust_file_witness_and_quorum_lines_are_checked() {
         ("quorum two", "not a number from 1"),
         (
             &*format!("witness {} ftp://x", c.witnesses[0].verifier().to_vkey()),
-            "not an http:// or https:// URL",
+            "not an http:// URL",
         ),
     ] {
         fs::write(c.p("bad.txt"), format!("{line}\n")).unwrap();
@@ -385,4 +385,216 @@ fn trust_file_witness_and_quorum_lines_are_checked() {
             "{line}: {err}"
         );
     }
+}
+
+// ---------------------------------------------------------------------
+// The client: `seal --policy` submits checkpoints to a tlog-witness
+// server. The server here is a minimal add-checkpoint endpoint written by
+// the test (old size, consistency proof, 409 with its size, 422 on a bad
+// proof) signing with the library's CosignatureSigner.
+
+use std::io::{Read as _, Write as _};
+use std::sync::{Arc, Mutex};
+
+struct TestWitness {
+    url: String,
+    /// (size, root) it last cosigned.
+    state: Arc<Mutex<(u64, [u8; 32])>>,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+fn serve_witness(signer: CosignatureSigner) -> TestWitness {
+    use base64::Engine as _;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let state = Arc::new(Mutex::new((0u64, [0u8; 32])));
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (st, dn, rq) = (state.clone(), down.clone(), requests.clone());
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            if dn.load(std::sync::atomic::Ordering::SeqCst) {
+                drop(s);
+                continue;
+            }
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let body = loop {
+                let n = s.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map(|v| v.trim().parse().unwrap())
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Some(
+                            String::from_utf8(buf[end + 4..end + 4 + len].to_vec()).unwrap(),
+                        );
+                    }
+                }
+            };
+            let Some(body) = body else { continue };
+            rq.lock().unwrap().push(body.clone());
+            let (head, note) = body.split_once("\n\n").unwrap();
+            let mut lines = head.lines();
+            let old: u64 = lines
+                .next()
+                .unwrap()
+                .strip_prefix("old ")
+                .unwrap()
+                .parse()
+                .unwrap();
+            let proof: Vec<[u8; 32]> = lines
+                .map(|l| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(l)
+                        .unwrap()
+                        .try_into()
+                        .unwrap()
+                })
+                .collect();
+            let text = &note[..note.find("\n\n").unwrap() + 1];
+            let cp = courtseal::checkpoint::Checkpoint::parse(text).unwrap();
+            let mut g = st.lock().unwrap();
+            let reply = if old != g.0 {
+                format!(
+                    "HTTP/1.0 409 Conflict\r\nContent-Type: text/x.tlog.size\r\n\r\n{}\n",
+                    g.0
+                )
+            } else if old > 0
+                && courtseal::tlog::verify_consistency(old, cp.size, &g.1, &cp.root, &proof)
+                    .is_err()
+            {
+                "HTTP/1.0 422 Unprocessable Entity\r\n\r\nbad proof\n".to_owned()
+            } else {
+                *g = (cp.size, cp.root);
+                let t = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+                format!(
+                    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{}",
+                    signer.cosignature_line(text, t)
+                )
+            };
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    TestWitness {
+        url,
+        state,
+        down,
+        requests,
+    }
+}
+
+fn seal_with_policy(c: &Court, urls: &[&str]) -> (i32, String) {
+    let mut trust = format!(
+        "recorder {}\noperator {}\n",
+        vkey("demo-recorder"),
+        vkey("demo-secretary")
+    );
+    for (w, u) in c.witnesses.iter().zip(urls) {
+        trust.push_str(&format!("witness {} {u}\n", w.verifier().to_vkey()));
+    }
+    trust.push_str(&format!("quorum {}\n", urls.len()));
+    fs::write(c.p("trust.txt"), trust).unwrap();
+    let (code, _, err) = run(
+        c.tmp.path(),
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+            "--policy",
+            "trust.txt",
+        ],
+    );
+    (code, err)
+}
+
+fn signer(i: u8) -> CosignatureSigner {
+    CosignatureSigner::new(
+        &format!("witness{i}.example/w"),
+        ed25519_dalek::SigningKey::from_bytes(&[40 + i; 32]),
+    )
+    .unwrap()
+}
+
+#[test]
+fn seal_with_a_policy_gets_the_checkpoint_cosigned_by_two_witnesses() {
+    let c = Court::new(2, Some(2));
+    let (w0, w1) = (serve_witness(signer(0)), serve_witness(signer(1)));
+    let (code, err) = seal_with_policy(&c, &[&w0.url, &w1.url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.matches("cosigned the checkpoint of size 5").count(),
+        2,
+        "{err}"
+    );
+    let (code, r) = c.verify();
+    assert_eq!(code, 0, "{r}");
+    assert!(witness_codes(&r).is_empty(), "{r}");
+    // A new segment: the next submission carries old 5 and a proof.
+    fs::copy(c.p("s/seg-0001.m4a"), c.p("s/seg-0009.m4a")).unwrap();
+    let (code, err) = seal_with_policy(&c, &[&w0.url, &w1.url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.matches("cosigned the checkpoint of size 6").count(),
+        2,
+        "{err}"
+    );
+    let last = w0.requests.lock().unwrap().last().unwrap().clone();
+    assert!(
+        last.starts_with("old 5\n") && !last.starts_with("old 5\n\n"),
+        "{last}"
+    );
+    assert_eq!(w0.state.lock().unwrap().0, 6);
+    let (code, r) = c.verify();
+    assert_eq!(code, 0, "{r}");
+}
+
+#[test]
+fn a_witness_that_is_down_does_not_stop_sealing_and_cosigns_when_it_returns() {
+    let c = Court::new(1, Some(1));
+    let w = serve_witness(signer(0));
+    w.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (code, err) = seal_with_policy(&c, &[&w.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("witness.unreachable"), "{err}");
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(witness_codes(&r), ["witness.quorum_not_met"], "{r}");
+    w.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (code, err) = seal_with_policy(&c, &[&w.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cosigned the checkpoint of size 5"), "{err}");
+    let (code, r) = c.verify();
+    assert_eq!(code, 0, "{r}");
+}
+
+/// The witness has cosigned more of this log than the client knows (its
+/// cosigned file was deleted): it answers 409 with its size, and the client
+/// retries from there.
+#[test]
+fn a_409_is_retried_from_the_size_the_witness_has() {
+    let c = Court::new(1, None);
+    let w = serve_witness(signer(0));
+    let (code, err) = seal_with_policy(&c, &[&w.url]);
+    assert_eq!(code, 0, "{err}");
+    fs::remove_dir_all(c.paths().dir.join("cosigned")).unwrap();
+    fs::copy(c.p("s/seg-0001.m4a"), c.p("s/seg-0009.m4a")).unwrap();
+    let (code, err) = seal_with_policy(&c, &[&w.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cosigned the checkpoint of size 6"), "{err}");
+    let reqs = w.requests.lock().unwrap();
+    assert_eq!(reqs.len(), 3);
+    assert!(reqs[1].starts_with("old 0\n") && reqs[2].starts_with("old 5\n"));
 }
