@@ -162,6 +162,12 @@ codes! {
     TimestampMissing = "timestamp.missing",
     TimestampUnreachable = "timestamp.unreachable",
     TimestampRenewalDue = "timestamp.renewal_due",
+    CheckpointNotWitnessed = "checkpoint.not_witnessed",
+    WitnessBadCosignature = "witness.bad_cosignature",
+    WitnessQuorumNotMet = "witness.quorum_not_met",
+    WitnessFork = "witness.fork",
+    WitnessMalformed = "witness.malformed",
+    WitnessUnreachable = "witness.unreachable",
 }
 
 impl std::fmt::Display for Code {

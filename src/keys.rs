@@ -375,6 +375,19 @@ impl TrustStore {
                 self.add_tsa(tsa);
                 continue;
             }
+            if let Some((&"quorum", rest)) = words.split_first() {
+                let n = crate::trust::parse_quorum_line(rest)
+                    .map_err(|e| invalid(path, format!("line {}: {e}", i + 1)))?;
+                self.set_quorum(n);
+                continue;
+            }
+            if let Some((&"witness", rest)) = words.split_first() {
+                if let Some(w) = crate::trust::parse_witness_line(rest) {
+                    let w = w.map_err(|e| invalid(path, format!("line {}: {e}", i + 1)))?;
+                    self.add_witness(w);
+                    continue;
+                }
+            }
             let mut words = words.into_iter();
             let (Some(role), Some(vkey), None) = (words.next(), words.next(), words.next()) else {
                 return Err(invalid(

@@ -57,4 +57,5 @@ pub mod trust;
 pub mod verify;
 pub mod watch;
 pub mod windows;
+pub mod witness;
 pub mod zone;

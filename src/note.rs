@@ -369,6 +369,217 @@ pub fn open(note: &[u8], trusted: &[Verifier]) -> Result<OpenedNote, NoteError> 
     })
 }
 
+/// Signature type byte of a C2SP `cosignature/v1` key (tlog-cosignature:
+/// Ed25519 over a timestamped message).
+pub const ALG_COSIGNATURE_V1: u8 = 0x04;
+
+/// The largest cosignature time the spec allows (`2^63 - 1`).
+pub const MAX_COSIGNATURE_TIME: u64 = i64::MAX as u64;
+
+/// `SHA-256(name || 0x0A || 0x04 || public key)[:4]` as a big-endian
+/// integer: the key ID of a `cosignature/v1` key.
+pub fn cosignature_key_id(name: &str, public: &VerifyingKey) -> u32 {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0x0a, ALG_COSIGNATURE_V1]);
+    h.update(public.as_bytes());
+    let d = h.finalize();
+    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// The message a `cosignature/v1` signs: `cosignature/v1\ntime T\n`
+/// followed by the whole checkpoint note text (its final newline included,
+/// no signature lines).
+pub fn cosigned_message(time: u64, text: &str) -> Vec<u8> {
+    format!("cosignature/v1\ntime {time}\n{text}").into_bytes()
+}
+
+/// One `cosignature/v1` signature line, parsed: 8-byte big-endian time and
+/// a 64-byte Ed25519 signature after the key ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosignature {
+    /// The witness's key name.
+    pub name: String,
+    /// The key ID.
+    pub key_id: u32,
+    /// When the witness signed, POSIX seconds.
+    pub time: u64,
+    /// The Ed25519 signature.
+    pub sig: [u8; 64],
+}
+
+impl Cosignature {
+    /// Reads a note signature as a cosignature: `None` unless it is exactly
+    /// 72 bytes after the key ID with a time no later than `2^63 - 1`.
+    pub fn from_note_signature(s: &NoteSignature) -> Option<Cosignature> {
+        if s.sig.len() != 72 {
+            return None;
+        }
+        let time = u64::from_be_bytes(s.sig[..8].try_into().ok()?);
+        if time > MAX_COSIGNATURE_TIME {
+            return None;
+        }
+        Some(Cosignature {
+            name: s.name.clone(),
+            key_id: s.key_id,
+            time,
+            sig: s.sig[8..].try_into().ok()?,
+        })
+    }
+}
+
+/// A witness's `cosignature/v1` public key under its name.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CosignatureVerifier {
+    name: String,
+    key_id: u32,
+    key: VerifyingKey,
+}
+
+impl fmt::Debug for CosignatureVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_vkey())
+    }
+}
+
+/// What a cosignature line from a known witness turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CosignatureCheck {
+    /// The line is not from this witness (other name or key ID).
+    NotOurs,
+    /// Valid: the witness signed the text at this time.
+    Valid(u64),
+    /// Named and keyed as this witness, but not a valid cosignature.
+    Invalid(&'static str),
+}
+
+impl CosignatureVerifier {
+    /// A verifier for `key` under `name`.
+    pub fn new(name: &str, key: VerifyingKey) -> Result<Self, NoteError> {
+        check_key_name(name)?;
+        Ok(CosignatureVerifier {
+            name: name.to_owned(),
+            key_id: cosignature_key_id(name, &key),
+            key,
+        })
+    }
+
+    /// Parses `name+hex(keyID)+base64(0x04 || public key)`.
+    pub fn from_vkey(vkey: &str) -> Result<Self, NoteError> {
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(NoteError::BadVerifierKey("expected name+keyid+key"));
+        };
+        check_key_name(name)?;
+        if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(NoteError::BadVerifierKey("key ID must be 8 hex digits"));
+        }
+        let id = u32::from_str_radix(id_hex, 16)
+            .map_err(|_| NoteError::BadVerifierKey("key ID must be 8 hex digits"))?;
+        let raw = B64
+            .decode(key_b64)
+            .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
+        let (&alg, public) = raw
+            .split_first()
+            .ok_or(NoteError::BadVerifierKey("key is empty"))?;
+        if alg != ALG_COSIGNATURE_V1 {
+            return Err(NoteError::BadVerifierKey(
+                "not a cosignature/v1 key (signature type 0x04)",
+            ));
+        }
+        let public: [u8; 32] = public
+            .try_into()
+            .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
+        let key = VerifyingKey::from_bytes(&public)
+            .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
+        let v = CosignatureVerifier::new(name, key)?;
+        if v.key_id != id {
+            return Err(NoteError::BadVerifierKey(
+                "key ID does not match name and key",
+            ));
+        }
+        Ok(v)
+    }
+
+    /// The `name+keyid+key` text.
+    pub fn to_vkey(&self) -> String {
+        let mut raw = vec![ALG_COSIGNATURE_V1];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(raw))
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key ID.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// The public key.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// Checks one signature line of a note whose text is `text`: lines of
+    /// other keys are [`CosignatureCheck::NotOurs`]; a line with this name
+    /// and key ID must be a strict Ed25519 signature over
+    /// [`cosigned_message`].
+    pub fn check(&self, text: &str, s: &NoteSignature) -> CosignatureCheck {
+        if s.name != self.name || s.key_id != self.key_id {
+            return CosignatureCheck::NotOurs;
+        }
+        let Some(c) = Cosignature::from_note_signature(s) else {
+            return CosignatureCheck::Invalid(if s.sig.len() != 72 {
+                "not 8 bytes of time and 64 of signature"
+            } else {
+                "its time is beyond 2^63 - 1"
+            });
+        };
+        let sig = Signature::from_bytes(&c.sig);
+        match self
+            .key
+            .verify_strict(&cosigned_message(c.time, text), &sig)
+        {
+            Ok(()) => CosignatureCheck::Valid(c.time),
+            Err(_) => CosignatureCheck::Invalid("the Ed25519 signature does not verify"),
+        }
+    }
+}
+
+/// A witness's `cosignature/v1` private key (for tests and for courtseal's
+/// own tooling; a real witness keeps its key elsewhere).
+pub struct CosignatureSigner {
+    key: SigningKey,
+    verifier: CosignatureVerifier,
+}
+
+impl CosignatureSigner {
+    /// A signer for `key` under `name`.
+    pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
+        let verifier = CosignatureVerifier::new(name, key.verifying_key())?;
+        Ok(CosignatureSigner { key, verifier })
+    }
+
+    /// The matching verifier.
+    pub fn verifier(&self) -> &CosignatureVerifier {
+        &self.verifier
+    }
+
+    /// The line `— name base64(keyID || time || sig)\n` cosigning `text`
+    /// at `time`.
+    pub fn cosignature_line(&self, text: &str, time: u64) -> String {
+        let sig = self.key.sign(&cosigned_message(time, text)).to_bytes();
+        let mut raw = self.verifier.key_id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&time.to_be_bytes());
+        raw.extend_from_slice(&sig);
+        format!("{SIG_PREFIX}{} {}\n", self.verifier.name, B64.encode(raw))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +592,46 @@ mod tests {
         assert_eq!(v.name(), "demo-recorder");
         assert_eq!(v.key_id(), 0x718ea680);
         assert_eq!(v.to_vkey(), vkey);
+    }
+
+    /// The example of C2SP tlog-cosignature: its witness line is a
+    /// cosignature/v1 of 8 + 64 bytes whose time is the spec's `time` line.
+    #[test]
+    fn c2sp_cosignature_example_parses() {
+        let note = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\u{2014} example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n\u{2014} witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
+        let (_, sigs) = split(note.as_bytes()).unwrap();
+        assert_eq!(sigs.len(), 2);
+        // The log's own Ed25519 signature is no cosignature.
+        assert_eq!(Cosignature::from_note_signature(&sigs[0]), None);
+        let c = Cosignature::from_note_signature(&sigs[1]).unwrap();
+        assert_eq!(c.name, "witness.example.com/w1");
+        assert_eq!(c.key_id, 0x8d66cf3f);
+        assert_eq!(c.time, 1679315147);
+    }
+
+    #[test]
+    fn cosignature_round_trip_and_tamper() {
+        let s = CosignatureSigner::new("w.example/1", SigningKey::from_bytes(&[7; 32])).unwrap();
+        let v = CosignatureVerifier::from_vkey(&s.verifier().to_vkey()).unwrap();
+        assert_eq!(&v, s.verifier());
+        let text = "origin\n3\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+        let line = s.cosignature_line(text, 1_700_000_000);
+        let note = format!("{text}\n{line}");
+        let (t, sigs) = split(note.as_bytes()).unwrap();
+        assert_eq!(
+            v.check(&t, &sigs[0]),
+            CosignatureCheck::Valid(1_700_000_000)
+        );
+        let other = "origin\n4\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+        assert!(matches!(
+            v.check(other, &sigs[0]),
+            CosignatureCheck::Invalid(_)
+        ));
+        // The same key as a note key (0x01) has another key ID: not ours.
+        let n = NoteSigner::new("w.example/1", SigningKey::from_bytes(&[7; 32])).unwrap();
+        let (t, sigs) = split(n.sign(text).unwrap().as_bytes()).unwrap();
+        assert_eq!(v.check(&t, &sigs[0]), CosignatureCheck::NotOurs);
+        // A 0x01 vkey is not a cosignature key.
+        assert!(CosignatureVerifier::from_vkey(&n.verifier().to_vkey()).is_err());
     }
 }

@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use crate::note::Verifier;
+use crate::note::{CosignatureVerifier, Verifier};
 
 /// What a trusted key is trusted for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -132,6 +132,20 @@ pub fn may_sign(role: Role, statement: Statement) -> bool {
 pub struct TrustStore {
     entries: Vec<(Role, Verifier)>,
     tsas: Vec<TrustedTsa>,
+    witnesses: Vec<TrustedWitness>,
+    quorum: Option<usize>,
+}
+
+/// A witness of the trust file (a `witness VKEY [URL]` line with a
+/// `cosignature/v1` key): its key, and where `seal --policy` submits
+/// checkpoints to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedWitness {
+    /// The witness's cosignature/v1 key under its name.
+    pub key: CosignatureVerifier,
+    /// The witness's tlog-witness URL prefix (`http://host:port`, before
+    /// `/add-checkpoint`), if the court submits to it.
+    pub url: Option<String>,
 }
 
 impl TrustStore {
@@ -214,6 +228,61 @@ impl TrustStore {
     /// The timestamping authorities trusted, in the order given.
     pub fn tsas(&self) -> &[TrustedTsa] {
         &self.tsas
+    }
+
+    /// Trusts a witness (a `witness VKEY [URL]` line of a cosignature key).
+    pub fn add_witness(&mut self, w: TrustedWitness) {
+        if !self.witnesses.iter().any(|e| e.key == w.key) {
+            self.witnesses.push(w);
+        }
+    }
+
+    /// The witnesses trusted, in the order given.
+    pub fn witnesses(&self) -> &[TrustedWitness] {
+        &self.witnesses
+    }
+
+    /// Requires `n` witnesses to cosign (a `quorum N` line).
+    pub fn set_quorum(&mut self, n: usize) {
+        self.quorum = Some(n);
+    }
+
+    /// The quorum a `quorum N` line requires, if any.
+    pub fn quorum(&self) -> Option<usize> {
+        self.quorum
+    }
+}
+
+/// Parses the words after `witness` on a trust-file line when its key is a
+/// `cosignature/v1` key: `witness VKEY [URL]`. `None` when the key is not
+/// one (an Ed25519 note key: the older `witness VKEY` role line).
+pub fn parse_witness_line(words: &[&str]) -> Option<Result<TrustedWitness, String>> {
+    let vkey = words.first()?;
+    let key = CosignatureVerifier::from_vkey(vkey).ok()?;
+    Some(match words {
+        [_] => Ok(TrustedWitness { key, url: None }),
+        [_, url] if url.starts_with("http://") && url.len() > "http://".len() => {
+            Ok(TrustedWitness {
+                key,
+                url: Some(url.trim_end_matches('/').to_owned()),
+            })
+        }
+        [_, url] => Err(format!(
+            "the witness URL {url:?} is not an http:// URL (cosignatures are signed: no TLS is needed)"
+        )),
+        _ => Err("expected 'witness VERIFIER-KEY' or 'witness VERIFIER-KEY URL'".into()),
+    })
+}
+
+/// Parses the words after `quorum`: one number from 1.
+pub fn parse_quorum_line(words: &[&str]) -> Result<usize, String> {
+    match words {
+        [n] => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("the quorum {n:?} is not a number from 1")),
+        _ => Err("expected 'quorum N'".into()),
     }
 }
 

@@ -966,3 +966,63 @@ fn ed25519_wycheproof_strict_verification() {
     );
     assert_eq!(bad_key, 0);
 }
+
+// ---------------------------------------------------------------------------
+// cosignature/v1 (C2SP tlog-cosignature)
+// ---------------------------------------------------------------------------
+
+/// The spec's example: the witness line is read as key ID 0x8d66cf3f, the
+/// time of the spec's `time` line and a 64-byte signature; the log's own
+/// line (64 bytes of Ed25519) is no cosignature.
+#[test]
+fn cosignature_c2sp_example() {
+    let bytes = read_bytes("cosignature/c2sp_tlog_cosignature_example.note");
+    let (text, sigs) = note::split(&bytes).unwrap();
+    assert_eq!(
+        text,
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    );
+    let parsed: Vec<_> = sigs
+        .iter()
+        .map(note::Cosignature::from_note_signature)
+        .collect();
+    assert_eq!(parsed.len(), 2);
+    assert!(parsed[0].is_none());
+    let c = parsed[1].as_ref().unwrap();
+    assert_eq!(
+        (c.name.as_str(), c.key_id, c.time),
+        ("witness.example.com/w1", 0x8d66cf3f, 1679315147)
+    );
+}
+
+/// The real sum.golang.org checkpoint with its three witness signatures:
+/// they are old-style Ed25519 note signatures (type 0x01, no time), so a
+/// cosignature/v1 verifier of the same keys and names finds none of them
+/// its own, while the log key still opens the note.
+#[test]
+fn cosignature_sumdb_checkpoint_with_legacy_witness_lines() {
+    let v = load_json("signed-note/signed_notes.json");
+    let case = arr(&v, "open_cases")
+        .iter()
+        .find(|c| s(c, "id") == "sumdb-checkpoint-with-3-cosignatures")
+        .unwrap();
+    let note_text = s(case, "note");
+    let (text, sigs) = note::split(note_text.as_bytes()).unwrap();
+    assert_eq!(sigs.len(), 4);
+    let mut checked = 0;
+    for vk in strs(case, "verifier_keys") {
+        let nv = Verifier::from_vkey(&vk).unwrap();
+        // The same key as a cosignature/v1 key: other key ID, not its line.
+        let cv = note::CosignatureVerifier::new(nv.name(), *nv.key()).unwrap();
+        assert_ne!(cv.key_id(), nv.key_id());
+        for sig in &sigs {
+            assert_eq!(cv.check(&text, sig), note::CosignatureCheck::NotOurs);
+            assert!(note::Cosignature::from_note_signature(sig).is_none());
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+    let sumdb =
+        Verifier::from_vkey(read_text("signed-note/sumdb_checkpoint_6476701.vkey").trim()).unwrap();
+    note::open(note_text.as_bytes(), &[sumdb]).unwrap();
+}

@@ -5,6 +5,7 @@
 
 pub mod checkpoints;
 pub mod timestamps;
+pub mod witnesses;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -320,7 +321,16 @@ pub fn verify_with_progress(
     let (checkpoints, verified_size) =
         check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
     let mut timestamp_findings = Vec::new();
-    let outside_times = timestamps::check(&paths, &log, &tree, trust, &mut timestamp_findings);
+    let mut outside_times = timestamps::check(&paths, &log, &tree, trust, &mut timestamp_findings);
+    outside_times.extend(witnesses::check(
+        &paths,
+        &log,
+        &tree,
+        trust,
+        verified_size,
+        &mut timestamp_findings,
+    ));
+    outside_times.sort_by_key(|a| (a.size, a.time));
     let (events, retired) = check_service_entries(
         root,
         &log,
@@ -682,13 +692,16 @@ fn outside_time_findings(
     if stated.checked_add(limit).is_none_or(|t| t >= before.time) {
         return vec![];
     }
-    let OutsideSource::Timestamp { tsa, file, .. } = &before.source;
+    let (who, what, file) = match &before.source {
+        OutsideSource::Timestamp { tsa, file, .. } => (tsa, "timestamped", file),
+        OutsideSource::Cosignature { witness, file } => (witness, "cosigned", file),
+    };
     let secs = (before.time - stated).as_seconds_f64();
     vec![Finding::error(
         Code::EventBackdated,
         at,
         format!(
-            "the {} event states {} and says it was sealed at {}, but {tsa} timestamped the log at {} with {} entries ({file}), without it (line {line}): it was entered after that time, at least {secs:.0} s after the time it states (more than the {} s an operator may take)",
+            "the {} event states {} and says it was sealed at {}, but {who} {what} the log at {} with {} entries ({file}), without it (line {line}): it was entered after that time, at least {secs:.0} s after the time it states (more than the {} s an operator may take)",
             e.event,
             e.at,
             e.sealed_at,

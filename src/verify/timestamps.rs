@@ -32,6 +32,13 @@ pub enum OutsideSource {
         /// The TSA's policy OID.
         policy: String,
     },
+    /// A `cosignature/v1` of a trusted witness.
+    Cosignature {
+        /// The witness's key name.
+        witness: String,
+        /// The cosigned checkpoint file, relative to the session.
+        file: String,
+    },
 }
 
 /// A time the court does not control at which the log's first `size`

@@ -52,11 +52,18 @@ pub fn run(c: &SealConfig) -> Result<Done> {
     if let Some(w) = &c.watch {
         return watch(c, w, &signer, &fields);
     }
-    let tsas = super::load_trust(&c.policy)?.tsas().to_vec();
+    let policy = super::load_trust(&c.policy)?;
+    let tsas = policy.tsas().to_vec();
+    let witnesses = policy.witnesses().to_vec();
     let outcome = session::seal(&c.session, &signer, origin, &fields, &c.media)?;
-    // Sealed and signed first: a timestamp only ever adds to it.
+    // Sealed and signed first: a timestamp or a cosignature only adds to it.
     if !tsas.is_empty() {
         stamp_latest(&c.session, &tsas);
+    }
+    if witnesses.iter().any(|w| w.url.is_some()) {
+        for line in witness_latest(&c.session, &witnesses) {
+            eprintln!("{}", escape(&format!("courtseal: {line}")));
+        }
     }
     let out = if c.json {
         json::seal(&c.session, &outcome)?
@@ -95,6 +102,23 @@ fn stamp_latest(root: &std::path::Path, tsas: &[courtseal::timestamp::TrustedTsa
             );
             false
         }
+    }
+}
+
+/// Submits the latest checkpoint to the policy's witnesses: one line each.
+fn witness_latest(
+    root: &std::path::Path,
+    witnesses: &[courtseal::trust::TrustedWitness],
+) -> Vec<String> {
+    let paths = session::SessionPaths::new(root);
+    match courtseal::witness::submit_latest(&paths, witnesses) {
+        Ok((size, subs)) => subs
+            .iter()
+            .map(|s| courtseal::witness::describe(s, size))
+            .collect(),
+        Err(e) => vec![format!(
+            "warning: witness.unreachable: nothing submitted to the witnesses: {e}"
+        )],
     }
 }
 
@@ -138,10 +162,14 @@ fn watch(
     // Timestamps are asked in the background: a slow or absent TSA never
     // holds up sealing. Each new checkpoint commits to the ones before, so
     // one missed is covered by the next.
-    let tsas = super::load_trust(&c.policy)?.tsas().to_vec();
+    let policy = super::load_trust(&c.policy)?;
+    let tsas = policy.tsas().to_vec();
+    let witnesses = policy.witnesses().to_vec();
+    let submits = witnesses.iter().any(|w| w.url.is_some());
     let (tx, rx) = std::sync::mpsc::channel::<courtseal::checkpoint::Checkpoint>();
     let paths = session::SessionPaths::new(&c.session);
-    let stamper = (!tsas.is_empty()).then(|| {
+    let root = c.session.clone();
+    let stamper = (!tsas.is_empty() || submits).then(|| {
         std::thread::spawn(move || {
             while let Ok(mut cp) = rx.recv() {
                 // Only the newest of those waiting.
@@ -153,6 +181,13 @@ fn watch(
                         "{}\n",
                         courtseal::timestamp::describe(&s, cp.size)
                     ));
+                }
+                // The witnesses are given the latest checkpoint on disk,
+                // which commits to this one.
+                if submits {
+                    for line in witness_latest(&root, &witnesses) {
+                        let _ = output::emit(&format!("{line}\n"));
+                    }
                 }
             }
         })

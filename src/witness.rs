@@ -1,0 +1,334 @@
+//! The tlog-witness client (<https://c2sp.org/tlog-witness>): submits a
+//! session checkpoint to each witness of the policy with the consistency
+//! proof from the size it last cosigned, and keeps the cosignatures it
+//! returns in `courtseal/cosigned/<size>.note`. Never fails: what went
+//! wrong is in the outcome, for a `witness.unreachable` line.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpStream, ToSocketAddrs as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+use crate::format::checkpoint::Checkpoint;
+use crate::note::{self, CosignatureCheck};
+use crate::store::layout::SessionPaths;
+use crate::trust::TrustedWitness;
+
+/// How long a witness may take to accept a connection, and to answer.
+pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest reply read from a witness.
+pub const MAX_REPLY_BYTES: u64 = 64 * 1024;
+
+/// What submitting one checkpoint to one witness came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submission {
+    /// A valid cosignature of it is kept already.
+    Present {
+        /// The witness's name.
+        witness: String,
+    },
+    /// The witness cosigned; its line is kept.
+    Cosigned {
+        /// The witness's name.
+        witness: String,
+        /// The cosigned checkpoint file.
+        file: PathBuf,
+        /// The cosignature's time, POSIX seconds.
+        time: u64,
+    },
+    /// Nothing kept this time.
+    Failed {
+        /// The witness's name.
+        witness: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// One line for a person about a [`Submission`] of the checkpoint of `size`.
+pub fn describe(s: &Submission, size: u64) -> String {
+    match s {
+        Submission::Present { witness } => {
+            format!("witness {witness} has cosigned the checkpoint of size {size} already")
+        }
+        Submission::Cosigned {
+            witness,
+            file,
+            time,
+        } => format!(
+            "witness {witness} cosigned the checkpoint of size {size} at {time} (POSIX seconds); kept in {}",
+            file.display()
+        ),
+        Submission::Failed { witness, why } => format!(
+            "warning: witness.unreachable: witness {witness} did not cosign the checkpoint of size {size} ({why}); sealing goes on, and the next checkpoint is submitted again"
+        ),
+    }
+}
+
+/// The folder of cosigned checkpoints.
+pub fn cosigned_dir(paths: &SessionPaths) -> PathBuf {
+    paths.dir.join("cosigned")
+}
+
+/// The largest size whose kept checkpoint `w` validly cosigned, with
+/// whether `size` itself is among them.
+fn last_cosigned(dir: &Path, w: &TrustedWitness, size: u64) -> (u64, bool) {
+    let mut best = 0;
+    let mut this = false;
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return (0, false);
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(n) = crate::verify::witnesses::parse_file_name(&name) else {
+            continue;
+        };
+        let Ok(bytes) = crate::store::layout::read_regular(&e.path(), 64 << 10) else {
+            continue;
+        };
+        let Ok((text, sigs)) = note::split(&bytes) else {
+            continue;
+        };
+        if sigs
+            .iter()
+            .any(|s| matches!(w.key.check(&text, s), CosignatureCheck::Valid(_)))
+        {
+            best = best.max(n);
+            this |= n == size;
+        }
+    }
+    (best, this)
+}
+
+/// Submits the checkpoint `cp` (whose signed note is `signed`, the bytes of
+/// `checkpoints/<size>`) to every witness with a URL, and keeps what they
+/// return.
+pub fn submit_checkpoint(
+    paths: &SessionPaths,
+    tree: &crate::tlog::Tree,
+    cp: &Checkpoint,
+    signed: &[u8],
+    witnesses: &[TrustedWitness],
+) -> Vec<Submission> {
+    let dir = cosigned_dir(paths);
+    let text = cp.to_text();
+    let mut out = Vec::new();
+    for w in witnesses {
+        let Some(url) = &w.url else { continue };
+        let witness = w.key.name().to_owned();
+        let (old, present) = last_cosigned(&dir, w, cp.size);
+        if present {
+            out.push(Submission::Present { witness });
+            continue;
+        }
+        let outcome = add_checkpoint(url, tree, cp, signed, old).and_then(|lines| {
+            // Only lines of this witness that hold over this text are kept.
+            let mut time = None;
+            let mut keep = String::new();
+            for line in lines.lines().filter(|l| !l.is_empty()) {
+                let probe = format!("{text}\n{line}\n");
+                let Ok((t, sigs)) = note::split(probe.as_bytes()) else {
+                    continue;
+                };
+                if let Some(CosignatureCheck::Valid(at)) = sigs.first().map(|s| w.key.check(&t, s))
+                {
+                    time = Some(at);
+                    keep.push_str(line);
+                    keep.push('\n');
+                }
+            }
+            let time = time.ok_or_else(|| {
+                "its reply holds no valid cosignature of its key over the checkpoint".to_owned()
+            })?;
+            let file = append(&dir, cp.size, signed, &keep)?;
+            Ok((file, time))
+        });
+        out.push(match outcome {
+            Ok((file, time)) => Submission::Cosigned {
+                witness,
+                file,
+                time,
+            },
+            Err(why) => Submission::Failed { witness, why },
+        });
+    }
+    out
+}
+
+/// `POST URL/add-checkpoint`; on 409 retries once from the size the
+/// witness says it has. The cosignature lines of a 200.
+fn add_checkpoint(
+    url: &str,
+    tree: &crate::tlog::Tree,
+    cp: &Checkpoint,
+    signed: &[u8],
+    old: u64,
+) -> Result<String, String> {
+    let mut old = old;
+    for _ in 0..2 {
+        let mut body = format!("old {old}\n");
+        if old > 0 && old < cp.size {
+            let proof = tree
+                .consistency_proof(old, cp.size)
+                .ok_or("no consistency proof between the sizes")?;
+            for h in proof {
+                body.push_str(&B64.encode(h));
+                body.push('\n');
+            }
+        }
+        body.push('\n');
+        let mut body = body.into_bytes();
+        body.extend_from_slice(signed);
+        let (code, ctype, reply) = http_post(&format!("{url}/add-checkpoint"), &body)?;
+        let shown = || {
+            String::from_utf8_lossy(&reply)
+                .trim()
+                .chars()
+                .take(200)
+                .collect::<String>()
+        };
+        match code {
+            200 => return String::from_utf8(reply).map_err(|_| "its reply is not UTF-8".into()),
+            409 if ctype.starts_with("text/x.tlog.size") => {
+                let n: u64 = shown()
+                    .parse()
+                    .map_err(|_| format!("409 with a size that is not a number ({:?})", shown()))?;
+                if n > cp.size || tree.root_at(n).is_none() && n != 0 {
+                    return Err(format!(
+                        "it has cosigned size {n} of this log, more than this log's {}: another history with this key was shown to it (a fork)",
+                        cp.size
+                    ));
+                }
+                old = n;
+            }
+            403 => return Err(format!("403: the checkpoint's signature is not of the log key it knows ({})", shown())),
+            404 => return Err(format!("404: it does not know the log {:?} ({})", cp.origin, shown())),
+            422 => return Err(format!("422: the consistency proof does not verify: this log is not consistent with what it cosigned ({})", shown())),
+            c => return Err(format!("HTTP {c} ({})", shown())),
+        }
+    }
+    Err("409 twice: the witness moved on while it was asked".into())
+}
+
+/// Adds `lines` to `cosigned/<size>.note` (made from `signed` when absent),
+/// written to a temporary file, made durable and renamed into place.
+fn append(dir: &Path, size: u64, signed: &[u8], lines: &str) -> Result<PathBuf, String> {
+    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", dir.display());
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if !m.is_dir() => return Err(shown(&"not a folder; the cosignature is not kept")),
+        Ok(_) => {}
+        Err(_) => std::fs::create_dir(dir).map_err(|e| shown(&e))?,
+    }
+    let path = dir.join(format!("{size}.note"));
+    let mut bytes =
+        crate::store::layout::read_regular(&path, 64 << 10).unwrap_or_else(|_| signed.to_vec());
+    let have = String::from_utf8_lossy(&bytes).into_owned();
+    for l in lines.lines() {
+        if !have.lines().any(|h| h == l) {
+            bytes.extend_from_slice(l.as_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| shown(&e))?;
+    tmp.write_all(&bytes).map_err(|e| shown(&e))?;
+    tmp.as_file().sync_all().map_err(|e| shown(&e))?;
+    tmp.persist(&path).map_err(|e| shown(&e))?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
+    }
+    let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    Ok(path)
+}
+
+/// One HTTP/1.0 POST: (status, content type, body), bounded.
+fn http_post(url: &str, body: &[u8]) -> Result<(u16, String, Vec<u8>), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{url}: only http:// witness URLs are supported"))?;
+    let (host_port, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if host_port.is_empty()
+        || !host_port
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        || path.bytes().any(|b| b.is_ascii_control() || b == b' ')
+    {
+        return Err(format!("{url}: not a usable URL"));
+    }
+    let addr = if host_port.contains(':') && !host_port.ends_with(']') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:80")
+    };
+    let io = |e: std::io::Error| format!("{url}: {e}");
+    let sock = addr
+        .to_socket_addrs()
+        .map_err(io)?
+        .next()
+        .ok_or_else(|| format!("{url}: the host name has no address"))?;
+    let mut s = TcpStream::connect_timeout(&sock, WITNESS_TIMEOUT).map_err(io)?;
+    s.set_read_timeout(Some(WITNESS_TIMEOUT)).map_err(io)?;
+    s.set_write_timeout(Some(WITNESS_TIMEOUT)).map_err(io)?;
+    let head = format!(
+        "POST {path} HTTP/1.0\r\nHost: {host_port}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).map_err(io)?;
+    s.write_all(body).map_err(io)?;
+    let mut reply = Vec::new();
+    s.take(MAX_REPLY_BYTES + 16 * 1024)
+        .read_to_end(&mut reply)
+        .map_err(io)?;
+    let end = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("{url}: the reply is not HTTP"))?;
+    let head = String::from_utf8_lossy(&reply[..end]).into_owned();
+    let code = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or_else(|| format!("{url}: the reply has no status"))?;
+    let ctype = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_ascii_lowercase())
+        })
+        .unwrap_or_default();
+    let body = reply[end + 4..].to_vec();
+    if body.len() as u64 > MAX_REPLY_BYTES {
+        return Err(format!("{url}: the reply is larger than any witness reply"));
+    }
+    Ok((code, ctype, body))
+}
+
+/// Submits the session's latest checkpoint (`courtseal/checkpoint`, checked
+/// against the log) to every witness with a URL: its size and the outcomes.
+pub fn submit_latest(
+    paths: &SessionPaths,
+    witnesses: &[TrustedWitness],
+) -> Result<(u64, Vec<Submission>), String> {
+    let cp = crate::timestamp::latest_checkpoint(paths)?;
+    let signed = crate::store::layout::read_regular(&paths.checkpoint, 64 << 10)
+        .map_err(|e| format!("{}: {e}", paths.checkpoint.display()))?;
+    let log =
+        crate::log::Log::read(&paths.log).map_err(|e| format!("{}: {e}", paths.log.display()))?;
+    let tree = log.tree();
+    Ok((
+        cp.size,
+        submit_checkpoint(paths, &tree, &cp, &signed, witnesses),
+    ))
+}
