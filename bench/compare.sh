@@ -11,8 +11,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 minutes=${1:-60}
-cargo build --release --quiet
-cs="$PWD/target/release/courtseal"
 cache=bench/.cache
 mkdir -p "$cache"
 speech="$cache/speech-${minutes}m.wav"
@@ -38,6 +36,8 @@ if [ ! -s "$speech" ]; then
     -filter_complex "[0][1][2][3][4]concat=n=5:v=0:a=1,aresample=48000" -t $((minutes * 60)) "$speech"
   rm -rf "$tmp"
 fi
+cargo build --release --quiet
+cs="$PWD/target/release/courtseal"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/s"

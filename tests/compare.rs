@@ -45,9 +45,20 @@ fn material() -> &'static Path {
             "her brother",
             "the officer",
             "the landlord",
+            "a teacher",
+            "the nurse",
         ];
         let verb = [
-            "saw", "signed", "carried", "repaired", "sold", "painted", "counted", "opened",
+            "saw",
+            "signed",
+            "carried",
+            "repaired",
+            "sold",
+            "painted",
+            "counted",
+            "opened",
+            "described",
+            "forgot",
         ];
         let obj = [
             "a green truck",
@@ -58,6 +69,8 @@ fn material() -> &'static Path {
             "the second invoice",
             "three horses",
             "a wooden ladder",
+            "the night train",
+            "a silver watch",
         ];
         let place = [
             "near the station",
@@ -68,18 +81,41 @@ fn material() -> &'static Path {
             "in the basement",
             "by the river",
             "at the airport",
+            "in the garden",
+            "on the top floor",
+        ];
+        let when = [
+            "on Monday",
+            "in March",
+            "at noon",
+            "last winter",
+            "before dawn",
+            "after lunch",
+            "on the fifth of May",
+            "in nineteen ninety",
+            "at midnight",
+            "yesterday",
         ];
         let voices = ["en-us", "en-gb", "en-gb-scotland", "en+f3"];
+        // Words drawn at random (a fixed seed): no sentence repeats.
+        let mut state: u64 = 7;
+        let mut pick = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
         for (v, voice) in voices.iter().enumerate() {
             let mut text = String::new();
             for k in 0..12 {
                 let n = v * 12 + k;
                 text.push_str(&format!(
-                    "{} {} {} {}, number {}.\n",
-                    subj[(n * 3) % 8],
-                    verb[(n * 5 + 1) % 8],
-                    obj[(n * 7 + 2) % 8],
-                    place[n % 8],
+                    "{} {} {} {} {}, number {}.\n",
+                    subj[pick(10)],
+                    verb[pick(10)],
+                    obj[pick(10)],
+                    place[pick(10)],
+                    when[pick(10)],
                     n + 1
                 ));
             }
