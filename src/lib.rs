@@ -30,6 +30,7 @@ pub mod align;
 pub mod audit;
 pub mod bag;
 pub mod certificate;
+pub mod compare;
 pub mod digest;
 pub mod document;
 pub mod excerpt;

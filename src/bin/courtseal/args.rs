@@ -101,6 +101,33 @@ pub enum Command {
     /// Show what courtseal reads in a media file: streams, timing, packet
     /// windows, internal gaps and silence (nothing is written).
     Inspect(InspectArgs),
+    /// Align an independent recording of the same room (a lawyer's
+    /// dictaphone) with the sealed official one by its sound, and say which
+    /// stretches either one lacks, on the session's wall clock.
+    ///
+    /// The session is verified first. Several files of one independent
+    /// recording are given in order. The result is evidence to weigh, not a
+    /// proof. Exit 1 when the official recording lacks a stretch the
+    /// independent one has.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The session folder.
+    pub session: PathBuf,
+    /// The independent recording's files, in order (any format FFmpeg reads).
+    #[arg(required = true, value_name = "RECORDING")]
+    pub recording: Vec<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// The session folder in which the independent recording's owner sealed
+    /// it (default: a courtseal session holding the file, if any).
+    #[arg(long, value_name = "DIR")]
+    pub independent_session: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

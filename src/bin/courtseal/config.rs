@@ -139,6 +139,17 @@ pub enum Config {
     Retire(RetireConfig),
     /// `inspect`.
     Inspect(InspectConfig),
+    /// `compare`.
+    Compare(CompareConfig),
+}
+
+/// `compare`, checked.
+pub struct CompareConfig {
+    pub session: PathBuf,
+    pub recording: Vec<PathBuf>,
+    pub trust: Vec<PathBuf>,
+    pub independent_session: Option<PathBuf>,
+    pub json: bool,
 }
 
 /// A number of seconds checked against its range, kept as typed for messages.
@@ -600,6 +611,17 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             session: a.session,
             json: a.json,
             command_line: ctx.command_line.clone(),
+        }),
+        Command::Compare(a) => Config::Compare(CompareConfig {
+            trust: trust(&a.trust)?,
+            recording: a
+                .recording
+                .iter()
+                .map(|p| input(p, "independent recording", u64::MAX))
+                .collect::<Result<_>>()?,
+            independent_session: a.independent_session,
+            session: a.session,
+            json: a.json,
         }),
         Command::Audit(a) => audit(a, ctx)?,
         Command::VerifyAct(a) => {

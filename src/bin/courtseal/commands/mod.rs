@@ -5,6 +5,7 @@
 mod audit;
 mod check;
 mod close;
+mod compare;
 mod event;
 mod excerpt;
 mod export;
@@ -66,6 +67,7 @@ pub fn run(config: Config) -> Result<Done> {
         Config::Close(c) => Some(&c.session),
         Config::Check(c) => Some(&c.session),
         Config::Retire(c) => Some(&c.session),
+        Config::Compare(c) => Some(&c.session),
         _ => None,
     };
     if let Some(s) = session {
@@ -102,6 +104,7 @@ pub fn run(config: Config) -> Result<Done> {
         Config::Export(c) => export::run(&c),
         Config::Retire(c) => retire::run(&c),
         Config::Inspect(c) => inspect::run(&c),
+        Config::Compare(c) => compare::run(&c),
     }
 }
 

@@ -289,3 +289,26 @@ pub fn audit(r: &AuditReport) -> anyhow::Result<String> {
         },
     ))
 }
+
+#[derive(Serialize)]
+struct Compare<'a> {
+    #[serde(flatten)]
+    verdict: Verdict,
+    #[serde(flatten)]
+    report: &'a courtseal::compare::CompareReport,
+    verify: Envelope<Verify<'a>>,
+}
+
+/// `compare --json`.
+pub fn compare(v: &SessionReport, r: &courtseal::compare::CompareReport) -> anyhow::Result<String> {
+    let mut all = v.findings.clone();
+    all.extend(r.findings.iter().cloned());
+    render(&envelope(
+        "compare",
+        Compare {
+            verdict: verdict(&all),
+            report: r,
+            verify: verify_body(v),
+        },
+    ))
+}

@@ -815,3 +815,101 @@ pub fn quiet_text(what: &str, findings: &[Finding], q: crate::config::Quiet) -> 
     }
     out
 }
+
+/// `compare`: the verification, then the alignment on the wall clock.
+pub fn compare_text(v: &SessionReport, r: &courtseal::compare::CompareReport) -> String {
+    let mut out = verify_text(v);
+    if let Some(i) = out.rfind("\nResult: ") {
+        out.truncate(i);
+        out.push('\n');
+    }
+    let t = local_odt;
+    let _ = writeln!(
+        out,
+        "\nIndependent recording against the official one ({})",
+        courtseal::compare::NOTE
+    );
+    let _ = writeln!(out, "Official recording (wall clock)");
+    for p in &r.official {
+        let _ = writeln!(out, "  {} to {}  {}", t(p.from), t(p.to), p.name);
+    }
+    let _ = writeln!(out, "Independent recording");
+    for f in &r.independent {
+        let sealed = match &f.sealed {
+            Some(s) => format!(
+                "sealed by courtseal in {} (log line {}) at {}",
+                s.session,
+                s.line,
+                local(&s.sealed_at)
+            ),
+            None => "not sealed by courtseal".to_owned(),
+        };
+        let _ = writeln!(out, "  {}  {:.1} s, {sealed}", f.name, f.seconds);
+    }
+    match (r.independent_start, r.drift_ppm) {
+        (Some(s), Some(d)) => {
+            let _ = writeln!(
+                out,
+                "Alignment  the independent recording's second 0 is {}; clock drift {d:+.0} ppm",
+                t(s)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "Alignment  NOTHING MATCHES: the independent recording is not of this session, or cannot be compared");
+        }
+    }
+    for m in &r.matched {
+        let _ = writeln!(
+            out,
+            "  {} to {}  matched (independent {:.1}–{:.1} s), confidence {:.2}",
+            t(m.from),
+            t(m.to),
+            m.independent_from,
+            m.independent_to,
+            m.confidence
+        );
+    }
+    for m in &r.missing_from_official {
+        let _ = writeln!(
+            out,
+            "  {} to {}  MISSING FROM THE OFFICIAL RECORDING ({:.1} s; independent {:.1}–{:.1} s); {}",
+            t(m.from),
+            t(m.to),
+            m.seconds,
+            m.independent_from,
+            m.independent_to,
+            if m.declared.is_empty() {
+                "no break declared".to_owned()
+            } else {
+                format!("declared: {}", m.declared.join("; "))
+            }
+        );
+    }
+    for m in &r.missing_from_independent {
+        let _ = writeln!(
+            out,
+            "  {} to {}  not in the independent recording ({:.1} s)",
+            t(m.from),
+            t(m.to),
+            m.seconds
+        );
+    }
+    for n in &r.not_compared {
+        let _ = writeln!(
+            out,
+            "  independent {:.1}–{:.1} s  not compared ({})",
+            n.independent_from,
+            n.independent_to,
+            n.reason.replace('_', " ")
+        );
+    }
+    findings_text(&mut out, &r.findings);
+    let mut all = v.findings.clone();
+    all.extend(r.findings.iter().cloned());
+    result_line(
+        &mut out,
+        &all,
+        "The official recording holds everything the independent recording holds where both could be compared.",
+    );
+    out
+}

@@ -1,0 +1,518 @@
+//! `courtseal compare`: an independent recording (a lawyer's dictaphone)
+//! against the sealed official one. The speech is made at test time with
+//! espeak-ng (several voices, sentences that do not repeat); the official
+//! recording is clean, the independent one is phone-band, with echo, noise,
+//! a start 7.3 s earlier, a clock 0.07% fast and MP3 at 32 kb/s mono.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The independent clock runs this much fast.
+const SPEED: f64 = 1.0007;
+/// The independent recording starts this many seconds before the official.
+const LEAD: f64 = 7.3;
+
+/// Independent second of master second `m`.
+fn ind(m: f64) -> f64 {
+    (LEAD + m) / SPEED
+}
+
+struct Material {
+    dir: tempfile::TempDir,
+}
+
+fn ffmpeg(dir: &Path, args: &[&str]) {
+    common::ffmpeg(dir, args);
+}
+
+/// The speech (about 3.6 minutes, three voices) and the unrelated speech, once.
+fn material() -> &'static Path {
+    static M: OnceLock<Material> = OnceLock::new();
+    M.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let subj = [
+            "the witness",
+            "the clerk",
+            "my neighbour",
+            "the driver",
+            "the accountant",
+            "her brother",
+            "the officer",
+            "the landlord",
+            "a teacher",
+            "the nurse",
+        ];
+        let verb = [
+            "saw",
+            "signed",
+            "carried",
+            "repaired",
+            "sold",
+            "painted",
+            "counted",
+            "opened",
+            "described",
+            "forgot",
+        ];
+        let obj = [
+            "a green truck",
+            "the blue contract",
+            "forty boxes",
+            "the old bridge",
+            "a broken window",
+            "the second invoice",
+            "three horses",
+            "a wooden ladder",
+            "the night train",
+            "a silver watch",
+        ];
+        let place = [
+            "near the station",
+            "in the market",
+            "behind the school",
+            "at the harbour",
+            "on Main Street",
+            "in the basement",
+            "by the river",
+            "at the airport",
+            "in the garden",
+            "on the top floor",
+        ];
+        let when = [
+            "on Monday",
+            "in March",
+            "at noon",
+            "last winter",
+            "before dawn",
+            "after lunch",
+            "on the fifth of May",
+            "in nineteen ninety",
+            "at midnight",
+            "yesterday",
+        ];
+        let voices = ["en-us", "en-gb", "en-gb-scotland", "en+f3"];
+        // Words drawn at random (a fixed seed): no sentence repeats.
+        let mut state: u64 = 7;
+        let mut pick = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for (v, voice) in voices.iter().enumerate() {
+            let mut text = String::new();
+            for k in 0..12 {
+                let n = v * 12 + k;
+                text.push_str(&format!(
+                    "{} {} {} {} {}, number {}.\n",
+                    subj[pick(10)],
+                    verb[pick(10)],
+                    obj[pick(10)],
+                    place[pick(10)],
+                    when[pick(10)],
+                    n + 1
+                ));
+            }
+            fs::write(dir.path().join(format!("t{v}.txt")), text).unwrap();
+            let o = Command::new("espeak-ng")
+                .current_dir(dir.path())
+                .args([
+                    "-v",
+                    voice,
+                    "-s",
+                    "150",
+                    "-g",
+                    "4",
+                    "-f",
+                    &format!("t{v}.txt"),
+                    "-w",
+                    &format!("v{v}.wav"),
+                ])
+                .output()
+                .expect("espeak-ng is needed to make test speech");
+            assert!(o.status.success());
+        }
+        ffmpeg(
+            dir.path(),
+            &[
+                "-i",
+                "v0.wav",
+                "-i",
+                "v1.wav",
+                "-i",
+                "v2.wav",
+                "-filter_complex",
+                "[0][1][2]concat=n=3:v=0:a=1,aresample=48000",
+                "master.wav",
+            ],
+        );
+        ffmpeg(
+            dir.path(),
+            &["-i", "v3.wav", "-ar", "16000", "unrelated.wav"],
+        );
+        Material { dir }
+    })
+    .dir
+    .path()
+}
+
+/// The independent recording of master seconds `keep` (each a stretch
+/// `(from, to)`; a gap between stretches is the device stopped).
+fn independent(out: &Path, name: &str, filter_master: &str) -> PathBuf {
+    let m = material();
+    let p = out.join(name);
+    ffmpeg(out, &[
+        "-f", "lavfi", "-i", &format!("anoisesrc=d={LEAD}:r=48000:a=0.003"),
+        "-i", m.join("master.wav").to_str().unwrap(),
+        "-filter_complex",
+        &format!("[1]{filter_master}[m];[0][m]concat=n=2:v=0:a=1,highpass=f=300,lowpass=f=3400,aecho=0.8:0.6:35|70:0.35|0.2,asetrate=48000*{SPEED},aresample=48000[s];anoisesrc=d=600:r=48000:a=0.01[n];[s][n]amix=inputs=2:duration=first:normalize=0"),
+        "-ac", "1", "-ar", "22050", "-c:a", "libmp3lame", "-b:a", "32k", p.to_str().unwrap(),
+    ]);
+    p
+}
+
+/// An official segment of the master (after `filter`), declared to start
+/// `start` seconds after 05:00:00Z.
+fn segment(dir: &Path, name: &str, filter: &str, start: f64) {
+    let m = material();
+    let t = time::OffsetDateTime::parse(
+        "2026-11-20T05:00:00Z",
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+        + time::Duration::seconds_f64(start);
+    let t = t
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    ffmpeg(
+        dir,
+        &[
+            "-i",
+            m.join("master.wav").to_str().unwrap(),
+            "-af",
+            &format!("{filter},asetpts=N/SR/TB"),
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-metadata",
+            &format!("creation_time={t}"),
+            name,
+        ],
+    );
+}
+
+/// A sealed session folder `s` in a fresh folder with the given segments.
+fn session(segments: &[(&str, &str, f64)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir(d.path().join("s")).unwrap();
+    for (name, filter, start) in segments {
+        segment(&d.path().join("s"), name, filter, *start);
+    }
+    common::demo_key(d.path(), "demo-recorder");
+    let (code, out, err) = common::run(
+        d.path(),
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            "court.example/compare",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    d
+}
+
+fn compare(dir: &Path, files: &[&Path]) -> (i32, Value) {
+    let vkey = common::repo("keys/demo-recorder.vkey");
+    let mut args = vec!["compare".to_owned(), "s".to_owned()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    args.extend([
+        "--trust".to_owned(),
+        vkey.display().to_string(),
+        "--json".to_owned(),
+    ]);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = common::run(dir, &a);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")),
+    )
+}
+
+fn near(v: &Value, want: f64, what: &str) {
+    let got = v.as_f64().unwrap();
+    assert!(
+        (got - want).abs() <= 0.5,
+        "{what}: got {got}, want {want} ± 0.5"
+    );
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn intact_official_lacks_nothing_and_the_drift_is_measured() {
+    let d = session(&[("rec.m4a", "anull", 0.0)]);
+    let i = independent(d.path(), "dictaphone.mp3", "anull");
+    let (code, v) = compare(d.path(), &[&i]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        v["missing_from_official"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+    assert!(
+        !codes(&v).iter().any(|c| c.starts_with("compare.")),
+        "{v:#}"
+    );
+    let ppm = v["drift_ppm"].as_f64().unwrap();
+    assert!((ppm - 700.0).abs() < 100.0, "{ppm}");
+    // Second 0 of the independent recording is 7.3 s before 05:00:00.
+    let start = time::OffsetDateTime::parse(
+        v["independent_start"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let want = time::OffsetDateTime::parse(
+        "2026-11-20T04:59:52.7Z",
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(((start - want).as_seconds_f64()).abs() < 0.5, "{start}");
+    assert!(v["note"].as_str().unwrap().contains("not a proof"));
+}
+
+#[test]
+fn a_stopped_recording_two_segments_with_60_s_between_is_found() {
+    let d = session(&[("a.m4a", "atrim=0:80", 0.0), ("b.m4a", "atrim=140", 140.0)]);
+    let i = independent(d.path(), "dictaphone.mp3", "anull");
+    let (code, v) = compare(d.path(), &[&i]);
+    assert_eq!(code, 1, "{v:#}");
+    let m = v["missing_from_official"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{v:#}");
+    near(&m[0]["independent_from"], ind(80.0), "from");
+    near(&m[0]["independent_to"], ind(140.0), "to");
+    near(&m[0]["seconds"], 60.0 / SPEED, "length");
+    assert_eq!(
+        m[0]["from"].as_str().unwrap()[..19],
+        *"2026-11-20T05:01:20",
+        "{v:#}"
+    );
+    assert!(m[0]["declared"].as_array().unwrap().is_empty());
+    assert!(
+        v["missing_from_independent"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn ten_seconds_cut_out_of_one_segment_are_found() {
+    let d = session(&[("rec.m4a", "aselect='not(between(t,100,110))'", 0.0)]);
+    let i = independent(d.path(), "dictaphone.mp3", "anull");
+    let (code, v) = compare(d.path(), &[&i]);
+    assert_eq!(code, 1, "{v:#}");
+    let m = v["missing_from_official"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{v:#}");
+    near(&m[0]["independent_from"], ind(100.0), "from");
+    near(&m[0]["independent_to"], ind(110.0), "to");
+}
+
+#[test]
+fn sixty_seconds_cut_out_at_two_places_are_both_found() {
+    let d = session(&[(
+        "rec.m4a",
+        "aselect='not(between(t,40,50)+between(t,120,180))'",
+        0.0,
+    )]);
+    let i = independent(d.path(), "dictaphone.mp3", "anull");
+    let (code, v) = compare(d.path(), &[&i]);
+    assert_eq!(code, 1, "{v:#}");
+    let m = v["missing_from_official"].as_array().unwrap();
+    assert_eq!(m.len(), 2, "{v:#}");
+    near(&m[0]["independent_from"], ind(40.0), "from");
+    near(&m[0]["independent_to"], ind(50.0), "to");
+    near(&m[1]["independent_from"], ind(120.0), "from");
+    near(&m[1]["independent_to"], ind(180.0), "to");
+}
+
+#[test]
+fn the_independent_recording_stopped_for_a_while_is_information() {
+    let d = session(&[("rec.m4a", "anull", 0.0)]);
+    let a = independent(d.path(), "part1.mp3", "atrim=0:100");
+    let b = d.path().join("part2.mp3");
+    ffmpeg(
+        d.path(),
+        &[
+            "-i",
+            material().join("master.wav").to_str().unwrap(),
+            "-af",
+            "atrim=130,asetpts=N/SR/TB,highpass=f=300,lowpass=f=3400",
+            "-ac",
+            "1",
+            "-ar",
+            "22050",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            b.to_str().unwrap(),
+        ],
+    );
+    let (code, v) = compare(d.path(), &[&a, &b]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        v["missing_from_official"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+    let m = v["missing_from_independent"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{v:#}");
+    near(&m[0]["seconds"], 30.0, "length");
+    assert!(codes(&v).contains(&"compare.missing_from_independent".to_owned()));
+}
+
+#[test]
+fn long_silences_on_both_sides_are_no_false_stretch() {
+    // The room falls silent for 40 s at master second 90 (both hear it).
+    let f =
+        "atrim=0:90[x];[0]atrim=90,asetpts=N/SR/TB,adelay=40s:all=1[y];[x][y]concat=n=2:v=0:a=1";
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir(d.path().join("s")).unwrap();
+    let m = material();
+    ffmpeg(
+        d.path(),
+        &[
+            "-i",
+            m.join("master.wav").to_str().unwrap(),
+            "-filter_complex",
+            &format!("[0]{f}"),
+            "-c:a",
+            "pcm_s16le",
+            "silent.wav",
+        ],
+    );
+    ffmpeg(
+        d.path(),
+        &[
+            "-i",
+            "silent.wav",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-metadata",
+            "creation_time=2026-11-20T05:00:00Z",
+            "s/rec.m4a",
+        ],
+    );
+    common::demo_key(d.path(), "demo-recorder");
+    let (code, out, err) = common::run(
+        d.path(),
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            "court.example/compare",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let i = d.path().join("dictaphone.mp3");
+    ffmpeg(
+        d.path(),
+        &[
+            "-i",
+            "silent.wav",
+            "-af",
+            &format!("highpass=f=300,lowpass=f=3400,asetrate=48000*{SPEED},aresample=48000"),
+            "-ac",
+            "1",
+            "-ar",
+            "22050",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            "dictaphone.mp3",
+        ],
+    );
+    let (code, v) = compare(d.path(), &[&i]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        v["missing_from_official"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+    assert!(
+        v["missing_from_independent"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+    assert!(
+        v["not_compared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["reason"] == "silence"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn an_unrelated_recording_matches_nothing_and_says_so() {
+    let d = session(&[("rec.m4a", "anull", 0.0)]);
+    let u = material().join("unrelated.wav");
+    let (code, v) = compare(d.path(), &[&u]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(codes(&v), ["compare.nothing_matches"], "{v:#}");
+    assert!(v["matched"].as_array().unwrap().is_empty());
+    assert!(v["missing_from_official"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_dictaphone_sealed_with_the_lawyers_own_key_says_when() {
+    let d = session(&[("rec.m4a", "anull", 0.0)]);
+    fs::create_dir(d.path().join("lawyer")).unwrap();
+    let i = independent(&d.path().join("lawyer"), "dictaphone.mp3", "anull");
+    let (code, out, err) = common::run(
+        d.path(),
+        &[
+            "keys",
+            "generate",
+            "--name",
+            "lawyer.example",
+            "--out",
+            "keys",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = common::run(
+        d.path(),
+        &[
+            "seal",
+            "lawyer",
+            "--key",
+            "keys/lawyer.example.key",
+            "--origin",
+            "lawyer.example/dictaphone",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, v) = compare(d.path(), &[&i]);
+    let s = &v["independent"][0]["sealed"];
+    assert_eq!(s["session"], "lawyer", "{v:#}");
+    assert!(s["sealed_at"].as_str().unwrap().starts_with("20"), "{v:#}");
+}
