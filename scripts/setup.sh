@@ -12,7 +12,7 @@ need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in build-essential pkg-config clang libclang-dev openssl ffmpeg \
          libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libavdevice-dev \
-         libswscale-dev libswresample-dev python3-pip chromium; do
+         libswscale-dev libswresample-dev python3-pip chromium espeak-ng; do
   have_pkg "$p" || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

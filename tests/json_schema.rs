@@ -922,6 +922,7 @@ fn json_md_tables_and_schemas_name_the_same_fields() {
             "audit.json",
             "check.json",
             "common.json",
+            "compare.json",
             "inspect.json",
             "log-entry.json",
             "seal.json",
