@@ -47,9 +47,9 @@ ffmpeg -v error -y -i "$speech" -af "aselect='not(between(t,$half,$((half + 60))
 ffmpeg -v error -y -i "$speech" -filter_complex \
   "highpass=f=300,lowpass=f=3400,aecho=0.8:0.6:35:0.3,asetrate=48000*1.0005,aresample=48000[s];anoisesrc=d=$((minutes * 60 + 10)):r=48000:a=0.01[n];[s][n]amix=inputs=2:duration=first:normalize=0" \
   -ac 1 -ar 22050 -c:a libmp3lame -b:a 32k "$work/dictaphone.mp3"
-cp keys/demo-recorder.key "$work/k.key"
-chmod 600 "$work/k.key"
-"$cs" seal "$work/s" --key "$work/k.key" --origin bench.example/compare > /dev/null
+cp keys/demo-recorder.key "$work/demo-recorder.key"
+chmod 600 "$work/demo-recorder.key"
+"$cs" seal "$work/s" --key "$work/demo-recorder.key" --origin bench.example/compare || true
 now() { date +%s.%N; }
 t0=$(now); ffmpeg -v error -i "$work/s/hearing.m4a" -f null -; ffmpeg -v error -i "$work/dictaphone.mp3" -f null -; t1=$(now)
 /usr/bin/time -v -o "$work/time.txt" "$cs" compare "$work/s" "$work/dictaphone.mp3" --trust keys/demo-recorder.vkey --json > "$work/out.json" || true
