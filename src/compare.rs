@@ -69,7 +69,7 @@ pub struct Track {
     pub parts: Vec<Part>,
     /// Fingerprint items of all parts, concatenated.
     pub fp: Vec<u32>,
-    /// RMS level in dBFS of each [`BLOCK`].
+    /// RMS level in dBFS of each `BLOCK` of samples.
     pub levels: Vec<f32>,
     /// Samples in all.
     pub len: usize,
