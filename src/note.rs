@@ -66,6 +66,50 @@ pub fn key_id(name: &str, public: &VerifyingKey) -> u32 {
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
 }
 
+/// Splits a verifier key `name+hex(keyID)+base64(alg || public key)` whose
+/// signature type must be `alg` (`wrong_alg` says so otherwise). The key ID
+/// is returned as written, for the caller to check against its own rule.
+fn parse_vkey<'a>(
+    vkey: &'a str,
+    alg: u8,
+    wrong_alg: &'static str,
+) -> Result<(&'a str, u32, VerifyingKey), NoteError> {
+    // Only the first two '+' separate fields: base64 may itself hold '+'.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(NoteError::BadVerifierKey("expected name+keyid+key"));
+    };
+    check_key_name(name)?;
+    if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(NoteError::BadVerifierKey("key ID must be 8 hex digits"));
+    }
+    let id = u32::from_str_radix(id_hex, 16)
+        .map_err(|_| NoteError::BadVerifierKey("key ID must be 8 hex digits"))?;
+    let raw = B64
+        .decode(key_b64)
+        .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
+    let (&found, public) = raw
+        .split_first()
+        .ok_or(NoteError::BadVerifierKey("key is empty"))?;
+    if found != alg {
+        return Err(NoteError::BadVerifierKey(wrong_alg));
+    }
+    let public: [u8; 32] = public
+        .try_into()
+        .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
+    let key = VerifyingKey::from_bytes(&public)
+        .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
+    Ok((name, id, key))
+}
+
+/// The verifier key text `name+hex(keyID)+base64(alg || public key)`.
+fn vkey_text(name: &str, key_id: u32, alg: u8, key: &VerifyingKey) -> String {
+    let mut raw = vec![alg];
+    raw.extend_from_slice(key.as_bytes());
+    format!("{name}+{key_id:08x}+{}", B64.encode(raw))
+}
+
 /// A named Ed25519 public key that can check note signatures.
 ///
 /// A verifier made with [`Verifier::any_name`] (from a bare public key, such
@@ -129,32 +173,7 @@ impl Verifier {
 
     /// Parses `name+hex(keyID)+base64(0x01 || public key)`.
     pub fn from_vkey(vkey: &str) -> Result<Self, NoteError> {
-        // Only the first two '+' separate fields: base64 may itself hold '+'.
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NoteError::BadVerifierKey("expected name+keyid+key"));
-        };
-        check_key_name(name)?;
-        if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(NoteError::BadVerifierKey("key ID must be 8 hex digits"));
-        }
-        let id = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| NoteError::BadVerifierKey("key ID must be 8 hex digits"))?;
-        let raw = B64
-            .decode(key_b64)
-            .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
-        let (&alg, public) = raw
-            .split_first()
-            .ok_or(NoteError::BadVerifierKey("key is empty"))?;
-        if alg != ALG_ED25519 {
-            return Err(NoteError::BadVerifierKey("unknown signature algorithm"));
-        }
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&public)
-            .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
+        let (name, id, key) = parse_vkey(vkey, ALG_ED25519, "unknown signature algorithm")?;
         let v = Verifier::new(name, key)?;
         if v.key_id != id {
             return Err(NoteError::BadVerifierKey(
@@ -166,9 +185,7 @@ impl Verifier {
 
     /// The `name+keyid+key` text.
     pub fn to_vkey(&self) -> String {
-        let mut raw = vec![ALG_ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(raw))
+        vkey_text(&self.name, self.key_id, ALG_ED25519, &self.key)
     }
 
     /// The key name.
@@ -466,33 +483,11 @@ impl CosignatureVerifier {
 
     /// Parses `name+hex(keyID)+base64(0x04 || public key)`.
     pub fn from_vkey(vkey: &str) -> Result<Self, NoteError> {
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NoteError::BadVerifierKey("expected name+keyid+key"));
-        };
-        check_key_name(name)?;
-        if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(NoteError::BadVerifierKey("key ID must be 8 hex digits"));
-        }
-        let id = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| NoteError::BadVerifierKey("key ID must be 8 hex digits"))?;
-        let raw = B64
-            .decode(key_b64)
-            .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
-        let (&alg, public) = raw
-            .split_first()
-            .ok_or(NoteError::BadVerifierKey("key is empty"))?;
-        if alg != ALG_COSIGNATURE_V1 {
-            return Err(NoteError::BadVerifierKey(
-                "not a cosignature/v1 key (signature type 0x04)",
-            ));
-        }
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&public)
-            .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
+        let (name, id, key) = parse_vkey(
+            vkey,
+            ALG_COSIGNATURE_V1,
+            "not a cosignature/v1 key (signature type 0x04)",
+        )?;
         let v = CosignatureVerifier::new(name, key)?;
         if v.key_id != id {
             return Err(NoteError::BadVerifierKey(
@@ -504,9 +499,7 @@ impl CosignatureVerifier {
 
     /// The `name+keyid+key` text.
     pub fn to_vkey(&self) -> String {
-        let mut raw = vec![ALG_COSIGNATURE_V1];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(raw))
+        vkey_text(&self.name, self.key_id, ALG_COSIGNATURE_V1, &self.key)
     }
 
     /// The key name.
