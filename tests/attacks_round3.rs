@@ -176,15 +176,7 @@ impl Court {
         .unwrap();
         let c = Court { tmp, tsa };
         copy_sample(&c.p("s"), &[]);
-        let (code, _, err) = c.cs(&[
-            "seal",
-            "s",
-            "--key",
-            "demo-recorder.key",
-            "--origin",
-            ORIGIN,
-        ]);
-        assert_eq!(code, 0, "{err}");
+        common::seal_as_recorder(c.tmp.path(), "s", ORIGIN, &[]);
         fs::create_dir_all(c.p("s/courtseal/timestamps")).unwrap();
         c
     }
@@ -618,15 +610,7 @@ impl Ex {
                 .to_owned(),
             tmp,
         };
-        let (code, out, err) = ex.cs(&[
-            "seal",
-            "s",
-            "--key",
-            "demo-recorder.key",
-            "--origin",
-            "court.example/round3",
-        ]);
-        assert_eq!(code, 0, "{out}{err}");
+        common::seal_as_recorder(ex.tmp.path(), "s", "court.example/round3", &[]);
         let (code, out, err) = ex.cs(&[
             "excerpt", "s", "a.m4a", "--from", "5", "--to", "10", "-o", "x.m4a", "--trust",
             &ex.vkey,
@@ -893,18 +877,7 @@ fn html_attack_markup_in_record_fields_and_event_reasons_is_shown_as_text() {
         .replace("\"A. B. Seitkali\"", &toml_str(&format!("A. B.{HOSTILE}")))
         .replace("\"M. Ivanova\"", &toml_str(&format!("M.{HOSTILE}")));
     fs::write(d.join("s/record.toml"), rec).unwrap();
-    let (code, _, err) = run(
-        d,
-        &[
-            "seal",
-            "s",
-            "--key",
-            "demo-recorder.key",
-            "--origin",
-            ORIGIN,
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
+    common::seal_as_recorder(d, "s", ORIGIN, &[]);
     let reason = format!("judge: {HOSTILE}");
     let (code, _, err) = run(
         d,
@@ -994,19 +967,7 @@ fn audit_resume_attack_replayed_and_edited_state_lines_are_not_taken() {
     .unwrap();
     for s in ["a", "b", "c"] {
         copy_sample(&d.join(format!("archive/{s}")), &[]);
-        let (code, _, err) = run(
-            d,
-            &[
-                "seal",
-                &format!("archive/{s}"),
-                "--key",
-                "demo-recorder.key",
-                "--origin",
-                ORIGIN,
-                "--no-silence",
-            ],
-        );
-        assert_eq!(code, 0, "{err}");
+        common::seal_as_recorder(d, &format!("archive/{s}"), ORIGIN, &["--no-silence"]);
     }
     // Session a is damaged before any audit.
     let seg = d.join("archive/a/seg-0001.m4a");

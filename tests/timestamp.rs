@@ -453,7 +453,7 @@ fn a_token_requested_over_http_carries_the_nonce_and_verifies() {
 // ---------------------------------------------------------------------
 // Sessions: seal --policy, verify, and what a timestamp proves.
 
-use common::{copy_sample, demo_key, run, vkey};
+use common::{copy_sample, demo_key, enter_backdated_event, run, vkey};
 use courtseal::session::{self, SessionPaths};
 use serde_json::Value;
 
@@ -692,50 +692,9 @@ fn an_insider_who_enters_an_event_after_a_timestamped_checkpoint_with_an_earlier
     assert_eq!(code, 0, "{err}");
     assert_eq!(c.tokens("s"), ["5.1.tsr"]);
     let stated = time::OffsetDateTime::now_utc() - time::Duration::minutes(20);
-    let stated_text = stated
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let (code, _, err) = run(
-        c.tmp.path(),
-        &[
-            "event",
-            "s",
-            "break",
-            "--reason",
-            "recess",
-            "--at",
-            &stated_text,
-            "--force",
-            "--key",
-            "demo-secretary.key",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
+    let line = enter_backdated_event(c.tmp.path(), &c.p("s"), "courtroom5/2026-11-20", stated);
+    assert_eq!(line, 6);
     let paths = SessionPaths::new(&c.p("s"));
-    let mut lines: Vec<String> = fs::read_to_string(&paths.log)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(lines.len(), 6);
-    let v: Value = serde_json::from_str(&lines[5]).unwrap();
-    let old = v["sealed_at"].as_str().unwrap().to_owned();
-    let forged = (stated + time::Duration::seconds(1))
-        .to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    lines[5] = lines[5].replace(
-        &format!(r#""sealed_at":"{old}""#),
-        &format!(r#""sealed_at":"{forged}""#),
-    );
-    fs::write(&paths.log, lines.join("\n") + "\n").unwrap();
-    let signer = courtseal::keys::load_signer(&c.p("demo-recorder.key")).unwrap();
-    let log = courtseal::log::Log::read(&paths.log).unwrap();
-    let tree = log.tree();
-    let cp =
-        courtseal::checkpoint::Checkpoint::new("courtroom5/2026-11-20", tree.size(), tree.root());
-    let _ = fs::remove_file(paths.checkpoint_at(6));
-    session::write_checkpoint(&paths, &signer, &cp).unwrap();
     // Signed by the recorder key, sealing time a second after the stated
     // one: the court's own material alone shows nothing wrong.
     let (_, r) = c.verify("s");

@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::path::PathBuf;
 
-use common::{copy_sample, demo_key, run, vkey};
+use common::{copy_sample, demo_key, enter_backdated_event, run, vkey};
 use courtseal::note::CosignatureSigner;
 use courtseal::session::{self, SessionPaths};
 use serde_json::Value;
@@ -289,48 +289,9 @@ fn an_event_entered_after_a_cosigned_checkpoint_with_an_earlier_time_is_backdate
     c.cosign(0, 5, t);
     let stated =
         time::OffsetDateTime::from_unix_timestamp(t as i64).unwrap() - time::Duration::minutes(20);
-    let stated_text = stated
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let (code, _, err) = run(
-        c.tmp.path(),
-        &[
-            "event",
-            "s",
-            "break",
-            "--reason",
-            "recess",
-            "--at",
-            &stated_text,
-            "--force",
-            "--key",
-            "demo-secretary.key",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
+    let line = enter_backdated_event(c.tmp.path(), &c.p("s"), ORIGIN, stated);
+    assert_eq!(line, 6);
     let paths = c.paths();
-    let mut lines: Vec<String> = fs::read_to_string(&paths.log)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(lines.len(), 6);
-    let v: Value = serde_json::from_str(&lines[5]).unwrap();
-    let old = v["sealed_at"].as_str().unwrap().to_owned();
-    let forged = (stated + time::Duration::seconds(1))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    lines[5] = lines[5].replace(
-        &format!(r#""sealed_at":"{old}""#),
-        &format!(r#""sealed_at":"{forged}""#),
-    );
-    fs::write(&paths.log, lines.join("\n") + "\n").unwrap();
-    let signer = courtseal::keys::load_signer(&c.p("demo-recorder.key")).unwrap();
-    let log = courtseal::log::Log::read(&paths.log).unwrap();
-    let tree = log.tree();
-    let cp = courtseal::checkpoint::Checkpoint::new(ORIGIN, tree.size(), tree.root());
-    let _ = fs::remove_file(paths.checkpoint_at(6));
-    session::write_checkpoint(&paths, &signer, &cp).unwrap();
     fs::remove_dir_all(&paths.checkpoints).unwrap();
     fs::create_dir(&paths.checkpoints).unwrap();
     fs::remove_file(&paths.checkpoint).unwrap();

@@ -82,3 +82,78 @@ pub fn ffmpeg(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// The insider's backdating, done as the secretary and then the recorder
+/// key holder would: `event SESSION break --at STATED --force` entered with
+/// the demo secretary key from `cwd`, then the new event's `sealed_at`
+/// moved to a second after `stated` and the log's checkpoint signed again
+/// with the demo recorder key under `origin`. Returns the event's line
+/// number in the log. The court's own material then shows nothing wrong;
+/// only outside evidence (a token, a cosignature) can.
+pub fn enter_backdated_event(
+    cwd: &Path,
+    session: &Path,
+    origin: &str,
+    stated: time::OffsetDateTime,
+) -> usize {
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let stated_text = stated.format(rfc3339).unwrap();
+    let (code, _, err) = run(
+        cwd,
+        &[
+            "event",
+            session.to_str().unwrap(),
+            "break",
+            "--reason",
+            "recess",
+            "--at",
+            &stated_text,
+            "--force",
+            "--key",
+            "demo-secretary.key",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let paths = courtseal::session::SessionPaths::new(session);
+    let mut lines: Vec<String> = fs::read_to_string(&paths.log)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let last = lines.len() - 1;
+    let v: serde_json::Value = serde_json::from_str(&lines[last]).unwrap();
+    assert_eq!(v["kind"], "event", "{}", lines[last]);
+    let old = v["sealed_at"].as_str().unwrap().to_owned();
+    let forged = (stated + time::Duration::seconds(1))
+        .to_offset(time::UtcOffset::UTC)
+        .format(rfc3339)
+        .unwrap();
+    lines[last] = lines[last].replace(
+        &format!(r#""sealed_at":"{old}""#),
+        &format!(r#""sealed_at":"{forged}""#),
+    );
+    fs::write(&paths.log, lines.join("\n") + "\n").unwrap();
+    let signer = courtseal::keys::load_signer(&cwd.join("demo-recorder.key")).unwrap();
+    let log = courtseal::log::Log::read(&paths.log).unwrap();
+    let tree = log.tree();
+    let cp = courtseal::checkpoint::Checkpoint::new(origin, tree.size(), tree.root());
+    let _ = fs::remove_file(paths.checkpoint_at(tree.size()));
+    courtseal::session::write_checkpoint(&paths, &signer, &cp).unwrap();
+    last + 1
+}
+
+/// `courtseal seal SESSION --key demo-recorder.key --origin ORIGIN EXTRA…`
+/// run from `cwd` (which holds the demo key), which must succeed.
+pub fn seal_as_recorder(cwd: &Path, session: &str, origin: &str, extra: &[&str]) {
+    let mut args = vec![
+        "seal",
+        session,
+        "--key",
+        "demo-recorder.key",
+        "--origin",
+        origin,
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(cwd, &args);
+    assert_eq!(code, 0, "seal {session}: {out}{err}");
+}
