@@ -600,16 +600,27 @@ pub fn series_text(r: &courtseal::series::SeriesReport) -> String {
     out
 }
 
-pub fn check_text(
-    r: &courtseal::timeline::CheckReport,
-    source: &courtseal::record::sealed::RecordSource,
-) -> String {
-    let mut out = verify_text(&r.verify);
-    // Drop verify's own result line; the check's comes at the end.
+/// `verify`'s text without its result line, for a command (check,
+/// compare) that builds on the verification and ends with its own result.
+fn verify_text_before_result(v: &SessionReport) -> String {
+    let mut out = verify_text(v);
     if let Some(i) = out.rfind("\nResult: ") {
         out.truncate(i);
         out.push('\n');
     }
+    out
+}
+
+/// One timeline line: `  FROM to TO  WHAT`, both times on the court's clock.
+fn span_line(out: &mut String, from: time::OffsetDateTime, to: time::OffsetDateTime, what: &str) {
+    let _ = writeln!(out, "  {} to {}  {what}", local_odt(from), local_odt(to));
+}
+
+pub fn check_text(
+    r: &courtseal::timeline::CheckReport,
+    source: &courtseal::record::sealed::RecordSource,
+) -> String {
+    let mut out = verify_text_before_result(&r.verify);
     let rec = &r.record;
     let t = local_odt;
     let from = match source {
@@ -630,49 +641,40 @@ pub fn check_text(
     );
     let _ = writeln!(out, "Timeline (wall clock)");
     for s in &r.segments {
-        let _ = writeln!(
-            out,
-            "  {} to {}  {}  (placed by {}{})",
-            t(s.span.from),
-            t(s.span.to),
-            s.name,
-            s.placed_by,
-            if s.placed_by == "declared start" {
-                String::new()
-            } else {
-                format!(": {}", s.why)
-            }
-        );
+        let why = if s.placed_by == "declared start" {
+            String::new()
+        } else {
+            format!(": {}", s.why)
+        };
+        let what = format!("{}  (placed by {}{why})", s.name, s.placed_by);
+        span_line(&mut out, s.span.from, s.span.to, &what);
     }
     for b in &rec.breaks {
-        let _ = writeln!(out, "  {} to {}  declared {}", t(b.from), t(b.to), b.kind);
+        span_line(&mut out, b.from, b.to, &format!("declared {}", b.kind));
     }
     for f in &rec.failures {
-        let _ = writeln!(
-            out,
-            "  {} to {}  declared failure: {}",
-            t(f.from),
-            t(f.to),
-            f.reason
+        span_line(
+            &mut out,
+            f.from,
+            f.to,
+            &format!("declared failure: {}", f.reason),
         );
     }
     for g in &r.gaps {
-        let _ = writeln!(
-            out,
-            "  {} to {}  NOT COVERED ({:.1} s)",
-            t(g.from),
-            t(g.to),
-            (g.to - g.from).as_seconds_f64()
+        let secs = (g.to - g.from).as_seconds_f64();
+        span_line(
+            &mut out,
+            g.from,
+            g.to,
+            &format!("NOT COVERED ({secs:.1} s)"),
         );
     }
     for u in &r.unannounced {
-        let _ = writeln!(
-            out,
-            "  {} to {}  NOT RECORDED, declared in the record but not announced at the time ({:.1} s)",
-            t(u.from),
-            t(u.to),
-            (u.to - u.from).as_seconds_f64()
+        let secs = (u.to - u.from).as_seconds_f64();
+        let what = format!(
+            "NOT RECORDED, declared in the record but not announced at the time ({secs:.1} s)"
         );
+        span_line(&mut out, u.from, u.to, &what);
     }
     findings_text(&mut out, &r.findings);
     let all = r.all_findings();
@@ -818,11 +820,7 @@ pub fn quiet_text(what: &str, findings: &[Finding], q: crate::config::Quiet) -> 
 
 /// `compare`: the verification, then the alignment on the wall clock.
 pub fn compare_text(v: &SessionReport, r: &courtseal::compare::CompareReport) -> String {
-    let mut out = verify_text(v);
-    if let Some(i) = out.rfind("\nResult: ") {
-        out.truncate(i);
-        out.push('\n');
-    }
+    let mut out = verify_text_before_result(v);
     let t = local_odt;
     let _ = writeln!(
         out,
@@ -831,7 +829,7 @@ pub fn compare_text(v: &SessionReport, r: &courtseal::compare::CompareReport) ->
     );
     let _ = writeln!(out, "Official recording (wall clock)");
     for p in &r.official {
-        let _ = writeln!(out, "  {} to {}  {}", t(p.from), t(p.to), p.name);
+        span_line(&mut out, p.from, p.to, &p.name);
     }
     let _ = writeln!(out, "Independent recording");
     for f in &r.independent {
@@ -859,40 +857,27 @@ pub fn compare_text(v: &SessionReport, r: &courtseal::compare::CompareReport) ->
         }
     }
     for m in &r.matched {
-        let _ = writeln!(
-            out,
-            "  {} to {}  matched (independent {:.1}–{:.1} s), confidence {:.2}",
-            t(m.from),
-            t(m.to),
-            m.independent_from,
-            m.independent_to,
-            m.confidence
+        let what = format!(
+            "matched (independent {:.1}–{:.1} s), confidence {:.2}",
+            m.independent_from, m.independent_to, m.confidence
         );
+        span_line(&mut out, m.from, m.to, &what);
     }
     for m in &r.missing_from_official {
-        let _ = writeln!(
-            out,
-            "  {} to {}  MISSING FROM THE OFFICIAL RECORDING ({:.1} s; independent {:.1}–{:.1} s); {}",
-            t(m.from),
-            t(m.to),
-            m.seconds,
-            m.independent_from,
-            m.independent_to,
-            if m.declared.is_empty() {
-                "no break declared".to_owned()
-            } else {
-                format!("declared: {}", m.declared.join("; "))
-            }
+        let declared = if m.declared.is_empty() {
+            "no break declared".to_owned()
+        } else {
+            format!("declared: {}", m.declared.join("; "))
+        };
+        let what = format!(
+            "MISSING FROM THE OFFICIAL RECORDING ({:.1} s; independent {:.1}–{:.1} s); {declared}",
+            m.seconds, m.independent_from, m.independent_to
         );
+        span_line(&mut out, m.from, m.to, &what);
     }
     for m in &r.missing_from_independent {
-        let _ = writeln!(
-            out,
-            "  {} to {}  not in the independent recording ({:.1} s)",
-            t(m.from),
-            t(m.to),
-            m.seconds
-        );
+        let what = format!("not in the independent recording ({:.1} s)", m.seconds);
+        span_line(&mut out, m.from, m.to, &what);
     }
     for n in &r.not_compared {
         let _ = writeln!(
