@@ -78,6 +78,8 @@ codes! {
     CheckpointUntrustedKey = "checkpoint.untrusted_key",
     CheckpointOriginMismatch = "checkpoint.origin_mismatch",
     CheckpointSizeMismatch = "checkpoint.size_mismatch",
+    SinceRolledBack = "since.rolled_back",
+    SinceForked = "since.forked",
     SegmentChanged = "segment.changed",
     SegmentMissing = "segment.missing",
     SegmentMoved = "segment.moved",

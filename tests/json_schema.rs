@@ -309,6 +309,42 @@ fn verify_json_without_a_log_matches_its_schema() {
 }
 
 #[test]
+fn verify_json_with_a_kept_checkpoint_matches_its_schema() {
+    let d = Dir::new();
+    common::copy_sample(&d.p("s"), &[]);
+    d.seal("s", "court.example/schema");
+    fs::copy(d.p("s/courtseal/checkpoint"), d.p("kept.note")).unwrap();
+    let (code, v) = d.json(&[
+        "verify",
+        "s",
+        "--trust",
+        "trust.txt",
+        "--since",
+        "kept.note",
+    ]);
+    assert_eq!(code, 0);
+    assert_valid(&validator("verify.json"), &v, "verify --since --json");
+    assert_eq!(v["since"]["consistent"], true);
+    // Not a trusted checkpoint: size and root are null, and still valid.
+    fs::write(d.p("junk.note"), "junk\n").unwrap();
+    let (code, v) = d.json(&[
+        "verify",
+        "s",
+        "--trust",
+        "trust.txt",
+        "--since",
+        "junk.note",
+    ]);
+    assert_eq!(code, 1);
+    assert_valid(
+        &validator("verify.json"),
+        &v,
+        "verify --since --json (junk)",
+    );
+    assert_eq!(v["since"]["size"], Value::Null);
+}
+
+#[test]
 fn verify_file_json_matches_its_schema() {
     let d = Dir::new();
     common::copy_sample(&d.p("s"), &[]);

@@ -4,6 +4,7 @@
 //! examined at all is an error.
 
 pub mod checkpoints;
+pub mod since;
 pub mod timestamps;
 pub mod witnesses;
 
@@ -119,6 +120,9 @@ pub struct SessionReport {
     pub heartbeats: u64,
     /// When the session was closed, if it was.
     pub closed_at: Option<String>,
+    /// A checkpoint a party kept, against the log now (`verify --since`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<since::SinceStatus>,
     /// Every problem found.
     pub findings: Vec<Finding>,
 }
@@ -450,6 +454,7 @@ pub fn verify_with_progress(
         records,
         heartbeats,
         closed_at,
+        since: None,
         findings,
     };
     Ok(VerifiedSession {

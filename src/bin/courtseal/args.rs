@@ -482,6 +482,10 @@ pub struct VerifyArgs {
     /// rewritten (every packet identical) is an error.
     #[arg(long)]
     pub strict: bool,
+    /// A checkpoint you kept (saved at the hearing, or a .tlog-proof or
+    /// .courtseal-proof you were given): the log must still extend it, unchanged.
+    #[arg(long, value_name = "CHECKPOINT_FILE")]
+    pub since: Option<PathBuf>,
     /// Print the result as JSON (schema in docs/json.md).
     #[arg(long)]
     pub json: bool,

@@ -211,6 +211,7 @@ pub struct VerifyConfig {
     pub trust: Vec<PathBuf>,
     pub check_media: bool,
     pub strict: bool,
+    pub since: Option<PathBuf>,
     pub json: bool,
     pub quiet: Quiet,
     pub html: Option<HtmlOutput>,
@@ -470,6 +471,11 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             session: a.session,
             check_media: !a.log_only,
             strict: a.strict,
+            since: a
+                .since
+                .as_deref()
+                .map(|p| input(p, "checkpoint file", PROOF_BYTES))
+                .transpose()?,
             json: a.json,
             quiet: Quiet::from_flags(a.quiet, a.status),
             html: html_output(a.html.html.as_deref(), a.html.force)?,

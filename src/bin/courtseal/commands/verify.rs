@@ -20,7 +20,14 @@ pub fn run(c: &VerifyConfig) -> Result<Done> {
         check_media: c.check_media,
         strict: c.strict,
     };
-    let verified = verify::verify(&c.session, &trust, opts)?;
+    let mut verified = verify::verify(&c.session, &trust, opts)?;
+    if let Some(since) = &c.since {
+        let bytes = courtseal::store::layout::read_bounded(since, true, crate::config::PROOF_BYTES)
+            .map_err(|e| {
+                anyhow::anyhow!("{}: cannot read the checkpoint file: {e}", since.display())
+            })?;
+        verify::since::apply(&mut verified, &since.display().to_string(), &bytes, &trust);
+    }
     if let Some(html) = &c.html {
         let records = sealed::sealed_records(&verified.log, verified.report.verified_size, &trust);
         // The case and court: from the sealed record in force, else from the

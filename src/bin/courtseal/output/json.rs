@@ -114,6 +114,8 @@ struct Verify<'a> {
     records: &'a [courtseal::record::sealed::SealedRecordStatus],
     heartbeats: u64,
     closed_at: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: &'a Option<courtseal::verify::since::SinceStatus>,
     findings: &'a [Finding],
 }
 
@@ -134,6 +136,7 @@ fn verify_body(r: &SessionReport) -> Envelope<Verify<'_>> {
             records: &r.records,
             heartbeats: r.heartbeats,
             closed_at: &r.closed_at,
+            since: &r.since,
             findings: &r.findings,
         },
     )

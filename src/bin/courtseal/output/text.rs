@@ -236,6 +236,23 @@ pub fn verify_text(r: &SessionReport) -> String {
     for c in r.checkpoints.iter().filter(|c| !c.ok) {
         let _ = writeln!(out, "  FAILED     {}", c.file);
     }
+    if let Some(st) = &r.since {
+        let line = match (st.consistent, st.size) {
+            (true, Some(n)) => format!(
+                "{}: the log still holds its {n} entries unchanged and only adds to them",
+                st.file
+            ),
+            (false, Some(n)) => format!(
+                "{}: NOT EXTENDED: the log no longer holds its {n} entries as they were signed",
+                st.file
+            ),
+            (_, None) => format!(
+                "{}: NOT CHECKED: not a trusted checkpoint of this court",
+                st.file
+            ),
+        };
+        let _ = writeln!(out, "Since        {line}");
+    }
     if !r.segments.is_empty() {
         let _ = writeln!(out, "Segments");
         let width = r.segments.iter().map(|s| s.name.len()).max().unwrap_or(0);
