@@ -12,4 +12,5 @@ pub mod media;
 pub mod origin;
 pub mod statement;
 pub mod timestamp;
+pub mod tlog_proof;
 pub mod windows;

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::finding::{Code, Finding};
 use crate::format::bundle::Bundle;
+use crate::format::tlog_proof::TlogProof;
 use crate::log::Log;
-use crate::proof::TlogProof;
 use crate::trust::TrustStore;
 
 use super::checkpoints;
