@@ -559,3 +559,74 @@ fn a_409_is_retried_from_the_size_the_witness_has() {
     assert_eq!(reqs.len(), 3);
     assert!(reqs[1].starts_with("old 0\n") && reqs[2].starts_with("old 5\n"));
 }
+
+/// A lawyer reading `verify` sees each outside time: which entries existed
+/// by when, and who says so (JSON and text agree).
+#[test]
+fn each_valid_cosignature_is_listed_as_an_outside_time() {
+    let c = Court::new(2, None);
+    let t = now() - 120;
+    c.cosign(0, 5, t);
+    c.cosign(1, 5, t + 60);
+    let at = |secs: u64, f: &str| {
+        let fmt = time::format_description::parse(f).unwrap();
+        time::OffsetDateTime::from_unix_timestamp(secs as i64)
+            .unwrap()
+            .format(&fmt)
+            .unwrap()
+    };
+    let iso = |secs| at(secs, "[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let shown = |secs| at(secs, "[year]-[month]-[day] [hour]:[minute]:[second] +00:00");
+    // A cosignature by a key the trust file does not name is no outside time.
+    let stranger = CosignatureSigner::new(
+        "stranger.example/w",
+        ed25519_dalek::SigningKey::from_bytes(&[99; 32]),
+    )
+    .unwrap();
+    let file = c.paths().dir.join("cosigned/5.note");
+    let note = fs::read_to_string(&file).unwrap();
+    let text = &note[..note.find("\n\n").unwrap() + 1];
+    let line = stranger.cosignature_line(text, t);
+    fs::write(&file, format!("{note}{line}")).unwrap();
+    let (code, r) = c.verify();
+    assert_eq!(code, 0, "{r:#}");
+    let times: Vec<(u64, String, &str, &str)> = r["outside_times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["size"].as_u64().unwrap(),
+                o["time"].as_str().unwrap().to_owned(),
+                o["source"]["kind"].as_str().unwrap(),
+                o["source"]["witness"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        times,
+        vec![
+            (5, iso(t), "cosignature", "witness0.example/w"),
+            (5, iso(t + 60), "cosignature", "witness1.example/w"),
+        ]
+    );
+    let (code, out, err) = run(
+        c.tmp.path(),
+        &[
+            "verify",
+            "s",
+            "--trust",
+            "trust.txt",
+            "--log-only",
+            "--tz",
+            "UTC",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let expected = format!(
+        "Outside times (the court does not control them)\n  entries 1–5 existed by {}: cosigned by witness witness0.example/w (courtseal/cosigned/5.note)\n  entries 1–5 existed by {}: cosigned by witness witness1.example/w (courtseal/cosigned/5.note)\n",
+        shown(t),
+        shown(t + 60)
+    );
+    assert!(out.contains(&expected), "{out}");
+}

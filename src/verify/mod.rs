@@ -120,6 +120,10 @@ pub struct SessionReport {
     pub heartbeats: u64,
     /// When the session was closed, if it was.
     pub closed_at: Option<String>,
+    /// Times the court does not control at which a prefix of the log
+    /// existed: valid RFC 3161 tokens and witness cosignatures, by size
+    /// then time.
+    pub outside_times: Vec<OutsideTime>,
     /// A checkpoint a party kept, against the log now (`verify --since`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<since::SinceStatus>,
@@ -454,6 +458,7 @@ pub fn verify_with_progress(
         records,
         heartbeats,
         closed_at,
+        outside_times: material.outside_times.clone(),
         since: None,
         findings,
     };

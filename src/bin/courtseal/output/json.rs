@@ -114,6 +114,7 @@ struct Verify<'a> {
     records: &'a [courtseal::record::sealed::SealedRecordStatus],
     heartbeats: u64,
     closed_at: &'a Option<String>,
+    outside_times: &'a [courtseal::verify::timestamps::OutsideTime],
     #[serde(skip_serializing_if = "Option::is_none")]
     since: &'a Option<courtseal::verify::since::SinceStatus>,
     findings: &'a [Finding],
@@ -136,6 +137,7 @@ fn verify_body(r: &SessionReport) -> Envelope<Verify<'_>> {
             records: &r.records,
             heartbeats: r.heartbeats,
             closed_at: &r.closed_at,
+            outside_times: &r.outside_times,
             since: &r.since,
             findings: &r.findings,
         },

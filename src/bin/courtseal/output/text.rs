@@ -236,6 +236,25 @@ pub fn verify_text(r: &SessionReport) -> String {
     for c in r.checkpoints.iter().filter(|c| !c.ok) {
         let _ = writeln!(out, "  FAILED     {}", c.file);
     }
+    if !r.outside_times.is_empty() {
+        let _ = writeln!(out, "Outside times (the court does not control them)");
+        for o in &r.outside_times {
+            let who = match &o.source {
+                courtseal::verify::timestamps::OutsideSource::Timestamp { tsa, file, .. } => {
+                    format!("RFC 3161 timestamp by {tsa} ({file})")
+                }
+                courtseal::verify::timestamps::OutsideSource::Cosignature { witness, file } => {
+                    format!("cosigned by witness {witness} ({file})")
+                }
+            };
+            let _ = writeln!(
+                out,
+                "  entries 1–{} existed by {}: {who}",
+                o.size,
+                local_odt(o.time)
+            );
+        }
+    }
     if let Some(st) = &r.since {
         let line = match (st.consistent, st.size) {
             (true, Some(n)) => format!(
