@@ -569,7 +569,7 @@ fn each_valid_cosignature_is_listed_as_an_outside_time() {
     c.cosign(0, 5, t);
     c.cosign(1, 5, t + 60);
     let at = |secs: u64, f: &str| {
-        let fmt = time::format_description::parse(f).unwrap();
+        let fmt = time::format_description::parse_borrowed::<2>(f).unwrap();
         time::OffsetDateTime::from_unix_timestamp(secs as i64)
             .unwrap()
             .format(&fmt)
