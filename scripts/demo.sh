@@ -52,8 +52,8 @@ run "$cs" verify tampered --trust keys/demo-recorder.vkey
 echo "(exit status $(cd "$work" && "$cs" verify tampered --trust keys/demo-recorder.vkey >/dev/null; echo $?): 1 means findings of severity error)"
 
 step "5. One file on its own: the court issues an offline proof for seg-0003.mp4" \
-  courtseal proof session seg-0003.mp4 -o seg-0003.mp4.tlog-proof
-run "$cs" proof session seg-0003.mp4 -o seg-0003.mp4.tlog-proof
+  courtseal proof session seg-0003.mp4 --trust keys/demo-recorder.vkey -o seg-0003.mp4.tlog-proof
+run "$cs" proof session seg-0003.mp4 --trust keys/demo-recorder.vkey -o seg-0003.mp4.tlog-proof
 step "   and the lawyer checks the downloaded file with nothing else" \
   courtseal verify-file copy/seg-0003.mp4 --proof seg-0003.mp4.tlog-proof --trust keys/demo-recorder.vkey
 run "$cs" verify-file copy/seg-0003.mp4 --proof seg-0003.mp4.tlog-proof --trust keys/demo-recorder.vkey

@@ -96,6 +96,43 @@ pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> 
     })
 }
 
+/// Checks, before a proof is written, that the recipient will be able to
+/// rely on it: its checkpoint is signed by a key `trust` lets sign session
+/// checkpoints, and it is this session's (the log's origin).
+/// [`make_proof`] has already checked that the log matches it.
+pub fn check_provable(
+    root: &Path,
+    p: &TlogProof,
+    trust: &TrustStore,
+) -> Result<(), MakeProofError> {
+    let paths = SessionPaths::new(root);
+    let opened =
+        crate::verify::checkpoints::open_standalone(&p.checkpoint, trust, "courtseal/checkpoint")
+            .map_err(|f| MakeProofError::Unprovable {
+            path: paths.checkpoint.clone(),
+            what: format!(
+                "{} ({}); a proof with it would prove nothing to anyone who trusts these keys",
+                f.message, f.code
+            ),
+        })?;
+    let log = Log::read(&paths.log).map_err(|e| MakeProofError::Io {
+        path: paths.log.clone(),
+        source: e,
+    })?;
+    let origin = log.header().map(|h| h.origin.clone());
+    if origin.as_deref() != Some(opened.checkpoint.origin.as_str()) {
+        return Err(MakeProofError::Unprovable {
+            path: paths.checkpoint.clone(),
+            what: format!(
+                "names origin {:?}, but the session's log is {:?}",
+                opened.checkpoint.origin,
+                origin.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The single-file proof of segment `name`: its tlog-proof and, when it
 /// has them, its sealed packet windows (read from the session folder).
 pub fn make_bundle(

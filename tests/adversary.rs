@@ -363,7 +363,15 @@ fn verify_file_refuses_recorder_checkpoint_with_a_bad_archivist_signature() {
     let fx = Fx::sealed();
     let (code, _, err) = run(
         &fx.dir,
-        &["proof", "s", "seg-0001.m4a", "-o", "p.tlog-proof"],
+        &[
+            "proof",
+            "s",
+            "seg-0001.m4a",
+            "-o",
+            "p.tlog-proof",
+            "--trust",
+            &common::recorder_vkey_file(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let original = fs::read_to_string(fx.paths().checkpoint).unwrap();

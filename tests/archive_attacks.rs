@@ -387,7 +387,15 @@ fn a_remuxed_copy_is_content_verified_never_bytes_verified() {
         ),
         "{out}"
     );
-    let (code, _, err) = fx.cs(&["proof", "a/s", "seg-0003.mp4", "-o", "seg-0003.tlog-proof"]);
+    let (code, _, err) = fx.cs(&[
+        "proof",
+        "a/s",
+        "seg-0003.mp4",
+        "-o",
+        "seg-0003.tlog-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
+    ]);
     assert_eq!(code, 0, "{err}");
     fx.ffmpeg(&[
         "-i",

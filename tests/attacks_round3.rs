@@ -1111,7 +1111,15 @@ fn html_attack_a_green_certificate_never_overstates_an_excerpt_or_a_remux() {
     assert!(!page.contains("byte for byte the recording"), "{page}");
 
     // The whole segment, remuxed (every packet the sealed one).
-    let (code, _, err) = ex.cs(&["proof", "s", "a.m4a", "--bundle", "a.courtseal-proof"]);
+    let (code, _, err) = ex.cs(&[
+        "proof",
+        "s",
+        "a.m4a",
+        "--bundle",
+        "a.courtseal-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
+    ]);
     assert_eq!(code, 0, "{err}");
     common::ffmpeg(ex.tmp.path(), &["-i", "s/a.m4a", "-c", "copy", "a.mkv"]);
     let (code, out, err) = ex.cs(&[

@@ -548,7 +548,15 @@ fn the_wrong_file_checked_against_a_proof_is_not_that_segment() {
     let fx = sealed_samples();
     let (code, _, err) = common::run(
         &fx.dir,
-        &["proof", "s", "seg-0003.mp4", "-o", "seg-0003.tlog-proof"],
+        &[
+            "proof",
+            "s",
+            "seg-0003.mp4",
+            "-o",
+            "seg-0003.tlog-proof",
+            "--trust",
+            &common::recorder_vkey_file(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     fs::copy(fx.sample("seg-0002.m4a"), fx.p("wrong.m4a")).unwrap();

@@ -374,7 +374,15 @@ fn certificates_of_verify_and_verify_file_state_what_was_checked_on_a4() {
     assert!(pages <= 2, "{pages} pages");
     assert_nothing_clipped(&fx, &fx.p("session.html"));
 
-    fx.ok(&["proof", "s", "seg-0003.mp4", "-o", "seg-0003.tlog-proof"]);
+    fx.ok(&[
+        "proof",
+        "s",
+        "seg-0003.mp4",
+        "-o",
+        "seg-0003.tlog-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
+    ]);
     fx.ok(&[
         "verify-file",
         "s/seg-0003.mp4",

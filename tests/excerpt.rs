@@ -414,7 +414,15 @@ fn a_segment_no_trusted_checkpoint_covers_is_refused() {
 #[test]
 fn a_whole_segment_bundle_verifies_alone_and_explains_a_remux() {
     let fx = sealed();
-    let (code, out, err) = fx.cs(&["proof", "s", "c.mp4", "--bundle", "c.courtseal-proof"]);
+    let (code, out, err) = fx.cs(&[
+        "proof",
+        "s",
+        "c.mp4",
+        "--bundle",
+        "c.courtseal-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!Path::new(&fx.p("c.windows.jsonl")).exists());
     std::fs::copy(fx.p("s/c.mp4"), fx.p("c.mp4")).unwrap();
@@ -427,7 +435,15 @@ fn a_whole_segment_bundle_verifies_alone_and_explains_a_remux() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(codes(&v), ["segment.container_rewritten"]);
     // The separate files keep working.
-    let (code, _, err) = fx.cs(&["proof", "s", "c.mp4", "-o", "c.tlog-proof"]);
+    let (code, _, err) = fx.cs(&[
+        "proof",
+        "s",
+        "c.mp4",
+        "-o",
+        "c.tlog-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let (code, v) = fx.verify("c.mkv", "c.tlog-proof");
     assert_eq!(code, 0, "{v}");

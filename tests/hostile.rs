@@ -431,13 +431,29 @@ fn existing_or_unwritable_output_files_are_refused_before_any_work() {
             "nowhere/r.html: cannot write into nowhere",
         ),
         row(
-            &["proof", "archive/s", "seg-0001.m4a", "-o", "p.tlog-proof"],
+            &[
+                "proof",
+                "archive/s",
+                "seg-0001.m4a",
+                "-o",
+                "p.tlog-proof",
+                "--trust",
+                &common::recorder_vkey_file(),
+            ],
             2,
             "p.tlog-proof: already exists; refusing to overwrite it",
         ),
         // The packet windows would go next to the proof, over an existing file.
         row(
-            &["proof", "archive/s", "seg-0001.m4a", "-o", "q.tlog-proof"],
+            &[
+                "proof",
+                "archive/s",
+                "seg-0001.m4a",
+                "-o",
+                "q.tlog-proof",
+                "--trust",
+                &common::recorder_vkey_file(),
+            ],
             2,
             "q.windows.jsonl: already exists; refusing to overwrite it",
         ),
@@ -1195,7 +1211,15 @@ fn words_and_names_are_checked_before_any_work() {
             "--basis: the basis must be one line of text",
         ),
         row(
-            &["proof", "archive/s", "seg-0001.m4a", "-o", "/"],
+            &[
+                "proof",
+                "archive/s",
+                "seg-0001.m4a",
+                "-o",
+                "/",
+                "--trust",
+                &common::recorder_vkey_file(),
+            ],
             2,
             "/: not a file name",
         ),

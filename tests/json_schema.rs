@@ -356,6 +356,8 @@ fn verify_file_json_matches_its_schema() {
         "seg-0002.m4a",
         "-o",
         "dl/seg-0002.m4a.tlog-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
     ]);
     assert_eq!(code, 0, "{err}");
     fs::copy(d.p("s/seg-0002.m4a"), d.p("dl/seg-0002.m4a")).unwrap();

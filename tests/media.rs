@@ -497,7 +497,15 @@ fn edited_or_deleted_sidecar_is_reported() {
 #[test]
 fn verify_file_explains_a_changed_download() {
     let fx = Fx::sealed();
-    let (code, out, err) = fx.cs(&["proof", "s", "seg-0003.mp4", "-o", "seg-0003.tlog-proof"]);
+    let (code, out, err) = fx.cs(&[
+        "proof",
+        "s",
+        "seg-0003.mp4",
+        "-o",
+        "seg-0003.tlog-proof",
+        "--trust",
+        &common::recorder_vkey_file(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("seg-0003.windows.jsonl"), "{out}");
     assert!(fx.p("seg-0003.windows.jsonl").is_file());

@@ -221,7 +221,15 @@ fn the_checkpoint_inside_a_proof_the_party_was_given_is_used() {
     let p = Party::new();
     let (code, _, err) = run(
         p.tmp.path(),
-        &["proof", "s", "seg-0001.m4a", "-o", "seg-0001.tlog-proof"],
+        &[
+            "proof",
+            "s",
+            "seg-0001.m4a",
+            "-o",
+            "seg-0001.tlog-proof",
+            "--trust",
+            &common::recorder_vkey_file(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(
@@ -232,6 +240,8 @@ fn the_checkpoint_inside_a_proof_the_party_was_given_is_used() {
             "seg-0002.m4a",
             "--bundle",
             "seg-0002.courtseal-proof",
+            "--trust",
+            &common::recorder_vkey_file(),
         ],
     );
     assert_eq!(code, 0, "{err}");

@@ -301,7 +301,15 @@ fn proof_signed_by_an_archivist_is_refused() {
     let fx = Fx::sealed();
     let (code, _, err) = run(
         &fx.dir,
-        &["proof", "s", "seg-0001.m4a", "-o", "p.tlog-proof"],
+        &[
+            "proof",
+            "s",
+            "seg-0001.m4a",
+            "-o",
+            "p.tlog-proof",
+            "--trust",
+            &common::recorder_vkey_file(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     // Re-sign the proof's checkpoint with the archivist key.
@@ -412,4 +420,103 @@ fn uppercase_hex_digest_is_a_corrupt_entry_not_a_changed_file() {
     assert!(codes_at(&v, "seg-0001.m4a")
         .iter()
         .all(|c| c != "segment.changed"));
+}
+
+/// The clerk's office must not hand out a proof the recipient cannot rely
+/// on: an insider who replaced the session's checkpoint with one signed by
+/// an archivist key (or by no trusted key at all) gets no proof, and
+/// nothing is written.
+#[test]
+fn proof_attack_a_session_checkpoint_no_recorder_signed_gets_no_proof() {
+    let fx = Fx::sealed();
+    let paths = SessionPaths::new(&fx.p("s"));
+    let log = Log::read(&paths.log).unwrap();
+    let tree = log.tree();
+    let body = Checkpoint::new(ORIGIN, tree.size(), tree.root()).to_text();
+    for (key, why) in [
+        ("archivist-a.key", "trusted as an archivist"),
+        ("demo-secretary.key", "not trusted to sign checkpoints"),
+    ] {
+        if key == "demo-secretary.key" {
+            demo_key(&fx.dir, "demo-secretary");
+        }
+        let signer = courtseal::keys::load_signer(&fx.p(key)).unwrap();
+        fs::write(&paths.checkpoint, signer.sign(&body).unwrap()).unwrap();
+        let (code, out, err) = run(
+            &fx.dir,
+            &[
+                "proof",
+                "s",
+                "seg-0001.m4a",
+                "--trust",
+                "trust.txt",
+                "-o",
+                "p.tlog-proof",
+                "--bundle",
+                "p.courtseal-proof",
+            ],
+        );
+        assert_eq!(code, 2, "{key}: {out}{err}");
+        assert!(err.contains("courtseal/checkpoint"), "{key}: {err}");
+        assert!(err.contains(why), "{key}: {err}");
+        assert!(err.contains("would prove nothing"), "{key}: {err}");
+        for f in ["p.tlog-proof", "p.windows.jsonl", "p.courtseal-proof"] {
+            assert!(!fx.p(f).exists(), "{key}: {f} was written");
+        }
+    }
+}
+
+/// A proof is refused when the court's key is not among the keys given:
+/// the clerk would otherwise hand out what the lawyer's check rejects.
+#[test]
+fn proof_attack_a_checkpoint_signed_by_a_key_the_clerk_was_not_told_to_trust_gets_no_proof() {
+    let fx = Fx::sealed();
+    let other = fx.p("archivist-b.vkey");
+    let (code, _, err) = run(
+        &fx.dir,
+        &[
+            "proof",
+            "s",
+            "seg-0001.m4a",
+            "--trust",
+            other.to_str().unwrap(),
+            "-o",
+            "p.tlog-proof",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not trusted to sign checkpoints"), "{err}");
+    assert!(!fx.p("p.tlog-proof").exists());
+}
+
+/// A genuine checkpoint of another session copied over this one's: its
+/// signature is good, but it is not this log's.
+#[test]
+fn proof_attack_another_sessions_checkpoint_gets_no_proof() {
+    let fx = Fx::sealed();
+    let paths = SessionPaths::new(&fx.p("s"));
+    let log = Log::read(&paths.log).unwrap();
+    let tree = log.tree();
+    // Same entries, other origin: the roots agree, the origins do not.
+    let body = Checkpoint::new("court.example/another", tree.size(), tree.root()).to_text();
+    let signer = courtseal::keys::load_signer(&fx.p("demo-recorder.key")).unwrap();
+    fs::write(&paths.checkpoint, signer.sign(&body).unwrap()).unwrap();
+    let (code, _, err) = run(
+        &fx.dir,
+        &[
+            "proof",
+            "s",
+            "seg-0001.m4a",
+            "--trust",
+            "trust.txt",
+            "-o",
+            "p.tlog-proof",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("names origin \"court.example/another\", but the session's log is"),
+        "{err}"
+    );
+    assert!(!fx.p("p.tlog-proof").exists());
 }

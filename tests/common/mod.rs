@@ -157,3 +157,9 @@ pub fn seal_as_recorder(cwd: &Path, session: &str, origin: &str, extra: &[&str])
     let (code, out, err) = run(cwd, &args);
     assert_eq!(code, 0, "seal {session}: {out}{err}");
 }
+
+/// The demo recorder's verifier key file, by its path in the repository
+/// (for `--trust` where a test has no trust file of its own).
+pub fn recorder_vkey_file() -> String {
+    repo("keys/demo-recorder.vkey").to_str().unwrap().to_owned()
+}

@@ -97,7 +97,7 @@ cp "$work/seg-0003.m4a" added/
 # `courtseal proof` writes next to it), and a changed copy with the same proof.
 mkdir -p download/ok download/changed
 cp clean/seg-0001.m4a download/ok/
-"$cs" proof clean seg-0001.m4a -o download/ok/seg-0001.m4a.tlog-proof >/dev/null
+"$cs" proof clean seg-0001.m4a --trust demo-recorder.vkey -o download/ok/seg-0001.m4a.tlog-proof >/dev/null
 cp download/ok/* download/changed/
 python3 - download/changed/seg-0001.m4a <<'EOF'
 import sys

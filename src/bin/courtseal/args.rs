@@ -515,6 +515,8 @@ pub struct ProofArgs {
     pub session: PathBuf,
     /// The segment's name in the session (as listed by verify).
     pub segment: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Where to write the proof (conventionally NAME.tlog-proof); its
     /// packet windows go next to it as NAME.windows.jsonl.
     #[arg(short, long, required_unless_present = "bundle")]

@@ -251,6 +251,7 @@ impl Quiet {
 pub struct ProofConfig {
     pub session: PathBuf,
     pub segment: String,
+    pub trust: Vec<PathBuf>,
     pub output: Option<PathBuf>,
     /// Where the segment's packet windows go, when it has any.
     pub sidecar_output: Option<PathBuf>,
@@ -492,6 +493,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                 bail!("-o and --bundle name the same file");
             }
             Config::Proof(ProofConfig {
+                trust: trust(&a.trust)?,
                 session: a.session,
                 segment: a.segment,
                 output,

@@ -4,14 +4,17 @@ use anyhow::Result;
 
 use courtseal::proof;
 
-use super::{read_small, write_new_file, Done, Named};
+use super::{load_trust, read_small, write_new_file, Done, Named};
 use crate::config::{ProofConfig, SIDECAR_BYTES};
 use crate::exit;
 
 /// Writes the offline proof of one segment, and its packet windows next to
 /// it; or the single-file bundle of both; or all three.
 pub fn run(c: &ProofConfig) -> Result<Done> {
+    let trust = load_trust(&c.trust)?;
     let p = proof::make_proof(&c.session, &c.segment)?;
+    // Nothing is written for a checkpoint the recipient could not rely on.
+    proof::check_provable(&c.session, &p, &trust)?;
     let sidecar = proof::sidecar_for(&c.session, &p);
     let windows = match &sidecar {
         Some(s) => Some(read_small(
