@@ -387,3 +387,106 @@ pub fn submit_latest(
         submit_checkpoint(paths, &tree, &cp, &signed, witnesses),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-shot HTTP server on 127.0.0.1 answering `reply` to whatever
+    /// comes; its URL.
+    fn answer_once(reply: &'static [u8]) -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                let mut buf = [0u8; 8192];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(reply);
+            }
+        });
+        url
+    }
+
+    fn tree_of(n: u8) -> (crate::tlog::Tree, Checkpoint) {
+        let t = crate::tlog::Tree::from_leaf_hashes((0..n).map(|i| [i; 32]).collect());
+        let cp = Checkpoint::new("courtroom5.court.example", t.size(), t.root());
+        (t, cp)
+    }
+
+    /// litewitness (Go's `http.Error`) ends its text with a newline; the
+    /// line shown is the first, whatever the line ending, without controls.
+    #[test]
+    fn a_reply_is_shown_by_its_first_line_whatever_its_line_ending() {
+        assert_eq!(
+            shown_reply(b"bad consistency proof\n"),
+            "bad consistency proof"
+        );
+        assert_eq!(shown_reply(b"unknown log\r\nmore\r\n"), "unknown log");
+        assert_eq!(shown_reply(b"a\x07b\n"), "ab");
+        assert_eq!(shown_reply(&[b'x'; 500]).len(), 200);
+    }
+
+    /// A 422 (the proof from the size the witness holds does not verify) is
+    /// the witness refusing another history: a fork, not an unreachable
+    /// witness.
+    #[test]
+    fn a_422_is_a_fork() {
+        let url = answer_once(
+            b"HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbad consistency proof\n",
+        );
+        let (t, cp) = tree_of(5);
+        match add_checkpoint(&url, &t, &cp, b"note\n", 3) {
+            Err(Answer::Fork(why)) => {
+                assert!(
+                    why.starts_with("422: the consistency proof from size 3"),
+                    "{why}"
+                );
+                assert!(why.ends_with("(bad consistency proof)"), "{why}");
+            }
+            _ => panic!("not a fork"),
+        }
+    }
+
+    /// A 409 naming a size larger than this log: the witness has cosigned
+    /// more of this origin than this log holds.
+    #[test]
+    fn a_409_with_a_size_larger_than_the_log_is_a_fork() {
+        let url =
+            answer_once(b"HTTP/1.1 409 Conflict\r\nContent-Type: text/x.tlog.size\r\n\r\n9\n");
+        let (t, cp) = tree_of(5);
+        match add_checkpoint(&url, &t, &cp, b"note\n", 0) {
+            Err(Answer::Fork(why)) => assert!(why.contains("cosigned size 9"), "{why}"),
+            _ => panic!("not a fork"),
+        }
+    }
+
+    /// litewitness answers 403 "unknown log" for a log it was not told
+    /// about: the line says so and what its operator does; not a fork.
+    #[test]
+    fn a_403_names_the_log_and_the_operator_step_and_is_no_fork() {
+        let url = answer_once(b"HTTP/1.1 403 Forbidden\r\n\r\nunknown log\n");
+        let (t, cp) = tree_of(2);
+        match add_checkpoint(&url, &t, &cp, b"note\n", 0) {
+            Err(Answer::Other(why)) => {
+                assert!(why.contains("\"courtroom5.court.example\""), "{why}");
+                assert!(why.contains("witnessctl add-log"), "{why}");
+                assert!(why.ends_with("(unknown log)"), "{why}");
+            }
+            _ => panic!("not a plain failure"),
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_described_as_witness_fork_and_a_failure_as_unreachable() {
+        let r = Submission::Refused {
+            witness: "w".into(),
+            why: "422".into(),
+        };
+        assert!(describe(&r, 5).starts_with("error: witness.fork: witness w refused"));
+        let f = Submission::Failed {
+            witness: "w".into(),
+            why: "down".into(),
+        };
+        assert!(describe(&f, 5).starts_with("warning: witness.unreachable: "));
+    }
+}

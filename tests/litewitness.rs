@@ -83,8 +83,16 @@ impl Witness {
         let tools = tool_dir();
         fs::create_dir_all(dir).unwrap();
         let key = dir.join("witness-key");
-        check(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"]).arg(&key));
-        let fp = check(Command::new("ssh-keygen").arg("-lf").arg(dir.join("witness-key.pub")));
+        check(
+            Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                .arg(&key),
+        );
+        let fp = check(
+            Command::new("ssh-keygen")
+                .arg("-lf")
+                .arg(dir.join("witness-key.pub")),
+        );
         let fingerprint = fp.split_whitespace().nth(1).unwrap().to_owned();
         assert!(fingerprint.starts_with("SHA256:"), "{fp}");
         // The public key: ssh wire format, the last 32 bytes are Ed25519's.
@@ -94,12 +102,10 @@ impl Witness {
             .decode(pubfile.split_whitespace().nth(1).unwrap())
             .unwrap();
         let raw: [u8; 32] = wire[wire.len() - 32..].try_into().unwrap();
-        let vkey = CosignatureVerifier::new(
-            name,
-            ed25519_dalek::VerifyingKey::from_bytes(&raw).unwrap(),
-        )
-        .unwrap()
-        .to_vkey();
+        let vkey =
+            CosignatureVerifier::new(name, ed25519_dalek::VerifyingKey::from_bytes(&raw).unwrap())
+                .unwrap()
+                .to_vkey();
         let sock = dir.join("agent.sock");
         let agent = Command::new("ssh-agent")
             .arg("-D")
@@ -110,10 +116,24 @@ impl Witness {
             .spawn()
             .unwrap();
         wait_for("ssh-agent's socket", || sock.exists());
-        check(Command::new("ssh-add").arg(&key).env("SSH_AUTH_SOCK", &sock));
+        check(
+            Command::new("ssh-add")
+                .arg(&key)
+                .env("SSH_AUTH_SOCK", &sock),
+        );
         let db = dir.join("witness.db");
-        check(Command::new(tools.join("witnessctl")).args(["add-log", "-db"]).arg(&db).args(["-origin", ORIGIN]));
-        check(Command::new(tools.join("witnessctl")).args(["add-key", "-db"]).arg(&db).args(["-origin", ORIGIN, "-key", log_vkey]));
+        check(
+            Command::new(tools.join("witnessctl"))
+                .args(["add-log", "-db"])
+                .arg(&db)
+                .args(["-origin", ORIGIN]),
+        );
+        check(
+            Command::new(tools.join("witnessctl"))
+                .args(["add-key", "-db"])
+                .arg(&db)
+                .args(["-origin", ORIGIN, "-key", log_vkey]),
+        );
         let mut w = Witness {
             dir: dir.to_owned(),
             name: name.to_owned(),
@@ -240,7 +260,14 @@ impl Court {
         let (code, _, err) = run(
             self.tmp.path(),
             &[
-                "seal", session, "--key", &key, "--origin", ORIGIN, "--policy", "trust.txt",
+                "seal",
+                session,
+                "--key",
+                &key,
+                "--origin",
+                ORIGIN,
+                "--policy",
+                "trust.txt",
                 "--no-silence",
             ],
         );
@@ -251,7 +278,12 @@ impl Court {
         let (code, out, err) = run(
             self.tmp.path(),
             &[
-                "verify", session, "--trust", "trust.txt", "--log-only", "--json",
+                "verify",
+                session,
+                "--trust",
+                "trust.txt",
+                "--log-only",
+                "--json",
             ],
         );
         (
@@ -313,7 +345,10 @@ fn a_session_sealed_with_a_policy_is_cosigned_by_litewitness_and_verifies_witnes
     assert_eq!(c.witnesses[0].size(), 5);
     let lines = cosignature_lines(&c, "s", 5);
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].starts_with("— witness0.bar.example/w "), "{lines:?}");
+    assert!(
+        lines[0].starts_with("— witness0.bar.example/w "),
+        "{lines:?}"
+    );
     let (code, r) = c.verify("s");
     assert_eq!(code, 0, "{r}");
     assert!(codes(&r).is_empty(), "{r}");
@@ -331,7 +366,9 @@ fn a_session_sealed_with_a_policy_is_cosigned_by_litewitness_and_verifies_witnes
     let (code, err) = c.seal("s");
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("witness witness0.bar.example/w has cosigned the checkpoint of size 6 already"),
+        err.contains(
+            "witness witness0.bar.example/w has cosigned the checkpoint of size 6 already"
+        ),
         "{err}"
     );
 }
@@ -344,8 +381,20 @@ fn seal_watch_with_a_policy_gets_its_checkpoints_cosigned_by_litewitness() {
     let mut svc = Command::new(env!("CARGO_BIN_EXE_courtseal"))
         .current_dir(c.tmp.path())
         .args([
-            "seal", "s", "--watch", "--key", &key, "--origin", ORIGIN, "--policy", "trust.txt",
-            "--settle", "1", "--heartbeat", "1", "--no-silence",
+            "seal",
+            "s",
+            "--watch",
+            "--key",
+            &key,
+            "--origin",
+            ORIGIN,
+            "--policy",
+            "trust.txt",
+            "--settle",
+            "1",
+            "--heartbeat",
+            "1",
+            "--no-silence",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -371,24 +420,30 @@ fn seal_watch_with_a_policy_gets_its_checkpoints_cosigned_by_litewitness() {
         c.p("s/courtseal/checkpoint").exists()
     });
     c.add_segment("s", "seg-0001.m4a");
-    wait_for("litewitness to cosign a checkpoint with the segment", segment_cosigned);
+    wait_for(
+        "litewitness to cosign a checkpoint with the segment",
+        segment_cosigned,
+    );
     let st = Command::new("kill")
         .args(["-TERM", &svc.id().to_string()])
         .status()
         .unwrap();
     assert!(st.success());
     svc.wait().unwrap();
-    // The close entry comes after the last cosigned checkpoint: verify
-    // says so, and nothing else.
-    let (code, r) = c.verify("s");
-    assert_eq!(code, 1, "{r}");
-    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
-    // One more plain seal submits the final checkpoint.
-    let (code, err) = c.seal("s");
-    assert_eq!(code, 0, "{err}");
+    // The service submits every checkpoint in the background and, on
+    // SIGTERM, the final one (with the close entry) before it exits.
+    let entries = fs::read_to_string(c.p("s/courtseal/log.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(c
+        .p(&format!("s/courtseal/cosigned/{entries}.note"))
+        .exists());
+    assert_eq!(c.witnesses[0].size(), entries as u64);
     let (code, r) = c.verify("s");
     assert_eq!(code, 0, "{r}");
     assert!(codes(&r).is_empty(), "{r}");
+    assert!(r["closed_at"].is_string(), "{r}");
 }
 
 /// The insider holds the court's key and re-seals an edited copy of a
@@ -398,8 +453,7 @@ fn seal_watch_with_a_policy_gets_its_checkpoints_cosigned_by_litewitness() {
 /// not verify. Verify of the edited session, given the first session's
 /// cosigned checkpoint (which a lawyer kept), names the fork.
 #[test]
-fn an_insider_who_reseals_an_edited_session_is_refused_by_litewitness_and_verify_shows_the_fork(
-) {
+fn an_insider_who_reseals_an_edited_session_is_refused_by_litewitness_and_verify_shows_the_fork() {
     let c = Court::new(1, 1);
     copy_sample(&c.p("s"), &[]);
     let (code, err) = c.seal("s");
@@ -409,7 +463,9 @@ fn an_insider_who_reseals_an_edited_session_is_refused_by_litewitness_and_verify
     let (code, err) = c.seal("edited");
     assert_eq!(code, 0, "sealing is never blocked: {err}");
     assert!(
-        err.contains("witness.fork: witness witness0.bar.example/w refused the checkpoint of size 5 (422: "),
+        err.contains(
+            "witness.fork: witness witness0.bar.example/w refused the checkpoint of size 5 (422: "
+        ),
         "{err}"
     );
     assert!(!c.p("edited/courtseal/cosigned/5.note").exists());
@@ -510,7 +566,11 @@ fn a_quorum_of_two_litewitness_instances_is_met_and_one_down_is_quorum_not_met()
     copy_sample(&c.p("s"), &[]);
     let (code, err) = c.seal("s");
     assert_eq!(code, 0, "{err}");
-    assert_eq!(err.matches("cosigned the checkpoint of size 5 at").count(), 2, "{err}");
+    assert_eq!(
+        err.matches("cosigned the checkpoint of size 5 at").count(),
+        2,
+        "{err}"
+    );
     assert_eq!(cosignature_lines(&c, "s", 5).len(), 2);
     let (code, r) = c.verify("s");
     assert_eq!(code, 0, "{r}");
@@ -519,13 +579,24 @@ fn a_quorum_of_two_litewitness_instances_is_met_and_one_down_is_quorum_not_met()
     c.add_segment("s", "seg-0005.m4a");
     let (code, err) = c.seal("s");
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 6"), "{err}");
-    assert!(err.contains("witness.unreachable: witness witness1.bar.example/w"), "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 6"),
+        "{err}"
+    );
+    assert!(
+        err.contains("witness.unreachable: witness witness1.bar.example/w"),
+        "{err}"
+    );
     let (code, r) = c.verify("s");
     assert_eq!(code, 1, "{r}");
     assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
-    let m = finding(&r, "witness.quorum_not_met")["message"].as_str().unwrap();
-    assert!(m.starts_with("1 of 2 trusted witness(es) cosigned a checkpoint covering all 6"), "{m}");
+    let m = finding(&r, "witness.quorum_not_met")["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        m.starts_with("1 of 2 trusted witness(es) cosigned a checkpoint covering all 6"),
+        "{m}"
+    );
 }
 
 // ---------------------------------------------------------------------
@@ -601,7 +672,12 @@ fn the_python_checker_agrees_with_courtseal_on_litewitness_cosignatures_good_and
     ] {
         let (py, out) = python_cosig(vkey, file);
         assert_eq!(py, want, "{vkey} {}: {out}", file.display());
-        assert_eq!(courtseal_cosig(vkey, file), want, "{vkey} {}", file.display());
+        assert_eq!(
+            courtseal_cosig(vkey, file),
+            want,
+            "{vkey} {}",
+            file.display()
+        );
         if want {
             assert!(out.starts_with("OK cosigned by "), "{out}");
         }
