@@ -254,6 +254,15 @@ impl Court {
         self.tmp.path().join(rel)
     }
 
+    /// The trust file names `url` for witness `i` instead of its own.
+    fn point_witness_at(&self, i: usize, url: &str) {
+        let t = fs::read_to_string(self.p("trust.txt")).unwrap();
+        let own = format!("{} {}\n", self.witnesses[i].vkey, self.witnesses[i].url());
+        assert!(t.contains(&own));
+        let new = format!("{} {url}\n", self.witnesses[i].vkey);
+        fs::write(self.p("trust.txt"), t.replace(&own, &new)).unwrap();
+    }
+
     /// `seal SESSION --policy trust.txt`: (exit code, standard error).
     fn seal(&self, session: &str) -> (i32, String) {
         let key = format!("{ORIGIN}.key");
@@ -300,6 +309,53 @@ impl Court {
         )
         .unwrap();
     }
+}
+
+/// A recording HTTP/1.0 proxy on 127.0.0.1 in front of `upstream`: its URL
+/// and the request bodies it passed on, so a test sees what courtseal sent.
+fn recording_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read as _, Write as _};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rec = seen.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut req = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read the head and a body of Content-Length bytes.
+            loop {
+                let n = s.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                req.extend_from_slice(&chunk[..n]);
+                if let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if req.len() >= end + 4 + len {
+                        rec.lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&req[end + 4..]).into_owned());
+                        break;
+                    }
+                }
+            }
+            let Ok(mut up) = TcpStream::connect(upstream.trim_start_matches("http://")) else {
+                continue;
+            };
+            let _ = up.write_all(&req);
+            let mut reply = Vec::new();
+            let _ = up.read_to_end(&mut reply);
+            let _ = s.write_all(&reply);
+        }
+    });
+    (url, seen)
 }
 
 fn codes(r: &Value) -> Vec<String> {
@@ -549,11 +605,25 @@ fn a_witness_stopped_mid_session_does_not_block_sealing_and_cosigns_from_the_old
         .contains("vouches for the first 5"));
     c.witnesses[0].start();
     assert_eq!(c.witnesses[0].size(), 5);
+    // What courtseal sends after the restart is recorded on the way.
+    let (proxy, seen) = recording_proxy(c.witnesses[0].url());
+    c.point_witness_at(0, &proxy);
     c.add_segment("s", "seg-0006.m4a");
     let (code, err) = c.seal("s");
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("cosigned the checkpoint of size 7"), "{err}");
     assert_eq!(c.witnesses[0].size(), 7);
+    // One request: old 5, the consistency proof from 5 to 7 (RFC 6962:
+    // entries 5, 6 and 7's leaves and the root of the first 4), an empty
+    // line, the checkpoint of size 7.
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let (head, cp) = seen[0].split_once("\n\n").unwrap();
+    let lines: Vec<&str> = head.lines().collect();
+    assert_eq!(lines[0], "old 5", "{head}");
+    assert_eq!(lines.len(), 1 + 4, "{head}");
+    assert!(lines[1..].iter().all(|l| l.len() == 44), "{head}");
+    assert!(cp.starts_with(&format!("{ORIGIN}\n7\n")), "{cp}");
     assert!(!c.p("s/courtseal/cosigned/6.note").exists());
     let (code, r) = c.verify("s");
     assert_eq!(code, 0, "{r}");
