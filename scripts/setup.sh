@@ -64,7 +64,9 @@ else
   apt_opts=(-o Dir::State="$apt_dir/state" -o Dir::Cache="$apt_dir/cache"
             -o Dir::Etc::sourcelist="$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
             -o Dir::Etc::preferencesparts="$apt_dir/preferences.d"
-            -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+            -o Dir::State::status=/dev/null)
+  # As root, apt would hand the download to its _apt user, who cannot write here.
+  [ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
   apt-get "${apt_opts[@]}" update -qq
   rm -f "$apt_dir/pkg"/torchwood_*.deb
   (cd "$apt_dir/pkg" && apt-get "${apt_opts[@]}" download -qq torchwood)
