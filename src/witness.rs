@@ -40,6 +40,16 @@ pub enum Submission {
         /// The cosignature's time, POSIX seconds.
         time: u64,
     },
+    /// The witness answered and refused the checkpoint as inconsistent
+    /// with what it cosigned of this log before (422, or a 409 naming a
+    /// size larger than this log): another history was shown to it under
+    /// this key and origin.
+    Refused {
+        /// The witness's name.
+        witness: String,
+        /// Its answer.
+        why: String,
+    },
     /// Nothing kept this time.
     Failed {
         /// The witness's name.
@@ -62,6 +72,9 @@ pub fn describe(s: &Submission, size: u64) -> String {
         } => format!(
             "witness {witness} cosigned the checkpoint of size {size} at {time} (POSIX seconds); kept in {}",
             file.display()
+        ),
+        Submission::Refused { witness, why } => format!(
+            "error: witness.fork: witness {witness} refused the checkpoint of size {size} ({why}); sealing goes on, but this log is not the one the witness cosigned under this key: keep the other history's cosigned checkpoint as evidence"
         ),
         Submission::Failed { witness, why } => format!(
             "warning: witness.unreachable: witness {witness} did not cosign the checkpoint of size {size} ({why}); sealing goes on, and the next checkpoint is submitted again"
@@ -125,7 +138,11 @@ pub fn submit_checkpoint(
             out.push(Submission::Present { witness });
             continue;
         }
-        let outcome = add_checkpoint(url, tree, cp, signed, old).and_then(|lines| {
+        let outcome = add_checkpoint(url, tree, cp, signed, old).map_err(|e| match e {
+            Answer::Fork(why) => (true, why),
+            Answer::Other(why) => (false, why),
+        });
+        let outcome = outcome.and_then(|lines| {
             // Only lines of this witness that hold over this text are kept.
             let mut time = None;
             let mut keep = String::new();
@@ -142,9 +159,13 @@ pub fn submit_checkpoint(
                 }
             }
             let time = time.ok_or_else(|| {
-                "its reply holds no valid cosignature of its key over the checkpoint".to_owned()
+                (
+                    false,
+                    "its reply holds no valid cosignature of its key over the checkpoint"
+                        .to_owned(),
+                )
             })?;
-            let file = append(&dir, cp.size, signed, &keep)?;
+            let file = append(&dir, cp.size, signed, &keep).map_err(|e| (false, e))?;
             Ok((file, time))
         });
         out.push(match outcome {
@@ -153,10 +174,31 @@ pub fn submit_checkpoint(
                 file,
                 time,
             },
-            Err(why) => Submission::Failed { witness, why },
+            Err((true, why)) => Submission::Refused { witness, why },
+            Err((false, why)) => Submission::Failed { witness, why },
         });
     }
     out
+}
+
+/// Why a witness gave no cosignature.
+enum Answer {
+    /// It holds another history of this log (422, or 409 with a larger size).
+    Fork(String),
+    /// Anything else: unreachable, unknown log, a bad reply.
+    Other(String),
+}
+
+impl From<String> for Answer {
+    fn from(s: String) -> Answer {
+        Answer::Other(s)
+    }
+}
+
+impl From<&str> for Answer {
+    fn from(s: &str) -> Answer {
+        Answer::Other(s.to_owned())
+    }
 }
 
 /// `POST URL/add-checkpoint`; on 409 retries once from the size the
@@ -167,7 +209,7 @@ fn add_checkpoint(
     cp: &Checkpoint,
     signed: &[u8],
     old: u64,
-) -> Result<String, String> {
+) -> Result<String, Answer> {
     let mut old = old;
     for _ in 0..2 {
         let mut body = format!("old {old}\n");
@@ -184,34 +226,47 @@ fn add_checkpoint(
         let mut body = body.into_bytes();
         body.extend_from_slice(signed);
         let (code, ctype, reply) = http_post(&format!("{url}/add-checkpoint"), &body)?;
-        let shown = || {
-            String::from_utf8_lossy(&reply)
-                .trim()
-                .chars()
-                .take(200)
-                .collect::<String>()
-        };
+        let shown = || shown_reply(&reply);
         match code {
-            200 => return String::from_utf8(reply).map_err(|_| "its reply is not UTF-8".into()),
+            200 => {
+                return String::from_utf8(reply).map_err(|_| "its reply is not UTF-8".into())
+            }
             409 if ctype.starts_with("text/x.tlog.size") => {
                 let n: u64 = shown()
                     .parse()
                     .map_err(|_| format!("409 with a size that is not a number ({:?})", shown()))?;
                 if n > cp.size || tree.root_at(n).is_none() && n != 0 {
-                    return Err(format!(
+                    return Err(Answer::Fork(format!(
                         "it has cosigned size {n} of this log, more than this log's {}: another history with this key was shown to it (a fork)",
                         cp.size
-                    ));
+                    )));
                 }
                 old = n;
             }
-            403 => return Err(format!("403: the checkpoint's signature is not of the log key it knows ({})", shown())),
-            404 => return Err(format!("404: it does not know the log {:?} ({})", cp.origin, shown())),
-            422 => return Err(format!("422: the consistency proof does not verify: this log is not consistent with what it cosigned ({})", shown())),
-            c => return Err(format!("HTTP {c} ({})", shown())),
+            // litewitness answers 403 both for an unknown log and for a
+            // signature by no key it knows of the log: its text says which.
+            403 => return Err(format!("403: it does not know the log {:?} or the key that signed the checkpoint; its operator adds them with witnessctl add-log and add-key ({})", cp.origin, shown()).into()),
+            404 => return Err(format!("404: it does not know the log {:?} ({})", cp.origin, shown()).into()),
+            422 => return Err(Answer::Fork(format!("422: the consistency proof from size {old} does not verify: this log is not consistent with what it cosigned ({})", shown()))),
+            c => return Err(format!("HTTP {c} ({})", shown()).into()),
         }
     }
     Err("409 twice: the witness moved on while it was asked".into())
+}
+
+/// A witness's reply text for a person: its first line (Go's `http.Error`
+/// ends it with a newline; CR LF or LF), control characters dropped, at
+/// most 200 characters.
+fn shown_reply(reply: &[u8]) -> String {
+    String::from_utf8_lossy(reply)
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect()
 }
 
 /// Adds `lines` to `cosigned/<size>.note` (made from `signed` when absent),
@@ -331,4 +386,107 @@ pub fn submit_latest(
         cp.size,
         submit_checkpoint(paths, &tree, &cp, &signed, witnesses),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-shot HTTP server on 127.0.0.1 answering `reply` to whatever
+    /// comes; its URL.
+    fn answer_once(reply: &'static [u8]) -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                let mut buf = [0u8; 8192];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(reply);
+            }
+        });
+        url
+    }
+
+    fn tree_of(n: u8) -> (crate::tlog::Tree, Checkpoint) {
+        let t = crate::tlog::Tree::from_leaf_hashes((0..n).map(|i| [i; 32]).collect());
+        let cp = Checkpoint::new("courtroom5.court.example", t.size(), t.root());
+        (t, cp)
+    }
+
+    /// litewitness (Go's `http.Error`) ends its text with a newline; the
+    /// line shown is the first, whatever the line ending, without controls.
+    #[test]
+    fn a_reply_is_shown_by_its_first_line_whatever_its_line_ending() {
+        assert_eq!(
+            shown_reply(b"bad consistency proof\n"),
+            "bad consistency proof"
+        );
+        assert_eq!(shown_reply(b"unknown log\r\nmore\r\n"), "unknown log");
+        assert_eq!(shown_reply(b"a\x07b\n"), "ab");
+        assert_eq!(shown_reply(&[b'x'; 500]).len(), 200);
+    }
+
+    /// A 422 (the proof from the size the witness holds does not verify) is
+    /// the witness refusing another history: a fork, not an unreachable
+    /// witness.
+    #[test]
+    fn a_422_is_a_fork() {
+        let url = answer_once(
+            b"HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbad consistency proof\n",
+        );
+        let (t, cp) = tree_of(5);
+        match add_checkpoint(&url, &t, &cp, b"note\n", 3) {
+            Err(Answer::Fork(why)) => {
+                assert!(
+                    why.starts_with("422: the consistency proof from size 3"),
+                    "{why}"
+                );
+                assert!(why.ends_with("(bad consistency proof)"), "{why}");
+            }
+            _ => panic!("not a fork"),
+        }
+    }
+
+    /// A 409 naming a size larger than this log: the witness has cosigned
+    /// more of this origin than this log holds.
+    #[test]
+    fn a_409_with_a_size_larger_than_the_log_is_a_fork() {
+        let url =
+            answer_once(b"HTTP/1.1 409 Conflict\r\nContent-Type: text/x.tlog.size\r\n\r\n9\n");
+        let (t, cp) = tree_of(5);
+        match add_checkpoint(&url, &t, &cp, b"note\n", 0) {
+            Err(Answer::Fork(why)) => assert!(why.contains("cosigned size 9"), "{why}"),
+            _ => panic!("not a fork"),
+        }
+    }
+
+    /// litewitness answers 403 "unknown log" for a log it was not told
+    /// about: the line says so and what its operator does; not a fork.
+    #[test]
+    fn a_403_names_the_log_and_the_operator_step_and_is_no_fork() {
+        let url = answer_once(b"HTTP/1.1 403 Forbidden\r\n\r\nunknown log\n");
+        let (t, cp) = tree_of(2);
+        match add_checkpoint(&url, &t, &cp, b"note\n", 0) {
+            Err(Answer::Other(why)) => {
+                assert!(why.contains("\"courtroom5.court.example\""), "{why}");
+                assert!(why.contains("witnessctl add-log"), "{why}");
+                assert!(why.ends_with("(unknown log)"), "{why}");
+            }
+            _ => panic!("not a plain failure"),
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_described_as_witness_fork_and_a_failure_as_unreachable() {
+        let r = Submission::Refused {
+            witness: "w".into(),
+            why: "422".into(),
+        };
+        assert!(describe(&r, 5).starts_with("error: witness.fork: witness w refused"));
+        let f = Submission::Failed {
+            witness: "w".into(),
+            why: "down".into(),
+        };
+        assert!(describe(&f, 5).starts_with("warning: witness.unreachable: "));
+    }
 }

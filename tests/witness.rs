@@ -1,8 +1,8 @@
 //! Witness cosignatures (`cosignature/v1`) kept in `courtseal/cosigned/`:
 //! what `verify` makes of them against the trust file's `witness` and
 //! `quorum` lines. The witnesses here sign with the library's
-//! `CosignatureSigner` under keys made by the test (litewitness as a real
-//! witness is not wired in yet).
+//! `CosignatureSigner` under keys made by the test; tests/litewitness.rs
+//! runs the client against the real litewitness.
 
 mod common;
 

@@ -2,7 +2,7 @@
 """An independent verifier for courtseal's public formats.
 
 Written from the specifications only (RFC 6962 / RFC 9162, C2SP signed-note,
-tlog-checkpoint, tlog-proof), sharing no code with courtseal, so that a party
+tlog-checkpoint, tlog-proof, tlog-cosignature), sharing no code with courtseal, so that a party
 who does not trust the court's tools can check its files. Needs Python 3 and
 the `cryptography` package.
 
@@ -12,6 +12,12 @@ the `cryptography` package.
       recomputes the Merkle root of SESSION_DIR/courtseal/log.jsonl and checks
       it against every signed checkpoint in SESSION_DIR/courtseal/, and every
       sealed segment's SHA-256
+  c2sp_verify.py cosig WITNESS_VKEY NOTE_FILE
+      checks the cosignature/v1 line of the witness (WITNESS_VKEY: its
+      verifier key, or a file holding it) over the text of a cosigned
+      checkpoint note (courtseal/cosigned/SIZE.note)
+  c2sp_verify.py cosig-lines NOTE_FILE
+      prints each cosignature/v1 line of a note: name, key ID, time
 
 Exit 0 and "OK ..." when everything holds, 1 with "FAIL: reason" otherwise.
 """
@@ -172,11 +178,73 @@ def cmd_log(vkey_file, session):
     print(f"OK {len(lines)} entries, {len(files)} checkpoints, origin {entries[0]['origin']}")
 
 
+def split_note(data):
+    s = data.decode("utf-8")
+    i = s.rfind("\n\n")
+    if i < 0 or not s.endswith("\n"):
+        fail("not a signed note")
+    lines = []
+    for line in s[i + 2 : -1].split("\n"):
+        if not line.startswith("\u2014 "):
+            fail("bad signature line")
+        n, b64 = line[2:].split(" ", 1)
+        lines.append((n, base64.b64decode(b64, validate=True)))
+    return s[: i + 1], lines
+
+
+def parse_cosignature_vkey(text):
+    """C2SP tlog-cosignature: name+hex(key ID)+base64(0x04 || Ed25519 key);
+    the key ID is SHA-256(name || 0x0A || 0x04 || key)[:4]."""
+    name, keyid, key = text.strip().split("+", 2)
+    raw = base64.b64decode(key, validate=True)
+    if len(raw) != 33 or raw[0] != 4:
+        fail("not a cosignature/v1 verifier key (type 0x04)")
+    if sha256(name.encode() + b"\n" + raw)[:4] != bytes.fromhex(keyid):
+        fail("verifier key ID does not match")
+    return name, bytes.fromhex(keyid), Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def cmd_cosig(vkey_arg, note_file):
+    text = open(vkey_arg).read() if os.path.isfile(vkey_arg) else vkey_arg
+    name, keyid, pub = parse_cosignature_vkey(text)
+    body, lines = split_note(open(note_file, "rb").read())
+    times = []
+    for n, raw in lines:
+        if n != name or raw[:4] != keyid:
+            continue
+        if len(raw) != 4 + 8 + 64:
+            fail("the witness's line is not a cosignature/v1 (8-byte time, 64-byte signature)")
+        t = int.from_bytes(raw[4:12], "big")
+        if t >= 2**63:
+            fail("cosignature time out of range")
+        msg = ("cosignature/v1\ntime %d\n" % t).encode() + body.encode()
+        try:
+            pub.verify(raw[12:], msg)
+        except InvalidSignature:
+            fail("the cosignature of %s does not verify over the note's text" % name)
+        times.append(t)
+    if not times:
+        fail("no cosignature by %s" % name)
+    origin, size, _ = parse_checkpoint(body)
+    print(f"OK cosigned by {name} at {times[0]}: {origin} size {size}")
+
+
+def cmd_cosig_lines(note_file):
+    _, lines = split_note(open(note_file, "rb").read())
+    for n, raw in lines:
+        if len(raw) == 4 + 8 + 64:
+            print(f"{n} {raw[:4].hex()} {int.from_bytes(raw[4:12], 'big')}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "proof":
         cmd_proof(*sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "log":
         cmd_log(*sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "cosig":
+        cmd_cosig(*sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "cosig-lines":
+        cmd_cosig_lines(sys.argv[2])
     else:
         print(__doc__)
         sys.exit(2)

@@ -443,8 +443,10 @@ pub struct SealArgs {
     #[command(flatten)]
     pub media: MediaArgs,
     /// A trust file whose tsa lines name the timestamping authorities asked
-    /// for an RFC 3161 timestamp over each new checkpoint. Repeat for
-    /// several. A TSA that is down never stops sealing.
+    /// for an RFC 3161 timestamp over each new checkpoint, and whose
+    /// `witness VKEY URL` lines name the tlog-witnesses (litewitness) asked
+    /// to cosign it. Repeat for several. A TSA or witness that is down never
+    /// stops sealing.
     #[arg(long, value_name = "TRUST-FILE")]
     pub policy: Vec<PathBuf>,
     /// Print the result as JSON.

@@ -1,0 +1,797 @@
+//! courtseal's witness client against a real, independent tlog-witness:
+//! litewitness (Debian's `torchwood` package, fetched into
+//! `.cache/litewitness/` by `scripts/setup.sh`, or found in
+//! `$COURTSEAL_LITEWITNESS_DIR`). Each test starts its own ssh-agent
+//! holding an Ed25519 key made by ssh-keygen, its own witness database made
+//! with witnessctl, and litewitness on a free port of 127.0.0.1, all stopped
+//! when the test ends. The court's key is named as the log's origin, as
+//! litewitness requires of a log key.
+
+mod common;
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{copy_sample, run};
+use courtseal::note::CosignatureVerifier;
+use serde_json::Value;
+
+const ORIGIN: &str = "courtroom5.court.example";
+
+/// The folder holding litewitness and witnessctl. A missing one fails the
+/// test (in CI and locally alike) saying how to get it.
+fn tool_dir() -> PathBuf {
+    let dir = std::env::var_os("COURTSEAL_LITEWITNESS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::repo(".cache/litewitness/usr/bin"));
+    for t in ["litewitness", "witnessctl"] {
+        assert!(
+            dir.join(t).is_file(),
+            "{} is missing: run scripts/setup.sh (it fetches litewitness into .cache/litewitness/), or set COURTSEAL_LITEWITNESS_DIR to a folder holding litewitness and witnessctl",
+            dir.join(t).display()
+        );
+    }
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn check(cmd: &mut Command) -> String {
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A litewitness with its own ssh-agent and database, knowing the court's
+/// log. Both processes are ended on drop.
+struct Witness {
+    dir: PathBuf,
+    name: String,
+    fingerprint: String,
+    port: u16,
+    vkey: String,
+    agent: Child,
+    server: Option<Child>,
+}
+
+impl Witness {
+    /// Witness `name` in `dir` (created), told about the log `ORIGIN` with
+    /// the court's verifier key `log_vkey`, and started.
+    fn new(dir: &Path, name: &str, log_vkey: &str) -> Witness {
+        let tools = tool_dir();
+        fs::create_dir_all(dir).unwrap();
+        let key = dir.join("witness-key");
+        check(
+            Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                .arg(&key),
+        );
+        let fp = check(
+            Command::new("ssh-keygen")
+                .arg("-lf")
+                .arg(dir.join("witness-key.pub")),
+        );
+        let fingerprint = fp.split_whitespace().nth(1).unwrap().to_owned();
+        assert!(fingerprint.starts_with("SHA256:"), "{fp}");
+        // The public key: ssh wire format, the last 32 bytes are Ed25519's.
+        use base64::Engine as _;
+        let pubfile = fs::read_to_string(dir.join("witness-key.pub")).unwrap();
+        let wire = base64::engine::general_purpose::STANDARD
+            .decode(pubfile.split_whitespace().nth(1).unwrap())
+            .unwrap();
+        let raw: [u8; 32] = wire[wire.len() - 32..].try_into().unwrap();
+        let vkey =
+            CosignatureVerifier::new(name, ed25519_dalek::VerifyingKey::from_bytes(&raw).unwrap())
+                .unwrap()
+                .to_vkey();
+        let sock = dir.join("agent.sock");
+        let agent = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for("ssh-agent's socket", || sock.exists());
+        check(
+            Command::new("ssh-add")
+                .arg(&key)
+                .env("SSH_AUTH_SOCK", &sock),
+        );
+        let db = dir.join("witness.db");
+        check(
+            Command::new(tools.join("witnessctl"))
+                .args(["add-log", "-db"])
+                .arg(&db)
+                .args(["-origin", ORIGIN]),
+        );
+        check(
+            Command::new(tools.join("witnessctl"))
+                .args(["add-key", "-db"])
+                .arg(&db)
+                .args(["-origin", ORIGIN, "-key", log_vkey]),
+        );
+        let mut w = Witness {
+            dir: dir.to_owned(),
+            name: name.to_owned(),
+            fingerprint,
+            port: free_port(),
+            vkey,
+            agent,
+            server: None,
+        };
+        w.start();
+        w
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts litewitness (again) on its port and waits until it listens.
+    /// Checks that the verifier key it announces is the one derived here.
+    fn start(&mut self) {
+        assert!(self.server.is_none());
+        let log = self.dir.join("litewitness.log");
+        let child = Command::new(tool_dir().join("litewitness"))
+            .arg("-db")
+            .arg(self.dir.join("witness.db"))
+            .args(["-name", &self.name, "-key", &self.fingerprint, "-ssh-agent"])
+            .arg(self.dir.join("agent.sock"))
+            .args(["-listen", &format!("127.0.0.1:{}", self.port)])
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        self.server = Some(child);
+        let port = self.port;
+        let until = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(st) = self.server.as_mut().unwrap().try_wait().unwrap() {
+                panic!(
+                    "litewitness exited ({st}): {}",
+                    fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < until, "litewitness does not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let said = fs::read_to_string(&log).unwrap();
+        assert!(
+            said.contains(&format!("vkey={}", self.vkey)),
+            "litewitness announces another key than {}: {said}",
+            self.vkey
+        );
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.server.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The size of the court's log the witness last cosigned (its
+    /// database, read with witnessctl list-logs).
+    fn size(&self) -> u64 {
+        let out = check(
+            Command::new(tool_dir().join("witnessctl"))
+                .args(["list-logs", "-db"])
+                .arg(self.dir.join("witness.db")),
+        );
+        let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        assert_eq!(v["origin"], ORIGIN);
+        v["size"].as_u64().unwrap()
+    }
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = self.agent.kill();
+        let _ = self.agent.wait();
+    }
+}
+
+/// A court with its key named as the log's origin, witnesses, and a trust
+/// file naming them with their URLs.
+struct Court {
+    tmp: tempfile::TempDir,
+    witnesses: Vec<Witness>,
+}
+
+impl Court {
+    fn new(n: usize, quorum: usize) -> Court {
+        let tmp = tempfile::tempdir().unwrap();
+        let (code, _, err) = run(tmp.path(), &["keys", "generate", "--name", ORIGIN]);
+        assert_eq!(code, 0, "{err}");
+        let log_vkey = fs::read_to_string(tmp.path().join(format!("{ORIGIN}.vkey")))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let witnesses: Vec<Witness> = (0..n)
+            .map(|i| {
+                Witness::new(
+                    &tmp.path().join(format!("w{i}")),
+                    &format!("witness{i}.bar.example/w"),
+                    &log_vkey,
+                )
+            })
+            .collect();
+        let mut trust = format!("recorder {log_vkey}\n");
+        for w in &witnesses {
+            trust.push_str(&format!("witness {} {}\n", w.vkey, w.url()));
+        }
+        trust.push_str(&format!("quorum {quorum}\n"));
+        fs::write(tmp.path().join("trust.txt"), trust).unwrap();
+        Court { tmp, witnesses }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    /// The trust file names `url` for witness `i` instead of its own.
+    fn point_witness_at(&self, i: usize, url: &str) {
+        let t = fs::read_to_string(self.p("trust.txt")).unwrap();
+        let own = format!("{} {}\n", self.witnesses[i].vkey, self.witnesses[i].url());
+        assert!(t.contains(&own));
+        let new = format!("{} {url}\n", self.witnesses[i].vkey);
+        fs::write(self.p("trust.txt"), t.replace(&own, &new)).unwrap();
+    }
+
+    /// `seal SESSION --policy trust.txt`: (exit code, standard error).
+    fn seal(&self, session: &str) -> (i32, String) {
+        let key = format!("{ORIGIN}.key");
+        let (code, _, err) = run(
+            self.tmp.path(),
+            &[
+                "seal",
+                session,
+                "--key",
+                &key,
+                "--origin",
+                ORIGIN,
+                "--policy",
+                "trust.txt",
+                "--no-silence",
+            ],
+        );
+        (code, err)
+    }
+
+    fn verify(&self, session: &str) -> (i32, Value) {
+        let (code, out, err) = run(
+            self.tmp.path(),
+            &[
+                "verify",
+                session,
+                "--trust",
+                "trust.txt",
+                "--log-only",
+                "--json",
+            ],
+        );
+        (
+            code,
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+        )
+    }
+
+    /// A new segment in the session (a copy of a sample one).
+    fn add_segment(&self, session: &str, name: &str) {
+        fs::copy(
+            common::repo(common::SAMPLE).join("seg-0001.m4a"),
+            self.p(&format!("{session}/{name}")),
+        )
+        .unwrap();
+    }
+}
+
+/// A recording HTTP/1.0 proxy on 127.0.0.1 in front of `upstream`: its URL
+/// and the request bodies it passed on, so a test sees what courtseal sent.
+fn recording_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read as _, Write as _};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rec = seen.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut req = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read the head and a body of Content-Length bytes.
+            loop {
+                let n = s.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                req.extend_from_slice(&chunk[..n]);
+                if let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if req.len() >= end + 4 + len {
+                        rec.lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&req[end + 4..]).into_owned());
+                        break;
+                    }
+                }
+            }
+            let Ok(mut up) = TcpStream::connect(upstream.trim_start_matches("http://")) else {
+                continue;
+            };
+            let _ = up.write_all(&req);
+            let mut reply = Vec::new();
+            let _ = up.read_to_end(&mut reply);
+            let _ = s.write_all(&reply);
+        }
+    });
+    (url, seen)
+}
+
+fn codes(r: &Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn finding<'a>(r: &'a Value, code: &str) -> &'a Value {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code}: {r}"))
+}
+
+/// The cosignature lines kept in `cosigned/SIZE.note` of a session.
+fn cosignature_lines(c: &Court, session: &str, size: u64) -> Vec<String> {
+    let note =
+        fs::read_to_string(c.p(&format!("{session}/courtseal/cosigned/{size}.note"))).unwrap();
+    let (_, sigs) = note.split_once("\n\n").unwrap();
+    sigs.lines()
+        .filter(|l| !l.starts_with(&format!("— {ORIGIN} ")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_session_sealed_with_a_policy_is_cosigned_by_litewitness_and_verifies_witnessed() {
+    let c = Court::new(1, 1);
+    copy_sample(&c.p("s"), &[]);
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 5 at "),
+        "{err}"
+    );
+    assert!(!err.contains("witness.unreachable"), "{err}");
+    assert_eq!(c.witnesses[0].size(), 5);
+    let lines = cosignature_lines(&c, "s", 5);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("— witness0.bar.example/w "),
+        "{lines:?}"
+    );
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    // The next segment: submitted with old 5 and a consistency proof
+    // (litewitness accepts nothing else from a log it has at 5).
+    c.add_segment("s", "seg-0005.m4a");
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cosigned the checkpoint of size 6"), "{err}");
+    assert_eq!(c.witnesses[0].size(), 6);
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    // Sealing again with nothing new asks nobody.
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "witness witness0.bar.example/w has cosigned the checkpoint of size 6 already"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn seal_watch_with_a_policy_gets_its_checkpoints_cosigned_by_litewitness() {
+    let c = Court::new(1, 1);
+    fs::create_dir_all(c.p("s")).unwrap();
+    let key = format!("{ORIGIN}.key");
+    let mut svc = Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .current_dir(c.tmp.path())
+        .args([
+            "seal",
+            "s",
+            "--watch",
+            "--key",
+            &key,
+            "--origin",
+            ORIGIN,
+            "--policy",
+            "trust.txt",
+            "--settle",
+            "1",
+            "--heartbeat",
+            "1",
+            "--no-silence",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let cosigned = c.p("s/courtseal/cosigned");
+    let segment_cosigned = || {
+        // A cosigned checkpoint of a size that includes the segment entry.
+        let log = fs::read_to_string(c.p("s/courtseal/log.jsonl")).unwrap_or_default();
+        let Some(at) = log.lines().position(|l| l.contains("\"seg-0001.m4a\"")) else {
+            return false;
+        };
+        fs::read_dir(&cosigned)
+            .map(|rd| {
+                rd.filter_map(Result::ok).any(|e| {
+                    courtseal::verify::witnesses::parse_file_name(&e.file_name().to_string_lossy())
+                        .is_some_and(|n| n > at as u64)
+                })
+            })
+            .unwrap_or(false)
+    };
+    wait_for("the service's first checkpoint", || {
+        c.p("s/courtseal/checkpoint").exists()
+    });
+    c.add_segment("s", "seg-0001.m4a");
+    wait_for(
+        "litewitness to cosign a checkpoint with the segment",
+        segment_cosigned,
+    );
+    let st = Command::new("kill")
+        .args(["-TERM", &svc.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    svc.wait().unwrap();
+    // The service submits every checkpoint in the background and, on
+    // SIGTERM, the final one (with the close entry) before it exits.
+    let entries = fs::read_to_string(c.p("s/courtseal/log.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(c
+        .p(&format!("s/courtseal/cosigned/{entries}.note"))
+        .exists());
+    assert_eq!(c.witnesses[0].size(), entries as u64);
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    assert!(r["closed_at"].is_string(), "{r}");
+}
+
+/// The insider holds the court's key and re-seals an edited copy of a
+/// witnessed session from scratch, same origin. litewitness answers the
+/// first submission (old 0) with 409 and its size 5, then refuses the
+/// retry from 5 with 422: the consistency proof from what it cosigned does
+/// not verify. Verify of the edited session, given the first session's
+/// cosigned checkpoint (which a lawyer kept), names the fork.
+#[test]
+fn an_insider_who_reseals_an_edited_session_is_refused_by_litewitness_and_verify_shows_the_fork() {
+    let c = Court::new(1, 1);
+    copy_sample(&c.p("s"), &[]);
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    copy_sample(&c.p("edited"), &[]);
+    fs::copy(c.p("edited/seg-0004.m4a"), c.p("edited/seg-0003.mp4")).unwrap();
+    let (code, err) = c.seal("edited");
+    assert_eq!(code, 0, "sealing is never blocked: {err}");
+    assert!(
+        err.contains(
+            "witness.fork: witness witness0.bar.example/w refused the checkpoint of size 5 (422: "
+        ),
+        "{err}"
+    );
+    assert!(!c.p("edited/courtseal/cosigned/5.note").exists());
+    assert_eq!(c.witnesses[0].size(), 5);
+    // Without the evidence, the edited session is merely not witnessed.
+    let (code, r) = c.verify("edited");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    fs::create_dir_all(c.p("edited/courtseal/cosigned")).unwrap();
+    fs::copy(
+        c.p("s/courtseal/cosigned/5.note"),
+        c.p("edited/courtseal/cosigned/5.note"),
+    )
+    .unwrap();
+    let (code, r) = c.verify("edited");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.fork", "witness.quorum_not_met"], "{r}");
+    let f = finding(&r, "witness.fork");
+    assert_eq!(f["location"], "courtseal/cosigned/5.note");
+    let m = f["message"].as_str().unwrap();
+    assert!(m.contains("witness0.bar.example/w at "), "{m}");
+    assert!(m.contains("(a fork)"), "{m}");
+}
+
+/// The insider re-seals a shorter history (a segment left out): the
+/// witness says it has cosigned more of this log than the log holds.
+#[test]
+fn a_shorter_second_history_is_refused_as_a_fork_from_litewitness_409() {
+    let c = Court::new(1, 1);
+    copy_sample(&c.p("s"), &[]);
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    copy_sample(&c.p("short"), &["seg-0003.mp4"]);
+    let (code, err) = c.seal("short");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness.fork: witness witness0.bar.example/w refused the checkpoint of size 4 (it has cosigned size 5 of this log"),
+        "{err}"
+    );
+    fs::create_dir_all(c.p("short/courtseal/cosigned")).unwrap();
+    fs::copy(
+        c.p("s/courtseal/cosigned/5.note"),
+        c.p("short/courtseal/cosigned/5.note"),
+    )
+    .unwrap();
+    let (code, r) = c.verify("short");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.fork", "witness.quorum_not_met"], "{r}");
+    assert!(finding(&r, "witness.fork")["message"]
+        .as_str()
+        .unwrap()
+        .contains("removed from the end"));
+}
+
+/// The witness is stopped after cosigning size 5: the next seal succeeds
+/// with a witness.unreachable line; after the restart, the next seal is
+/// cosigned from the old size 5 (litewitness holds 5 and accepts a larger
+/// checkpoint only with a consistency proof from it).
+#[test]
+fn a_witness_stopped_mid_session_does_not_block_sealing_and_cosigns_from_the_old_size_after_restart(
+) {
+    let mut c = Court::new(1, 1);
+    copy_sample(&c.p("s"), &[]);
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    c.witnesses[0].stop();
+    c.add_segment("s", "seg-0005.m4a");
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: witness.unreachable: witness witness0.bar.example/w did not cosign the checkpoint of size 6"),
+        "{err}"
+    );
+    assert!(c.p("s/courtseal/checkpoints/6").exists());
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    assert!(finding(&r, "witness.quorum_not_met")["message"]
+        .as_str()
+        .unwrap()
+        .contains("vouches for the first 5"));
+    c.witnesses[0].start();
+    assert_eq!(c.witnesses[0].size(), 5);
+    // What courtseal sends after the restart is recorded on the way.
+    let (proxy, seen) = recording_proxy(c.witnesses[0].url());
+    c.point_witness_at(0, &proxy);
+    c.add_segment("s", "seg-0006.m4a");
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cosigned the checkpoint of size 7"), "{err}");
+    assert_eq!(c.witnesses[0].size(), 7);
+    // One request: old 5, the consistency proof from 5 to 7 (RFC 6962:
+    // entries 5, 6 and 7's leaves and the root of the first 4), an empty
+    // line, the checkpoint of size 7.
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let (head, cp) = seen[0].split_once("\n\n").unwrap();
+    let lines: Vec<&str> = head.lines().collect();
+    assert_eq!(lines[0], "old 5", "{head}");
+    assert_eq!(lines.len(), 1 + 4, "{head}");
+    assert!(lines[1..].iter().all(|l| l.len() == 44), "{head}");
+    assert!(cp.starts_with(&format!("{ORIGIN}\n7\n")), "{cp}");
+    assert!(!c.p("s/courtseal/cosigned/6.note").exists());
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+}
+
+#[test]
+fn a_quorum_of_two_litewitness_instances_is_met_and_one_down_is_quorum_not_met() {
+    let mut c = Court::new(2, 2);
+    copy_sample(&c.p("s"), &[]);
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.matches("cosigned the checkpoint of size 5 at").count(),
+        2,
+        "{err}"
+    );
+    assert_eq!(cosignature_lines(&c, "s", 5).len(), 2);
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    c.witnesses[1].stop();
+    c.add_segment("s", "seg-0005.m4a");
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 6"),
+        "{err}"
+    );
+    assert!(
+        err.contains("witness.unreachable: witness witness1.bar.example/w"),
+        "{err}"
+    );
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    let m = finding(&r, "witness.quorum_not_met")["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        m.starts_with("1 of 2 trusted witness(es) cosigned a checkpoint covering all 6"),
+        "{m}"
+    );
+}
+
+// ---------------------------------------------------------------------
+// The independent checker (tests/interop/c2sp_verify.py, Python with
+// `cryptography`) over litewitness's cosignatures: it agrees with courtseal
+// on the good files and on tampered ones.
+
+fn python_cosig(vkey: &str, note: &Path) -> (bool, String) {
+    let o = Command::new("python3")
+        .arg(common::repo("tests/interop/c2sp_verify.py"))
+        .arg("cosig")
+        .arg(vkey)
+        .arg(note)
+        .output()
+        .expect("python3 is needed (run scripts/setup.sh)");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), out)
+}
+
+/// courtseal's own reading of the file against the witness key: does a
+/// valid cosignature of it hold over the note's text?
+fn courtseal_cosig(vkey: &str, note: &Path) -> bool {
+    let v = CosignatureVerifier::from_vkey(vkey).unwrap();
+    let bytes = fs::read(note).unwrap();
+    let Ok((text, sigs)) = courtseal::note::split(&bytes) else {
+        return false;
+    };
+    let mut valid = false;
+    for s in &sigs {
+        match v.check(&text, s) {
+            courtseal::note::CosignatureCheck::Valid(_) => valid = true,
+            courtseal::note::CosignatureCheck::Invalid(_) => return false,
+            courtseal::note::CosignatureCheck::NotOurs => {}
+        }
+    }
+    valid
+}
+
+#[test]
+fn the_python_checker_agrees_with_courtseal_on_litewitness_cosignatures_good_and_tampered() {
+    let c = Court::new(2, 2);
+    copy_sample(&c.p("s"), &[]);
+    let (code, err) = c.seal("s");
+    assert_eq!(code, 0, "{err}");
+    let good = c.p("s/courtseal/cosigned/5.note");
+    let text = fs::read_to_string(&good).unwrap();
+    // One byte of the body changed (the size line), and the file itself.
+    let body_changed = c.p("body-changed.note");
+    fs::write(&body_changed, text.replacen("\n5\n", "\n6\n", 1)).unwrap();
+    let (w0, w1) = (&c.witnesses[0].vkey, &c.witnesses[1].vkey);
+    // Another witness's key under witness0's name: another key ID, so no
+    // cosignature of that key is there.
+    let wrong = {
+        use base64::Engine as _;
+        let k = w1.splitn(3, '+').nth(2).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD.decode(k).unwrap();
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&raw[1..].try_into().unwrap()).unwrap();
+        CosignatureVerifier::new("witness0.bar.example/w", key)
+            .unwrap()
+            .to_vkey()
+    };
+    for (vkey, file, want) in [
+        (w0, &good, true),
+        (w1, &good, true),
+        (w0, &body_changed, false),
+        (w1, &body_changed, false),
+        (&wrong, &good, false),
+    ] {
+        let (py, out) = python_cosig(vkey, file);
+        assert_eq!(py, want, "{vkey} {}: {out}", file.display());
+        assert_eq!(
+            courtseal_cosig(vkey, file),
+            want,
+            "{vkey} {}",
+            file.display()
+        );
+        if want {
+            assert!(out.starts_with("OK cosigned by "), "{out}");
+        }
+    }
+    // One base64 character of the last line's signature changed (the
+    // lines are kept in the trust file's order: witness1's is last): both
+    // checkers refuse witness1's and still accept witness0's.
+    let sig_changed = c.p("sig-changed.note");
+    let mut b = text.clone().into_bytes();
+    let i = b.len() - 10;
+    b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+    fs::write(&sig_changed, b).unwrap();
+    for (vkey, want) in [(w0, true), (w1, false)] {
+        let (py, out) = python_cosig(vkey, &sig_changed);
+        assert_eq!(py, want, "{vkey}: {out}");
+        assert_eq!(courtseal_cosig(vkey, &sig_changed), want, "{vkey}");
+    }
+}
+
+/// The C2SP tlog-cosignature example: its witness key is not published, so
+/// both checkers read the line and find the same key ID and time, and
+/// neither takes it for a cosignature of a key under its name.
+#[test]
+fn the_python_checker_reads_the_c2sp_cosignature_example_as_courtseal_does() {
+    let file = common::repo("tests/vectors/cosignature/c2sp_tlog_cosignature_example.note");
+    let o = Command::new("python3")
+        .arg(common::repo("tests/interop/c2sp_verify.py"))
+        .arg("cosig-lines")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{out}");
+    assert_eq!(out, "witness.example.com/w1 8d66cf3f 1679315147\n");
+    let bytes = fs::read(&file).unwrap();
+    let (_, sigs) = courtseal::note::split(&bytes).unwrap();
+    let c = courtseal::note::Cosignature::from_note_signature(&sigs[1]).unwrap();
+    assert_eq!(c.time, 1679315147);
+    let stranger = CosignatureVerifier::new(
+        "witness.example.com/w1",
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key(),
+    )
+    .unwrap()
+    .to_vkey();
+    assert!(!python_cosig(&stranger, &file).0);
+    assert!(!courtseal_cosig(&stranger, &file));
+}
