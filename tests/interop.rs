@@ -81,6 +81,8 @@ fn independent_verifier_accepts_a_tlog_proof_and_refuses_a_changed_file() {
         .arg("proof")
         .arg(&session)
         .arg("seg-0003.mp4")
+        .arg("--trust")
+        .arg(&vkey)
         .arg("-o")
         .arg(&proof)
         .status()
