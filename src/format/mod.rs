@@ -13,4 +13,5 @@ pub mod media;
 pub mod origin;
 pub mod statement;
 pub mod timestamp;
+pub mod tlogproof;
 pub mod windows;
