@@ -174,6 +174,13 @@ codes! {
     WitnessFork = "witness.fork",
     WitnessMalformed = "witness.malformed",
     WitnessUnreachable = "witness.unreachable",
+    LedgerMissing = "ledger.missing",
+    LedgerBadSignature = "ledger.bad_signature",
+    LedgerBadInclusion = "ledger.bad_inclusion",
+    LedgerFork = "ledger.fork",
+    LedgerMalformed = "ledger.malformed",
+    LedgerUntrusted = "ledger.untrusted",
+    LedgerUnreachable = "ledger.unreachable",
 }
 
 impl std::fmt::Display for Code {

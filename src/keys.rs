@@ -375,6 +375,13 @@ impl TrustStore {
                 self.add_tsa(tsa);
                 continue;
             }
+            if let Some((&"ledger", rest)) = words.split_first() {
+                let base = path.parent().unwrap_or(Path::new("."));
+                let l = crate::trust::parse_ledger_line(rest, base)
+                    .map_err(|e| invalid(path, format!("line {}: {e}", i + 1)))?;
+                self.add_ledger(l);
+                continue;
+            }
             if let Some((&"quorum", rest)) = words.split_first() {
                 let n = crate::trust::parse_quorum_line(rest)
                     .map_err(|e| invalid(path, format!("line {}: {e}", i + 1)))?;

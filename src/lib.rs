@@ -38,6 +38,7 @@ pub mod finding;
 pub mod format;
 pub mod inbox;
 pub mod keys;
+pub mod ledger;
 pub mod log;
 pub mod media;
 pub mod note;

@@ -237,6 +237,12 @@ impl NoteSigner {
         })
     }
 
+    /// The same private key under another name (a ledger key is named
+    /// after its ledger's origin, not its file).
+    pub fn renamed(&self, name: &str) -> Result<Self, NoteError> {
+        NoteSigner::new(name, self.key.clone())
+    }
+
     /// The matching verifier.
     pub fn verifier(&self) -> &Verifier {
         &self.verifier

@@ -134,6 +134,19 @@ pub struct TrustStore {
     tsas: Vec<TrustedTsa>,
     witnesses: Vec<TrustedWitness>,
     quorum: Option<usize>,
+    ledgers: Vec<TrustedLedger>,
+}
+
+/// A courtroom ledger of the trust file (`ledger VKEY [FOLDER]`): the key
+/// that signs its checkpoints (named after its origin), and where its
+/// folder is, when the verifier has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedLedger {
+    /// The ledger key, named after the ledger's origin. Never a recorder
+    /// key: it signs ledger checkpoints only.
+    pub key: Verifier,
+    /// The ledger folder, to check the session against the whole ledger.
+    pub folder: Option<std::path::PathBuf>,
 }
 
 /// A witness of the trust file (a `witness VKEY [URL]` line with a
@@ -247,6 +260,18 @@ impl TrustStore {
         self.quorum = Some(n);
     }
 
+    /// Adds a trusted ledger.
+    pub fn add_ledger(&mut self, l: TrustedLedger) {
+        if !self.ledgers.contains(&l) {
+            self.ledgers.push(l);
+        }
+    }
+
+    /// The trusted ledgers.
+    pub fn ledgers(&self) -> &[TrustedLedger] {
+        &self.ledgers
+    }
+
     /// The quorum a `quorum N` line requires, if any.
     pub fn quorum(&self) -> Option<usize> {
         self.quorum
@@ -272,6 +297,18 @@ pub fn parse_witness_line(words: &[&str]) -> Option<Result<TrustedWitness, Strin
         )),
         _ => Err("expected 'witness VERIFIER-KEY' or 'witness VERIFIER-KEY URL'".into()),
     })
+}
+
+/// Parses the words after `ledger`: `ledger VKEY [FOLDER]`, a relative
+/// folder relative to the trust file's folder `base`.
+pub fn parse_ledger_line(words: &[&str], base: &std::path::Path) -> Result<TrustedLedger, String> {
+    let (vkey, folder) = match words {
+        [v] => (*v, None),
+        [v, f] => (*v, Some(base.join(f))),
+        _ => return Err("expected 'ledger VERIFIER-KEY' or 'ledger VERIFIER-KEY FOLDER'".into()),
+    };
+    let key = Verifier::from_vkey(vkey).map_err(|e| format!("the ledger key: {e}"))?;
+    Ok(TrustedLedger { key, folder })
 }
 
 /// Parses the words after `quorum`: one number from 1.

@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod checkpoint;
 pub mod entry;
+pub mod ledger;
 pub mod media;
 pub mod origin;
 pub mod statement;

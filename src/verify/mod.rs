@@ -4,6 +4,7 @@
 //! examined at all is an error.
 
 pub mod checkpoints;
+pub mod ledger;
 pub mod since;
 pub mod timestamps;
 pub mod witnesses;
@@ -330,12 +331,29 @@ pub fn verify_with_progress(
         check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
     let mut timestamp_findings = Vec::new();
     let mut outside_times = timestamps::check(&paths, &log, &tree, trust, &mut timestamp_findings);
+    // The ledger's evidence: its cosignatures count as the session's own.
+    let trusted_sizes: Vec<u64> = checkpoints
+        .iter()
+        .filter(|c| c.ok && !c.latest)
+        .filter_map(|c| c.size)
+        .collect();
+    let ledger = ledger::check(
+        &paths,
+        &log,
+        &tree,
+        trust,
+        &trusted_sizes,
+        verified_size,
+        &mut timestamp_findings,
+    );
+    outside_times.extend(ledger.outside);
     outside_times.extend(witnesses::check(
         &paths,
         &log,
         &tree,
         trust,
         verified_size,
+        &ledger.covered,
         &mut timestamp_findings,
     ));
     outside_times.sort_by_key(|a| (a.size, a.time));

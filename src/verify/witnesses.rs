@@ -49,7 +49,8 @@ fn time_of(secs: u64) -> Option<time::OffsetDateTime> {
 
 /// Checks every kept cosigned checkpoint against the witnesses of `trust`
 /// and the log; says whether the verified prefix (`verified_size` entries)
-/// is witnessed by the quorum. Returns the outside times the valid
+/// is witnessed by the quorum, counting what the witnesses cosigned of the
+/// ledger (`ledger_covered`, per witness). Returns the outside times the valid
 /// cosignatures prove.
 pub fn check(
     paths: &SessionPaths,
@@ -57,6 +58,7 @@ pub fn check(
     tree: &Tree,
     trust: &TrustStore,
     verified_size: u64,
+    ledger_covered: &[u64],
     findings: &mut Vec<Finding>,
 ) -> Vec<OutsideTime> {
     let dir = paths.dir.join("cosigned");
@@ -104,6 +106,9 @@ pub fn check(
     let origin = log.header().map(|h| h.origin.clone()).unwrap_or_default();
     // Per witness: the largest size it validly cosigned in this log.
     let mut covered: Vec<u64> = vec![0; witnesses.len()];
+    for (c, l) in covered.iter_mut().zip(ledger_covered) {
+        *c = *l;
+    }
     for (size, name) in &files {
         let at = format!("{COSIGNED_DIR}/{name}");
         let bytes = match read_capped(&dir.join(name)) {

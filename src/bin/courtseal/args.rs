@@ -449,6 +449,19 @@ pub struct SealArgs {
     /// stops sealing.
     #[arg(long, value_name = "TRUST-FILE")]
     pub policy: Vec<PathBuf>,
+    /// The courtroom's ledger folder: each session checkpoint is appended
+    /// to it, and its checkpoints (not the session's) go to the witnesses
+    /// of --policy. A ledger that cannot be written never stops sealing.
+    #[arg(long, value_name = "DIR", requires = "ledger_key")]
+    pub ledger: Option<PathBuf>,
+    /// The ledger's own private key (not the recorder key); its name is the
+    /// ledger's origin.
+    #[arg(long, value_name = "FILE", requires = "ledger")]
+    pub ledger_key: Option<PathBuf>,
+    /// The ledger's origin, needed when the ledger is new (e.g.
+    /// court.example/district2/courtroom5); afterwards it must match.
+    #[arg(long, value_name = "ORIGIN", requires = "ledger")]
+    pub ledger_origin: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -194,6 +194,8 @@ pub struct SealConfig {
     pub media: MediaOptions,
     /// Trust files whose tsa lines name the TSAs asked.
     pub policy: Vec<PathBuf>,
+    /// `--ledger DIR --ledger-key FILE [--ledger-origin ORIGIN]`.
+    pub ledger: Option<(PathBuf, PathBuf, Option<String>)>,
     pub json: bool,
 }
 
@@ -456,6 +458,12 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
                     .iter()
                     .map(|p| input(p, "trust file", TRUST_BYTES))
                     .collect::<Result<_>>()?,
+                ledger: match (a.ledger, a.ledger_key) {
+                    (Some(d), Some(k)) => {
+                        Some((d, input(&k, "key file", KEY_BYTES)?, a.ledger_origin))
+                    }
+                    _ => None,
+                },
                 json: a.json,
             })
         }

@@ -49,8 +49,20 @@ pub fn run(c: &SealConfig) -> Result<Done> {
         }
     }
     let origin = c.origin.as_ref().map(|o| o.as_str());
+    // A misconfigured ledger is refused before anything is sealed; one that
+    // cannot be written later is a line, never a stop.
+    let ledger = match &c.ledger {
+        Some((dir, key, lorigin)) => {
+            let key = keys::load_signer(key)?;
+            Some(
+                courtseal::ledger::Ledger::open(dir, &key, lorigin.as_deref(), signer.verifier())
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+        None => None,
+    };
     if let Some(w) = &c.watch {
-        return watch(c, w, &signer, &fields);
+        return watch(c, w, &signer, &fields, ledger);
     }
     let policy = super::load_trust(&c.policy)?;
     let tsas = policy.tsas().to_vec();
@@ -60,7 +72,11 @@ pub fn run(c: &SealConfig) -> Result<Done> {
     if !tsas.is_empty() {
         stamp_latest(&c.session, &tsas);
     }
-    if witnesses.iter().any(|w| w.url.is_some()) {
+    if let Some(l) = &ledger {
+        for line in ledger_append(l, &c.session, &signer, &witnesses) {
+            eprintln!("{}", escape(&format!("courtseal: {line}")));
+        }
+    } else if witnesses.iter().any(|w| w.url.is_some()) {
         for line in witness_latest(&c.session, &witnesses) {
             eprintln!("{}", escape(&format!("courtseal: {line}")));
         }
@@ -105,6 +121,34 @@ fn stamp_latest(root: &std::path::Path, tsas: &[courtseal::timestamp::TrustedTsa
     }
 }
 
+/// Appends the session's new checkpoints to the ledger and gives the
+/// ledger checkpoint to the witnesses: one line each, never an error.
+fn ledger_append(
+    ledger: &courtseal::ledger::Ledger,
+    root: &std::path::Path,
+    signer: &NoteSigner,
+    witnesses: &[courtseal::trust::TrustedWitness],
+) -> Vec<String> {
+    let paths = session::SessionPaths::new(root);
+    match ledger.append_session(&paths, signer.verifier()) {
+        Ok(None) => Vec::new(),
+        Ok(Some(a)) => {
+            let sizes: Vec<String> = a.sessions.iter().map(|(s, _)| s.to_string()).collect();
+            let mut out = vec![format!(
+                "ledger {}: session checkpoint(s) of size {} appended; ledger checkpoint of size {}",
+                ledger.origin(),
+                sizes.join(", "),
+                a.checkpoint.size
+            )];
+            out.extend(ledger.witness(&a, witnesses));
+            out
+        }
+        Err(e) => vec![format!(
+            "warning: ledger.unreachable: {e}; the session is sealed, and its checkpoints are appended at the next run"
+        )],
+    }
+}
+
 /// Submits the latest checkpoint to the policy's witnesses: one line each.
 fn witness_latest(
     root: &std::path::Path,
@@ -146,6 +190,7 @@ fn watch(
     w: &WatchConfig,
     signer: &NoteSigner,
     fields: &HeaderFields,
+    ledger: Option<courtseal::ledger::Ledger>,
 ) -> Result<Done> {
     let opts = courtseal::watch::WatchOptions {
         settle: w.settle,
@@ -169,7 +214,8 @@ fn watch(
     let (tx, rx) = std::sync::mpsc::channel::<courtseal::checkpoint::Checkpoint>();
     let paths = session::SessionPaths::new(&c.session);
     let root = c.session.clone();
-    let stamper = (!tsas.is_empty() || submits).then(|| {
+    let recorder = signer.verifier().clone();
+    let stamper = (!tsas.is_empty() || submits || ledger.is_some()).then(|| {
         std::thread::spawn(move || {
             while let Ok(mut cp) = rx.recv() {
                 // Only the newest of those waiting.
@@ -182,9 +228,30 @@ fn watch(
                         courtseal::timestamp::describe(&s, cp.size)
                     ));
                 }
+                // With a ledger, the witnesses are given its checkpoint.
+                if let Some(l) = &ledger {
+                    match l.append_session(&paths, &recorder) {
+                        Ok(None) => {}
+                        Ok(Some(a)) => {
+                            let _ = output::emit(&format!(
+                                "ledger {}: session checkpoint of size {} appended; ledger checkpoint of size {}\n",
+                                l.origin(),
+                                a.sessions.last().map_or(0, |(s, _)| *s),
+                                a.checkpoint.size
+                            ));
+                            for line in l.witness(&a, &witnesses) {
+                                let _ = output::emit(&format!("{line}\n"));
+                            }
+                        }
+                        Err(e) => {
+                            let _ = output::emit(&format!(
+                                "warning: ledger.unreachable: {e}; sealing goes on, and the checkpoint is appended with the next one\n"
+                            ));
+                        }
+                    }
+                } else if submits {
                 // The witnesses are given the latest checkpoint on disk,
                 // which commits to this one.
-                if submits {
                     for line in witness_latest(&root, &witnesses) {
                         let _ = output::emit(&format!("{line}\n"));
                     }

@@ -1,0 +1,114 @@
+//! A courtroom ledger's leaf: one session checkpoint as one JSON line
+//! (`docs/formats.md`, "Ledger"), and the names of the ledger evidence
+//! files a session keeps.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+use crate::tlog::Hash;
+
+/// The folder of ledger evidence inside a session's tool folder.
+pub const DIR: &str = "ledger";
+
+/// The ledger's log inside the ledger's tool folder.
+pub const LOG: &str = "ledger.jsonl";
+
+/// The largest ledger log read (some ten million leaves).
+pub const MAX_LOG_BYTES: u64 = 1 << 30;
+
+/// Largest evidence file read, in bytes.
+pub const MAX_EVIDENCE_BYTES: u64 = 64 << 10;
+
+/// One leaf: a session checkpoint's origin, size and root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaf {
+    /// The session log's origin.
+    pub origin: String,
+    /// The session checkpoint's tree size.
+    pub size: u64,
+    /// Its root.
+    pub root: Hash,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    ledger: u64,
+    origin: String,
+    size: u64,
+    root: String,
+}
+
+impl Leaf {
+    /// The leaf line, without its newline.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(&Wire {
+            ledger: 1,
+            origin: self.origin.clone(),
+            size: self.size,
+            root: B64.encode(self.root),
+        })
+        .unwrap_or_default()
+    }
+
+    /// Parses a leaf line (without its newline).
+    pub fn parse(line: &[u8]) -> Result<Leaf, String> {
+        let w: Wire =
+            serde_json::from_slice(line).map_err(|e| format!("not a ledger leaf: {e}"))?;
+        if w.ledger != 1 {
+            return Err(format!("a ledger leaf of version {}, not 1", w.ledger));
+        }
+        let root: Hash = B64
+            .decode(&w.root)
+            .ok()
+            .and_then(|r| r.try_into().ok())
+            .ok_or("the leaf's root is not base64 of 32 bytes")?;
+        Ok(Leaf {
+            origin: w.origin,
+            size: w.size,
+            root,
+        })
+    }
+}
+
+/// `<size>.proof`: the evidence for the session checkpoint of `size`.
+pub fn file_name(size: u64) -> String {
+    format!("{size}.proof")
+}
+
+/// The session checkpoint size an evidence file name states.
+pub fn parse_file_name(name: &str) -> Option<u64> {
+    let n = name.strip_suffix(".proof")?;
+    let ok =
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
+    ok.then(|| n.parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leaf_line_is_exact_and_round_trips() {
+        let l = Leaf {
+            origin: "court.example/a".into(),
+            size: 5,
+            root: [7; 32],
+        };
+        let line = l.to_line();
+        assert_eq!(
+            line,
+            format!(
+                "{{\"ledger\":1,\"origin\":\"court.example/a\",\"size\":5,\"root\":\"{}\"}}",
+                B64.encode([7u8; 32])
+            )
+        );
+        assert_eq!(Leaf::parse(line.as_bytes()).unwrap(), l);
+        assert!(
+            Leaf::parse(b"{\"ledger\":1,\"origin\":\"a\",\"size\":1,\"root\":\"\",\"x\":1}")
+                .is_err()
+        );
+        assert_eq!(parse_file_name("12.proof"), Some(12));
+        assert_eq!(parse_file_name("012.proof"), None);
+    }
+}

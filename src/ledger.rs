@@ -1,0 +1,454 @@
+//! A courtroom's ledger (`docs/formats.md`, "Ledger"): a long-lived log
+//! whose leaves are the session checkpoints the recorder signed, under one
+//! stable origin and a key named after it. The sealer appends each new
+//! session checkpoint to it, signs the ledger checkpoint, and keeps in the
+//! session the inclusion proof with that checkpoint, so the session alone
+//! carries the ledger's evidence. The ledger's checkpoints, not the
+//! session's, are what the witnesses are given. Nothing here ever stops a
+//! session being sealed: what went wrong is a message for a
+//! `ledger.unreachable` line.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::format::checkpoint::Checkpoint;
+use crate::format::ledger::{self as lf, Leaf};
+use crate::format::origin::Origin;
+use crate::log::Log;
+use crate::note::{self, NoteSigner, Verifier};
+use crate::proof::TlogProof;
+use crate::store::layout::SessionPaths;
+use crate::tlog::{self, Tree};
+use crate::trust::TrustedWitness;
+use crate::witness::Submission;
+
+/// How long an append waits for another sealer holding the ledger's lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// A ledger as the sealer is given it: its folder and key.
+pub struct Ledger {
+    /// The ledger folder.
+    pub root: PathBuf,
+    paths: SessionPaths,
+    signer: NoteSigner,
+    origin: String,
+}
+
+/// The ledger's checkpoint after one append, and what it covers.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The session checkpoint sizes appended, each with its evidence file.
+    pub sessions: Vec<(u64, PathBuf)>,
+    /// The ledger checkpoint signed over them.
+    pub checkpoint: Checkpoint,
+    /// Its signed note.
+    pub signed: Vec<u8>,
+    /// The ledger's tree at that size.
+    pub tree: Tree,
+}
+
+fn shown(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("{}: {e}", p.display())
+}
+
+fn linked(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+impl Ledger {
+    /// The ledger at `root` signed by `key` (whatever its file's name: the
+    /// ledger key is named after the origin). A new ledger needs `origin`;
+    /// an existing one must have it. The recorder's key is refused.
+    pub fn open(
+        root: &Path,
+        key: &NoteSigner,
+        origin: Option<&str>,
+        recorder: &Verifier,
+    ) -> Result<Ledger, String> {
+        if key.verifier().key() == recorder.key() {
+            return Err(format!(
+                "{}: the ledger key is the recorder key; a ledger needs its own key (one key, one kind of checkpoint)",
+                root.display()
+            ));
+        }
+        let paths = SessionPaths::new(root);
+        let origin_file = paths.dir.join("origin");
+        let kept = match crate::store::layout::read_regular(&origin_file, 4096) {
+            Ok(b) => Some(
+                String::from_utf8(b)
+                    .ok()
+                    .and_then(|s| s.strip_suffix('\n').map(str::to_owned))
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: not an origin line; the ledger is damaged",
+                            origin_file.display()
+                        )
+                    })?,
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("{}: {e}", origin_file.display())),
+        };
+        let origin = match (kept, origin) {
+            (Some(k), Some(o)) if k != o => {
+                return Err(format!(
+                    "{}: this ledger's origin is {k:?}, not {o:?}",
+                    root.display()
+                ))
+            }
+            (Some(k), _) => k,
+            (None, Some(o)) => o.to_owned(),
+            (None, None) => {
+                return Err(format!(
+                    "{}: no ledger here yet; a new ledger needs --ledger-origin (e.g. court.example/district2/courtroom5)",
+                    root.display()
+                ))
+            }
+        };
+        Origin::new(&origin).map_err(|e| format!("ledger origin {origin:?}: {e}"))?;
+        let signer = key
+            .renamed(&origin)
+            .map_err(|e| format!("ledger origin {origin:?}: {e}"))?;
+        Ok(Ledger {
+            root: root.to_owned(),
+            paths,
+            signer,
+            origin,
+        })
+    }
+
+    /// The ledger's origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The ledger key's verifier (named after the origin).
+    pub fn verifier(&self) -> &Verifier {
+        self.signer.verifier()
+    }
+
+    /// Creates the folder, `origin` and `ledger.vkey` when absent.
+    fn create(&self) -> Result<(), String> {
+        let dir = &self.paths.dir;
+        for p in [&self.root, dir, &self.paths.checkpoints] {
+            if linked(p) {
+                return Err(format!(
+                    "{}: is a symbolic link; courtseal never writes through a link",
+                    p.display()
+                ));
+            }
+        }
+        fs::create_dir_all(&self.paths.checkpoints).map_err(shown(&self.paths.checkpoints))?;
+        for (name, text) in [
+            ("origin", format!("{}\n", self.origin)),
+            ("ledger.vkey", format!("{}\n", self.verifier().to_vkey())),
+        ] {
+            let p = dir.join(name);
+            if fs::symlink_metadata(&p).is_ok() {
+                continue;
+            }
+            write_new(&p, text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Takes the ledger's lock, waiting at most [`LOCK_WAIT`].
+    fn lock(&self) -> Result<fs::File, String> {
+        let p = &self.paths.lock;
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(p)
+            .map_err(shown(p))?;
+        if !f.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(format!("{}: not a regular file", p.display()));
+        }
+        let start = Instant::now();
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(f),
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(format!(
+                        "{}: another sealer held the ledger's lock for more than {} s",
+                        p.display(),
+                        LOCK_WAIT.as_secs()
+                    ))
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", p.display())),
+            }
+        }
+    }
+
+    /// The ledger's log: whole lines (an incomplete last line is moved to
+    /// `torn/<offset>` and cut off), under the lock.
+    fn read_log(&self) -> Result<Vec<u8>, String> {
+        let p = self.paths.dir.join(lf::LOG);
+        if linked(&p) {
+            return Err(format!("{}: is a symbolic link", p.display()));
+        }
+        let mut bytes = match crate::store::layout::read_regular(&p, lf::MAX_LOG_BYTES) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(format!("{}: {e}", p.display())),
+        };
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+            let cut = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let torn = self.paths.dir.join("torn");
+            fs::create_dir_all(&torn).map_err(shown(&torn))?;
+            write_new(&torn.join(cut.to_string()), &bytes[cut..])?;
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(&p)
+                .map_err(shown(&p))?;
+            f.set_len(cut as u64).map_err(shown(&p))?;
+            f.sync_all().map_err(shown(&p))?;
+            bytes.truncate(cut);
+        }
+        Ok(bytes)
+    }
+
+    /// Appends every checkpoint of the session at `session` that the
+    /// recorder (`recorder`) signed over the log's own entries and that has
+    /// no ledger evidence yet, signs the ledger checkpoint and writes the
+    /// evidence into the session. `None` when there was nothing to append.
+    pub fn append_session(
+        &self,
+        session: &SessionPaths,
+        recorder: &Verifier,
+    ) -> Result<Option<Appended>, String> {
+        let log = Log::read(&session.log).map_err(shown(&session.log))?;
+        let tree = log.tree();
+        let origin = log
+            .header()
+            .map(|h| h.origin.clone())
+            .ok_or_else(|| format!("{}: the log has no header", session.log.display()))?;
+        let evidence = session.dir.join(lf::DIR);
+        let mut todo: Vec<Leaf> = Vec::new();
+        for (path, size) in
+            crate::store::layout::checkpoint_files(session).map_err(shown(&session.checkpoints))?
+        {
+            let Some(size) = size else { continue };
+            if fs::symlink_metadata(evidence.join(lf::file_name(size))).is_ok() {
+                continue;
+            }
+            let Ok(bytes) = crate::store::layout::read_regular(&path, 64 << 10) else {
+                continue;
+            };
+            let Ok(opened) = note::open(&bytes, std::slice::from_ref(recorder)) else {
+                continue;
+            };
+            let Ok(cp) = Checkpoint::parse(&opened.text) else {
+                continue;
+            };
+            if cp.origin == origin && cp.size == size && tree.root_at(size) == Some(cp.root) {
+                todo.push(Leaf {
+                    origin: origin.clone(),
+                    size,
+                    root: cp.root,
+                });
+            }
+        }
+        if todo.is_empty() {
+            return Ok(None);
+        }
+        todo.sort_by_key(|l| l.size);
+        self.create()?;
+        let _lock = self.lock()?;
+        let bytes = self.read_log()?;
+        let mut hashes: Vec<tlog::Hash> = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(tlog::leaf_hash)
+            .collect();
+        let first = hashes.len() as u64;
+        let mut add = String::new();
+        let mut lines = Vec::new();
+        for l in &todo {
+            let line = l.to_line();
+            hashes.push(tlog::leaf_hash(line.as_bytes()));
+            add.push_str(&line);
+            add.push('\n');
+            lines.push(line);
+        }
+        let ltree = Tree::from_leaf_hashes(hashes);
+        let logp = self.paths.dir.join(lf::LOG);
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&logp)
+            .map_err(shown(&logp))?;
+        f.write_all(add.as_bytes()).map_err(shown(&logp))?;
+        f.sync_all().map_err(shown(&logp))?;
+        let cp = Checkpoint::new(&self.origin, ltree.size(), ltree.root());
+        let signed = self
+            .signer
+            .sign(&cp.to_text())
+            .map_err(|e| format!("cannot sign the ledger checkpoint: {e}"))?
+            .into_bytes();
+        let at = self.paths.checkpoint_at(cp.size);
+        if fs::symlink_metadata(&at).is_err() {
+            write_new(&at, &signed)?;
+        }
+        replace(&self.paths.checkpoint, &signed)?;
+        drop(_lock);
+        // The session's evidence: one proof per appended checkpoint.
+        if linked(&evidence) {
+            return Err(format!("{}: is a symbolic link", evidence.display()));
+        }
+        fs::create_dir_all(&evidence).map_err(shown(&evidence))?;
+        let mut sessions = Vec::new();
+        for (i, (l, line)) in todo.iter().zip(&lines).enumerate() {
+            let index = first + i as u64;
+            let path = ltree
+                .inclusion_proof(index, cp.size)
+                .ok_or("no inclusion proof in the ledger's tree")?;
+            let proof = TlogProof {
+                extra: Some(line.as_bytes().to_vec()),
+                index,
+                path,
+                checkpoint: signed.clone(),
+            };
+            let file = evidence.join(lf::file_name(l.size));
+            write_new(&file, &proof.to_text())?;
+            sessions.push((l.size, file));
+        }
+        Ok(Some(Appended {
+            sessions,
+            checkpoint: cp,
+            signed,
+            tree: ltree,
+        }))
+    }
+
+    /// Submits the ledger checkpoint of `a` to the witnesses with a URL and
+    /// copies their cosignatures into the session's evidence files. Lines
+    /// for a person, one per witness. A checkpoint the ledger has grown past
+    /// already is left to the sealer of the later one.
+    pub fn witness(&self, a: &Appended, witnesses: &[TrustedWitness]) -> Vec<String> {
+        if !witnesses.iter().any(|w| w.url.is_some()) {
+            return Vec::new();
+        }
+        let latest = crate::store::layout::read_regular(&self.paths.checkpoint, 64 << 10)
+            .ok()
+            .and_then(|b| note::split(&b).ok())
+            .and_then(|(t, _)| Checkpoint::parse(&t).ok());
+        if let Some(l) = latest.filter(|l| l.size > a.checkpoint.size) {
+            return vec![format!(
+                "ledger checkpoint of size {} was overtaken by size {} before it was submitted; the witnesses are given the later one",
+                a.checkpoint.size, l.size
+            )];
+        }
+        let subs = crate::witness::submit_checkpoint(
+            &self.paths,
+            &a.tree,
+            &a.checkpoint,
+            &a.signed,
+            witnesses,
+        );
+        let mut out: Vec<String> = subs
+            .iter()
+            .map(|s| {
+                format!(
+                    "ledger {}: {}",
+                    self.origin,
+                    crate::witness::describe(s, a.checkpoint.size)
+                )
+            })
+            .collect();
+        if subs
+            .iter()
+            .any(|s| matches!(s, Submission::Cosigned { .. } | Submission::Present { .. }))
+        {
+            let cosigned = crate::witness::cosigned_dir(&self.paths)
+                .join(format!("{}.note", a.checkpoint.size));
+            if let Err(e) = copy_cosignatures(&cosigned, &a.signed, &a.sessions) {
+                out.push(format!(
+                    "warning: ledger.unreachable: the cosignatures are not copied into the session: {e}"
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Appends to each evidence file the lines of `cosigned` that follow the
+/// signed ledger checkpoint and that it does not hold yet.
+fn copy_cosignatures(
+    cosigned: &Path,
+    signed: &[u8],
+    files: &[(u64, PathBuf)],
+) -> Result<(), String> {
+    let bytes = crate::store::layout::read_regular(cosigned, lf::MAX_EVIDENCE_BYTES)
+        .map_err(shown(cosigned))?;
+    let Some(extra) = bytes.strip_prefix(signed) else {
+        return Err(format!(
+            "{}: does not begin with the ledger checkpoint",
+            cosigned.display()
+        ));
+    };
+    let extra = String::from_utf8_lossy(extra).into_owned();
+    for (_, file) in files {
+        let mut have = crate::store::layout::read_regular(file, lf::MAX_EVIDENCE_BYTES)
+            .map_err(shown(file))?;
+        let text = String::from_utf8_lossy(&have).into_owned();
+        let mut changed = false;
+        for l in extra.lines().filter(|l| !l.is_empty()) {
+            if !text.lines().any(|h| h == l) {
+                have.extend_from_slice(l.as_bytes());
+                have.push(b'\n');
+                changed = true;
+            }
+        }
+        if changed {
+            replace(file, &have)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new file at `path` (a temporary file made durable
+/// and renamed without replacing anything).
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp")
+        .tempfile_in(dir)
+        .map_err(shown(dir))?;
+    tmp.write_all(bytes).map_err(shown(path))?;
+    tmp.as_file().sync_all().map_err(shown(path))?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    set_readable(path);
+    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+    Ok(())
+}
+
+/// Replaces `path` with `bytes` (a temporary file renamed into place).
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp")
+        .tempfile_in(dir)
+        .map_err(shown(dir))?;
+    tmp.write_all(bytes).map_err(shown(path))?;
+    tmp.as_file().sync_all().map_err(shown(path))?;
+    tmp.persist(path)
+        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    set_readable(path);
+    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+    Ok(())
+}
+
+fn set_readable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o644));
+}

@@ -1,0 +1,397 @@
+//! Ledger evidence kept in `courtseal/ledger/` (`docs/formats.md`,
+//! "Ledger"): each file proves that a session checkpoint, rebuilt from the
+//! log itself, is a leaf of a ledger checkpoint signed by a trusted ledger
+//! key, and carries the witnesses' cosignatures over that ledger
+//! checkpoint. A valid cosignature is an outside time for the session's
+//! first `size` entries, and counts toward the witnesses' quorum.
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use crate::finding::{Code, Finding};
+use crate::format::checkpoint::Checkpoint;
+use crate::format::ledger::{self as lf, Leaf};
+use crate::format::tlog_proof::TlogProof;
+use crate::log::Log;
+use crate::note::{self, CosignatureCheck};
+use crate::store::layout::SessionPaths;
+use crate::tlog::{self, Hash, Tree};
+use crate::trust::TrustStore;
+
+use super::timestamps::{OutsideSource, OutsideTime};
+
+/// The folder, relative to the session.
+pub const LEDGER_DIR: &str = "courtseal/ledger";
+
+/// What the ledger evidence proves.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerEvidence {
+    /// Outside times from the cosignatures over ledger checkpoints.
+    pub outside: Vec<OutsideTime>,
+    /// Per trusted witness (in the trust file's order): the largest session
+    /// size a ledger checkpoint it validly cosigned includes.
+    pub covered: Vec<u64>,
+}
+
+fn time_of(secs: u64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
+}
+
+/// Checks every evidence file against the trusted ledgers, the witnesses
+/// and the log. `trusted_sizes` are the sizes of the session's trusted
+/// checkpoints (each should have evidence), `verified_size` the verified
+/// prefix.
+pub fn check(
+    paths: &SessionPaths,
+    log: &Log,
+    tree: &Tree,
+    trust: &TrustStore,
+    trusted_sizes: &[u64],
+    verified_size: u64,
+    findings: &mut Vec<Finding>,
+) -> LedgerEvidence {
+    let witnesses = trust.witnesses();
+    let mut out = LedgerEvidence {
+        outside: Vec::new(),
+        covered: vec![0; witnesses.len()],
+    };
+    let dir = paths.dir.join(lf::DIR);
+    let mut files: Vec<(u64, String)> = Vec::new();
+    if let Ok(meta) = fs::symlink_metadata(&dir) {
+        if !meta.is_dir() {
+            findings.push(Finding::warning(
+                Code::LedgerMalformed,
+                LEDGER_DIR,
+                "is not a folder; no ledger evidence is read from it",
+            ));
+        } else if let Ok(rd) = fs::read_dir(&dir) {
+            for e in rd.filter_map(Result::ok) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".tmp") {
+                    continue;
+                }
+                match lf::parse_file_name(&name) {
+                    Some(size) => files.push((size, name)),
+                    None => findings.push(Finding::warning(
+                        Code::LedgerMalformed,
+                        format!("{LEDGER_DIR}/{name}"),
+                        "not named SIZE.proof; ignored",
+                    )),
+                }
+            }
+        }
+    }
+    files.sort();
+    let ledgers = trust.ledgers();
+    if ledgers.is_empty() {
+        if !files.is_empty() {
+            findings.push(Finding::warning(
+                Code::LedgerUntrusted,
+                LEDGER_DIR,
+                format!(
+                    "{} ledger evidence file(s) kept, but this verification trusts no ledger (give a trust file with the ledger's 'ledger' line); they prove nothing",
+                    files.len()
+                ),
+            ));
+        }
+        return out;
+    }
+    let keys: Vec<note::Verifier> = ledgers.iter().map(|l| l.key.clone()).collect();
+    let origin = log.header().map(|h| h.origin.clone()).unwrap_or_default();
+    let mut proven: Vec<u64> = Vec::new();
+    // Ledger checkpoints seen: (ledger origin, size) -> (root, file).
+    let mut seen: BTreeMap<(String, u64), (Hash, String)> = BTreeMap::new();
+    for (size, name) in &files {
+        let at = format!("{LEDGER_DIR}/{name}");
+        let bytes =
+            match crate::store::layout::read_regular(&dir.join(name), lf::MAX_EVIDENCE_BYTES) {
+                Ok(b) => b,
+                Err(e) => {
+                    findings.push(Finding::warning(
+                        Code::LedgerMalformed,
+                        &at,
+                        format!("cannot be read: {e}"),
+                    ));
+                    continue;
+                }
+            };
+        let proof = match TlogProof::parse(&bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                findings.push(Finding::warning(Code::LedgerMalformed, &at, e.to_string()));
+                continue;
+            }
+        };
+        let Some(extra) = proof.extra.as_deref() else {
+            findings.push(Finding::warning(
+                Code::LedgerMalformed,
+                &at,
+                "the proof carries no leaf (no 'extra' line)",
+            ));
+            continue;
+        };
+        let opened = match note::open(&proof.checkpoint, &keys) {
+            Ok(o) => o,
+            Err(e) => {
+                findings.push(Finding::error(
+                    Code::LedgerBadSignature,
+                    &at,
+                    format!("the ledger checkpoint is not signed by a trusted ledger key ({e}): the evidence was forged or altered"),
+                ));
+                continue;
+            }
+        };
+        let cp = match Checkpoint::parse(&opened.text) {
+            Ok(cp) => cp,
+            Err(e) => {
+                findings.push(Finding::error(
+                    Code::LedgerBadSignature,
+                    &at,
+                    format!("the signed ledger note is not a checkpoint ({e})"),
+                ));
+                continue;
+            }
+        };
+        if !opened.verified.iter().any(|v| v.name() == cp.origin) {
+            findings.push(Finding::error(
+                Code::LedgerBadSignature,
+                &at,
+                format!(
+                    "the ledger checkpoint of {:?} is signed by the ledger key {}, which signs only the ledger {:?}",
+                    cp.origin,
+                    opened.verified.iter().map(|v| v.name().to_owned()).collect::<Vec<_>>().join(", "),
+                    opened.verified.first().map(|v| v.name()).unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
+        if tlog::verify_inclusion(
+            proof.index,
+            cp.size,
+            &tlog::leaf_hash(extra),
+            &proof.path,
+            &cp.root,
+        )
+        .is_err()
+        {
+            findings.push(Finding::error(
+                Code::LedgerBadInclusion,
+                &at,
+                format!(
+                    "the inclusion proof does not lead from its leaf (index {}) to the root of the ledger checkpoint of size {}: the evidence was altered",
+                    proof.index, cp.size
+                ),
+            ));
+            continue;
+        }
+        let leaf = match Leaf::parse(extra) {
+            Ok(l) => l,
+            Err(e) => {
+                findings.push(Finding::error(
+                    Code::LedgerBadInclusion,
+                    &at,
+                    format!("the ledger holds a leaf that is not a session checkpoint ({e})"),
+                ));
+                continue;
+            }
+        };
+        if leaf.origin != origin || leaf.size != *size {
+            findings.push(Finding::error(
+                Code::LedgerBadInclusion,
+                &at,
+                format!(
+                    "proves the checkpoint of size {} of the log {:?}, not this session's checkpoint of size {size} ({origin:?})",
+                    leaf.size, leaf.origin
+                ),
+            ));
+            continue;
+        }
+        match seen.get(&(cp.origin.clone(), cp.size)) {
+            Some((root, other)) if *root != cp.root => findings.push(Finding::error(
+                Code::LedgerFork,
+                &at,
+                format!(
+                    "the ledger {:?} signed two checkpoints of size {} with different roots ({other} and this file): the ledger was forked",
+                    cp.origin, cp.size
+                ),
+            )),
+            Some(_) => {}
+            None => {
+                seen.insert((cp.origin.clone(), cp.size), (cp.root, at.clone()));
+            }
+        }
+        let ours = (*size > 0).then(|| tree.root_at(*size)).flatten();
+        match ours {
+            None => {
+                findings.push(Finding::error(
+                    Code::LedgerFork,
+                    &at,
+                    format!(
+                        "the ledger {:?} recorded this session at size {size}, but the log has {} entries: entries were removed after it was appended",
+                        cp.origin,
+                        tree.size()
+                    ),
+                ));
+                continue;
+            }
+            Some(root) if root != leaf.root => {
+                findings.push(Finding::error(
+                    Code::LedgerFork,
+                    &at,
+                    format!(
+                        "the ledger {:?} recorded this session at size {size} with a root that is not that of the log's first {size} entries: the session was rewritten after it was appended",
+                        cp.origin
+                    ),
+                ));
+                continue;
+            }
+            Some(_) => {}
+        }
+        proven.push(*size);
+        for (i, w) in witnesses.iter().enumerate() {
+            let mut first = true;
+            for s in opened.unverified.iter() {
+                match w.key.check(&opened.text, s) {
+                    CosignatureCheck::NotOurs => {}
+                    CosignatureCheck::Valid(t) => {
+                        out.covered[i] = out.covered[i].max(*size);
+                        if first {
+                            first = false;
+                            if let Some(time) = time_of(t) {
+                                out.outside.push(OutsideTime {
+                                    size: *size,
+                                    time,
+                                    source: OutsideSource::Cosignature {
+                                        witness: w.key.name().to_owned(),
+                                        file: at.clone(),
+                                    },
+                                });
+                            }
+                        }
+                    }
+                    CosignatureCheck::Invalid(why) => findings.push(Finding::error(
+                        Code::WitnessBadCosignature,
+                        &at,
+                        format!(
+                            "the cosignature line of witness {} (key ID {:08x}) over the ledger checkpoint does not hold: {why}; it was forged or the checkpoint was altered after it was cosigned",
+                            w.key.name(),
+                            w.key.key_id()
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+    // Every trusted checkpoint should have its evidence.
+    let mut want: Vec<u64> = trusted_sizes.to_vec();
+    if verified_size > 0 {
+        want.push(verified_size);
+    }
+    want.sort_unstable();
+    want.dedup();
+    let lacking: Vec<String> = want
+        .iter()
+        .filter(|s| **s > 0 && !proven.contains(s))
+        .map(u64::to_string)
+        .collect();
+    if !lacking.is_empty() {
+        findings.push(Finding::warning(
+            Code::LedgerMissing,
+            LEDGER_DIR,
+            format!(
+                "no valid ledger evidence for the session checkpoint(s) of size {}: they were never appended to the ledger, or their evidence was removed",
+                lacking.join(", ")
+            ),
+        ));
+    }
+    for l in ledgers {
+        if let Some(folder) = &l.folder {
+            check_folder(folder, l.key.name(), &origin, tree, &seen, findings);
+        }
+    }
+    out.outside.sort_by_key(|a| (a.size, a.time));
+    out
+}
+
+/// Checks the session against the ledger's own log: every leaf of this
+/// session's origin holds the log's root at its size, and every kept
+/// ledger checkpoint has the ledger's root at its size.
+fn check_folder(
+    folder: &std::path::Path,
+    ledger: &str,
+    origin: &str,
+    tree: &Tree,
+    seen: &BTreeMap<(String, u64), (Hash, String)>,
+    findings: &mut Vec<Finding>,
+) {
+    let p = folder.join("courtseal").join(lf::LOG);
+    let shown = p.display().to_string();
+    let bytes = match crate::store::layout::read_regular(&p, lf::MAX_LOG_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            findings.push(Finding::warning(
+                Code::LedgerMalformed,
+                &shown,
+                format!(
+                    "the ledger's log cannot be read ({e}); the session is not compared with it"
+                ),
+            ));
+            return;
+        }
+    };
+    let mut hashes = Vec::new();
+    let mut ours: BTreeMap<u64, (Hash, u64)> = BTreeMap::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        hashes.push(tlog::leaf_hash(line));
+        let Ok(leaf) = Leaf::parse(line) else {
+            continue;
+        };
+        if leaf.origin != origin {
+            continue;
+        }
+        let index = i as u64;
+        if let Some((root, first)) = ours.get(&leaf.size) {
+            if *root != leaf.root {
+                findings.push(Finding::error(
+                    Code::LedgerFork,
+                    &shown,
+                    format!(
+                        "the ledger {ledger:?} holds two checkpoints of this session at size {} with different roots (leaves {first} and {index}): the session was re-sealed after it was appended",
+                        leaf.size
+                    ),
+                ));
+            }
+        } else {
+            ours.insert(leaf.size, (leaf.root, index));
+        }
+        let mine = (leaf.size > 0).then(|| tree.root_at(leaf.size)).flatten();
+        if mine != Some(leaf.root) {
+            findings.push(Finding::error(
+                Code::LedgerFork,
+                &shown,
+                format!(
+                    "leaf {index} of the ledger {ledger:?} records this session at size {} with a root that is not this log's: the session was rewritten or re-sealed after it was appended",
+                    leaf.size
+                ),
+            ));
+        }
+    }
+    let ltree = Tree::from_leaf_hashes(hashes);
+    for ((o, size), (root, file)) in seen {
+        if o != ledger {
+            continue;
+        }
+        if ltree.root_at(*size) != Some(*root) {
+            findings.push(Finding::error(
+                Code::LedgerFork,
+                file,
+                format!(
+                    "the ledger checkpoint of size {size} kept here is not the ledger's own at that size ({shown}): the ledger was rewritten"
+                ),
+            ));
+        }
+    }
+}

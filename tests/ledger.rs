@@ -1,0 +1,591 @@
+//! The courtroom ledger (`docs/formats.md`, "Ledger"): sessions sealed
+//! with `--ledger` append their checkpoints to one long-lived log and keep
+//! its evidence; each test is named after what it tries.
+
+mod common;
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use common::{copy_sample, demo_key, run, vkey};
+use courtseal::note::CosignatureSigner;
+use courtseal::session::SessionPaths;
+use serde_json::Value;
+
+const LEDGER: &str = "court.example/district2/courtroom5";
+
+struct Court {
+    tmp: tempfile::TempDir,
+}
+
+impl Court {
+    fn new() -> Court {
+        let tmp = tempfile::tempdir().unwrap();
+        demo_key(tmp.path(), "demo-recorder");
+        demo_key(tmp.path(), "demo-secretary");
+        courtseal::keys::write_key(
+            "ledger5",
+            tmp.path(),
+            &ed25519_dalek::SigningKey::from_bytes(&[9; 32]),
+        )
+        .unwrap();
+        Court { tmp }
+    }
+    fn p(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+    fn paths(&self, s: &str) -> SessionPaths {
+        SessionPaths::new(&self.p(s))
+    }
+    /// Seals sample session `s` (copied when absent) into the ledger.
+    fn seal(&self, s: &str, origin: &str, extra: &[&str]) -> (i32, String) {
+        if !self.p(s).exists() {
+            copy_sample(&self.p(s), &[]);
+        }
+        let mut args = vec![
+            "seal",
+            s,
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            origin,
+            "--ledger",
+            "ledger",
+            "--ledger-key",
+            "ledger5.key",
+            "--ledger-origin",
+            LEDGER,
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = run(self.tmp.path(), &args);
+        (code, err)
+    }
+    fn ledger_vkey(&self) -> String {
+        fs::read_to_string(self.p("ledger/courtseal/ledger.vkey"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+    /// A trust file: recorder, operator, the ledger (with its folder when
+    /// `folder`), and `more` lines.
+    fn trust(&self, folder: bool, more: &str) {
+        let l = if folder {
+            format!("ledger {} ledger\n", self.ledger_vkey())
+        } else {
+            format!("ledger {}\n", self.ledger_vkey())
+        };
+        fs::write(
+            self.p("trust.txt"),
+            format!(
+                "recorder {}\noperator {}\n{l}{more}",
+                vkey("demo-recorder"),
+                vkey("demo-secretary")
+            ),
+        )
+        .unwrap();
+    }
+    fn verify(&self, s: &str) -> (i32, Value) {
+        verify_at(self.tmp.path(), s)
+    }
+}
+
+fn verify_at(dir: &Path, s: &str) -> (i32, Value) {
+    let (code, out, err) = run(
+        dir,
+        &["verify", s, "--trust", "trust.txt", "--log-only", "--json"],
+    );
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+    )
+}
+
+fn codes(report: &Value, prefix: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .filter(|c| c.starts_with(prefix))
+        .collect()
+}
+
+fn findings_of<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+fn ledger_lines(c: &Court) -> Vec<String> {
+    fs::read_to_string(c.p("ledger/courtseal/ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn two_sessions_sealed_into_one_ledger_both_verify() {
+    let c = Court::new();
+    let (code, err) = c.seal("s1", "courtroom5/2026-11-20", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("ledger court.example/district2/courtroom5: session checkpoint(s) of size 5 appended; ledger checkpoint of size 1"), "{err}");
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21", &[]);
+    assert_eq!(code, 0, "{err}");
+    let lines = ledger_lines(&c);
+    assert_eq!(lines.len(), 2);
+    let leaf: Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(leaf["origin"], "courtroom5/2026-11-21");
+    assert_eq!(leaf["size"], 5);
+    assert!(c.p("ledger/courtseal/checkpoints/2").is_file());
+    assert!(c
+        .ledger_vkey()
+        .starts_with("court.example/district2/courtroom5+"));
+    c.trust(true, "");
+    for s in ["s1", "s2"] {
+        let (code, r) = c.verify(s);
+        assert_eq!(code, 0, "{r}");
+        assert!(codes(&r, "ledger.").is_empty(), "{r}");
+    }
+    // The second session's evidence is against the ledger of size 2.
+    let proof = fs::read_to_string(c.p("s2/courtseal/ledger/5.proof")).unwrap();
+    assert!(
+        proof.starts_with("c2sp.org/tlog-proof@v1\nextra "),
+        "{proof}"
+    );
+    assert!(proof.contains("index 1\n"), "{proof}");
+    assert!(
+        proof.contains("\n\ncourt.example/district2/courtroom5\n2\n"),
+        "{proof}"
+    );
+    // Sealing again with nothing new appends nothing.
+    let (code, err) = c.seal("s1", "courtroom5/2026-11-20", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ledger_lines(&c).len(), 2);
+}
+
+#[test]
+fn a_session_copied_alone_verifies_offline() {
+    let c = Court::new();
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20", &[]).0, 0);
+    let other = tempfile::tempdir().unwrap();
+    let vk = c.ledger_vkey();
+    fs::create_dir_all(other.path().join("s")).unwrap();
+    for e in walkdir::WalkDir::new(c.p("s")) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(c.p("s")).unwrap();
+        let to = other.path().join("s").join(rel);
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&to).unwrap();
+        } else {
+            fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    fs::write(
+        other.path().join("trust.txt"),
+        format!("recorder {}\nledger {vk}\n", vkey("demo-recorder")),
+    )
+    .unwrap();
+    drop(c);
+    let (code, r) = verify_at(other.path(), "s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r, "ledger.").is_empty(), "{r}");
+    // Without the ledger's line the evidence proves nothing, and says so.
+    fs::write(
+        other.path().join("trust.txt"),
+        format!("recorder {}\n", vkey("demo-recorder")),
+    )
+    .unwrap();
+    let (code, r) = verify_at(other.path(), "s");
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(codes(&r, "ledger."), ["ledger.untrusted"], "{r}");
+}
+
+#[test]
+fn an_insider_who_reseals_an_edited_session_into_the_ledger_again_is_a_fork() {
+    let c = Court::new();
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20", &[]).0, 0);
+    // The insider edits a segment, throws the tool folder away and seals
+    // the edited session again under its origin, into the same ledger.
+    let seg = fs::read_dir(c.p("s"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.is_file())
+        .unwrap();
+    let mut bytes = fs::read(&seg).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&seg, bytes).unwrap();
+    fs::remove_dir_all(c.p("s/courtseal")).unwrap();
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20", &[]).0, 0);
+    assert_eq!(ledger_lines(&c).len(), 2);
+    // Alone, the re-sealed session looks whole; the ledger knows better.
+    c.trust(false, "");
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    c.trust(true, "");
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    let f = findings_of(&r, "ledger.fork");
+    assert_eq!(f.len(), 2, "{r}");
+    let m: Vec<&str> = f.iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert!(
+        m.iter().any(|m| m.contains(
+            "two checkpoints of this session at size 5 with different roots (leaves 0 and 1)"
+        )),
+        "{m:?}"
+    );
+    assert!(
+        m.iter().any(|m| m.contains("leaf 0 of the ledger")),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn a_deleted_ledger_evidence_file_is_missing() {
+    let c = Court::new();
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20", &[]).0, 0);
+    c.trust(false, "");
+    fs::remove_file(c.p("s/courtseal/ledger/5.proof")).unwrap();
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    let f = findings_of(&r, "ledger.missing");
+    assert_eq!(f.len(), 1, "{r}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(
+        f[0]["message"].as_str().unwrap().contains("of size 5"),
+        "{r}"
+    );
+}
+
+#[test]
+fn an_edited_ledger_checkpoint_in_the_evidence_is_bad_signature() {
+    let c = Court::new();
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20", &[]).0, 0);
+    c.trust(false, "");
+    let file = c.p("s/courtseal/ledger/5.proof");
+    let text = fs::read_to_string(&file).unwrap();
+    let edited = text.replace(&format!("{LEDGER}\n1\n"), &format!("{LEDGER}\n2\n"));
+    assert_ne!(edited, text);
+    fs::write(&file, edited).unwrap();
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        codes(&r, "ledger."),
+        ["ledger.bad_signature", "ledger.missing"],
+        "{r}"
+    );
+    assert_eq!(
+        findings_of(&r, "ledger.bad_signature")[0]["location"],
+        "courtseal/ledger/5.proof"
+    );
+}
+
+#[test]
+fn a_ledger_checkpoint_with_a_wrong_inclusion_proof_is_bad_inclusion() {
+    let c = Court::new();
+    assert_eq!(c.seal("s1", "courtroom5/2026-11-20", &[]).0, 0);
+    assert_eq!(c.seal("s2", "courtroom5/2026-11-21", &[]).0, 0);
+    c.trust(false, "");
+    // The proof hash of s2's evidence replaced by another hash.
+    let file = c.p("s2/courtseal/ledger/5.proof");
+    let text = fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[2] == "index 1", "{text}");
+    let forged = text.replacen(lines[3], &base64_of(&[7u8; 32]), 1);
+    fs::write(&file, forged).unwrap();
+    let (code, r) = c.verify("s2");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        codes(&r, "ledger."),
+        ["ledger.bad_inclusion", "ledger.missing"],
+        "{r}"
+    );
+    // s1's evidence moved into s2 proves another session's checkpoint.
+    fs::copy(c.p("s1/courtseal/ledger/5.proof"), &file).unwrap();
+    let (code, r) = c.verify("s2");
+    assert_eq!(code, 1, "{r}");
+    let f = findings_of(&r, "ledger.bad_inclusion");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("of the log \"courtroom5/2026-11-20\", not this session's"),
+        "{r}"
+    );
+}
+
+fn base64_of(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+#[test]
+fn the_ledger_key_signing_a_session_checkpoint_is_refused() {
+    let c = Court::new();
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20", &[]).0, 0);
+    c.trust(false, "");
+    // The ledger key (under its own name, the ledger's origin) re-signs the
+    // session's checkpoints after an edit of the log.
+    let paths = c.paths("s");
+    let ledger = courtseal::keys::load_signer(&c.p("ledger5.key"))
+        .unwrap()
+        .renamed(LEDGER)
+        .unwrap();
+    let log = courtseal::log::Log::read(&paths.log).unwrap();
+    let tree = log.tree();
+    let cp =
+        courtseal::checkpoint::Checkpoint::new("courtroom5/2026-11-20", tree.size(), tree.root());
+    let signed = ledger.sign(&cp.to_text()).unwrap();
+    fs::write(&paths.checkpoint, &signed).unwrap();
+    fs::write(paths.checkpoint_at(5), &signed).unwrap();
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    let cps = codes(&r, "checkpoint.");
+    assert!(!cps.is_empty(), "{r}");
+    assert!(
+        r["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == false),
+        "{r}"
+    );
+    // And the recorder key is refused as a ledger key, before sealing.
+    copy_sample(&c.p("t"), &[]);
+    let (code, _, err) = run(
+        c.tmp.path(),
+        &[
+            "seal",
+            "t",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            "courtroom5/x",
+            "--ledger",
+            "ledger2",
+            "--ledger-key",
+            "demo-recorder.key",
+            "--ledger-origin",
+            "court.example/x",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the ledger key is the recorder key"), "{err}");
+    assert!(!c.p("t/courtseal").exists());
+}
+
+#[test]
+fn two_processes_sealing_two_sessions_into_one_ledger_at_once_both_land() {
+    let c = Court::new();
+    // Created first, so both runs find the same origin.
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19", &[]).0, 0);
+    copy_sample(&c.p("s1"), &[]);
+    copy_sample(&c.p("s2"), &[]);
+    let bin = env!("CARGO_BIN_EXE_courtseal");
+    let spawn = |s: &str, o: &str| {
+        std::process::Command::new(bin)
+            .current_dir(c.tmp.path())
+            .args([
+                "seal",
+                s,
+                "--key",
+                "demo-recorder.key",
+                "--origin",
+                o,
+                "--ledger",
+                "ledger",
+                "--ledger-key",
+                "ledger5.key",
+            ])
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|sc| {
+        let a = sc.spawn(|| spawn("s1", "courtroom5/2026-11-20"));
+        let b = sc.spawn(|| spawn("s2", "courtroom5/2026-11-21"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let lines = ledger_lines(&c);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    c.trust(true, "");
+    for s in ["s0", "s1", "s2"] {
+        let (code, r) = c.verify(s);
+        assert_eq!(code, 0, "{s}: {r}");
+        assert!(codes(&r, "ledger.").is_empty(), "{s}: {r}");
+    }
+}
+
+#[test]
+fn a_ledger_that_cannot_be_written_does_not_stop_sealing() {
+    let c = Court::new();
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19", &[]).0, 0);
+    // The ledger's log replaced by a folder: nothing can be appended.
+    let log = c.p("ledger/courtseal/ledger.jsonl");
+    fs::remove_file(&log).unwrap();
+    fs::create_dir(&log).unwrap();
+    let (code, err) = c.seal("s", "courtroom5/2026-11-20", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: ledger.unreachable:"), "{err}");
+    assert!(c.p("s/courtseal/checkpoints/5").is_file());
+    c.trust(false, "");
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(codes(&r, "ledger."), ["ledger.missing"], "{r}");
+}
+
+// A tlog-witness for the test (as in tests/witness.rs): cosigns what is
+// consistent with what it cosigned before.
+fn serve_witness(signer: CosignatureSigner) -> String {
+    use base64::Engine as _;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let st = Arc::new(Mutex::new((0u64, [0u8; 32])));
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let body = loop {
+                let n = s.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map(|v| v.trim().parse().unwrap())
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Some(
+                            String::from_utf8(buf[end + 4..end + 4 + len].to_vec()).unwrap(),
+                        );
+                    }
+                }
+            };
+            let Some(body) = body else { continue };
+            let (head, note) = body.split_once("\n\n").unwrap();
+            let mut lines = head.lines();
+            let old: u64 = lines.next().unwrap()[4..].parse().unwrap();
+            let proof: Vec<[u8; 32]> = lines
+                .map(|l| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(l)
+                        .unwrap()
+                        .try_into()
+                        .unwrap()
+                })
+                .collect();
+            let text = &note[..note.find("\n\n").unwrap() + 1];
+            let cp = courtseal::checkpoint::Checkpoint::parse(text).unwrap();
+            let mut g = st.lock().unwrap();
+            let reply = if old != g.0 {
+                format!(
+                    "HTTP/1.0 409 Conflict\r\nContent-Type: text/x.tlog.size\r\n\r\n{}\n",
+                    g.0
+                )
+            } else if old > 0
+                && courtseal::tlog::verify_consistency(old, cp.size, &g.1, &cp.root, &proof)
+                    .is_err()
+            {
+                "HTTP/1.0 422 Unprocessable Entity\r\n\r\nbad proof\n".to_owned()
+            } else {
+                *g = (cp.size, cp.root);
+                let t = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+                format!(
+                    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{}",
+                    signer.cosignature_line(text, t)
+                )
+            };
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn an_event_backdated_before_a_ledger_cosignature_is_backdated_without_the_sessions_checkpoints() {
+    let c = Court::new();
+    let w = CosignatureSigner::new(
+        "witness0.example/w",
+        ed25519_dalek::SigningKey::from_bytes(&[40; 32]),
+    )
+    .unwrap();
+    let url = serve_witness(
+        CosignatureSigner::new(
+            "witness0.example/w",
+            ed25519_dalek::SigningKey::from_bytes(&[40; 32]),
+        )
+        .unwrap(),
+    );
+    // The policy: one witness at its URL, quorum 1. The ledger is created
+    // by the first seal, so the trust file names it afterwards.
+    let wline = format!("witness {} {url}\nquorum 1\n", w.verifier().to_vkey());
+    fs::write(
+        c.p("policy.txt"),
+        format!("recorder {}\n{wline}", vkey("demo-recorder")),
+    )
+    .unwrap();
+    // A first session creates the ledger (and is cosigned as size 1).
+    let (code, err) = c.seal("s0", "courtroom5/2026-11-19", &["--policy", "policy.txt"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = c.seal("s", "courtroom5/2026-11-20", &["--policy", "policy.txt"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.example/w cosigned the checkpoint of size 2"),
+        "{err}"
+    );
+    // The session folder itself holds no cosigned/ of its own.
+    assert!(!c.p("s/courtseal/cosigned").exists());
+    let t = time::OffsetDateTime::now_utc();
+    c.trust(false, &wline);
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(
+        codes(&r, "witness.").is_empty() && codes(&r, "ledger.").is_empty(),
+        "{r}"
+    );
+    // The ledger's cosignature is an outside time of the session: the
+    // session checkpoint of size 5 existed by then, on the witness's word.
+    let o = &r["outside_times"];
+    assert_eq!(o.as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(o[0]["size"], 5);
+    assert_eq!(o[0]["source"]["kind"], "cosignature");
+    assert_eq!(o[0]["source"]["witness"], "witness0.example/w");
+    assert_eq!(o[0]["source"]["file"], "courtseal/ledger/5.proof");
+    // An event stated 20 minutes before the cosignature, entered after it,
+    // with its sealing time forged to look earlier and the log re-signed.
+    let stated = t - time::Duration::minutes(20);
+    let line =
+        common::enter_backdated_event(c.tmp.path(), &c.p("s"), "courtroom5/2026-11-20", stated);
+    assert_eq!(line, 6);
+    let paths = c.paths("s");
+    // Every kept session checkpoint deleted: only the latest remains.
+    fs::remove_dir_all(&paths.checkpoints).unwrap();
+    fs::create_dir(&paths.checkpoints).unwrap();
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    let f = findings_of(&r, "event.backdated");
+    assert_eq!(f.len(), 1, "{r}");
+    assert_eq!(f[0]["location"], "courtseal/log.jsonl:6");
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("witness0.example/w cosigned the log") && m.contains("courtseal/ledger/5.proof"),
+        "{m}"
+    );
+    // Without the ledger's evidence, nothing shows it.
+    fs::remove_dir_all(paths.dir.join("ledger")).unwrap();
+    let (_, r) = c.verify("s");
+    assert!(findings_of(&r, "event.backdated").is_empty(), "{r}");
+}
