@@ -300,7 +300,7 @@ fn a_cosignature_dated_in_2100_is_no_outside_time_and_no_quorum() {
     );
     assert_eq!(findings_of(&r, "witness.quorum_not_met").len(), 1, "{r}");
     assert!(
-        r["outside_times"].as_array().map_or(true, |a| a.is_empty()),
+        r["outside_times"].as_array().is_none_or(|a| a.is_empty()),
         "{r}"
     );
     // Dated now, the same cosignature counts.
