@@ -17,7 +17,8 @@ use crate::note::{self, CosignatureCheck};
 use crate::store::layout::SessionPaths;
 use crate::trust::TrustedWitness;
 
-/// How long a witness may take to accept a connection, and to answer.
+/// How long a witness may take to accept a connection, and to send its
+/// whole reply.
 pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest reply read from a witness.
@@ -340,10 +341,44 @@ fn http_post(url: &str, body: &[u8]) -> Result<(u16, String, Vec<u8>), String> {
     );
     s.write_all(head.as_bytes()).map_err(io)?;
     s.write_all(body).map_err(io)?;
+    // The whole reply within WITNESS_TIMEOUT, not each read: a server
+    // sending a byte now and then must not hold the seal.
+    let deadline = std::time::Instant::now() + WITNESS_TIMEOUT;
+    let cap = (MAX_REPLY_BYTES + 16 * 1024) as usize;
     let mut reply = Vec::new();
-    s.take(MAX_REPLY_BYTES + 16 * 1024)
-        .read_to_end(&mut reply)
-        .map_err(io)?;
+    let mut buf = [0u8; 8192];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(format!(
+                "{url}: no complete reply within {} s",
+                WITNESS_TIMEOUT.as_secs()
+            ));
+        }
+        s.set_read_timeout(Some(left)).map_err(io)?;
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                reply.extend_from_slice(&buf[..n.min(cap + 1 - reply.len())]);
+                if reply.len() > cap {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(format!(
+                    "{url}: no complete reply within {} s",
+                    WITNESS_TIMEOUT.as_secs()
+                ))
+            }
+            Err(e) => return Err(io(e)),
+        }
+    }
     let end = reply
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

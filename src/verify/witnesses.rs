@@ -25,6 +25,10 @@ pub const COSIGNED_DIR: &str = "courtseal/cosigned";
 /// The largest cosigned checkpoint file read.
 pub const MAX_COSIGNED_FILE: u64 = 64 * 1024;
 
+/// How far after the time of verification a cosignature may be dated
+/// (clock skew) and still be used.
+pub const FUTURE_SLACK_SECS: u64 = 600;
+
 /// `SIZE.note` with SIZE decimal without leading zeros.
 pub fn parse_file_name(name: &str) -> Option<u64> {
     let n = name.strip_suffix(".note")?;
@@ -104,6 +108,10 @@ pub fn check(
         return out;
     }
     let origin = log.header().map(|h| h.origin.clone()).unwrap_or_default();
+    // A cosignature dated later than this (POSIX seconds) proves no time.
+    let latest = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp())
+        .unwrap_or(0)
+        .saturating_add(FUTURE_SLACK_SECS);
     // Per witness: the largest size it validly cosigned in this log.
     let mut covered: Vec<u64> = vec![0; witnesses.len()];
     for (c, l) in covered.iter_mut().zip(ledger_covered) {
@@ -139,6 +147,18 @@ pub fn check(
             for s in &sigs {
                 match w.key.check(&text, s) {
                     CosignatureCheck::NotOurs => {}
+                    CosignatureCheck::Valid(t) if t > latest => findings.push(Finding::error(
+                        Code::WitnessBadCosignature,
+                        &at,
+                        format!(
+                            "the cosignature of witness {} (key ID {:08x}) is dated {}, after the time of verification: the witness's clock is wrong or its key is misused; it is not an outside time and does not count toward the quorum",
+                            w.key.name(),
+                            w.key.key_id(),
+                            time_of(t)
+                                .map(crate::timestamp::rfc3339)
+                                .unwrap_or_else(|| format!("{t} (POSIX seconds)"))
+                        ),
+                    )),
                     CosignatureCheck::Valid(t) => {
                         if !valid.iter().any(|(j, _)| *j == i) {
                             valid.push((i, t));

@@ -1,0 +1,312 @@
+//! Round 4 of attacks: a hostile witness server against the tlog-witness
+//! client, and a trusted witness whose cosignature is dated far in the
+//! future. Each test is named after the attack.
+
+mod common;
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+
+use common::{copy_sample, demo_key, enter_backdated_event, run, vkey};
+use courtseal::note::CosignatureSigner;
+use courtseal::session::SessionPaths;
+use serde_json::Value;
+
+const ORIGIN: &str = "courtroom5/2026-11-20";
+
+struct Court {
+    tmp: tempfile::TempDir,
+    witness: CosignatureSigner,
+}
+
+impl Court {
+    /// A sealed sample session `s` and one witness.
+    fn new() -> Court {
+        let tmp = tempfile::tempdir().unwrap();
+        demo_key(tmp.path(), "demo-recorder");
+        demo_key(tmp.path(), "demo-secretary");
+        let witness = CosignatureSigner::new(
+            "witness0.example/w",
+            ed25519_dalek::SigningKey::from_bytes(&[40; 32]),
+        )
+        .unwrap();
+        let c = Court { tmp, witness };
+        c.trust(None);
+        copy_sample(&c.p("s"), &[]);
+        let (code, _, err) = run(
+            c.tmp.path(),
+            &[
+                "seal",
+                "s",
+                "--key",
+                "demo-recorder.key",
+                "--origin",
+                ORIGIN,
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        c
+    }
+    /// Writes trust.txt: the recorder, the operator and the witness (at
+    /// `url`, if any) with a quorum of 1 when it has a URL.
+    fn trust(&self, url: Option<&str>) {
+        let mut t = format!(
+            "recorder {}\noperator {}\nwitness {}",
+            vkey("demo-recorder"),
+            vkey("demo-secretary"),
+            self.witness.verifier().to_vkey()
+        );
+        match url {
+            Some(u) => t.push_str(&format!(" {u}\nquorum 1\n")),
+            None => t.push('\n'),
+        }
+        fs::write(self.p("trust.txt"), t).unwrap();
+    }
+    fn p(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+    fn paths(&self) -> SessionPaths {
+        SessionPaths::new(&self.p("s"))
+    }
+    /// The witness cosigns the kept checkpoint of `size` at `time`.
+    fn cosign(&self, size: u64, time: u64) {
+        let paths = self.paths();
+        let dir = paths.dir.join("cosigned");
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{size}.note"));
+        let note = fs::read_to_string(&file)
+            .unwrap_or_else(|_| fs::read_to_string(paths.checkpoint_at(size)).unwrap());
+        let text = &note[..note.find("\n\n").unwrap() + 1];
+        let line = self.witness.cosignature_line(text, time);
+        fs::write(&file, format!("{note}{line}")).unwrap();
+    }
+    /// Seals `s` again with the witness at `url` in the policy.
+    fn seal_with(&self, url: &str) -> (i32, String) {
+        self.trust(Some(url));
+        let (code, _, err) = run(
+            self.tmp.path(),
+            &[
+                "seal",
+                "s",
+                "--key",
+                "demo-recorder.key",
+                "--origin",
+                ORIGIN,
+                "--policy",
+                "trust.txt",
+            ],
+        );
+        (code, err)
+    }
+    fn verify(&self) -> (i32, Value) {
+        let (code, out, err) = run(
+            self.tmp.path(),
+            &[
+                "verify",
+                "s",
+                "--trust",
+                "trust.txt",
+                "--log-only",
+                "--json",
+            ],
+        );
+        (
+            code,
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+        )
+    }
+}
+
+fn findings_of<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// A server on 127.0.0.1 that reads each request and hands the socket to
+/// `serve`; its URL.
+fn hostile(serve: fn(std::net::TcpStream)) -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            let mut buf = [0u8; 16384];
+            let _ = s.read(&mut buf);
+            std::thread::spawn(move || serve(s));
+        }
+    });
+    url
+}
+
+/// The seal goes on with one `witness.unreachable` line saying `why`, and
+/// nothing is kept: the log and checkpoint still verify as before.
+fn seal_survives(c: &Court, url: &str, why: &str) {
+    let log = fs::read(c.paths().log).unwrap();
+    let (code, err) = c.seal_with(url);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("witness.unreachable"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("witness witness0.example/w did not cosign the checkpoint of size 5")
+            && lines[0].contains(why),
+        "{err}"
+    );
+    assert_eq!(fs::read(c.paths().log).unwrap(), log);
+    assert!(!c.paths().dir.join("cosigned/5.note").exists());
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    let codes: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["witness.quorum_not_met"], "{r}");
+}
+
+#[test]
+fn a_witness_that_trickles_its_reply_one_byte_a_second_cannot_hold_the_seal() {
+    let c = Court::new();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(b"HTTP/1.0 200 OK\r\n");
+        // A header that never ends, a byte a second, until the client leaves.
+        while s.write_all(b"X").is_ok() {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+    seal_survives(&c, &url, "no complete reply within 10 s");
+}
+
+#[test]
+fn a_witness_that_accepts_and_never_answers_is_given_up() {
+    let c = Court::new();
+    let url = hostile(|s| {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        drop(s);
+    });
+    seal_survives(&c, &url, "no complete reply within 10 s");
+}
+
+#[test]
+fn a_witness_reply_far_larger_than_any_is_refused_unread() {
+    let c = Court::new();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+        let chunk = [b'a'; 4096];
+        // 64 MiB unless the client stops reading first.
+        for _ in 0..16384 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    seal_survives(&c, &url, "the reply is larger than any witness reply");
+}
+
+#[test]
+fn a_witness_reply_with_a_huge_content_length_is_read_only_as_far_as_it_goes() {
+    let c = Court::new();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(
+            b"HTTP/1.0 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n\xe2\x80\x94 witness0.example/w AAAA\n",
+        );
+    });
+    seal_survives(
+        &c,
+        &url,
+        "its reply holds no valid cosignature of its key over the checkpoint",
+    );
+}
+
+#[test]
+fn a_witness_redirect_is_not_followed() {
+    let c = Court::new();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(
+            b"HTTP/1.0 302 Found\r\nLocation: http://127.0.0.1:1/add-checkpoint\r\n\r\nmoved\n",
+        );
+    });
+    seal_survives(&c, &url, "HTTP 302 (moved)");
+}
+
+#[test]
+fn a_witness_that_answers_409_with_the_same_size_forever_is_asked_twice_only() {
+    let c = Court::new();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(b"HTTP/1.0 409 Conflict\r\nContent-Type: text/x.tlog.size\r\n\r\n0\n");
+    });
+    seal_survives(
+        &c,
+        &url,
+        "409 twice: the witness moved on while it was asked",
+    );
+}
+
+#[test]
+fn a_witness_200_with_a_cosignature_of_another_checkpoint_keeps_nothing() {
+    let c = Court::new();
+    // A valid line of the trusted witness, over another text.
+    let line = c.witness.cosignature_line(
+        &format!("{ORIGIN}\n4\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"),
+        1,
+    );
+    let reply: &'static str = Box::leak(
+        format!("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{line}").into_boxed_str(),
+    );
+    REPLY.set(reply).unwrap();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(REPLY.get().unwrap().as_bytes());
+    });
+    seal_survives(
+        &c,
+        &url,
+        "its reply holds no valid cosignature of its key over the checkpoint",
+    );
+}
+
+static REPLY: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// A trusted witness's cosignature dated in 2100 would be an outside time
+/// saying size 5 existed "by" 2100: harmless alone, but then a stated time
+/// of now... is not what it claims. Worse, as the latest outside time it
+/// would make every later event look backdated. It is refused as dated
+/// after the time of verification, like a token from the future.
+#[test]
+fn a_cosignature_dated_in_2100_is_no_outside_time_and_no_quorum() {
+    let c = Court::new();
+    c.trust(Some("http://127.0.0.1:1"));
+    c.cosign(5, 4_102_444_800); // 2100-01-01T00:00:00Z
+    let stated = time::OffsetDateTime::now_utc();
+    let line = enter_backdated_event(c.tmp.path(), &c.p("s"), ORIGIN, stated);
+    assert_eq!(line, 6);
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    assert!(findings_of(&r, "event.backdated").is_empty(), "{r}");
+    let bad = findings_of(&r, "witness.bad_cosignature");
+    assert_eq!(bad.len(), 1, "{r}");
+    assert_eq!(bad[0]["location"], "courtseal/cosigned/5.note");
+    let m = bad[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("is dated 2100-01-01T00:00:00Z, after the time of verification"),
+        "{m}"
+    );
+    assert_eq!(findings_of(&r, "witness.quorum_not_met").len(), 1, "{r}");
+    assert!(
+        r["outside_times"].as_array().is_none_or(|a| a.is_empty()),
+        "{r}"
+    );
+    // Dated now, the same cosignature counts.
+    fs::remove_file(c.paths().dir.join("cosigned/5.note")).unwrap();
+    c.cosign(5, time::OffsetDateTime::now_utc().unix_timestamp() as u64);
+    let (_, r) = c.verify();
+    assert!(findings_of(&r, "witness.bad_cosignature").is_empty(), "{r}");
+    assert_eq!(r["outside_times"].as_array().unwrap().len(), 1, "{r}");
+}
