@@ -589,3 +589,54 @@ fn an_event_backdated_before_a_ledger_cosignature_is_backdated_without_the_sessi
     let (_, r) = c.verify("s");
     assert!(findings_of(&r, "event.backdated").is_empty(), "{r}");
 }
+
+/// A trusted witness's cosignature of the ledger checkpoint dated in 2100
+/// (a wrong clock, or a misused key) is no outside time: left in, it would
+/// make every later event of the session look backdated.
+#[test]
+fn a_ledger_cosignature_dated_in_2100_proves_no_time() {
+    let c = Court::new();
+    let w = || {
+        CosignatureSigner::new(
+            "witness0.example/w",
+            ed25519_dalek::SigningKey::from_bytes(&[40; 32]),
+        )
+        .unwrap()
+    };
+    let url = serve_witness(w());
+    let wline = format!("witness {} {url}\n", w().verifier().to_vkey());
+    fs::write(
+        c.p("policy.txt"),
+        format!("recorder {}\n{wline}", vkey("demo-recorder")),
+    )
+    .unwrap();
+    let (code, err) = c.seal("s", "courtroom5/2026-11-20", &["--policy", "policy.txt"]);
+    assert_eq!(code, 0, "{err}");
+    c.trust(false, &wline);
+    let evidence = c.p("s/courtseal/ledger/5.proof");
+    let text = fs::read_to_string(&evidence).unwrap();
+    // The ledger checkpoint's note text is what the witness signs: the
+    // three lines before the blank line that ends the checkpoint.
+    let cp_start = text.rfind("\n\n").unwrap();
+    let before = &text[..cp_start];
+    let note_start = before.rfind("\n\n").map_or(0, |i| i + 2);
+    let note_text = format!("{}\n", &text[note_start..cp_start]);
+    assert_eq!(note_text.lines().count(), 3, "{note_text}");
+    let line = w().cosignature_line(&note_text, 4_102_444_800);
+    fs::write(&evidence, format!("{text}{line}")).unwrap();
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    let f = findings_of(&r, "witness.bad_cosignature");
+    assert_eq!(f.len(), 1, "{r}");
+    assert_eq!(f[0]["location"], "courtseal/ledger/5.proof");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is dated 2100-01-01T00:00:00Z, after the time of verification"),
+        "{r}"
+    );
+    let times = r["outside_times"].as_array().unwrap();
+    assert_eq!(times.len(), 1, "only the genuine cosignature: {r}");
+    assert_ne!(times[0]["time"], "2100-01-01T00:00:00Z");
+}

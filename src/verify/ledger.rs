@@ -248,11 +248,15 @@ pub fn check(
             Some(_) => {}
         }
         proven.push(*size);
+        let latest = super::witnesses::latest_usable_time();
         for (i, w) in witnesses.iter().enumerate() {
             let mut first = true;
             for s in opened.unverified.iter() {
                 match w.key.check(&opened.text, s) {
                     CosignatureCheck::NotOurs => {}
+                    CosignatureCheck::Valid(t) if t > latest => {
+                        findings.push(super::witnesses::dated_after_verification(w, t, &at))
+                    }
                     CosignatureCheck::Valid(t) => {
                         out.covered[i] = out.covered[i].max(*size);
                         if first {

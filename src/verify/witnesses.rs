@@ -47,6 +47,31 @@ fn read_capped(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The latest cosignature time (POSIX seconds) that proves a time: now,
+/// plus [`FUTURE_SLACK_SECS`] of clock skew.
+pub fn latest_usable_time() -> u64 {
+    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp())
+        .unwrap_or(0)
+        .saturating_add(FUTURE_SLACK_SECS)
+}
+
+/// The finding for a valid cosignature of `w` dated `t`, after the time of
+/// verification, in the file `at`: it proves no time and counts for nothing.
+pub fn dated_after_verification(w: &crate::trust::TrustedWitness, t: u64, at: &str) -> Finding {
+    Finding::error(
+        Code::WitnessBadCosignature,
+        at,
+        format!(
+            "the cosignature of witness {} (key ID {:08x}) is dated {}, after the time of verification: the witness's clock is wrong or its key is misused; it is not an outside time and does not count toward the quorum",
+            w.key.name(),
+            w.key.key_id(),
+            time_of(t)
+                .map(crate::timestamp::rfc3339)
+                .unwrap_or_else(|| format!("{t} (POSIX seconds)"))
+        ),
+    )
+}
+
 fn time_of(secs: u64) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
 }
@@ -109,9 +134,7 @@ pub fn check(
     }
     let origin = log.header().map(|h| h.origin.clone()).unwrap_or_default();
     // A cosignature dated later than this (POSIX seconds) proves no time.
-    let latest = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp())
-        .unwrap_or(0)
-        .saturating_add(FUTURE_SLACK_SECS);
+    let latest = latest_usable_time();
     // Per witness: the largest size it validly cosigned in this log.
     let mut covered: Vec<u64> = vec![0; witnesses.len()];
     for (c, l) in covered.iter_mut().zip(ledger_covered) {
@@ -147,18 +170,9 @@ pub fn check(
             for s in &sigs {
                 match w.key.check(&text, s) {
                     CosignatureCheck::NotOurs => {}
-                    CosignatureCheck::Valid(t) if t > latest => findings.push(Finding::error(
-                        Code::WitnessBadCosignature,
-                        &at,
-                        format!(
-                            "the cosignature of witness {} (key ID {:08x}) is dated {}, after the time of verification: the witness's clock is wrong or its key is misused; it is not an outside time and does not count toward the quorum",
-                            w.key.name(),
-                            w.key.key_id(),
-                            time_of(t)
-                                .map(crate::timestamp::rfc3339)
-                                .unwrap_or_else(|| format!("{t} (POSIX seconds)"))
-                        ),
-                    )),
+                    CosignatureCheck::Valid(t) if t > latest => {
+                        findings.push(dated_after_verification(w, t, &at))
+                    }
                     CosignatureCheck::Valid(t) => {
                         if !valid.iter().any(|(j, _)| *j == i) {
                             valid.push((i, t));
