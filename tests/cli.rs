@@ -280,10 +280,13 @@ impl Fx {
     /// Writes a proof of `segment` into the temp folder.
     fn proof(&self, segment: &str) -> PathBuf {
         let out = self.tmp.path().join(format!("{segment}.tlog-proof"));
+        let trust = self.trust();
         let o = courtseal([
             OsStr::new("proof"),
             self.session.as_os_str(),
             OsStr::new(segment),
+            OsStr::new("--trust"),
+            trust.as_os_str(),
             OsStr::new("-o"),
             out.as_os_str(),
         ]);
@@ -940,10 +943,13 @@ fn verify_file_proof_not_included() {
 fn proof_unknown_segment_exit_2() {
     let fx = Fx::sealed();
     let out = fx.tmp.path().join("nope.tlog-proof");
+    let trust = fx.trust();
     let o = courtseal([
         OsStr::new("proof"),
         fx.session.as_os_str(),
         OsStr::new("no-such-segment.m4a"),
+        OsStr::new("--trust"),
+        trust.as_os_str(),
         OsStr::new("-o"),
         out.as_os_str(),
     ]);
@@ -1419,10 +1425,13 @@ fn garbled_and_truncated_logs_never_panic() {
         let o = fx.verify_with(&fx.trust());
         assert_eq!(o.code, 1, "verify, {what}: {}", o.stderr);
         assert!(!findings(&o.json()).is_empty(), "verify, {what}");
+        let trust = fx.trust();
         let o = courtseal([
             OsStr::new("proof"),
             fx.session.as_os_str(),
             OsStr::new("seg-0001.m4a"),
+            OsStr::new("--trust"),
+            trust.as_os_str(),
             OsStr::new("-o"),
             fx.tmp.path().join("p.tlog-proof").as_os_str(),
         ]);
