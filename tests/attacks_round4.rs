@@ -127,6 +127,35 @@ fn findings_of<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Reads one whole HTTP request (headers, then Content-Length bytes), so
+/// that answering and closing never resets a connection the client is
+/// still writing to (which would read as "unreachable", not as the attack).
+fn read_request(s: &mut std::net::TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut need: Option<usize> = None;
+    loop {
+        if let Some(n) = need {
+            if buf.len() >= n {
+                return;
+            }
+        } else if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            need = Some(end + 4 + len);
+            continue;
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
 /// A server on 127.0.0.1 that reads each request and hands the socket to
 /// `serve`; its URL.
 fn hostile(serve: fn(std::net::TcpStream)) -> String {
@@ -135,8 +164,7 @@ fn hostile(serve: fn(std::net::TcpStream)) -> String {
     std::thread::spawn(move || {
         for s in l.incoming() {
             let Ok(mut s) = s else { return };
-            let mut buf = [0u8; 16384];
-            let _ = s.read(&mut buf);
+            read_request(&mut s);
             std::thread::spawn(move || serve(s));
         }
     });
