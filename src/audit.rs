@@ -66,6 +66,10 @@ pub struct SessionAudit {
     /// unsigned record file (or no record).
     #[serde(default)]
     pub record_sealed: bool,
+    /// The court's zone that record names (for the act's local times; not
+    /// part of the JSON result).
+    #[serde(skip)]
+    pub time_zone: Option<String>,
 }
 
 /// The audit of an archive.
@@ -611,6 +615,7 @@ fn audit_session(
         court: None,
         judge: None,
         record_sealed: false,
+        time_zone: None,
     };
     // The one record lookup; a record that cannot be read (not a regular
     // file, too large, not UTF-8) is a finding, never a hang or a skip.
@@ -683,6 +688,7 @@ fn audit_session(
                 a.case = Some(rc.record.case.clone());
                 a.court = Some(rc.record.court.clone());
                 a.judge = Some(rc.record.judge.clone());
+                a.time_zone = rc.record.time_zone.clone();
                 a.record_sealed = matches!(
                     rc.source,
                     crate::record::sealed::RecordSource::Sealed { .. }
@@ -1004,7 +1010,20 @@ pub fn retention_words(r: &Retention) -> String {
 pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
     use crate::document::{self, shown};
     use maud::{html, PreEscaped};
-    let clock = document::Clock::utc();
+    // The court's zone: `--tz`, else the one every audited record names
+    // (an archive of one court); UTC when they name none or differ.
+    let mut named: Vec<&str> = r
+        .sessions
+        .iter()
+        .filter_map(|s| s.time_zone.as_deref())
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let common = match named.as_slice() {
+        [one] => crate::zone::CourtZone::new(one).ok(),
+        _ => None,
+    };
+    let clock = &document::Clock::choose(ctx.colophon.zone.or(common.as_ref()), None);
     let status_class = |st: &str| match st {
         "intact" | "retired" => "ok-cell",
         "content_verified" => "warn-cell",
@@ -1013,7 +1032,7 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
     let title = format!("Act of audit of {}", ctx.archive_id);
     let body = html! {
         h1 { "Act of audit of a recordings archive" }
-        p.sub { "Archive " b { (shown(&ctx.archive_id)) } " · date of the audit " span.t { (r.date) } " · times in UTC" }
+        p.sub { "Archive " b { (shown(&ctx.archive_id)) } " · date of the audit " span.t { (r.date) } " · times are local (" (clock.zone_text()) ")" }
         div class=(if totals(r).iter().any(|(k, v)| *v > 0 && matches!(*k, "damaged" | "unsealed" | "unreadable")) || r.interrupted { "headline bad" } else { "headline ok" }) {
             p.result { (summary(r)) "." }
             @if r.interrupted { p { b { "This audit was interrupted: not every session was audited." } } }

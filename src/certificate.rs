@@ -40,7 +40,7 @@ fn result_sentence(ok: bool, what: &str, findings: &[Finding]) -> Markup {
     }
 }
 
-fn findings_table(findings: &[Finding], clock: Clock) -> Markup {
+fn findings_table(findings: &[Finding], clock: &Clock) -> Markup {
     let shown_findings: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.severity != Severity::Info)
@@ -79,7 +79,7 @@ pub fn recording_time(e: &SegmentEntry) -> Option<(OffsetDateTime, OffsetDateTim
     Some((start, start.checked_add(len)?))
 }
 
-fn case_rows(case: Option<&CaseRecord>, clock: Clock) -> Markup {
+fn case_rows(case: Option<&CaseRecord>, clock: &Clock) -> Markup {
     html! {
         @match case {
             Some(c) => {
@@ -118,7 +118,13 @@ pub fn session(
     trust: &TrustStore,
     colophon: &Colophon<'_>,
 ) -> String {
-    let clock = case.map_or_else(Clock::utc, |c| Clock::like(c.record.start));
+    let record_zone = case
+        .and_then(|c| c.record.time_zone.as_deref())
+        .and_then(|z| crate::zone::CourtZone::new(z).ok());
+    let clock = &Clock::choose(
+        colophon.zone.or(record_zone.as_ref()),
+        case.map(|c| c.record.start),
+    );
     let ok = !crate::finding::has_errors(&r.findings);
     let good: Vec<_> = r.checkpoints.iter().filter(|c| c.ok).collect();
     let last = good.iter().max_by_key(|c| c.size);
@@ -183,7 +189,7 @@ pub fn file(
     colophon: &Colophon<'_>,
 ) -> String {
     let rec_time = r.entry.as_ref().and_then(recording_time);
-    let clock = rec_time.map_or_else(Clock::utc, |(a, _)| Clock::like(a));
+    let clock = &Clock::choose(colophon.zone, rec_time.map(|(a, _)| a));
     let ok = !crate::finding::has_errors(&r.findings) && r.entry.is_some();
     let name = std::path::Path::new(&r.file)
         .file_name()

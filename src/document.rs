@@ -14,64 +14,125 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::time::UtcTime;
+use crate::zone::CourtZone;
+
 /// Colour of a stretch without recording (a gap) in every picture.
 pub const GAP_COLOUR: &str = "#d00000";
 
-/// How times are shown to people: in the court's local time, with the
-/// offset the session states (the short-form record's declared times),
-/// or UTC when nothing states one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How times are shown to people: in the court's local time. With the
+/// court's zone (the record's `time_zone`, or `--tz`), each time is shown at
+/// the offset the zone had at that instant, so a hearing across a
+/// daylight-saving change reads as the court's clocks read; without one, at
+/// the offset the session states (the record's declared start), or UTC when
+/// nothing states one.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
-    offset: UtcOffset,
+    zone: Option<CourtZone>,
+    /// The offset the document states once (at its main date); a time at
+    /// another offset (after a daylight-saving change) carries its own.
+    reference: UtcOffset,
 }
 
 impl Clock {
-    /// Local time at `offset`.
+    /// Local time at a fixed `offset`.
     pub fn at_offset(offset: UtcOffset) -> Clock {
-        Clock { offset }
+        Clock {
+            zone: None,
+            reference: offset,
+        }
     }
 
-    /// The offset of a declared time (e.g. the record's start).
+    /// The fixed offset of a declared time (e.g. the record's start).
     pub fn like(t: OffsetDateTime) -> Clock {
         Clock::at_offset(t.offset())
     }
 
-    /// UTC, when the session states no offset.
+    /// UTC, when the session states no offset and names no zone.
     pub fn utc() -> Clock {
         Clock::at_offset(UtcOffset::UTC)
     }
 
-    /// The offset times are shown at.
-    pub fn offset(self) -> UtcOffset {
-        self.offset
+    /// The court's zone; `around` is the instant whose offset the document
+    /// states once (the start of the hearing).
+    pub fn in_zone(zone: CourtZone, around: OffsetDateTime) -> Clock {
+        let reference = offset_in(&zone, around);
+        Clock {
+            zone: Some(zone),
+            reference,
+        }
+    }
+
+    /// The one rule for a document's clock: the zone named (by `--tz` or
+    /// the record) when there is one, else the offset of `around` (a time
+    /// the session declares), else UTC.
+    pub fn choose(zone: Option<&CourtZone>, around: Option<OffsetDateTime>) -> Clock {
+        match (zone, around) {
+            (Some(z), Some(t)) => Clock::in_zone(z.clone(), t),
+            (Some(z), None) => Clock::in_zone(z.clone(), OffsetDateTime::now_utc()),
+            (None, Some(t)) => Clock::like(t),
+            (None, None) => Clock::utc(),
+        }
+    }
+
+    /// The offset the document states once (see [`Clock::zone_text`]).
+    pub fn offset(&self) -> UtcOffset {
+        self.reference
+    }
+
+    /// The offset the court's clock had at `t`.
+    pub fn offset_at(&self, t: OffsetDateTime) -> UtcOffset {
+        self.zone
+            .as_ref()
+            .map_or(self.reference, |z| offset_in(z, t))
+    }
+
+    fn shift(&self, t: OffsetDateTime) -> OffsetDateTime {
+        // At the edge of the calendar the local time may not exist: show
+        // the instant as it is rather than fail.
+        t.checked_to_offset(self.offset_at(t)).unwrap_or(t)
     }
 
     /// `t` in local time, as the one place that chooses how:
     /// `2026-11-20 10:00:30 +06:00`.
-    pub fn local(self, t: OffsetDateTime) -> String {
-        let t = t.to_offset(self.offset);
-        format!("{} {} {}", date(t), hms(t), offset_text(self.offset))
+    pub fn local(&self, t: OffsetDateTime) -> String {
+        let l = self.shift(t);
+        format!("{} {} {}", date(l), hms(l), offset_text(l.offset()))
     }
 
     /// The clock time of `t` only, `10:00:30`, for a document that states
-    /// the date and offset once.
-    pub fn time_of_day(self, t: OffsetDateTime) -> String {
-        hms(t.to_offset(self.offset))
+    /// the date and offset once; a time at another offset than the one
+    /// stated (after a daylight-saving change) carries it: `10:00:30 +01:00`.
+    pub fn time_of_day(&self, t: OffsetDateTime) -> String {
+        let l = self.shift(t);
+        if l.offset() == self.reference {
+            hms(l)
+        } else {
+            format!("{} {}", hms(l), offset_text(l.offset()))
+        }
     }
 
     /// The date of `t`, `2026-11-20`, in local time.
-    pub fn date(self, t: OffsetDateTime) -> String {
-        date(t.to_offset(self.offset))
+    pub fn date(&self, t: OffsetDateTime) -> String {
+        date(self.shift(t))
     }
 
-    /// The offset as written after a time: `+06:00`, `UTC`.
-    pub fn zone_text(self) -> String {
-        offset_text(self.offset)
+    /// The zone as a document states it once: `+06:00`, `UTC`, or the
+    /// zone's name with the offset at the reference instant
+    /// (`Europe/Berlin, +01:00`).
+    pub fn zone_text(&self) -> String {
+        match &self.zone {
+            Some(z) if z.name() != "UTC" => {
+                format!("{}, {}", z.name(), offset_text(self.reference))
+            }
+            _ => offset_text(self.reference),
+        }
     }
 
-    /// A span `10:00:30–10:01:30` (the date as well when it changes).
-    pub fn span(self, from: OffsetDateTime, to: OffsetDateTime) -> String {
-        if self.date(from) == self.date(to) {
+    /// A span `10:00:30–10:01:30` (the date and offsets as well when they
+    /// change).
+    pub fn span(&self, from: OffsetDateTime, to: OffsetDateTime) -> String {
+        if self.date(from) == self.date(to) && self.offset_at(from) == self.offset_at(to) {
             format!("{}–{}", self.time_of_day(from), self.time_of_day(to))
         } else {
             format!("{} – {}", self.local(from), self.local(to))
@@ -80,10 +141,14 @@ impl Clock {
 
     /// An RFC 3339 text (as the log stores it) in local time, or the text
     /// itself when it does not parse.
-    pub fn local_text(self, rfc3339: &str) -> String {
+    pub fn local_text(&self, rfc3339: &str) -> String {
         OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
             .map_or_else(|_| rfc3339.to_owned(), |t| self.local(t))
     }
+}
+
+fn offset_in(zone: &CourtZone, t: OffsetDateTime) -> UtcOffset {
+    UtcOffset::from_whole_seconds(zone.offset_seconds(UtcTime::from(t))).unwrap_or(UtcOffset::UTC)
 }
 
 fn date(t: OffsetDateTime) -> String {
@@ -157,6 +222,9 @@ pub struct Colophon<'a> {
     pub command: &'a str,
     /// When the document was made.
     pub made_at: OffsetDateTime,
+    /// The court's zone, when `--tz` or the record names one: every time in
+    /// the document is shown as that zone's clocks read (see [`Clock`]).
+    pub zone: Option<&'a CourtZone>,
 }
 
 /// The style sheet shared by all documents.
@@ -197,7 +265,7 @@ svg { width: 100%; height: auto; display: block; }
 
 /// A whole document: the shared style, the title, the body, and the
 /// colophon (version, reproduce command, date made).
-pub fn page(title: &str, body: Markup, colophon: &Colophon<'_>, clock: Clock) -> String {
+pub fn page(title: &str, body: Markup, colophon: &Colophon<'_>, clock: &Clock) -> String {
     let page_rule = format!(
         r#"@page {{ size: A4; margin: 14mm 14mm 16mm 14mm;
   @bottom-left {{ content: "{}"; font: 8pt "DejaVu Sans", Arial, sans-serif; color: #555; }}
@@ -315,6 +383,47 @@ mod tests {
     }
 
     #[test]
+    fn a_hearing_across_a_daylight_saving_change_shows_the_courts_clocks() {
+        // Berlin leaves summer time at 01:00 UTC on 2026-10-25 (03:00 CEST
+        // becomes 02:00 CET).
+        let berlin = CourtZone::new("Europe/Berlin").unwrap();
+        let start = time::macros::datetime!(2026-10-25 00:30 UTC);
+        let c = Clock::in_zone(berlin, start);
+        assert_eq!(c.zone_text(), "Europe/Berlin, +02:00");
+        assert_eq!(c.local(start), "2026-10-25 02:30:00 +02:00");
+        let after = time::macros::datetime!(2026-10-25 01:30 UTC);
+        assert_eq!(c.local(after), "2026-10-25 02:30:00 +01:00");
+        // The same clock reading twice: the later one carries its offset.
+        assert_eq!(c.time_of_day(start), "02:30:00");
+        assert_eq!(c.time_of_day(after), "02:30:00 +01:00");
+        assert_eq!(
+            c.span(start, after),
+            "2026-10-25 02:30:00 +02:00 – 2026-10-25 02:30:00 +01:00"
+        );
+        // A fixed offset (no zone named) keeps the start's offset: the old
+        // behaviour, for sessions whose record names no zone.
+        let fixed = Clock::like(start.to_offset(time::macros::offset!(+2)));
+        assert_eq!(fixed.local(after), "2026-10-25 03:30:00 +02:00");
+    }
+
+    #[test]
+    fn the_zone_named_wins_over_the_declared_offset() {
+        let almaty = CourtZone::new("Asia/Almaty").unwrap();
+        // A record written with the old +06:00: the zone's +05:00 is shown.
+        let declared = time::macros::datetime!(2026-11-20 10:00 +06:00);
+        let c = Clock::choose(Some(&almaty), Some(declared));
+        assert_eq!(c.local(declared), "2026-11-20 09:00:00 +05:00");
+        assert_eq!(
+            Clock::choose(None, Some(declared)).local(declared),
+            "2026-11-20 10:00:00 +06:00"
+        );
+        assert_eq!(Clock::choose(None, None).zone_text(), "UTC");
+        // The far end of the calendar is shown, never a panic.
+        let edge = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+        assert!(c.local(edge).starts_with("9999-12-31"));
+    }
+
+    #[test]
     fn a_name_with_a_direction_override_is_shown_escaped() {
         assert_eq!(shown("seg\u{202E}4pm.m4a"), "seg\\u202E4pm.m4a");
         let p = page(
@@ -324,8 +433,9 @@ mod tests {
                 version: "0",
                 command: "courtseal check <x>",
                 made_at: time::macros::datetime!(2026-11-20 04:00:30 UTC),
+                zone: None,
             },
-            Clock::utc(),
+            &Clock::utc(),
         );
         assert!(!p.contains("<script>") && !p.contains("<b>") && !p.contains('\u{202E}'));
     }

@@ -123,7 +123,7 @@ fn status_of(r: &CheckReport, name: &str) -> Status {
 }
 
 /// The problems of the check, each in one plain sentence with local times.
-fn headline(r: &CheckReport, clock: Clock) -> Vec<String> {
+fn headline(r: &CheckReport, clock: &Clock) -> Vec<String> {
     let mut out = Vec::new();
     let secs = |s: &Span| (s.to - s.from).as_seconds_f64();
     for g in &r.gaps {
@@ -273,7 +273,7 @@ fn edge_label(x: f64, y: f64, prefer: &str, text: &str, fill: &str) -> String {
     label(x, y, anchor, fill, text)
 }
 
-fn timeline_svg(r: &CheckReport, clock: Clock) -> String {
+fn timeline_svg(r: &CheckReport, clock: &Clock) -> String {
     let rec = &r.record;
     let mut from = rec.start;
     let mut to = rec.end;
@@ -496,7 +496,7 @@ fn legend() -> Markup {
     }
 }
 
-fn finding_when(f: &Finding, clock: Clock) -> Markup {
+fn finding_when(f: &Finding, clock: &Clock) -> Markup {
     match (&f.time, &f.span) {
         (Some(t), _) => html! {
             (document::time_cell(&clock.local_text(&t.from))) " to " (document::time_cell(&clock.local_text(&t.to)))
@@ -507,7 +507,7 @@ fn finding_when(f: &Finding, clock: Clock) -> Markup {
     }
 }
 
-fn segment_rows(r: &CheckReport, ctx: &ReportContext<'_>, clock: Clock) -> Markup {
+fn segment_rows(r: &CheckReport, ctx: &ReportContext<'_>, clock: &Clock) -> Markup {
     let entries: BTreeMap<&str, &SegmentEntry> = ctx
         .sealed_segments
         .iter()
@@ -560,7 +560,11 @@ fn key_id_of(trust: &TrustStore, role: Role, name: &str) -> Option<String> {
 /// The whole report page.
 pub fn html(r: &CheckReport, trust: &TrustStore, ctx: &ReportContext<'_>) -> String {
     let rec = &r.record;
-    let clock = Clock::like(rec.start);
+    let record_zone = rec
+        .time_zone
+        .as_deref()
+        .and_then(|z| crate::zone::CourtZone::new(z).ok());
+    let clock = &Clock::choose(ctx.colophon.zone.or(record_zone.as_ref()), Some(rec.start));
     let all = r.all_findings();
     let errors = all.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = all

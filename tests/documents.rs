@@ -295,6 +295,10 @@ fn the_check_report_names_the_gap_in_local_time_prints_on_a4_and_clips_nothing()
     let mode = fs::metadata(&html).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "a document for the parties is readable by all");
     let page = fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("times are local (Asia/Almaty, +05:00)"),
+        "the record's zone is named"
+    );
 
     // The headline, in plain words and local time.
     assert!(
@@ -476,9 +480,15 @@ fn the_audit_act_shows_its_sha256_and_its_signature_survives_a_rename() {
         "2-1234/2026",
         "A. B. Seitkali",
         "1 year after the verdict",
+        // The court's zone, from the records (once UTC for every act).
+        "times are local (Asia/Almaty, +05:00)",
     ] {
         assert!(page.contains(want), "{want}");
     }
+    assert!(
+        !page.contains("times in UTC"),
+        "the act is in the court's time"
+    );
     let abs = fs::canonicalize(fx.p("arch")).unwrap();
     assert!(
         page.contains(&abs.display().to_string()),

@@ -43,11 +43,13 @@ pub fn run(c: &AuditConfig) -> Result<Done> {
                 .to_string(),
         )
         .replace('\n', "\\u000A");
+        let named_zone = crate::output::text::named_zone();
         let ctx = audit::ActContext {
             colophon: courtseal::document::Colophon {
                 version: env!("CARGO_PKG_VERSION"),
                 command: &c.command_line,
                 made_at: time::OffsetDateTime::now_utc(),
+                zone: named_zone.as_ref(),
             },
             archive_id: archive_id.clone(),
             signer: signer.as_ref().map(|s| audit::ActSigner {

@@ -74,11 +74,13 @@ pub fn run(c: &CheckConfig) -> Result<Done> {
             &sealed,
             file.as_ref().map(|(_, _, t)| t.as_str()),
         );
+        let named_zone = crate::output::text::named_zone();
         let ctx = courtseal::report::ReportContext {
             colophon: courtseal::document::Colophon {
                 version: env!("CARGO_PKG_VERSION"),
                 command: &c.command_line,
                 made_at: time::OffsetDateTime::now_utc(),
+                zone: named_zone.as_ref(),
             },
             record,
             sealed_segments: courtseal::report::sealed_segments(&verified),

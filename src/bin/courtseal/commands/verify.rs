@@ -46,6 +46,7 @@ pub fn run(c: &VerifyConfig) -> Result<Done> {
                     sealed: false,
                 }),
         };
+        let named_zone = crate::output::text::named_zone();
         let page = certificate::session(
             &verified.report,
             &courtseal::report::sealed_segments(&verified),
@@ -55,6 +56,7 @@ pub fn run(c: &VerifyConfig) -> Result<Done> {
                 version: env!("CARGO_PKG_VERSION"),
                 command: &c.command_line,
                 made_at: time::OffsetDateTime::now_utc(),
+                zone: named_zone.as_ref(),
             },
         );
         write_document(html, page.as_bytes())?;

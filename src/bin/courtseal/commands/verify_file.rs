@@ -24,6 +24,7 @@ pub fn run(c: &VerifyFileConfig) -> Result<Done> {
     )?;
     if let Some(html) = &c.html {
         let size = std::fs::metadata(&c.media).ok().map(|m| m.len());
+        let named_zone = crate::output::text::named_zone();
         let page = courtseal::certificate::file(
             &r,
             size,
@@ -32,6 +33,7 @@ pub fn run(c: &VerifyFileConfig) -> Result<Done> {
                 version: env!("CARGO_PKG_VERSION"),
                 command: &c.command_line,
                 made_at: time::OffsetDateTime::now_utc(),
+                zone: named_zone.as_ref(),
             },
         );
         write_document(html, page.as_bytes())?;
