@@ -753,7 +753,7 @@ fn a_bundle_whose_ledger_part_was_edited_is_bad_signature() {
     assert_eq!(code, 1, "{r}");
     assert_eq!(codes(&r, "ledger."), ["ledger.bad_signature"], "{r}");
     assert_eq!(codes(&r, "witness."), ["witness.quorum_not_met"], "{r}");
-    assert!(r["outside_times"].as_array().unwrap().is_empty(), "{r}");
+    assert!(r["outside_times"].is_null(), "{r}");
 }
 
 #[test]
@@ -836,7 +836,7 @@ fn a_bundle_with_the_cosignature_of_another_ledger_checkpoint_is_bad_cosignature
         ["witness.bad_cosignature", "witness.quorum_not_met"],
         "{r}"
     );
-    assert!(r["outside_times"].as_array().unwrap().is_empty(), "{r}");
+    assert!(r["outside_times"].is_null(), "{r}");
 }
 
 #[test]

@@ -163,6 +163,7 @@ struct VerifyFile<'a> {
     findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     excerpt: &'a Option<courtseal::stretch::Stretch>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     outside_times: &'a [courtseal::verify::timestamps::OutsideTime],
 }
 
