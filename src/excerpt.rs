@@ -262,11 +262,20 @@ pub fn make(
     let stretch = stretch_of(&entry, &part, &lines);
     let starts_at = stretch.from;
     Ok(MadeExcerpt {
-        bundle: Bundle {
-            bundle: BUNDLE.into(),
-            tlog_proof: String::from_utf8_lossy(&tp.to_text()).into_owned(),
-            windows: None,
-            excerpt: Some(part),
+        bundle: {
+            let ledger = crate::proof::ledger_evidence_for(root, &tp);
+            Bundle {
+                bundle: if ledger.is_some() {
+                    crate::format::bundle::BUNDLE_V2
+                } else {
+                    BUNDLE
+                }
+                .into(),
+                tlog_proof: String::from_utf8_lossy(&tp.to_text()).into_owned(),
+                windows: None,
+                excerpt: Some(part),
+                ledger,
+            }
         },
         stretch,
         starts_at,

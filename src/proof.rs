@@ -147,12 +147,34 @@ pub fn make_bundle(
             what: "is not UTF-8 text".into(),
         })
     };
+    let ledger = ledger_evidence_for(root, &p);
     Ok(Bundle {
-        bundle: crate::format::bundle::BUNDLE.into(),
+        bundle: if ledger.is_some() {
+            crate::format::bundle::BUNDLE_V2
+        } else {
+            crate::format::bundle::BUNDLE
+        }
+        .into(),
         tlog_proof: text(p.to_text(), &SessionPaths::new(root).checkpoint)?,
         windows: windows.map(|w| text(w, root)).transpose()?,
         excerpt: None,
+        ledger,
     })
+}
+
+/// The session's ledger evidence for the checkpoint a proof is against
+/// (`courtseal/ledger/<size>.proof`), when the session keeps it.
+pub fn ledger_evidence_for(root: &Path, p: &TlogProof) -> Option<String> {
+    let (text, _) = note::split(&p.checkpoint).ok()?;
+    let cp = Checkpoint::parse(&text).ok()?;
+    let file = SessionPaths::new(root)
+        .dir
+        .join(crate::format::ledger::DIR)
+        .join(crate::format::ledger::file_name(cp.size));
+    let bytes =
+        crate::store::layout::read_regular(&file, crate::format::ledger::MAX_EVIDENCE_BYTES)
+            .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// Where `courtseal proof` puts a segment's packet-window sidecar next to
@@ -197,6 +219,11 @@ pub struct FileReport {
     /// sealed segment it proves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<crate::stretch::Stretch>,
+    /// Outside times proven by a version 2 bundle's ledger evidence (the
+    /// witnesses' cosignatures over the ledger checkpoint that includes the
+    /// proof's checkpoint).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside_times: Vec<crate::verify::timestamps::OutsideTime>,
 }
 
 /// The media file itself cannot be read.
@@ -269,14 +296,16 @@ pub fn verify_file_with(
         sha256: Some(digest.to_hex()),
         findings: vec![],
         excerpt: None,
+        outside_times: vec![],
     };
     // A bundle carries the tlog-proof, and the windows or an excerpt part.
-    let (proof_bytes, bundled_windows, excerpt) = if Bundle::is_bundle(&proof_bytes) {
+    let (proof_bytes, bundled_windows, excerpt, ledger) = if Bundle::is_bundle(&proof_bytes) {
         match Bundle::parse(&proof_bytes) {
             Ok(b) => (
                 b.tlog_proof.into_bytes(),
                 b.windows.map(String::into_bytes),
                 b.excerpt,
+                b.ledger,
             ),
             Err(e) => {
                 r.findings
@@ -285,7 +314,7 @@ pub fn verify_file_with(
             }
         }
     } else {
-        (proof_bytes, None, None)
+        (proof_bytes, None, None, None)
     };
     let proof = match TlogProof::parse(&proof_bytes) {
         Ok(p) => p,
@@ -354,6 +383,16 @@ pub fn verify_file_with(
                 &loc,
                 format!("the entry is not proven to be in the signed log: {e}"),
             ));
+        }
+        // The ledger part and the witnesses' quorum.
+        {
+            r.outside_times = crate::verify::ledger::check_bundled(
+                ledger.as_deref(),
+                cp,
+                trust,
+                &format!("{loc} (its ledger part)"),
+                &mut r.findings,
+            );
         }
     }
     if let (Some(s), Some(part)) = (&entry, &excerpt) {

@@ -640,3 +640,247 @@ fn a_ledger_cosignature_dated_in_2100_proves_no_time() {
     assert_eq!(times.len(), 1, "only the genuine cosignature: {r}");
     assert_ne!(times[0]["time"], "2100-01-01T00:00:00Z");
 }
+
+/// A court with one witness (quorum 1) whose two sessions are sealed into
+/// the ledger; `b.courtseal-proof` is the single-file proof of
+/// `s/seg-0001.m4a`, `b0.courtseal-proof` that of `s0/seg-0001.m4a`.
+fn bundled() -> (Court, String) {
+    let c = Court::new();
+    let key = || ed25519_dalek::SigningKey::from_bytes(&[40; 32]);
+    let w = CosignatureSigner::new("witness0.example/w", key()).unwrap();
+    let url = serve_witness(CosignatureSigner::new("witness0.example/w", key()).unwrap());
+    let wline = format!("witness {} {url}\nquorum 1\n", w.verifier().to_vkey());
+    fs::write(
+        c.p("policy.txt"),
+        format!("recorder {}\n{wline}", vkey("demo-recorder")),
+    )
+    .unwrap();
+    for (s, o) in [
+        ("s0", "courtroom5/2026-11-19"),
+        ("s", "courtroom5/2026-11-20"),
+    ] {
+        let (code, err) = c.seal(s, o, &["--policy", "policy.txt"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    c.trust(false, &wline);
+    for (s, b) in [("s", "b.courtseal-proof"), ("s0", "b0.courtseal-proof")] {
+        let (code, _, err) = run(
+            c.tmp.path(),
+            &[
+                "proof",
+                s,
+                "seg-0001.m4a",
+                "--bundle",
+                b,
+                "--trust",
+                "trust.txt",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    (c, wline)
+}
+
+fn verify_file(c: &Court, proof: &str) -> (i32, Value) {
+    let (code, out, err) = run(
+        c.tmp.path(),
+        &[
+            "verify-file",
+            "s/seg-0001.m4a",
+            "--proof",
+            proof,
+            "--trust",
+            "trust.txt",
+            "--json",
+        ],
+    );
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+    )
+}
+
+/// Rewrites the bundle's ledger part with `f` into `edited.courtseal-proof`.
+fn edit_ledger_part(c: &Court, f: impl Fn(&str) -> String) {
+    let mut b: Value =
+        serde_json::from_slice(&fs::read(c.p("b.courtseal-proof")).unwrap()).unwrap();
+    let edited = f(b["ledger"].as_str().unwrap());
+    b["ledger"] = Value::String(edited);
+    let mut bytes = serde_json::to_vec(&b).unwrap();
+    bytes.push(b'\n');
+    fs::write(c.p("edited.courtseal-proof"), bytes).unwrap();
+}
+
+#[test]
+fn a_single_file_proof_carries_the_ledger_and_its_cosignature_offline() {
+    let (c, _) = bundled();
+    let b: Value = serde_json::from_slice(&fs::read(c.p("b.courtseal-proof")).unwrap()).unwrap();
+    assert_eq!(b["bundle"], "courtseal.proof-bundle/v2");
+    assert_eq!(
+        b["ledger"].as_str().unwrap().as_bytes(),
+        fs::read(c.p("s/courtseal/ledger/5.proof")).unwrap()
+    );
+    // The session folder and the ledger are gone: the file and the proof alone.
+    fs::rename(c.p("s"), c.p("elsewhere")).unwrap();
+    fs::create_dir(c.p("s")).unwrap();
+    fs::copy(c.p("elsewhere/seg-0001.m4a"), c.p("s/seg-0001.m4a")).unwrap();
+    fs::remove_dir_all(c.p("ledger")).unwrap();
+    let (code, r) = verify_file(&c, "b.courtseal-proof");
+    assert_eq!(code, 0, "{r}");
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r}");
+    let o = r["outside_times"].as_array().unwrap();
+    assert_eq!(o.len(), 1, "{r}");
+    assert_eq!(o[0]["size"], 5);
+    assert_eq!(o[0]["source"]["witness"], "witness0.example/w");
+    assert_eq!(
+        o[0]["source"]["file"],
+        "b.courtseal-proof (its ledger part)"
+    );
+}
+
+#[test]
+fn a_bundle_whose_ledger_part_was_edited_is_bad_signature() {
+    let (c, _) = bundled();
+    // The ledger checkpoint's size line, changed (signature kept).
+    edit_ledger_part(&c, |t| {
+        let (head, note) = t.split_once("\n\n").unwrap();
+        let mut lines: Vec<&str> = note.lines().collect();
+        let bigger = format!("{}", lines[1].parse::<u64>().unwrap() + 1);
+        lines[1] = &bigger;
+        format!("{head}\n\n{}\n", lines.join("\n"))
+    });
+    let (code, r) = verify_file(&c, "edited.courtseal-proof");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r, "ledger."), ["ledger.bad_signature"], "{r}");
+    assert_eq!(codes(&r, "witness."), ["witness.quorum_not_met"], "{r}");
+    assert!(r["outside_times"].is_null(), "{r}");
+}
+
+#[test]
+fn a_bundle_with_a_wrong_inclusion_proof_in_its_ledger_part_is_bad_inclusion() {
+    let (c, _) = bundled();
+    // Leaf 1 of the ledger claimed to be leaf 0.
+    edit_ledger_part(&c, |t| {
+        assert!(t.contains("\nindex 1\n"), "{t}");
+        t.replace("\nindex 1\n", "\nindex 0\n")
+    });
+    let (code, r) = verify_file(&c, "edited.courtseal-proof");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r, "ledger."), ["ledger.bad_inclusion"], "{r}");
+    assert_eq!(codes(&r, "witness."), ["witness.quorum_not_met"], "{r}");
+}
+
+#[test]
+fn a_bundle_whose_ledger_checkpoint_is_signed_by_an_untrusted_key_is_bad_signature() {
+    let (c, _) = bundled();
+    // The court re-signs the ledger checkpoint with another key of the
+    // ledger's name (the witness's cosignature is kept).
+    edit_ledger_part(&c, |t| {
+        let (head, note) = t.split_once("\n\n").unwrap();
+        let text = &note[..note.find("\n\n").unwrap() + 1];
+        let sigs: Vec<&str> = note[text.len() + 1..]
+            .lines()
+            .filter(|l| !l.starts_with(&format!("— {LEDGER} ")) || l.len() > 200)
+            .collect();
+        let other = courtseal::note::NoteSigner::new(
+            LEDGER,
+            ed25519_dalek::SigningKey::from_bytes(&[77; 32]),
+        )
+        .unwrap();
+        // Drop the ledger key's own line: it is the first signature.
+        let rest: Vec<&str> = sigs.into_iter().skip(1).collect();
+        format!(
+            "{head}\n\n{text}\n{}{}\n",
+            other.signature_line(text),
+            rest.join("\n")
+        )
+    });
+    let (code, r) = verify_file(&c, "edited.courtseal-proof");
+    assert_eq!(code, 1, "{r}");
+    let f = findings_of(&r, "ledger.bad_signature");
+    assert_eq!(f.len(), 1, "{r}");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not signed by a trusted ledger key"),
+        "{r}"
+    );
+    assert_eq!(codes(&r, "witness."), ["witness.quorum_not_met"], "{r}");
+}
+
+#[test]
+fn a_bundle_with_the_cosignature_of_another_ledger_checkpoint_is_bad_cosignature() {
+    let (c, _) = bundled();
+    // The witness's line over the ledger checkpoint of size 1 (the first
+    // session's), put in place of its line over this one.
+    let b0: Value = serde_json::from_slice(&fs::read(c.p("b0.courtseal-proof")).unwrap()).unwrap();
+    let theirs = b0["ledger"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert!(theirs.starts_with("— witness0.example/w "), "{theirs}");
+    edit_ledger_part(&c, |t| {
+        let mine = t.lines().last().unwrap();
+        assert!(mine.starts_with("— witness0.example/w ") && mine != theirs);
+        t.replace(mine, &theirs)
+    });
+    let (code, r) = verify_file(&c, "edited.courtseal-proof");
+    assert_eq!(code, 1, "{r}");
+    assert!(codes(&r, "ledger.").is_empty(), "{r}");
+    assert_eq!(
+        codes(&r, "witness."),
+        ["witness.bad_cosignature", "witness.quorum_not_met"],
+        "{r}"
+    );
+    assert!(r["outside_times"].is_null(), "{r}");
+}
+
+#[test]
+fn a_bundle_stripped_of_its_ledger_part_fails_the_quorum() {
+    let (c, wline) = bundled();
+    let mut b: Value =
+        serde_json::from_slice(&fs::read(c.p("b.courtseal-proof")).unwrap()).unwrap();
+    b.as_object_mut().unwrap().remove("ledger");
+    b["bundle"] = Value::String("courtseal.proof-bundle/v1".into());
+    let mut bytes = serde_json::to_vec(&b).unwrap();
+    bytes.push(b'\n');
+    fs::write(c.p("stripped.courtseal-proof"), bytes).unwrap();
+    let (code, r) = verify_file(&c, "stripped.courtseal-proof");
+    assert_eq!(code, 1, "{r}");
+    let f = findings_of(&r, "witness.quorum_not_met");
+    assert_eq!(f.len(), 1, "{r}");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the proof carries no ledger part"),
+        "{r}"
+    );
+    // Only v2 is stripped: keeping v2 without its member is malformed.
+    b["bundle"] = Value::String("courtseal.proof-bundle/v2".into());
+    let mut bytes = serde_json::to_vec(&b).unwrap();
+    bytes.push(b'\n');
+    fs::write(c.p("stripped.courtseal-proof"), bytes).unwrap();
+    let (_, r) = verify_file(&c, "stripped.courtseal-proof");
+    assert_eq!(codes(&r, "proof."), ["proof.malformed"], "{r}");
+    // Without a quorum in the trust file, the v1 bundle verifies as before.
+    c.trust(false, "");
+    let _ = wline;
+    let (code, r) = verify_file(&c, "b.courtseal-proof");
+    assert_eq!(code, 0, "{r}");
+    fs::write(c.p("stripped.courtseal-proof"), {
+        let mut b = b.clone();
+        b["bundle"] = Value::String("courtseal.proof-bundle/v1".into());
+        let mut v = serde_json::to_vec(&b).unwrap();
+        v.push(b'\n');
+        v
+    })
+    .unwrap();
+    let (code, r) = verify_file(&c, "stripped.courtseal-proof");
+    assert_eq!(code, 0, "{r}");
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r}");
+}

@@ -16,8 +16,10 @@
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-/// The value of the `bundle` field.
+/// The value of the `bundle` field of a bundle without ledger evidence.
 pub const BUNDLE: &str = "courtseal.proof-bundle/v1";
+/// The value of the `bundle` field of a bundle with a `ledger` member.
+pub const BUNDLE_V2: &str = "courtseal.proof-bundle/v2";
 /// The value of an excerpt part's `v`.
 pub const EXCERPT_V1: u32 = 1;
 
@@ -35,6 +37,12 @@ pub struct Bundle {
     /// The excerpt proof (excerpt bundles).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<ExcerptPart>,
+    /// Version 2: the session's ledger evidence for the checkpoint of
+    /// `tlog_proof`, verbatim (`courtseal/ledger/<size>.proof`: the
+    /// inclusion of that checkpoint in a signed ledger checkpoint, and the
+    /// witnesses' cosignatures over it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<String>,
 }
 
 /// The proof that a file holds packets `first .. first+count` of each of
@@ -133,11 +141,24 @@ impl Bundle {
             return Err(BundleError("is not one line of JSON".into()));
         }
         let b: Bundle = serde_json::from_slice(body).map_err(|e| BundleError(e.to_string()))?;
-        if b.bundle != BUNDLE {
-            return Err(BundleError(format!(
-                "the bundle field is {:?}, not {BUNDLE:?}",
-                b.bundle
-            )));
+        match (b.bundle.as_str(), &b.ledger) {
+            (BUNDLE, None) | (BUNDLE_V2, Some(_)) => {}
+            (BUNDLE, Some(_)) => {
+                return Err(BundleError(format!(
+                    "a {BUNDLE} bundle carries no ledger member (that is {BUNDLE_V2})"
+                )))
+            }
+            (BUNDLE_V2, None) => {
+                return Err(BundleError(format!(
+                    "a {BUNDLE_V2} bundle must carry its ledger member"
+                )))
+            }
+            _ => {
+                return Err(BundleError(format!(
+                    "the bundle field is {:?}, not {BUNDLE:?} or {BUNDLE_V2:?}",
+                    b.bundle
+                )))
+            }
         }
         if let Some(x) = &b.excerpt {
             if x.v != EXCERPT_V1 {
@@ -170,6 +191,7 @@ mod tests {
             tlog_proof: "c2sp.org/tlog-proof@v1\nindex 0\n\nx\n".into(),
             windows: Some("{}\n".into()),
             excerpt: None,
+            ledger: None,
         };
         let bytes = b.to_bytes();
         assert!(Bundle::is_bundle(&bytes));
@@ -179,5 +201,18 @@ mod tests {
             .unwrap()
             .replace("{\"bundle\"", "{\"x\":1,\"bundle\"");
         assert!(Bundle::parse(extra.as_bytes()).is_err());
+        let v2 = Bundle {
+            bundle: BUNDLE_V2.into(),
+            ledger: Some("c2sp.org/tlog-proof@v1\n".into()),
+            ..b.clone()
+        };
+        assert_eq!(Bundle::parse(&v2.to_bytes()).unwrap(), v2);
+        let v1_with_ledger = Bundle {
+            bundle: BUNDLE.into(),
+            ..v2.clone()
+        };
+        assert!(Bundle::parse(&v1_with_ledger.to_bytes()).is_err());
+        let v2_without = Bundle { ledger: None, ..v2 };
+        assert!(Bundle::parse(&v2_without.to_bytes()).is_err());
     }
 }

@@ -399,3 +399,223 @@ fn check_folder(
         }
     }
 }
+
+/// Checks the ledger part of a version 2 proof bundle against the session
+/// checkpoint `cp` the bundle's tlog-proof is against (already verified
+/// under a trusted recorder key): the ledger checkpoint is signed by a
+/// trusted ledger key, the leaf is `cp` and is included in it, and the
+/// trusted witnesses' cosignatures over it are outside times for `cp`'s
+/// entries and count toward the quorum, with the same findings as
+/// `verify` gives a session. `evidence` is `None` for a proof without a
+/// ledger part: then only a quorum the trust file requires is reported.
+pub fn check_bundled(
+    evidence: Option<&str>,
+    cp: &Checkpoint,
+    trust: &TrustStore,
+    at: &str,
+    findings: &mut Vec<Finding>,
+) -> Vec<OutsideTime> {
+    let witnesses = trust.witnesses();
+    let mut covered = vec![false; witnesses.len()];
+    let mut outside = Vec::new();
+    let mut proven = false;
+    if let Some(text) = evidence {
+        proven = check_bundled_part(
+            text.as_bytes(),
+            cp,
+            trust,
+            at,
+            &mut covered,
+            &mut outside,
+            findings,
+        );
+    }
+    if (evidence.is_some() || trust.quorum().is_some()) && !witnesses.is_empty() && cp.size > 0 {
+        let have = covered.iter().filter(|c| **c).count();
+        let need = trust.quorum().unwrap_or(1);
+        if have < need {
+            let what = format!(
+                "{have} of {} trusted witness(es) cosigned a ledger checkpoint including the proof's checkpoint of {} entries{}",
+                witnesses.len(),
+                cp.size,
+                if evidence.is_none() {
+                    " (the proof carries no ledger part)"
+                } else if !proven {
+                    " (its ledger part does not hold)"
+                } else {
+                    ""
+                }
+            );
+            if trust.quorum().is_some() {
+                findings.push(Finding::error(
+                    Code::WitnessQuorumNotMet,
+                    at,
+                    format!("{what}: the trust file requires {need} witnesses, so the log could have been rolled back or rewritten by the key holder unnoticed"),
+                ));
+            } else {
+                findings.push(Finding::warning(
+                    Code::CheckpointNotWitnessed,
+                    at,
+                    format!("{what}: the proof's checkpoint is not yet witnessed"),
+                ));
+            }
+        }
+    }
+    outside.sort_by_key(|a: &OutsideTime| a.time);
+    outside
+}
+
+fn check_bundled_part(
+    bytes: &[u8],
+    session: &Checkpoint,
+    trust: &TrustStore,
+    at: &str,
+    covered: &mut [bool],
+    outside: &mut Vec<OutsideTime>,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let ledgers = trust.ledgers();
+    if ledgers.is_empty() {
+        findings.push(Finding::warning(
+            Code::LedgerUntrusted,
+            at,
+            "the proof carries ledger evidence, but this verification trusts no ledger (give a trust file with the ledger's 'ledger' line); it proves nothing",
+        ));
+        return false;
+    }
+    if bytes.len() as u64 > lf::MAX_EVIDENCE_BYTES {
+        findings.push(Finding::error(
+            Code::LedgerMalformed,
+            at,
+            format!("is larger than {} bytes", lf::MAX_EVIDENCE_BYTES),
+        ));
+        return false;
+    }
+    let proof = match TlogProof::parse(bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            findings.push(Finding::error(Code::LedgerMalformed, at, e.to_string()));
+            return false;
+        }
+    };
+    let Some(extra) = proof.extra.as_deref() else {
+        findings.push(Finding::error(
+            Code::LedgerMalformed,
+            at,
+            "the proof carries no leaf (no 'extra' line)",
+        ));
+        return false;
+    };
+    let keys: Vec<note::Verifier> = ledgers.iter().map(|l| l.key.clone()).collect();
+    let opened = match note::open(&proof.checkpoint, &keys) {
+        Ok(o) => o,
+        Err(e) => {
+            findings.push(Finding::error(
+                Code::LedgerBadSignature,
+                at,
+                format!("the ledger checkpoint is not signed by a trusted ledger key ({e}): the evidence was forged or altered"),
+            ));
+            return false;
+        }
+    };
+    let cp = match Checkpoint::parse(&opened.text) {
+        Ok(cp) => cp,
+        Err(e) => {
+            findings.push(Finding::error(
+                Code::LedgerBadSignature,
+                at,
+                format!("the signed ledger note is not a checkpoint ({e})"),
+            ));
+            return false;
+        }
+    };
+    if !opened.verified.iter().any(|v| v.name() == cp.origin) {
+        findings.push(Finding::error(
+            Code::LedgerBadSignature,
+            at,
+            format!(
+                "the ledger checkpoint of {:?} is not signed by the ledger key of that name",
+                cp.origin
+            ),
+        ));
+        return false;
+    }
+    if tlog::verify_inclusion(
+        proof.index,
+        cp.size,
+        &tlog::leaf_hash(extra),
+        &proof.path,
+        &cp.root,
+    )
+    .is_err()
+    {
+        findings.push(Finding::error(
+            Code::LedgerBadInclusion,
+            at,
+            format!(
+                "the inclusion proof does not lead from its leaf (index {}) to the root of the ledger checkpoint of size {}: the evidence was altered",
+                proof.index, cp.size
+            ),
+        ));
+        return false;
+    }
+    match Leaf::parse(extra) {
+        Ok(l) if l.origin == session.origin && l.size == session.size && l.root == session.root => {
+        }
+        Ok(l) => {
+            findings.push(Finding::error(
+                Code::LedgerBadInclusion,
+                at,
+                format!(
+                    "proves the checkpoint of size {} of the log {:?}, not the proof's checkpoint of size {} of {:?} (or another root)",
+                    l.size, l.origin, session.size, session.origin
+                ),
+            ));
+            return false;
+        }
+        Err(e) => {
+            findings.push(Finding::error(
+                Code::LedgerBadInclusion,
+                at,
+                format!("the ledger holds a leaf that is not a session checkpoint ({e})"),
+            ));
+            return false;
+        }
+    }
+    let latest = super::witnesses::latest_usable_time();
+    for (i, w) in trust.witnesses().iter().enumerate() {
+        for s in opened.unverified.iter() {
+            match w.key.check(&opened.text, s) {
+                CosignatureCheck::NotOurs => {}
+                CosignatureCheck::Valid(t) if t > latest => {
+                    findings.push(super::witnesses::dated_after_verification(w, t, at))
+                }
+                CosignatureCheck::Valid(t) => {
+                    if !covered[i] {
+                        covered[i] = true;
+                        if let Some(time) = time_of(t) {
+                            outside.push(OutsideTime {
+                                size: session.size,
+                                time,
+                                source: OutsideSource::Cosignature {
+                                    witness: w.key.name().to_owned(),
+                                    file: at.to_owned(),
+                                },
+                            });
+                        }
+                    }
+                }
+                CosignatureCheck::Invalid(why) => findings.push(Finding::error(
+                    Code::WitnessBadCosignature,
+                    at,
+                    format!(
+                        "the cosignature line of witness {} (key ID {:08x}) over the ledger checkpoint does not hold: {why}; it was forged or the checkpoint was altered after it was cosigned",
+                        w.key.name(),
+                        w.key.key_id()
+                    ),
+                )),
+            }
+        }
+    }
+    true
+}

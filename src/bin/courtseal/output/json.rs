@@ -163,6 +163,8 @@ struct VerifyFile<'a> {
     findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     excerpt: &'a Option<courtseal::stretch::Stretch>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    outside_times: &'a [courtseal::verify::timestamps::OutsideTime],
 }
 
 /// `excerpt --json`.
@@ -202,6 +204,7 @@ pub fn verify_file(r: &FileReport) -> anyhow::Result<String> {
             sha256: &r.sha256,
             findings: &r.findings,
             excerpt: &r.excerpt,
+            outside_times: &r.outside_times,
         },
     ))
 }

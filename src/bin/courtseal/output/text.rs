@@ -236,25 +236,7 @@ pub fn verify_text(r: &SessionReport) -> String {
     for c in r.checkpoints.iter().filter(|c| !c.ok) {
         let _ = writeln!(out, "  FAILED     {}", c.file);
     }
-    if !r.outside_times.is_empty() {
-        let _ = writeln!(out, "Outside times (the court does not control them)");
-        for o in &r.outside_times {
-            let who = match &o.source {
-                courtseal::verify::timestamps::OutsideSource::Timestamp { tsa, file, .. } => {
-                    format!("RFC 3161 timestamp by {tsa} ({file})")
-                }
-                courtseal::verify::timestamps::OutsideSource::Cosignature { witness, file } => {
-                    format!("cosigned by witness {witness} ({file})")
-                }
-            };
-            let _ = writeln!(
-                out,
-                "  entries 1–{} existed by {}: {who}",
-                o.size,
-                local_odt(o.time)
-            );
-        }
-    }
+    outside_times_text(&mut out, &r.outside_times);
     if let Some(st) = &r.since {
         let line = match (st.consistent, st.size) {
             (true, Some(n)) => format!(
@@ -366,6 +348,7 @@ pub fn verify_text(r: &SessionReport) -> String {
         }
     }
     findings_text(&mut out, &r.findings);
+    outside_times_text(&mut out, &r.outside_times);
     let rewritten = r
         .segments
         .iter()
@@ -441,6 +424,7 @@ pub fn file_text(r: &FileReport) -> String {
         let _ = writeln!(out, "SHA-256      {h}");
     }
     findings_text(&mut out, &r.findings);
+    outside_times_text(&mut out, &r.outside_times);
     let rewritten = r
         .findings
         .iter()
@@ -933,4 +917,27 @@ pub fn compare_text(v: &SessionReport, r: &courtseal::compare::CompareReport) ->
         "The official recording holds everything the independent recording holds where both could be compared.",
     );
     out
+}
+
+fn outside_times_text(out: &mut String, times: &[courtseal::verify::timestamps::OutsideTime]) {
+    let r_outside_times = times;
+    if !r_outside_times.is_empty() {
+        let _ = writeln!(*out, "Outside times (the court does not control them)");
+        for o in r_outside_times {
+            let who = match &o.source {
+                courtseal::verify::timestamps::OutsideSource::Timestamp { tsa, file, .. } => {
+                    format!("RFC 3161 timestamp by {tsa} ({file})")
+                }
+                courtseal::verify::timestamps::OutsideSource::Cosignature { witness, file } => {
+                    format!("cosigned by witness {witness} ({file})")
+                }
+            };
+            let _ = writeln!(
+                *out,
+                "  entries 1–{} existed by {}: {who}",
+                o.size,
+                local_odt(o.time)
+            );
+        }
+    }
 }
