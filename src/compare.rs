@@ -43,6 +43,8 @@ const BLOCK: f64 = 0.25;
 const SILENCE_DB: f64 = -45.0;
 /// Bit error rate below which a window's fingerprint matches.
 const MATCH_BER: f64 = 0.36;
+/// Probes heard in a row that do not match, that end one side's matches.
+const BREAK: usize = 10;
 /// GCC-PHAT peak over the correlation's RMS above which a probe matches.
 const PROBE_PEAK: f64 = 7.0;
 
@@ -760,8 +762,6 @@ fn gap(
     // Probes from the start of the last window of A to the end of the first of B.
     let lo = ma.ind;
     let hi = (mb.ind + WINDOW_SECONDS).min(independent.seconds()) - PROBE_SECONDS;
-    let mut last_a: Option<f64> = None;
-    let mut first_b: Option<f64> = None;
     let mut t = lo;
     let mut states: Vec<(f64, Option<bool>, Option<bool>)> = Vec::new();
     while t <= hi {
@@ -770,16 +770,19 @@ fn gap(
         states.push((t + PROBE_SECONDS / 2.0, sa, sb));
         t += PROBE_STEP;
     }
-    for (c, sa, _) in &states {
-        if *sa == Some(true) {
-            last_a = Some(*c);
-        }
-    }
-    for (c, _, sb) in states.iter().rev() {
-        if *sb == Some(true) {
-            first_b = Some(*c);
-        }
-    }
+    // Each side's matches count up to the first break: BREAK probes heard
+    // (not silent) in a row that do not match. A chance match past the
+    // edge (speech that repeats itself word for word) moves nothing.
+    let heard_a: Vec<(f64, bool)> = states
+        .iter()
+        .filter_map(|(c, sa, _)| sa.map(|m| (*c, m)))
+        .collect();
+    let last_a = until_break(heard_a.iter().copied());
+    let heard_b: Vec<(f64, bool)> = states
+        .iter()
+        .filter_map(|(c, _, sb)| sb.map(|m| (*c, m)))
+        .collect();
+    let first_b = until_break(heard_b.iter().rev().copied());
     let la = last_a.unwrap_or(ma.ind + WINDOW_SECONDS / 2.0);
     let fb = first_b.unwrap_or(mb.ind + WINDOW_SECONDS / 2.0);
     if extra > 0.0 {
@@ -815,6 +818,25 @@ fn gap(
             part: ma.part,
         });
     }
+}
+
+/// The last matching probe of `probes` (in the order walked) before the
+/// first BREAK heard probes in a row that do not match.
+fn until_break(probes: impl Iterator<Item = (f64, bool)>) -> Option<f64> {
+    let mut last = None;
+    let mut misses = 0usize;
+    for (c, m) in probes {
+        if m {
+            last = Some(c);
+            misses = 0;
+        } else {
+            misses += 1;
+            if misses >= BREAK && last.is_some() {
+                break;
+            }
+        }
+    }
+    last
 }
 
 /// Windows not compared, merged into stretches, leaving out what any
