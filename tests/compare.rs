@@ -168,10 +168,10 @@ fn independent(out: &Path, name: &str, filter_master: &str) -> PathBuf {
     let m = material();
     let p = out.join(name);
     ffmpeg(out, &[
-        "-f", "lavfi", "-i", &format!("anoisesrc=d={LEAD}:r=48000:a=0.003"),
+        "-f", "lavfi", "-i", &format!("anoisesrc=d={LEAD}:r=48000:a=0.003:seed=7"),
         "-i", m.join("master.wav").to_str().unwrap(),
         "-filter_complex",
-        &format!("[1]{filter_master}[m];[0][m]concat=n=2:v=0:a=1,highpass=f=300,lowpass=f=3400,aecho=0.8:0.6:35|70:0.35|0.2,asetrate=48000*{SPEED},aresample=48000[s];anoisesrc=d=600:r=48000:a=0.01[n];[s][n]amix=inputs=2:duration=first:normalize=0"),
+        &format!("[1]{filter_master}[m];[0][m]concat=n=2:v=0:a=1,highpass=f=300,lowpass=f=3400,aecho=0.8:0.6:35|70:0.35|0.2,asetrate=48000*{SPEED},aresample=48000[s];anoisesrc=d=600:r=48000:a=0.01:seed=11[n];[s][n]amix=inputs=2:duration=first:normalize=0"),
         "-ac", "1", "-ar", "22050", "-c:a", "libmp3lame", "-b:a", "32k", p.to_str().unwrap(),
     ]);
     p
