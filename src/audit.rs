@@ -21,6 +21,57 @@ use crate::verify::{self, SegmentState, VerifyOptions};
 
 pub use crate::retention::{parse_date, DeadlineOverflow, Retention, RetentionState};
 
+/// What an audit found of one session. The JSON and the act write it in
+/// snake case (`content_verified`); an unknown value in a resumed state is
+/// refused by the reader, never taken as some status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditStatus {
+    /// Every segment byte-identical to what was sealed.
+    Intact,
+    /// No error, but some segment matches only packet for packet (its file
+    /// was rewritten).
+    ContentVerified,
+    /// An error: a changed, missing or unproven segment, a bad log.
+    Damaged,
+    /// Nothing in the session is sealed.
+    Unsealed,
+    /// Its media were destroyed by a covered, trusted retirement.
+    Retired,
+    /// The session could not be read.
+    Unreadable,
+}
+
+impl AuditStatus {
+    /// Every status, in the order the totals list them.
+    pub const ALL: [AuditStatus; 6] = [
+        AuditStatus::Intact,
+        AuditStatus::ContentVerified,
+        AuditStatus::Damaged,
+        AuditStatus::Unsealed,
+        AuditStatus::Retired,
+        AuditStatus::Unreadable,
+    ];
+
+    /// The name as JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Intact => "intact",
+            AuditStatus::ContentVerified => "content_verified",
+            AuditStatus::Damaged => "damaged",
+            AuditStatus::Unsealed => "unsealed",
+            AuditStatus::Retired => "retired",
+            AuditStatus::Unreadable => "unreadable",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One session's audit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionAudit {
@@ -29,7 +80,7 @@ pub struct SessionAudit {
     /// `intact` (every segment byte-identical), `content_verified` (no
     /// error, but some segment matches only packet for packet: its file was
     /// rewritten), `damaged`, `unsealed`, `retired` or `unreadable`.
-    pub status: String,
+    pub status: AuditStatus,
     /// Number of segments sealed.
     pub segments: usize,
     /// Bytes of the segment files checked.
@@ -600,7 +651,7 @@ fn audit_session(
 ) -> SessionAudit {
     let mut a = SessionAudit {
         session: name.to_owned(),
-        status: "intact".into(),
+        status: AuditStatus::Intact,
         segments: 0,
         bytes: 0,
         changed: vec![],
@@ -639,7 +690,7 @@ fn audit_session(
     let verified = match verified {
         Ok(v) => v,
         Err(e) => {
-            a.status = "unreadable".into();
+            a.status = AuditStatus::Unreadable;
             a.findings
                 .push(Finding::error(Code::ArchiveUnreadable, name, e.to_string()));
             return a;
@@ -732,17 +783,16 @@ fn audit_session(
     }
     let errors = a.findings.iter().any(|f| f.severity == Severity::Error);
     a.status = if retired {
-        "retired"
+        AuditStatus::Retired
     } else if unsealed {
-        "unsealed"
+        AuditStatus::Unsealed
     } else if errors {
-        "damaged"
+        AuditStatus::Damaged
     } else if !a.rewritten.is_empty() {
-        "content_verified"
+        AuditStatus::ContentVerified
     } else {
-        "intact"
-    }
-    .into();
+        AuditStatus::Intact
+    };
     // A deadline past the calendar is never reached: the session is kept,
     // its deadline unknown, and that is a finding on the session.
     let deadline = match a.verdict_in_force.as_deref().map(|v| (v, parse_date(v))) {
@@ -796,16 +846,10 @@ fn audit_session(
 
 /// Sums of an audit, by status.
 pub fn totals(r: &AuditReport) -> Vec<(&'static str, usize)> {
-    let n = |st: &str| r.sessions.iter().filter(|s| s.status == st).count();
-    vec![
-        ("sessions", r.sessions.len()),
-        ("intact", n("intact")),
-        ("content_verified", n("content_verified")),
-        ("damaged", n("damaged")),
-        ("unsealed", n("unsealed")),
-        ("retired", n("retired")),
-        ("unreadable", n("unreadable")),
-    ]
+    let n = |st: AuditStatus| r.sessions.iter().filter(|s| s.status == st).count();
+    let mut t = vec![("sessions", r.sessions.len())];
+    t.extend(AuditStatus::ALL.iter().map(|&st| (st.as_str(), n(st))));
+    t
 }
 
 /// The SHA-256 of an act file's bytes, as a version 1 act signature names
@@ -1055,7 +1099,7 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
                         td { (document::name_cell(&s.session)) }
                         td { @if let Some(c) = &s.case { (document::name_cell(c)) @if !s.record_sealed { " " (document::provenance(false)) } } @else { "—" } }
                         td { (s.court.as_deref().map(shown).unwrap_or_default()) @if let Some(j) = &s.judge { "; " (shown(j)) } }
-                        td class=(status_class(&s.status)) { (s.status.replace('_', " ")) }
+                        td class=(status_class(s.status.as_str())) { (s.status.as_str().replace('_', " ")) }
                         td { (s.segments) }
                         td.nw { (format!("{:?}", s.retention).to_lowercase()) }
                         td { span.t { (s.deadline.as_deref().unwrap_or("unknown")) } }
@@ -1097,5 +1141,25 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
             1,
         ),
         Err(_) => page,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditStatus;
+
+    #[test]
+    fn every_audit_status_keeps_its_json_name_and_an_unknown_one_is_refused() {
+        for st in AuditStatus::ALL {
+            let json = serde_json::to_string(&st).unwrap();
+            assert_eq!(json, format!("\"{}\"", st.as_str()));
+            assert_eq!(serde_json::from_str::<AuditStatus>(&json).unwrap(), st);
+        }
+        // A resumed state that says "ok" or "INTACT" is not some status.
+        for bad in ["\"ok\"", "\"INTACT\"", "\"\"", "1"] {
+            assert!(serde_json::from_str::<AuditStatus>(bad).is_err(), "{bad}");
+        }
+        // The text table pads it like a string.
+        assert_eq!(format!("{:<10}|", AuditStatus::Damaged), "damaged   |");
     }
 }
