@@ -85,6 +85,29 @@ pub fn item_seconds() -> f64 {
     f64::from(Configuration::preset_test2().item_duration_in_seconds())
 }
 
+/// Refuses, before anything opens it, a recording that is not a regular
+/// file with bytes in it: a FIFO or device (opening one for reading can
+/// wait for ever), a folder, an empty file. The message names the file.
+/// (The command refuses the first two already; the library does too.)
+fn check_recording(name: &str, path: &Path) -> Result<(), Unreadable> {
+    let m = std::fs::metadata(path).map_err(|e| Unreadable(format!("{name}: {e}")))?;
+    let t = m.file_type();
+    if t.is_dir() {
+        return Err(Unreadable(format!(
+            "{name}: a folder, not a recording (give the recording's file)"
+        )));
+    }
+    if !t.is_file() {
+        return Err(Unreadable(format!(
+            "{name}: not a regular file (a FIFO, socket or device); only a recording's file is read"
+        )));
+    }
+    if m.len() == 0 {
+        return Err(Unreadable(format!("{name}: the file is empty")));
+    }
+    Ok(())
+}
+
 impl Track {
     /// Decodes `files` in order as one recording.
     pub fn decode(files: &[(String, &Path)]) -> Result<Track, Unreadable> {
@@ -104,6 +127,7 @@ impl Track {
         let block = (BLOCK * f64::from(RATE)) as usize;
         let config = Configuration::preset_test2();
         for (name, path) in files {
+            check_recording(name, path)?;
             let mut fpr = Fingerprinter::new(&config);
             fpr.start(RATE, 1)
                 .map_err(|e| Unreadable(format!("{name}: {e:?}")))?;

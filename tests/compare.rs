@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use jsonschema::{Draft, Retrieve, Uri, Validator};
 use serde_json::Value;
 
 /// The independent clock runs this much fast.
@@ -266,11 +267,22 @@ fn codes(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The intact case (an official recording that lacks nothing), made and
+/// compared once: its folder, exit status and `--json` output.
+fn intact() -> &'static (tempfile::TempDir, i32, Value) {
+    static I: OnceLock<(tempfile::TempDir, i32, Value)> = OnceLock::new();
+    I.get_or_init(|| {
+        let d = session(&[("rec.m4a", "anull", 0.0)]);
+        let i = independent(d.path(), "dictaphone.mp3", "anull");
+        let (code, v) = compare(d.path(), &[&i]);
+        (d, code, v)
+    })
+}
+
 #[test]
 fn intact_official_lacks_nothing_and_the_drift_is_measured() {
-    let d = session(&[("rec.m4a", "anull", 0.0)]);
-    let i = independent(d.path(), "dictaphone.mp3", "anull");
-    let (code, v) = compare(d.path(), &[&i]);
+    let (_, code, v) = intact();
+    let (code, v) = (*code, v.clone());
     assert_eq!(code, 0, "{v:#}");
     assert!(
         v["missing_from_official"].as_array().unwrap().is_empty(),
@@ -516,4 +528,193 @@ fn a_dictaphone_sealed_with_the_lawyers_own_key_says_when() {
     let s = &v["independent"][0]["sealed"];
     assert_eq!(s["session"], "lawyer", "{v:#}");
     assert!(s["sealed_at"].as_str().unwrap().starts_with("20"), "{v:#}");
+}
+
+/// Resolves the schemas' relative references (`common.json#/$defs/...`) to
+/// the files beside them, and nothing else.
+struct SchemaFiles;
+
+impl Retrieve for SchemaFiles {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = common::repo("docs/schemas");
+        let path = PathBuf::from(uri.path().as_str());
+        if uri.scheme().as_str() != "file" || path.parent() != Some(dir.as_path()) {
+            return Err(format!("{uri}: not a schema in docs/schemas").into());
+        }
+        Ok(serde_json::from_slice(&fs::read(&path)?)?)
+    }
+}
+
+fn compare_schema() -> Validator {
+    let p = common::repo("docs/schemas/compare.json");
+    let schema: Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+    assert!(jsonschema::meta::is_valid(&schema), "compare.json");
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_base_uri(format!("file://{}", p.display()))
+        .with_retriever(SchemaFiles)
+        .build(&schema)
+        .unwrap()
+}
+
+fn schema_errors(schema: &Validator, v: &Value) -> Vec<String> {
+    schema
+        .iter_errors(v)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn a_real_compare_json_matches_docs_schemas_compare_json() {
+    let (_, code, v) = intact();
+    assert_eq!(*code, 0, "{v:#}");
+    let schema = compare_schema();
+    let errs = schema_errors(&schema, v);
+    assert!(errs.is_empty(), "{}\n{v:#}", errs.join("\n"));
+    // The output has what makes the check worth something: a match, a
+    // start on the wall clock, a measured drift, the session's verify.
+    assert!(!v["matched"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(v["independent_start"].is_string(), "{v:#}");
+    assert!(v["drift_ppm"].is_number(), "{v:#}");
+    assert_eq!(v["verify"]["command"], "verify", "{v:#}");
+    // And the schema refuses what it does not describe.
+    let mut extra = v.clone();
+    extra["lawyer"] = Value::from("added");
+    assert!(!schema_errors(&schema, &extra).is_empty());
+    let mut bad = v.clone();
+    bad["matched"][0]["confidence"] = Value::from(1.5);
+    assert!(!schema_errors(&schema, &bad).is_empty());
+}
+
+/// The sample session, sealed, in a fresh folder as `s`: enough for the
+/// hostile recordings, which are refused before any sound is compared.
+fn sealed_sample() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    common::copy_sample(&d.path().join("s"), &[]);
+    common::demo_key(d.path(), "demo-recorder");
+    let (code, out, err) = common::run(
+        d.path(),
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            "court.example/compare",
+            "--no-silence",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    d
+}
+
+/// Runs `compare s REC --trust ... --json` in `dir`, killed if it has not
+/// ended after a minute (a hang is a failure, not a slow run): (exit
+/// status, stderr).
+fn compare_guarded(dir: &Path, rec: &str) -> (i32, String) {
+    use std::io::Read as _;
+    use std::time::{Duration, Instant};
+    let vkey = common::repo("keys/demo-recorder.vkey");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .current_dir(dir)
+        .args(["compare", "s", rec, "--trust"])
+        .arg(&vkey)
+        .arg("--json")
+        .env("CI", "true")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("compare {rec}: still running after 60 s (it hangs)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    (status.code().unwrap_or(-1), err)
+}
+
+fn assert_refused(dir: &Path, rec: &str) -> String {
+    let (code, err) = compare_guarded(dir, rec);
+    assert_eq!(code, 2, "compare {rec}: {err}");
+    assert!(err.contains(rec), "the message does not name {rec}: {err}");
+    err
+}
+
+#[test]
+fn a_fifo_given_as_the_independent_recording_is_refused_not_waited_on() {
+    let d = sealed_sample();
+    let fifo = d.path().join("dictaphone.mp3");
+    let ok = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    let err = assert_refused(d.path(), "dictaphone.mp3");
+    assert!(err.contains("FIFO"), "{err}");
+}
+
+#[test]
+fn a_fifo_inside_the_sealed_session_is_refused_not_waited_on() {
+    // Where a recording was sealed is looked up in the folders above it:
+    // a FIFO there must not be opened either.
+    let d = sealed_sample();
+    let fifo = d.path().join("s").join("dictaphone.mp3");
+    let ok = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    let err = assert_refused(d.path(), "s/dictaphone.mp3");
+    assert!(err.contains("FIFO"), "{err}");
+}
+
+#[test]
+fn a_folder_given_as_the_independent_recording_is_refused() {
+    let d = sealed_sample();
+    fs::create_dir(d.path().join("dictaphone.mp3")).unwrap();
+    let err = assert_refused(d.path(), "dictaphone.mp3");
+    assert!(err.contains("folder"), "{err}");
+}
+
+#[test]
+fn an_empty_file_given_as_the_independent_recording_is_refused() {
+    let d = sealed_sample();
+    fs::write(d.path().join("dictaphone.wav"), b"").unwrap();
+    let err = assert_refused(d.path(), "dictaphone.wav");
+    assert!(err.contains("empty"), "{err}");
+}
+
+#[test]
+fn a_wav_header_claiming_4_gib_of_data_with_none_is_refused() {
+    let d = sealed_sample();
+    let mut h = Vec::new();
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&u32::MAX.to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    h.extend_from_slice(&1u16.to_le_bytes()); // mono
+    h.extend_from_slice(&48000u32.to_le_bytes());
+    h.extend_from_slice(&96000u32.to_le_bytes());
+    h.extend_from_slice(&2u16.to_le_bytes());
+    h.extend_from_slice(&16u16.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(h.len(), 44);
+    fs::write(d.path().join("dictaphone.wav"), &h).unwrap();
+    assert_refused(d.path(), "dictaphone.wav");
 }
