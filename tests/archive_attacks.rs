@@ -812,7 +812,12 @@ fn resume_only_goes_on_from_an_interrupted_run_of_the_same_audit() {
         act.contains(&format!(
             "{done}: taken from the interrupted run {} of this audit, hashed at <span class=\"t\">{}</span>",
             r.run,
-            courtseal::document::Clock::utc().local_text(hashed_at)
+            // The act is in the court's zone, which the sample records name.
+            courtseal::document::Clock::in_zone(
+                courtseal::zone::CourtZone::new("Asia/Almaty").unwrap(),
+                time::OffsetDateTime::now_utc()
+            )
+            .local_text(hashed_at)
         )),
         "{act}"
     );
