@@ -144,8 +144,13 @@ pub fn submit_checkpoint(
             Answer::Other(why) => (false, why),
         });
         let outcome = outcome.and_then(|lines| {
-            // Only lines of this witness that hold over this text are kept.
+            // Only lines of this witness that hold over this text are kept,
+            // and only when dated no later than now (with the clock skew
+            // verify allows): a line dated ahead proves no time and would
+            // only be refused by every later verify.
+            let latest = crate::verify::witnesses::latest_usable_time();
             let mut time = None;
+            let mut ahead = None;
             let mut keep = String::new();
             for line in lines.lines().filter(|l| !l.is_empty()) {
                 let probe = format!("{text}\n{line}\n");
@@ -154,17 +159,34 @@ pub fn submit_checkpoint(
                 };
                 if let Some(CosignatureCheck::Valid(at)) = sigs.first().map(|s| w.key.check(&t, s))
                 {
+                    if at > latest {
+                        ahead = Some(at);
+                        continue;
+                    }
                     time = Some(at);
                     keep.push_str(line);
                     keep.push('\n');
                 }
             }
-            let time = time.ok_or_else(|| {
-                (
+            let time = time.ok_or_else(|| match ahead {
+                Some(at) => (
+                    false,
+                    format!(
+                        "its cosignature is dated {} (POSIX seconds {at}), after now: the witness's clock is ahead or its time is not true; not kept",
+                        i64::try_from(at)
+                            .ok()
+                            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                            .and_then(|t| t
+                                .format(&time::format_description::well_known::Rfc3339)
+                                .ok())
+                            .unwrap_or_else(|| "beyond the calendar".to_owned())
+                    ),
+                ),
+                None => (
                     false,
                     "its reply holds no valid cosignature of its key over the checkpoint"
                         .to_owned(),
-                )
+                ),
             })?;
             let file = append(&dir, cp.size, signed, &keep).map_err(|e| (false, e))?;
             Ok((file, time))

@@ -302,6 +302,31 @@ fn a_witness_200_with_a_cosignature_of_another_checkpoint_keeps_nothing() {
 
 static REPLY: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
 
+/// A witness (or one who holds its key) answering with a valid
+/// cosignature of the very checkpoint, dated 2100: seal keeps nothing, says
+/// why, and sealing goes on (verify would refuse the line anyway).
+#[test]
+fn a_witness_200_with_a_cosignature_dated_in_2100_keeps_nothing() {
+    let c = Court::new();
+    let note = fs::read_to_string(c.paths().checkpoint_at(5)).unwrap();
+    let text = &note[..note.find("\n\n").unwrap() + 1];
+    let line = c.witness.cosignature_line(text, 4_102_444_800); // 2100-01-01
+    let reply: &'static str = Box::leak(
+        format!("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{line}").into_boxed_str(),
+    );
+    FUTURE_REPLY.set(reply).unwrap();
+    let url = hostile(|mut s| {
+        let _ = s.write_all(FUTURE_REPLY.get().unwrap().as_bytes());
+    });
+    seal_survives(
+        &c,
+        &url,
+        "its cosignature is dated 2100-01-01T00:00:00Z (POSIX seconds 4102444800), after now",
+    );
+}
+
+static FUTURE_REPLY: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
 /// A trusted witness's cosignature dated in 2100 would be an outside time
 /// saying size 5 existed "by" 2100: harmless alone, but then a stated time
 /// of now... is not what it claims. Worse, as the latest outside time it
