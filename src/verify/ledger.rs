@@ -115,83 +115,10 @@ pub fn check(
                     continue;
                 }
             };
-        let proof = match TlogProof::parse(&bytes) {
-            Ok(p) => p,
-            Err(e) => {
-                findings.push(Finding::warning(Code::LedgerMalformed, &at, e.to_string()));
-                continue;
-            }
-        };
-        let Some(extra) = proof.extra.as_deref() else {
-            findings.push(Finding::warning(
-                Code::LedgerMalformed,
-                &at,
-                "the proof carries no leaf (no 'extra' line)",
-            ));
-            continue;
-        };
-        let opened = match note::open(&proof.checkpoint, &keys) {
-            Ok(o) => o,
-            Err(e) => {
-                findings.push(Finding::error(
-                    Code::LedgerBadSignature,
-                    &at,
-                    format!("the ledger checkpoint is not signed by a trusted ledger key ({e}): the evidence was forged or altered"),
-                ));
-                continue;
-            }
-        };
-        let cp = match Checkpoint::parse(&opened.text) {
-            Ok(cp) => cp,
-            Err(e) => {
-                findings.push(Finding::error(
-                    Code::LedgerBadSignature,
-                    &at,
-                    format!("the signed ledger note is not a checkpoint ({e})"),
-                ));
-                continue;
-            }
-        };
-        if !opened.verified.iter().any(|v| v.name() == cp.origin) {
-            findings.push(Finding::error(
-                Code::LedgerBadSignature,
-                &at,
-                format!(
-                    "the ledger checkpoint of {:?} is signed by the ledger key {}, which signs only the ledger {:?}",
-                    cp.origin,
-                    opened.verified.iter().map(|v| v.name().to_owned()).collect::<Vec<_>>().join(", "),
-                    opened.verified.first().map(|v| v.name()).unwrap_or_default()
-                ),
-            ));
-            continue;
-        }
-        if tlog::verify_inclusion(
-            proof.index,
-            cp.size,
-            &tlog::leaf_hash(extra),
-            &proof.path,
-            &cp.root,
-        )
-        .is_err()
-        {
-            findings.push(Finding::error(
-                Code::LedgerBadInclusion,
-                &at,
-                format!(
-                    "the inclusion proof does not lead from its leaf (index {}) to the root of the ledger checkpoint of size {}: the evidence was altered",
-                    proof.index, cp.size
-                ),
-            ));
-            continue;
-        }
-        let leaf = match Leaf::parse(extra) {
-            Ok(l) => l,
-            Err(e) => {
-                findings.push(Finding::error(
-                    Code::LedgerBadInclusion,
-                    &at,
-                    format!("the ledger holds a leaf that is not a session checkpoint ({e})"),
-                ));
+        let (opened, cp, leaf) = match open_evidence(&bytes, &keys, &at, false) {
+            Ok(e) => e,
+            Err(f) => {
+                findings.push(*f);
                 continue;
             }
         };
@@ -491,96 +418,24 @@ fn check_bundled_part(
         ));
         return false;
     }
-    let proof = match TlogProof::parse(bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            findings.push(Finding::error(Code::LedgerMalformed, at, e.to_string()));
-            return false;
-        }
-    };
-    let Some(extra) = proof.extra.as_deref() else {
-        findings.push(Finding::error(
-            Code::LedgerMalformed,
-            at,
-            "the proof carries no leaf (no 'extra' line)",
-        ));
-        return false;
-    };
     let keys: Vec<note::Verifier> = ledgers.iter().map(|l| l.key.clone()).collect();
-    let opened = match note::open(&proof.checkpoint, &keys) {
-        Ok(o) => o,
-        Err(e) => {
-            findings.push(Finding::error(
-                Code::LedgerBadSignature,
-                at,
-                format!("the ledger checkpoint is not signed by a trusted ledger key ({e}): the evidence was forged or altered"),
-            ));
+    let (opened, _, leaf) = match open_evidence(bytes, &keys, at, true) {
+        Ok(e) => e,
+        Err(f) => {
+            findings.push(*f);
             return false;
         }
     };
-    let cp = match Checkpoint::parse(&opened.text) {
-        Ok(cp) => cp,
-        Err(e) => {
-            findings.push(Finding::error(
-                Code::LedgerBadSignature,
-                at,
-                format!("the signed ledger note is not a checkpoint ({e})"),
-            ));
-            return false;
-        }
-    };
-    if !opened.verified.iter().any(|v| v.name() == cp.origin) {
-        findings.push(Finding::error(
-            Code::LedgerBadSignature,
-            at,
-            format!(
-                "the ledger checkpoint of {:?} is not signed by the ledger key of that name",
-                cp.origin
-            ),
-        ));
-        return false;
-    }
-    if tlog::verify_inclusion(
-        proof.index,
-        cp.size,
-        &tlog::leaf_hash(extra),
-        &proof.path,
-        &cp.root,
-    )
-    .is_err()
-    {
+    if leaf.origin != session.origin || leaf.size != session.size || leaf.root != session.root {
         findings.push(Finding::error(
             Code::LedgerBadInclusion,
             at,
             format!(
-                "the inclusion proof does not lead from its leaf (index {}) to the root of the ledger checkpoint of size {}: the evidence was altered",
-                proof.index, cp.size
+                "proves the checkpoint of size {} of the log {:?}, not the proof's checkpoint of size {} of {:?} (or another root)",
+                leaf.size, leaf.origin, session.size, session.origin
             ),
         ));
         return false;
-    }
-    match Leaf::parse(extra) {
-        Ok(l) if l.origin == session.origin && l.size == session.size && l.root == session.root => {
-        }
-        Ok(l) => {
-            findings.push(Finding::error(
-                Code::LedgerBadInclusion,
-                at,
-                format!(
-                    "proves the checkpoint of size {} of the log {:?}, not the proof's checkpoint of size {} of {:?} (or another root)",
-                    l.size, l.origin, session.size, session.origin
-                ),
-            ));
-            return false;
-        }
-        Err(e) => {
-            findings.push(Finding::error(
-                Code::LedgerBadInclusion,
-                at,
-                format!("the ledger holds a leaf that is not a session checkpoint ({e})"),
-            ));
-            return false;
-        }
     }
     let latest = super::witnesses::latest_usable_time();
     for (i, w) in trust.witnesses().iter().enumerate() {
@@ -618,4 +473,84 @@ fn check_bundled_part(
         }
     }
     true
+}
+
+/// Opens one ledger evidence file (a tlog-proof whose `extra` line is the
+/// leaf): the ledger checkpoint signed by one of `keys` under its own
+/// origin's name, the inclusion proof of the leaf in it, and the leaf read
+/// as a session checkpoint. The one finding that stops it otherwise; a
+/// file that is not evidence at all is a warning in a session (a stray
+/// file) and an error in a bundle (`strict`), where it was sent as proof.
+/// Shared by the session's files and a bundle's ledger part, so both
+/// refuse the same evidence with the same words.
+fn open_evidence(
+    bytes: &[u8],
+    keys: &[note::Verifier],
+    at: &str,
+    strict: bool,
+) -> Result<(note::OpenedNote, Checkpoint, Leaf), Box<Finding>> {
+    let malformed = |m: String| {
+        Box::new(if strict {
+            Finding::error(Code::LedgerMalformed, at, m)
+        } else {
+            Finding::warning(Code::LedgerMalformed, at, m)
+        })
+    };
+    let proof = TlogProof::parse(bytes).map_err(|e| malformed(e.to_string()))?;
+    let extra = proof
+        .extra
+        .as_deref()
+        .ok_or_else(|| malformed("the proof carries no leaf (no 'extra' line)".to_owned()))?;
+    let opened = note::open(&proof.checkpoint, keys).map_err(|e| {
+        Box::new(Finding::error(
+            Code::LedgerBadSignature,
+            at,
+            format!("the ledger checkpoint is not signed by a trusted ledger key ({e}): the evidence was forged or altered"),
+        ))
+    })?;
+    let cp = Checkpoint::parse(&opened.text).map_err(|e| {
+        Box::new(Finding::error(
+            Code::LedgerBadSignature,
+            at,
+            format!("the signed ledger note is not a checkpoint ({e})"),
+        ))
+    })?;
+    if !opened.verified.iter().any(|v| v.name() == cp.origin) {
+        return Err(Box::new(Finding::error(
+            Code::LedgerBadSignature,
+            at,
+            format!(
+                "the ledger checkpoint of {:?} is signed by the ledger key {}, which signs only the ledger {:?}",
+                cp.origin,
+                opened.verified.iter().map(|v| v.name().to_owned()).collect::<Vec<_>>().join(", "),
+                opened.verified.first().map(|v| v.name()).unwrap_or_default()
+            ),
+        )));
+    }
+    if tlog::verify_inclusion(
+        proof.index,
+        cp.size,
+        &tlog::leaf_hash(extra),
+        &proof.path,
+        &cp.root,
+    )
+    .is_err()
+    {
+        return Err(Box::new(Finding::error(
+            Code::LedgerBadInclusion,
+            at,
+            format!(
+                "the inclusion proof does not lead from its leaf (index {}) to the root of the ledger checkpoint of size {}: the evidence was altered",
+                proof.index, cp.size
+            ),
+        )));
+    }
+    let leaf = Leaf::parse(extra).map_err(|e| {
+        Box::new(Finding::error(
+            Code::LedgerBadInclusion,
+            at,
+            format!("the ledger holds a leaf that is not a session checkpoint ({e})"),
+        ))
+    })?;
+    Ok((opened, cp, leaf))
 }
