@@ -36,7 +36,7 @@ fn sealed() -> Fx {
         "-f",
         "lavfi",
         "-i",
-        "anoisesrc=d=60:c=pink:r=44100:a=0.3",
+        "anoisesrc=d=60:c=pink:r=44100:a=0.3:seed=3",
         "-c:a",
         "aac",
         "-b:a",
@@ -47,7 +47,7 @@ fn sealed() -> Fx {
         "-f",
         "lavfi",
         "-i",
-        "anoisesrc=d=40:c=white:r=16000:a=0.2",
+        "anoisesrc=d=40:c=white:r=16000:a=0.2:seed=5",
         "-ac",
         "1",
         "-c:a",
@@ -62,7 +62,7 @@ fn sealed() -> Fx {
         "-f",
         "lavfi",
         "-i",
-        "anoisesrc=d=30:r=48000:a=0.2",
+        "anoisesrc=d=30:r=48000:a=0.2:seed=13",
         "-c:v",
         "libx264",
         "-g",
@@ -78,7 +78,7 @@ fn sealed() -> Fx {
         "-f",
         "lavfi",
         "-i",
-        "anoisesrc=d=30:c=brown:r=44100:a=0.3",
+        "anoisesrc=d=30:c=brown:r=44100:a=0.3:seed=17",
         "-c:a",
         "aac",
         "-b:a",
@@ -233,14 +233,24 @@ fn an_excerpt_with_one_changed_byte_is_caught() {
     assert_eq!(code, 1);
     assert_eq!(codes(&v), ["excerpt.changed"], "{v}");
     let span = &v["findings"][0]["span"];
-    // The packet holding the byte: packets are 4096 bytes (0.128 s) from the
-    // stretch's start; the header before the samples is a few dozen bytes.
-    let t = made["stretch"]["from"].as_f64().unwrap() + (100_000 / 4096) as f64 * 0.128;
-    assert!(near(&span["from"], t, 0.129), "{span} {t}");
+    // The sample holding the byte is 100,000 bytes (3.125 s of 16-bit mono at
+    // 16 kHz) past the first sample; the header before the samples is a few
+    // dozen bytes, so a few milliseconds earlier. Content-defined chunks end
+    // where the content says: one changed byte changes the chunk holding it
+    // and may move the next cut point or two, so the span runs from the start
+    // of the first changed chunk to the start of the last, each chunk at most
+    // 1,024 bytes (0.032 s) long.
+    let t = made["stretch"]["from"].as_f64().unwrap() + 100_000.0 / 32_000.0;
+    let (from, to) = (span["from"].as_f64().unwrap(), span["to"].as_f64().unwrap());
     assert!(
-        near(&span["to"], span["from"].as_f64().unwrap(), 0.001),
-        "one packet: {span}"
+        from <= t + 0.001,
+        "the span starts after the changed byte: {span} {t}"
     );
+    assert!(
+        to + 0.032 >= t - 0.01,
+        "the span ends before the changed byte: {span} {t}"
+    );
+    assert!(to - from <= 0.25, "the span is not a few chunks: {span}");
 }
 
 #[test]
