@@ -595,7 +595,7 @@ impl Ex {
                 "-f",
                 "lavfi",
                 "-i",
-                "anoisesrc=d=20:c=pink:r=44100:a=0.3",
+                "anoisesrc=d=20:c=pink:r=44100:a=0.3:seed=41",
                 "-c:a",
                 "aac",
                 "-b:a",
