@@ -27,13 +27,18 @@ pub struct Log {
     pub torn_tail: Option<Vec<u8>>,
 }
 
+/// Largest session log read, in bytes: a day of sealing with a heartbeat
+/// every second is well under a tenth of this; anything larger is refused
+/// rather than read into memory.
+pub const MAX_LOG_BYTES: u64 = 1 << 30;
+
 impl Log {
     /// Reads and parses a log file.
     pub fn read(path: &Path) -> io::Result<Log> {
         // A link, FIFO or device planted as the log is never read.
         Ok(Log::parse(&crate::store::layout::read_regular(
             path,
-            u64::MAX,
+            MAX_LOG_BYTES,
         )?))
     }
 

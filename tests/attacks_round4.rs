@@ -363,3 +363,108 @@ fn a_cosignature_dated_in_2100_is_no_outside_time_and_no_quorum() {
     assert!(findings_of(&r, "witness.bad_cosignature").is_empty(), "{r}");
     assert_eq!(r["outside_times"].as_array().unwrap().len(), 1, "{r}");
 }
+
+/// Frees a reader blocked on the FIFO at `path` (should one ever open it)
+/// until `done`: opens it for writing without blocking, then closes it, so
+/// that reader sees an empty file. A verify that waits on the FIFO then
+/// ends with the wrong finding instead of hanging the test.
+fn unblock_readers(path: PathBuf, done: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::thread::spawn(move || {
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let _ = fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&path);
+        }
+    });
+}
+
+fn mkfifo(path: &std::path::Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
+/// An insider plants a FIFO among the cosigned checkpoints: verify must
+/// not wait on it (it would hang an archive audit for ever), and the
+/// cosignature kept beside it still counts.
+#[test]
+fn a_fifo_planted_among_the_cosigned_checkpoints_is_not_waited_on() {
+    let c = Court::new();
+    c.trust(Some("http://127.0.0.1:1"));
+    c.cosign(5, time::OffsetDateTime::now_utc().unix_timestamp() as u64);
+    let fifo = c.paths().dir.join("cosigned/7.note");
+    mkfifo(&fifo);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    unblock_readers(fifo, done.clone());
+    let (_, r) = c.verify();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let bad = findings_of(&r, "witness.malformed");
+    assert_eq!(bad.len(), 1, "{r}");
+    assert_eq!(bad[0]["location"], "courtseal/cosigned/7.note");
+    assert_eq!(
+        bad[0]["message"],
+        "not a regular file (a link, FIFO or folder is never read); ignored"
+    );
+    assert_eq!(r["outside_times"].as_array().unwrap().len(), 1, "{r}");
+    assert!(findings_of(&r, "witness.quorum_not_met").is_empty(), "{r}");
+}
+
+/// An insider replaces the cosigned folder by a link to a folder outside
+/// the session holding a valid cosignature: nothing is read through the
+/// link, so nothing outside the session vouches for it.
+#[test]
+fn a_cosigned_folder_linked_to_outside_the_session_is_not_read_through() {
+    let c = Court::new();
+    c.trust(Some("http://127.0.0.1:1"));
+    c.cosign(5, time::OffsetDateTime::now_utc().unix_timestamp() as u64);
+    let dir = c.paths().dir.join("cosigned");
+    fs::rename(&dir, c.p("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(c.p("elsewhere"), &dir).unwrap();
+    let (code, r) = c.verify();
+    assert_eq!(code, 1, "{r}");
+    let bad = findings_of(&r, "witness.malformed");
+    assert_eq!(bad.len(), 1, "{r}");
+    assert_eq!(bad[0]["location"], "courtseal/cosigned");
+    assert!(
+        bad[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a link is never followed"),
+        "{r}"
+    );
+    assert!(
+        r["outside_times"].as_array().is_none_or(|a| a.is_empty()),
+        "{r}"
+    );
+    assert_eq!(findings_of(&r, "witness.quorum_not_met").len(), 1, "{r}");
+}
+
+/// An insider moves the kept checkpoints out of the session and leaves a
+/// link: verify reads none of them through it and says so; the session's
+/// latest checkpoint, inside, is still checked.
+#[test]
+fn a_checkpoints_folder_linked_to_outside_the_session_is_not_read_through() {
+    let c = Court::new();
+    let dir = c.paths().checkpoints;
+    fs::rename(&dir, c.p("kept-elsewhere")).unwrap();
+    std::os::unix::fs::symlink(c.p("kept-elsewhere"), &dir).unwrap();
+    let (_, r) = c.verify();
+    let bad = findings_of(&r, "checkpoint.malformed");
+    assert_eq!(bad.len(), 1, "{r}");
+    assert_eq!(bad[0]["location"], "courtseal/checkpoints");
+    let files: Vec<&str> = r["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["courtseal/checkpoint"], "{r}");
+}

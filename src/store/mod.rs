@@ -2,3 +2,6 @@
 
 pub mod bagit;
 pub mod layout;
+pub mod source;
+
+pub use source::{LocalSession, SessionSource};

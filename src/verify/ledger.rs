@@ -6,7 +6,6 @@
 //! first `size` entries, and counts toward the witnesses' quorum.
 
 use std::collections::BTreeMap;
-use std::fs;
 
 use crate::finding::{Code, Finding};
 use crate::format::checkpoint::Checkpoint;
@@ -14,7 +13,7 @@ use crate::format::ledger::{self as lf, Leaf};
 use crate::format::tlog_proof::TlogProof;
 use crate::log::Log;
 use crate::note::{self, CosignatureCheck};
-use crate::store::layout::SessionPaths;
+use crate::store::source::{evidence_folder, SessionSource};
 use crate::tlog::{self, Hash, Tree};
 use crate::trust::TrustStore;
 
@@ -42,7 +41,7 @@ fn time_of(secs: u64) -> Option<time::OffsetDateTime> {
 /// checkpoints (each should have evidence), `verified_size` the verified
 /// prefix.
 pub fn check(
-    paths: &SessionPaths,
+    source: &dyn SessionSource,
     log: &Log,
     tree: &Tree,
     trust: &TrustStore,
@@ -55,33 +54,29 @@ pub fn check(
         outside: Vec::new(),
         covered: vec![0; witnesses.len()],
     };
-    let dir = paths.dir.join(lf::DIR);
-    let mut files: Vec<(u64, String)> = Vec::new();
-    if let Ok(meta) = fs::symlink_metadata(&dir) {
-        if !meta.is_dir() {
-            findings.push(Finding::warning(
-                Code::LedgerMalformed,
-                LEDGER_DIR,
-                "is not a folder; no ledger evidence is read from it",
-            ));
-        } else if let Ok(rd) = fs::read_dir(&dir) {
-            for e in rd.filter_map(Result::ok) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with(".tmp") {
-                    continue;
-                }
-                match lf::parse_file_name(&name) {
-                    Some(size) => files.push((size, name)),
-                    None => findings.push(Finding::warning(
-                        Code::LedgerMalformed,
-                        format!("{LEDGER_DIR}/{name}"),
-                        "not named SIZE.proof; ignored",
-                    )),
-                }
-            }
-        }
+    let listed = evidence_folder(source, LEDGER_DIR, lf::parse_file_name);
+    if listed.not_a_folder {
+        findings.push(Finding::warning(
+            Code::LedgerMalformed,
+            LEDGER_DIR,
+            "is not a folder (a link is never followed); no ledger evidence is read from it",
+        ));
     }
-    files.sort();
+    for name in &listed.misnamed {
+        findings.push(Finding::warning(
+            Code::LedgerMalformed,
+            format!("{LEDGER_DIR}/{name}"),
+            "not named SIZE.proof; ignored",
+        ));
+    }
+    for name in &listed.not_regular {
+        findings.push(Finding::warning(
+            Code::LedgerMalformed,
+            format!("{LEDGER_DIR}/{name}"),
+            "not a regular file (a link, FIFO or folder is never read); ignored",
+        ));
+    }
+    let files = listed.files;
     let ledgers = trust.ledgers();
     if ledgers.is_empty() {
         if !files.is_empty() {
@@ -103,18 +98,17 @@ pub fn check(
     let mut seen: BTreeMap<(String, u64), (Hash, String)> = BTreeMap::new();
     for (size, name) in &files {
         let at = format!("{LEDGER_DIR}/{name}");
-        let bytes =
-            match crate::store::layout::read_regular(&dir.join(name), lf::MAX_EVIDENCE_BYTES) {
-                Ok(b) => b,
-                Err(e) => {
-                    findings.push(Finding::warning(
-                        Code::LedgerMalformed,
-                        &at,
-                        format!("cannot be read: {e}"),
-                    ));
-                    continue;
-                }
-            };
+        let bytes = match source.read(&at, lf::MAX_EVIDENCE_BYTES) {
+            Ok(b) => b,
+            Err(e) => {
+                findings.push(Finding::warning(
+                    Code::LedgerMalformed,
+                    &at,
+                    format!("cannot be read: {e}"),
+                ));
+                continue;
+            }
+        };
         let (opened, cp, leaf) = match open_evidence(&bytes, &keys, &at, false) {
             Ok(e) => e,
             Err(f) => {

@@ -21,9 +21,10 @@ use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::{Code, Finding};
 use crate::keys::TrustStore;
-use crate::log::Log;
+use crate::log::{Log, MAX_LOG_BYTES};
 use crate::media::{self, MediaOptions, Observation};
 use crate::store::layout::{self as session, ScanItem, SessionPaths};
+use crate::store::source::{self, LocalSession, ReadError, SessionSource};
 use crate::tlog::Tree;
 use crate::trust::Statement;
 use crate::windows::{self, Sidecar};
@@ -283,6 +284,9 @@ pub fn verify_with_progress(
         return Err(VerifyError::NotASession(root.to_owned()));
     }
     let paths = SessionPaths::new(root);
+    // Every file of the tool's folder is read through this one door: by a
+    // name inside the session, never through a link, never a FIFO.
+    let source = LocalSession::new(root);
     let mut findings = Vec::new();
     // A bag courtseal exported: the recording is under data/, the tool's
     // folder at the top; the bag's own manifests are checked first.
@@ -294,9 +298,9 @@ pub fn verify_with_progress(
         root.to_owned()
     };
     let mut observations = Vec::new();
-    let log = match Log::read(&paths.log) {
-        Ok(l) => Some(l),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+    let log = match source.read(LOG_NAME, MAX_LOG_BYTES) {
+        Ok(bytes) => Some(Log::parse(&bytes)),
+        Err(ReadError::Missing) => {
             findings.push(Finding::error(
                 Code::LogMissing,
                 LOG_NAME,
@@ -307,7 +311,7 @@ pub fn verify_with_progress(
         Err(e) => {
             return Err(VerifyError::Io {
                 path: paths.log.clone(),
-                source: e,
+                source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
             })
         }
     };
@@ -328,9 +332,9 @@ pub fn verify_with_progress(
     // retirement entry a trusted checkpoint covers retires anything.
     let mut checkpoint_findings = Vec::new();
     let (checkpoints, verified_size) =
-        check_checkpoints(&paths, &log, &tree, trust, &mut checkpoint_findings)?;
+        check_checkpoints(&source, &log, &tree, trust, &mut checkpoint_findings)?;
     let mut timestamp_findings = Vec::new();
-    let mut outside_times = timestamps::check(&paths, &log, &tree, trust, &mut timestamp_findings);
+    let mut outside_times = timestamps::check(&source, &log, &tree, trust, &mut timestamp_findings);
     // The ledger's evidence: its cosignatures count as the session's own.
     let trusted_sizes: Vec<u64> = checkpoints
         .iter()
@@ -338,7 +342,7 @@ pub fn verify_with_progress(
         .filter_map(|c| c.size)
         .collect();
     let ledger = ledger::check(
-        &paths,
+        &source,
         &log,
         &tree,
         trust,
@@ -348,7 +352,7 @@ pub fn verify_with_progress(
     );
     outside_times.extend(ledger.outside);
     outside_times.extend(witnesses::check(
-        &paths,
+        &source,
         &log,
         &tree,
         trust,
@@ -426,7 +430,7 @@ pub fn verify_with_progress(
     let segments = if opts.check_media {
         check_segments(
             &Scope {
-                root,
+                source: &source,
                 media_root: &media_root,
                 strict: opts.strict,
             },
@@ -794,39 +798,69 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
 /// checkpoint verifier; returns their statuses and the largest size covered
 /// by a trusted, consistent checkpoint.
 fn check_checkpoints(
-    paths: &SessionPaths,
+    source: &dyn SessionSource,
     log: &Log,
     tree: &Tree,
     trust: &TrustStore,
     findings: &mut Vec<Finding>,
 ) -> Result<(Vec<CheckpointStatus>, u64), VerifyError> {
-    let mut files = session::checkpoint_files(paths).map_err(|e| VerifyError::Io {
-        path: paths.checkpoints.clone(),
-        source: e,
-    })?;
-    if fs::symlink_metadata(&paths.checkpoint).is_ok() {
-        files.push((paths.checkpoint.clone(), None));
-    } else if !log.lines.is_empty() {
-        findings.push(Finding::error(
+    const LATEST: &str = "courtseal/checkpoint";
+    const FOLDER: &str = "courtseal/checkpoints";
+    let io_err = |rel: &str, e: String| VerifyError::Io {
+        path: source.local_path(rel).unwrap_or_else(|| PathBuf::from(rel)),
+        source: io::Error::new(io::ErrorKind::InvalidData, e),
+    };
+    // checkpoints/<size> by size, then any other name there, then the latest.
+    let mut by_size: Vec<(u64, String, source::Kind)> = Vec::new();
+    let mut other: Vec<(String, source::Kind)> = Vec::new();
+    match source.list(FOLDER) {
+        Ok(listed) => {
+            for l in listed.unwrap_or_default() {
+                match l
+                    .name
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| n.to_string() == l.name)
+                {
+                    Some(size) => by_size.push((size, l.name, l.kind)),
+                    None => other.push((l.name, l.kind)),
+                }
+            }
+        }
+        Err(e) => findings.push(Finding::warning(
+            Code::CheckpointMalformed,
+            FOLDER,
+            format!("is not a folder reached without a link ({e}); no checkpoint is read from it"),
+        )),
+    }
+    by_size.sort_by_key(|(size, _, _)| *size);
+    let mut files: Vec<(String, Option<u64>, source::Kind)> = by_size
+        .into_iter()
+        .map(|(size, name, kind)| (format!("{FOLDER}/{name}"), Some(size), kind))
+        .chain(
+            other
+                .into_iter()
+                .map(|(name, kind)| (format!("{FOLDER}/{name}"), None, kind)),
+        )
+        .collect();
+    match source.stat(LATEST) {
+        Ok(Some(kind)) => files.push((LATEST.to_owned(), None, kind)),
+        Ok(None) if !log.lines.is_empty() => findings.push(Finding::error(
             Code::CheckpointMissing,
-            "courtseal/checkpoint",
+            LATEST,
             "the latest checkpoint file is missing",
-        ));
+        )),
+        Ok(None) => {}
+        Err(e) => return Err(io_err(LATEST, e.to_string())),
     }
     let mut odd = Vec::new();
     let mut read = Vec::new();
-    for (path, named_size) in files {
-        let file = path
-            .strip_prefix(&paths.root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        let latest = path == paths.checkpoint;
+    for (file, named_size, kind) in files {
+        let latest = file == LATEST;
         // Every regular file in checkpoints/ is opened, whatever its name:
         // a trusted checkpoint kept under another name (or left as a
         // temporary file) still says how long the log was.
-        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
-        if path.parent() == Some(paths.checkpoints.as_path()) && !regular {
+        if !latest && !matches!(kind, source::Kind::File(_)) {
             findings.push(Finding::warning(
                 Code::CheckpointMalformed,
                 &file,
@@ -843,7 +877,7 @@ fn check_checkpoints(
             continue;
         }
         let stray = !latest && named_size.is_none();
-        let bytes = match session::read_regular(&path, session::MAX_CHECKPOINT_BYTES) {
+        let bytes = match source.read(&file, session::MAX_CHECKPOINT_BYTES) {
             Ok(b) => b,
             // A stray file too large (or gone) to be a checkpoint is no
             // reason not to examine the session.
@@ -865,12 +899,7 @@ fn check_checkpoints(
                 });
                 continue;
             }
-            Err(e) => {
-                return Err(VerifyError::Io {
-                    path: path.clone(),
-                    source: e,
-                })
-            }
+            Err(e) => return Err(io_err(&file, e.to_string())),
         };
         read.push(checkpoints::CheckpointFile {
             stray,
@@ -888,12 +917,20 @@ fn check_checkpoints(
 }
 
 /// A sealed segment's sidecar in the session, checked against its entry.
-fn load_sidecar(root: &Path, s: &SegmentEntry, findings: &mut Vec<Finding>) -> Option<Sidecar> {
+fn load_sidecar(
+    source: &dyn SessionSource,
+    s: &SegmentEntry,
+    findings: &mut Vec<Finding>,
+) -> Option<Sidecar> {
     let wref = s.media.as_ref()?.windows.as_ref()?;
     // Only a regular file inside the session (the name is the log's).
-    let bytes = session::contained_file(root, &wref.file)
-        .ok_or_else(|| io::Error::other("not a regular file inside the session"))
-        .and_then(|p| session::read_regular(&p, MAX_SIDECAR_BYTES));
+    let bytes = crate::format::entry::check_segment_name(&wref.file)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+        .and_then(|()| {
+            source
+                .read(&wref.file, MAX_SIDECAR_BYTES)
+                .map_err(|e| io::Error::other(e.to_string()))
+        });
     check_sidecar(bytes, s, &wref.file, findings)
 }
 
@@ -1103,7 +1140,7 @@ pub(crate) fn explain_change(
 /// `root`, the recording below `media_root` (the same folder, or a bag's
 /// `data/`).
 struct Scope<'a> {
-    root: &'a Path,
+    source: &'a dyn SessionSource,
     media_root: &'a Path,
     strict: bool,
 }
@@ -1166,7 +1203,6 @@ fn check_segments(
     observations: &mut Vec<SegmentObservation>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<SegmentStatus> {
-    let root = scope.root;
     let items = session::scan(scope.media_root);
     findings.extend(session::scan_findings(&items));
     let files: HashMap<&str, &Path> = items
@@ -1269,7 +1305,7 @@ fn check_segments(
             sealed_sha256: Some(s.sha256),
             found_sha256: digest_of(name),
         };
-        let sidecar = load_sidecar(root, s, findings);
+        let sidecar = load_sidecar(scope.source, s, findings);
         match hashed.get(name) {
             None if retired.contains(&s.name) => st.state = SegmentState::Retired,
             None => match holder_of(s) {

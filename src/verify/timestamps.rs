@@ -4,15 +4,16 @@
 //! checkpoint file is gone). A valid token is an outside time: the log's
 //! first `size` entries existed then.
 
-use std::fs;
-
 use sha2::Digest as _;
 
 use crate::finding::{Code, Finding, Severity};
 use crate::format::checkpoint::Checkpoint;
 use crate::format::timestamp as tsfmt;
 use crate::log::Log;
-use crate::store::layout::SessionPaths;
+use crate::store::source::{evidence_folder, SessionSource};
+
+/// The folder of the kept timestamp tokens, in the session.
+const TOKENS_DIR: &str = "courtseal/timestamps";
 use crate::timestamp::{self, Problem, Verified};
 use crate::tlog::Tree;
 use crate::trust::TrustStore;
@@ -74,40 +75,39 @@ fn severity(p: &Problem) -> Severity {
 /// Checks every kept token; returns the outside times they prove, ordered
 /// by size then time.
 pub fn check(
-    paths: &SessionPaths,
+    source: &dyn SessionSource,
     log: &Log,
     tree: &Tree,
     trust: &TrustStore,
     findings: &mut Vec<Finding>,
 ) -> Vec<OutsideTime> {
-    let dir = timestamp::tokens_dir(paths);
-    let mut files: Vec<(u64, u32, String)> = Vec::new();
-    if let Ok(meta) = fs::symlink_metadata(&dir) {
-        if !meta.is_dir() {
-            findings.push(Finding::warning(
-                Code::TimestampMalformed,
-                "courtseal/timestamps",
-                "is not a folder; no timestamp token is read from it",
-            ));
-        } else if let Ok(rd) = fs::read_dir(&dir) {
-            for e in rd.filter_map(Result::ok) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                // An interrupted write of the sealer's, never a token.
-                if name.starts_with(".tmp") {
-                    continue;
-                }
-                match tsfmt::parse_file_name(&name) {
-                    Some((size, n)) => files.push((size, n, name)),
-                    None => findings.push(Finding::warning(
-                        Code::TimestampMalformed,
-                        format!("courtseal/timestamps/{name}"),
-                        "not named SIZE.N.tsr; ignored",
-                    )),
-                }
-            }
-        }
+    let listed = evidence_folder(source, TOKENS_DIR, tsfmt::parse_file_name);
+    if listed.not_a_folder {
+        findings.push(Finding::warning(
+            Code::TimestampMalformed,
+            TOKENS_DIR,
+            "is not a folder (a link is never followed); no timestamp token is read from it",
+        ));
     }
-    files.sort();
+    for name in &listed.misnamed {
+        findings.push(Finding::warning(
+            Code::TimestampMalformed,
+            format!("{TOKENS_DIR}/{name}"),
+            "not named SIZE.N.tsr; ignored",
+        ));
+    }
+    for name in &listed.not_regular {
+        findings.push(Finding::warning(
+            Code::TimestampMalformed,
+            format!("{TOKENS_DIR}/{name}"),
+            "not a regular file (a link, FIFO or folder is never read); ignored",
+        ));
+    }
+    let files: Vec<(u64, u32, String)> = listed
+        .files
+        .into_iter()
+        .map(|((size, n), name)| (size, n, name))
+        .collect();
     let mut out = Vec::new();
     if files.is_empty() {
         missing(trust, &[], findings);
@@ -130,7 +130,7 @@ pub fn check(
     let mut valid: Vec<(usize, Verified)> = Vec::new();
     for (size, _, name) in &files {
         let at = format!("courtseal/timestamps/{name}");
-        let token = match timestamp::read_token(&dir.join(name)) {
+        let token = match source.read(&at, tsfmt::MAX_TOKEN_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 findings.push(Finding::error(

@@ -6,14 +6,11 @@
 //! cosigned checkpoint the log is not consistent with is a fork, whatever
 //! the checkpoint files say. A valid cosignature is an outside time.
 
-use std::fs;
-use std::io::Read as _;
-
 use crate::finding::{Code, Finding};
 use crate::format::checkpoint::Checkpoint;
 use crate::log::Log;
 use crate::note::{self, CosignatureCheck};
-use crate::store::layout::SessionPaths;
+use crate::store::source::{evidence_folder, SessionSource};
 use crate::tlog::Tree;
 use crate::trust::TrustStore;
 
@@ -35,16 +32,6 @@ pub fn parse_file_name(name: &str) -> Option<u64> {
     let ok =
         !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
     ok.then(|| n.parse().ok()).flatten()
-}
-
-fn read_capped(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    let f = fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(MAX_COSIGNED_FILE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_COSIGNED_FILE {
-        return Err(std::io::Error::other("larger than any cosigned checkpoint"));
-    }
-    Ok(buf)
 }
 
 /// The latest cosignature time (POSIX seconds) that proves a time: now,
@@ -82,7 +69,7 @@ fn time_of(secs: u64) -> Option<time::OffsetDateTime> {
 /// ledger (`ledger_covered`, per witness). Returns the outside times the valid
 /// cosignatures prove.
 pub fn check(
-    paths: &SessionPaths,
+    source: &dyn SessionSource,
     log: &Log,
     tree: &Tree,
     trust: &TrustStore,
@@ -90,33 +77,29 @@ pub fn check(
     ledger_covered: &[u64],
     findings: &mut Vec<Finding>,
 ) -> Vec<OutsideTime> {
-    let dir = paths.dir.join("cosigned");
-    let mut files: Vec<(u64, String)> = Vec::new();
-    if let Ok(meta) = fs::symlink_metadata(&dir) {
-        if !meta.is_dir() {
-            findings.push(Finding::warning(
-                Code::WitnessMalformed,
-                COSIGNED_DIR,
-                "is not a folder; no cosignature is read from it",
-            ));
-        } else if let Ok(rd) = fs::read_dir(&dir) {
-            for e in rd.filter_map(Result::ok) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with(".tmp") {
-                    continue;
-                }
-                match parse_file_name(&name) {
-                    Some(size) => files.push((size, name)),
-                    None => findings.push(Finding::warning(
-                        Code::WitnessMalformed,
-                        format!("{COSIGNED_DIR}/{name}"),
-                        "not named SIZE.note; ignored",
-                    )),
-                }
-            }
-        }
+    let listed = evidence_folder(source, COSIGNED_DIR, parse_file_name);
+    if listed.not_a_folder {
+        findings.push(Finding::warning(
+            Code::WitnessMalformed,
+            COSIGNED_DIR,
+            "is not a folder (a link is never followed); no cosignature is read from it",
+        ));
     }
-    files.sort();
+    for name in &listed.misnamed {
+        findings.push(Finding::warning(
+            Code::WitnessMalformed,
+            format!("{COSIGNED_DIR}/{name}"),
+            "not named SIZE.note; ignored",
+        ));
+    }
+    for name in &listed.not_regular {
+        findings.push(Finding::warning(
+            Code::WitnessMalformed,
+            format!("{COSIGNED_DIR}/{name}"),
+            "not a regular file (a link, FIFO or folder is never read); ignored",
+        ));
+    }
+    let files = listed.files;
     let witnesses = trust.witnesses();
     let mut out = Vec::new();
     if witnesses.is_empty() {
@@ -142,7 +125,7 @@ pub fn check(
     }
     for (size, name) in &files {
         let at = format!("{COSIGNED_DIR}/{name}");
-        let bytes = match read_capped(&dir.join(name)) {
+        let bytes = match source.read(&at, MAX_COSIGNED_FILE) {
             Ok(b) => b,
             Err(e) => {
                 findings.push(Finding::warning(

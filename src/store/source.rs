@@ -1,0 +1,447 @@
+//! A session as the checks see it: names relative to the session folder,
+//! read through one door.
+//!
+//! Checks never open a path of their own. They ask a [`SessionSource`] to
+//! list a folder, say what a name is, or read a file of at most so many
+//! bytes, always by a name relative to the session (`courtseal/log.jsonl`,
+//! `courtseal/cosigned/12.note`). The local implementation,
+//! [`LocalSession`], reaches every name from the session folder one
+//! component at a time with `openat(2)` and `O_NOFOLLOW`, opens the last one
+//! with `O_NONBLOCK` and checks the *opened* file is a regular file before
+//! a byte is read. So a link planted anywhere on the way (a component or
+//! the file itself) never leads out of the session, a FIFO is never waited
+//! on, a device is never read, and a file swapped between a check and the
+//! read cannot slip through: what is checked is what is read.
+
+use std::io::{self, Read as _};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{FileType, Mode, OFlags};
+
+/// What a name in the session is, as found without following a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file of this many bytes.
+    File(u64),
+    /// A folder.
+    Folder,
+    /// A symbolic link (never followed).
+    Link,
+    /// A FIFO, socket or device (never opened for reading).
+    Other,
+}
+
+/// One name in a listed folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The name in the folder (lossy UTF-8).
+    pub name: String,
+    /// What it is.
+    pub kind: Kind,
+}
+
+/// Why a name could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not there.
+    #[error("not found")]
+    Missing,
+    /// A link (on the way or itself), FIFO, device or folder: refused before
+    /// a byte is read.
+    #[error("not a regular file inside the session (a link, FIFO or device is never read)")]
+    NotRegular,
+    /// Larger than the limit: refused rather than read whole.
+    #[error("larger than {0} bytes")]
+    TooLarge(u64),
+    /// Any other I/O error.
+    #[error(transparent)]
+    Io(io::Error),
+}
+
+/// A session's files, by names relative to the session folder (`/`
+/// separated, no `.` or `..` component, no leading `/`).
+pub trait SessionSource: Sync {
+    /// What `rel` is; `None` when it is not there.
+    fn stat(&self, rel: &str) -> io::Result<Option<Kind>>;
+
+    /// The names in the folder `rel`, sorted; `None` when it is not there.
+    /// An error when `rel` is there but is not a folder reached without a
+    /// link.
+    fn list(&self, rel: &str) -> io::Result<Option<Vec<Listed>>>;
+
+    /// The bytes of the regular file `rel`, of at most `limit` bytes.
+    fn read(&self, rel: &str, limit: u64) -> Result<Vec<u8>, ReadError>;
+
+    /// Where `rel` is on the local disk, for the tools that need a path
+    /// (FFmpeg); `None` for a source that is not a local folder.
+    fn local_path(&self, rel: &str) -> Option<PathBuf>;
+}
+
+/// A session folder on the local disk.
+#[derive(Debug, Clone)]
+pub struct LocalSession {
+    root: PathBuf,
+}
+
+impl LocalSession {
+    /// The session at `root` (not opened until a name is asked for).
+    pub fn new(root: &Path) -> Self {
+        LocalSession {
+            root: root.to_owned(),
+        }
+    }
+
+    /// The session folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder holding `rel`'s last component, opened component by
+    /// component without following a link, and that last component.
+    fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(OwnedFd, &'a str)> {
+        let parts = components(rel)?;
+        let (last, folders) = parts.split_last().ok_or_else(|| invalid(rel))?;
+        let mut dir = rustix::fs::open(
+            &self.root,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        for f in folders {
+            dir = rustix::fs::openat(
+                &dir,
+                *f,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| match e {
+                // A link or a file where a folder should be.
+                rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{rel}: a folder on its way is a link or not a folder"),
+                ),
+                e => e.into(),
+            })?;
+        }
+        Ok((dir, last))
+    }
+}
+
+/// The components of a relative name, refused when it could leave the
+/// folder or is empty.
+fn components(rel: &str) -> io::Result<Vec<&str>> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if rel.is_empty()
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains('\0'))
+    {
+        return Err(invalid(rel));
+    }
+    Ok(parts)
+}
+
+fn invalid(rel: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{rel:?} is not a name inside a session"),
+    )
+}
+
+fn kind_of(st: &rustix::fs::Stat) -> Kind {
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => Kind::File(u64::try_from(st.st_size).unwrap_or(0)),
+        FileType::Directory => Kind::Folder,
+        FileType::Symlink => Kind::Link,
+        _ => Kind::Other,
+    }
+}
+
+fn not_found(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound
+}
+
+impl SessionSource for LocalSession {
+    fn stat(&self, rel: &str) -> io::Result<Option<Kind>> {
+        let (dir, last) = match self.parent_of(rel) {
+            Ok(d) => d,
+            Err(e) if not_found(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match rustix::fs::statat(&dir, last, rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(kind_of(&st))),
+            Err(rustix::io::Errno::NOENT) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn list(&self, rel: &str) -> io::Result<Option<Vec<Listed>>> {
+        let (parent, last) = match self.parent_of(rel) {
+            Ok(d) => d,
+            Err(e) if not_found(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let dir = match rustix::fs::openat(
+            &parent,
+            last,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(d) => d,
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{rel}: not a folder (a link is never followed)"),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for e in rustix::fs::Dir::read_from(&dir)? {
+            let e = e?;
+            let raw = e.file_name().to_bytes();
+            if raw == b"." || raw == b".." {
+                continue;
+            }
+            let name = String::from_utf8_lossy(raw).into_owned();
+            let kind = match rustix::fs::statat(
+                &dir,
+                e.file_name(),
+                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            ) {
+                Ok(st) => kind_of(&st),
+                // Gone between the listing and the look: not listed.
+                Err(rustix::io::Errno::NOENT) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            out.push(Listed { name, kind });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Some(out))
+    }
+
+    fn read(&self, rel: &str, limit: u64) -> Result<Vec<u8>, ReadError> {
+        let (dir, last) = self.parent_of(rel).map_err(|e| {
+            if not_found(&e) {
+                ReadError::Missing
+            } else if e.kind() == io::ErrorKind::InvalidData {
+                ReadError::NotRegular
+            } else {
+                ReadError::Io(e)
+            }
+        })?;
+        // No link is followed; a FIFO opens without blocking and is refused
+        // below, before any read.
+        let fd = rustix::fs::openat(
+            &dir,
+            last,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            rustix::io::Errno::NOENT => ReadError::Missing,
+            rustix::io::Errno::LOOP => ReadError::NotRegular,
+            e => ReadError::Io(e.into()),
+        })?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| ReadError::Io(e.into()))?;
+        let Kind::File(len) = kind_of(&st) else {
+            return Err(ReadError::NotRegular);
+        };
+        if len > limit {
+            return Err(ReadError::TooLarge(limit));
+        }
+        let mut buf = Vec::new();
+        std::fs::File::from(fd)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(ReadError::Io)?;
+        // The file may have grown since it was looked at.
+        if buf.len() as u64 > limit {
+            return Err(ReadError::TooLarge(limit));
+        }
+        Ok(buf)
+    }
+
+    fn local_path(&self, rel: &str) -> Option<PathBuf> {
+        components(rel).ok()?;
+        Some(self.root.join(rel))
+    }
+}
+
+/// The files of an evidence folder (`courtseal/cosigned`,
+/// `courtseal/ledger`, `courtseal/timestamps`), by the name each must have.
+#[derive(Debug)]
+pub struct EvidenceFolder<T> {
+    /// Files whose names parse, sorted by what the name says, then by name.
+    pub files: Vec<(T, String)>,
+    /// Names that do not parse (an interrupted write's `.tmp…` excluded).
+    pub misnamed: Vec<String>,
+    /// Names that parse but are not regular files (links, FIFOs, folders).
+    pub not_regular: Vec<String>,
+    /// The folder is there but is not a folder (or is a link).
+    pub not_a_folder: bool,
+}
+
+/// Lists the evidence folder `rel` of `source`: each name parsed by `parse`.
+/// An absent folder is an empty one.
+pub fn evidence_folder<T: Ord>(
+    source: &dyn SessionSource,
+    rel: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> EvidenceFolder<T> {
+    let mut out = EvidenceFolder {
+        files: Vec::new(),
+        misnamed: Vec::new(),
+        not_regular: Vec::new(),
+        not_a_folder: false,
+    };
+    let listed = match source.list(rel) {
+        Ok(Some(l)) => l,
+        Ok(None) => return out,
+        Err(_) => {
+            out.not_a_folder = true;
+            return out;
+        }
+    };
+    for l in listed {
+        // An interrupted write of the sealer's, never evidence.
+        if l.name.starts_with(".tmp") {
+            continue;
+        }
+        match parse(&l.name) {
+            Some(t) if matches!(l.kind, Kind::File(_)) => out.files.push((t, l.name)),
+            Some(_) => out.not_regular.push(l.name),
+            None => out.misnamed.push(l.name),
+        }
+    }
+    out.files.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn session() -> (tempfile::TempDir, LocalSession) {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("courtseal/cosigned")).unwrap();
+        std::fs::write(t.path().join("courtseal/log.jsonl"), b"line\n").unwrap();
+        let s = LocalSession::new(t.path());
+        (t, s)
+    }
+
+    #[test]
+    fn a_regular_file_inside_is_read_within_its_limit_and_refused_above_it() {
+        let (_t, s) = session();
+        assert_eq!(s.read("courtseal/log.jsonl", 5).unwrap(), b"line\n");
+        assert!(matches!(
+            s.read("courtseal/log.jsonl", 4),
+            Err(ReadError::TooLarge(4))
+        ));
+        assert!(matches!(
+            s.read("courtseal/none", 4),
+            Err(ReadError::Missing)
+        ));
+        assert_eq!(s.stat("courtseal/log.jsonl").unwrap(), Some(Kind::File(5)));
+        assert_eq!(s.stat("courtseal/none").unwrap(), None);
+    }
+
+    #[test]
+    fn a_link_as_the_file_or_on_its_way_is_never_followed() {
+        let (t, s) = session();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"outside").unwrap();
+        symlink(
+            outside.path().join("secret"),
+            t.path().join("courtseal/cosigned/1.note"),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.read("courtseal/cosigned/1.note", 100),
+            Err(ReadError::NotRegular)
+        ));
+        assert_eq!(
+            s.stat("courtseal/cosigned/1.note").unwrap(),
+            Some(Kind::Link)
+        );
+        // A folder on the way replaced by a link to a folder outside.
+        std::fs::create_dir(outside.path().join("ledger")).unwrap();
+        std::fs::write(outside.path().join("ledger/1.proof"), b"outside").unwrap();
+        symlink(
+            outside.path().join("ledger"),
+            t.path().join("courtseal/ledger"),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.read("courtseal/ledger/1.proof", 100),
+            Err(ReadError::NotRegular)
+        ));
+        assert!(s.list("courtseal/ledger").is_err());
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_on_it() {
+        let (t, s) = session();
+        let p = t.path().join("courtseal/cosigned/2.note");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &p,
+            FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        // Returns at once (an open without O_NONBLOCK would wait for a writer).
+        assert!(matches!(
+            s.read("courtseal/cosigned/2.note", 100),
+            Err(ReadError::NotRegular)
+        ));
+        assert_eq!(
+            s.stat("courtseal/cosigned/2.note").unwrap(),
+            Some(Kind::Other)
+        );
+    }
+
+    #[test]
+    fn a_name_that_could_leave_the_session_is_refused() {
+        let (_t, s) = session();
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "courtseal/../../x",
+            "a//b",
+            "./x",
+        ] {
+            assert!(s.read(bad, 10).is_err(), "{bad:?}");
+            assert!(s.local_path(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_evidence_folder_lists_files_by_their_parsed_names_and_names_the_rest() {
+        let (t, s) = session();
+        let d = t.path().join("courtseal/cosigned");
+        std::fs::write(d.join("10.note"), b"x").unwrap();
+        std::fs::write(d.join("9.note"), b"x").unwrap();
+        std::fs::write(d.join("junk"), b"x").unwrap();
+        std::fs::write(d.join(".tmp123"), b"x").unwrap();
+        std::fs::create_dir(d.join("11.note")).unwrap();
+        let parse = |n: &str| n.strip_suffix(".note").and_then(|n| n.parse::<u64>().ok());
+        let f = evidence_folder(&s, "courtseal/cosigned", parse);
+        assert_eq!(
+            f.files,
+            vec![(9, "9.note".to_owned()), (10, "10.note".to_owned())]
+        );
+        assert_eq!(f.misnamed, ["junk"]);
+        assert_eq!(f.not_regular, ["11.note"]);
+        assert!(!f.not_a_folder);
+        assert!(evidence_folder(&s, "courtseal/none", parse)
+            .files
+            .is_empty());
+        std::fs::write(t.path().join("courtseal/ledger"), b"a file").unwrap();
+        assert!(evidence_folder(&s, "courtseal/ledger", parse).not_a_folder);
+    }
+}
