@@ -1094,7 +1094,7 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
             thead { tr { th { "Session" } th { "Case" } th { "Court; judge" } th { "Status" } th { "Segments" } th { "Retention" } th { "Deadline" } th { "Open findings" } } }
             tbody {
                 @for s in &r.sessions {
-                    @let problems: Vec<String> = s.findings.iter().filter(|f| f.severity != Severity::Info).map(|f| format!("{} {}", f.code, shown(&f.location))).collect();
+                    @let problems: Vec<String> = s.findings.iter().filter(|f| f.severity != Severity::Info).map(|f| format!("{} {}", f.code, shown(&f.location.to_string()))).collect();
                     tr.session-row {
                         td { (document::name_cell(&s.session)) }
                         td { @if let Some(c) = &s.case { (document::name_cell(c)) @if !s.record_sealed { " " (document::provenance(false)) } } @else { "—" } }
@@ -1112,7 +1112,7 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
             h2 { "About the archive" }
             ul.note {
                 @for s in &r.resumed_sessions { li { (shown(&s.session)) ": taken from the interrupted run " (shown(&r.run)) " of this audit, hashed at " span.t { (clock.local_text(&s.hashed_at)) } } }
-                @for f in &r.findings { li { code { (f.code.as_str()) } " " (shown(&f.location)) ": " (shown(&f.message)) } }
+                @for f in &r.findings { li { code { (f.code.as_str()) } " " (shown(&f.location.to_string())) ": " (shown(&f.message)) } }
             }
         }
         h2 { "What was done" }

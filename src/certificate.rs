@@ -55,7 +55,7 @@ fn findings_table(findings: &[Finding], clock: &Clock) -> Markup {
                         tr {
                             td class=(if f.severity == Severity::Error { "nw bad-cell" } else { "nw warn-cell" }) { (f.severity.as_str()) }
                             td.nw { code { (f.code.as_str()) } }
-                            td { (document::text_with_times(&f.location)) }
+                            td { (document::text_with_times(&f.location.to_string())) }
                             td { (document::text_with_times(&f.message))
                                 @if let Some(t) = &f.time { " (" span.t { (clock.local_text(&t.from)) } " to " span.t { (clock.local_text(&t.to)) } ")" } }
                         }

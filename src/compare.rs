@@ -1119,8 +1119,13 @@ pub fn compare(
         .filter_map(|l| match &l.entry {
             Ok(Entry::Event(e))
                 if good.contains(&l.number)
-                    && ["pause", "stop", "break", "adjournment", "failure"]
-                        .contains(&e.event.as_str()) =>
+                    && e.kind().is_some_and(|k| {
+                        use crate::format::entry::EventKind as E;
+                        matches!(
+                            k,
+                            E::Pause | E::Stop | E::Break | E::Adjournment | E::Failure
+                        )
+                    }) =>
             {
                 Some((parse(&e.at)?, format!("{}: {}", e.event, e.reason)))
             }

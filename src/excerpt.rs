@@ -120,10 +120,14 @@ pub fn make(
         .iter()
         .filter(|f| {
             f.severity == Severity::Error
-                && (f.location.contains(name)
-                    || f.location.contains(&wref.file)
-                    || f.location.contains("courtseal/log.jsonl")
-                    || f.location.contains("checkpoint"))
+                // On this segment, its sidecar, the log or a checkpoint.
+                && f.location.file().is_some_and(|l| {
+                    l == name
+                        || l == wref.file
+                        || l == crate::format::LOG_NAME
+                        || l == "courtseal/checkpoint"
+                        || l.starts_with("courtseal/checkpoints")
+                })
         })
         .collect();
     if let Some(f) = bad.first() {

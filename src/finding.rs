@@ -221,6 +221,136 @@ impl<'de> serde::Deserialize<'de> for Code {
     }
 }
 
+/// Where a finding is. In JSON it is one string, as it always was: the
+/// file's name, `FILE:LINE` for a line of a log, `record: PLACE` for a
+/// place in the short-form record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A file or folder, by its name in the session, or a path as given.
+    File(String),
+    /// A line of a log (a `.jsonl` file), from 1.
+    Line {
+        /// The log's name in the session.
+        file: String,
+        /// The line, from 1.
+        line: usize,
+    },
+    /// A place in the short-form record: `line 8`, `end`, `breaks[2]`.
+    Record(String),
+}
+
+impl Location {
+    /// Line `line` of the session's log.
+    pub fn log_line(line: usize) -> Location {
+        Location::Line {
+            file: crate::format::LOG_NAME.to_owned(),
+            line,
+        }
+    }
+
+    /// The place `place` in the short-form record.
+    pub fn record(place: impl Into<String>) -> Location {
+        Location::Record(place.into())
+    }
+
+    /// The file it is in, if it is a file or a line of one.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Location::File(f) | Location::Line { file: f, .. } => Some(f),
+            Location::Record(_) => None,
+        }
+    }
+
+    /// The line of the session's log it is, if it is one.
+    pub fn line_of_log(&self) -> Option<usize> {
+        match self {
+            Location::Line { file, line } if file == crate::format::LOG_NAME => Some(*line),
+            _ => None,
+        }
+    }
+
+    /// Reads the one-string form back (a resumed audit's state): the
+    /// inverse of its `Display`.
+    pub fn parse(s: &str) -> Location {
+        if let Some(place) = s.strip_prefix("record: ") {
+            return Location::Record(place.to_owned());
+        }
+        if let Some((file, line)) = s.rsplit_once(':') {
+            if file.ends_with(".jsonl")
+                && !line.is_empty()
+                && line.bytes().all(|b| b.is_ascii_digit())
+            {
+                if let Ok(line) = line.parse() {
+                    return Location::Line {
+                        file: file.to_owned(),
+                        line,
+                    };
+                }
+            }
+        }
+        Location::File(s.to_owned())
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Padded as a string is (the text tables align on it).
+        match self {
+            Location::File(name) => f.pad(name),
+            Location::Line { file, line } => f.pad(&format!("{file}:{line}")),
+            Location::Record(place) => f.pad(&format!("record: {place}")),
+        }
+    }
+}
+
+impl From<&str> for Location {
+    fn from(s: &str) -> Self {
+        Location::File(s.to_owned())
+    }
+}
+
+impl From<String> for Location {
+    fn from(s: String) -> Self {
+        Location::File(s)
+    }
+}
+
+impl From<&String> for Location {
+    fn from(s: &String) -> Self {
+        Location::File(s.clone())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Self {
+        l.clone()
+    }
+}
+
+impl PartialEq<str> for Location {
+    fn eq(&self, other: &str) -> bool {
+        self.to_string() == other
+    }
+}
+
+impl PartialEq<&str> for Location {
+    fn eq(&self, other: &&str) -> bool {
+        self.to_string() == *other
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Location {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Location::parse(&String::deserialize(d)?))
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
@@ -230,8 +360,8 @@ pub struct Finding {
     pub severity: Severity,
     /// One or two sentences for a person.
     pub message: String,
-    /// Where: a file, a log line, a checkpoint.
-    pub location: String,
+    /// Where: a file, a log line, a checkpoint, a place in the record.
+    pub location: Location,
     /// When, for findings about a stretch of a recording: seconds from the
     /// start of the segment (on its sealed timeline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,7 +401,7 @@ impl Finding {
     pub fn new(
         severity: Severity,
         code: Code,
-        location: impl Into<String>,
+        location: impl Into<Location>,
         message: impl Into<String>,
     ) -> Self {
         Finding {
@@ -285,17 +415,17 @@ impl Finding {
     }
 
     /// An error finding.
-    pub fn error(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, location: impl Into<Location>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, location, message)
     }
 
     /// A warning finding.
-    pub fn warning(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, location: impl Into<Location>, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, location, message)
     }
 
     /// An info finding.
-    pub fn info(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn info(code: Code, location: impl Into<Location>, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, location, message)
     }
 }
@@ -330,6 +460,33 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_location_keeps_its_one_string_json_form_and_reads_it_back_typed() {
+        let cases = [
+            (Location::from("a.m4a"), "a.m4a"),
+            (Location::log_line(12), "courtseal/log.jsonl:12"),
+            (Location::record("breaks[2]"), "record: breaks[2]"),
+            (
+                Location::from("courtseal/cosigned/5.note"),
+                "courtseal/cosigned/5.note",
+            ),
+        ];
+        for (l, s) in &cases {
+            assert_eq!(l.to_string(), *s);
+            assert_eq!(serde_json::to_string(l).unwrap(), format!("{s:?}"));
+            let back: Location = serde_json::from_str(&format!("{s:?}")).unwrap();
+            assert_eq!(&back, l);
+        }
+        assert_eq!(Location::log_line(12).line_of_log(), Some(12));
+        assert_eq!(Location::from("a.m4a").line_of_log(), None);
+        assert_eq!(Location::record("end").file(), None);
+        assert_eq!(Location::log_line(3).file(), Some("courtseal/log.jsonl"));
+        // A segment whose name merely ends in a colon and digits is a file.
+        assert_eq!(Location::parse("take:2"), Location::from("take:2"));
+        // Text tables pad it as they pad a string.
+        assert_eq!(format!("{:<8}|", Location::from("a")), "a       |");
+    }
 
     /// The codes of the table "All codes" in docs/findings.md.
     fn documented() -> Vec<String> {

@@ -109,6 +109,46 @@ pub struct Appearance {
     pub name: String,
 }
 
+/// What a declared stretch without recording is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// A break in the hearing.
+    Break,
+    /// The hearing was adjourned.
+    Adjournment,
+    /// The bench withdrew to deliberate.
+    Deliberation,
+}
+
+impl BreakKind {
+    /// Its name in the record.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Break => "break",
+            BreakKind::Adjournment => "adjournment",
+            BreakKind::Deliberation => "deliberation",
+        }
+    }
+
+    /// The kind named `name` exactly; `None` for any other text.
+    pub fn parse(name: &str) -> Option<BreakKind> {
+        [
+            BreakKind::Break,
+            BreakKind::Adjournment,
+            BreakKind::Deliberation,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for BreakKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A declared break, adjournment or deliberation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Break {
@@ -118,8 +158,8 @@ pub struct Break {
     /// End.
     #[serde(with = "time::serde::rfc3339")]
     pub to: OffsetDateTime,
-    /// `break`, `adjournment` or `deliberation`.
-    pub kind: String,
+    /// Break, adjournment or deliberation.
+    pub kind: BreakKind,
     /// Line in the record file (TOML), 0 when not known (JSON).
     pub line: usize,
     /// Position among the record's breaks, from 1.
@@ -446,7 +486,7 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
                     ),
                 });
             }
-            if !["break", "adjournment", "deliberation"].contains(&b.kind.get_ref().as_str()) {
+            if BreakKind::parse(b.kind.get_ref()).is_none() {
                 errs.push(RecordError {
                     field: format!("{f}.kind"),
                     line: at(b.kind.span()),
@@ -644,7 +684,8 @@ fn parse_toml(text: &str) -> Result<ShortFormRecord, Vec<RecordError>> {
             .map(|(i, from, to, b)| Break {
                 from,
                 to,
-                kind: b.kind.get_ref().clone(),
+                // Checked above: a record with any other kind is refused.
+                kind: BreakKind::parse(b.kind.get_ref()).unwrap_or(BreakKind::Break),
                 line: line_of(text, b.from.span().start),
                 index: i + 1,
             })

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::document::{self, duration, shown, Clock, Colophon};
 use crate::entry::{Entry, SegmentEntry};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Location, Severity};
 use crate::keys::TrustStore;
 use crate::timeline::{CheckReport, SegmentSpan, Span};
 use crate::trust::Role;
@@ -104,7 +104,7 @@ fn status_of(r: &CheckReport, name: &str) -> Status {
         matches!(
             f.code.as_str(),
             "segment.retimed" | "segment.declared_start_changed"
-        ) && f.location.ends_with(name)
+        ) && f.location.file().is_some_and(|l| l.ends_with(name))
     });
     let state = r
         .verify
@@ -375,10 +375,9 @@ fn timeline_svg(r: &CheckReport, clock: &Clock) -> String {
         }
     }
     for b in &rec.breaks {
-        let unsealed = r
-            .findings
-            .iter()
-            .any(|f| f.code == "record.break_not_sealed" && f.location.ends_with(&b.place()));
+        let unsealed = r.findings.iter().any(|f| {
+            f.code == "record.break_not_sealed" && f.location == Location::record(b.place())
+        });
         let attrs = if unsealed {
             r##"fill="#f0b429" stroke="#7a4b00" stroke-dasharray="4 3""##
         } else {
@@ -695,7 +694,7 @@ pub fn html(r: &CheckReport, trust: &TrustStore, ctx: &ReportContext<'_>) -> Str
                     tr {
                         td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
                         td.nw { code { (f.code.as_str()) } }
-                        td { (document::text_with_times(&f.location)) }
+                        td { (document::text_with_times(&f.location.to_string())) }
                         td { (finding_when(f, clock)) }
                         td { (document::text_with_times(&f.message)) }
                     }

@@ -13,10 +13,10 @@ use std::time::Duration;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::entry::{Entry, EventEntry, SegmentEntry};
-use crate::finding::{Code, Finding};
+use crate::entry::{Entry, EventEntry, EventKind, SegmentEntry};
+use crate::finding::{Code, Finding, Location};
 use crate::log::Log;
-use crate::record::ShortFormRecord;
+use crate::record::{BreakKind, ShortFormRecord};
 use crate::verify::{SessionReport, VerifiedSession, EVENT_BACKDATED_AFTER, EVENT_CLOCK_SKEW};
 
 /// Tolerances of the check.
@@ -389,7 +389,7 @@ fn header_mismatches(log: &Log, record: &ShortFormRecord) -> Vec<Finding> {
             if sealed.trim() != declared.trim() {
                 findings.push(Finding::error(
                     Code::RecordMismatch,
-                    format!("record: {field}"),
+                    Location::record(field),
                     format!("the record says {field} {declared:?}, but the session was sealed with {sealed:?}"),
                 ));
             }
@@ -650,7 +650,7 @@ fn backdated_events(
 /// sealed.
 fn sealed_at_the_time(
     events: &[SealedEvent<'_>],
-    kinds: &[&str],
+    kinds: &[EventKind],
     from: OffsetDateTime,
     to: OffsetDateTime,
     opts: &CheckOptions,
@@ -658,7 +658,7 @@ fn sealed_at_the_time(
     let ev_tol = dur(opts.event_tolerance);
     let grace = dur(opts.event_grace);
     events.iter().any(|e| {
-        kinds.contains(&e.event.event.as_str())
+        e.event.kind().is_some_and(|k| kinds.contains(&k))
             && !e.backdated()
             && !e.future()
             && (e.at - from).abs() <= ev_tol
@@ -679,10 +679,11 @@ fn declared_without_events(
     let mut announced = Vec::new();
     let mut unannounced = Vec::new();
     for b in &record.breaks {
-        let kinds: &[&str] = match b.kind.as_str() {
-            "adjournment" => &["adjournment", "break", "pause"],
-            "deliberation" => &["break", "adjournment", "pause", "note"],
-            _ => &["break", "pause", "adjournment"],
+        use EventKind as E;
+        let kinds: &[EventKind] = match b.kind {
+            BreakKind::Adjournment => &[E::Adjournment, E::Break, E::Pause],
+            BreakKind::Deliberation => &[E::Break, E::Adjournment, E::Pause, E::Note],
+            BreakKind::Break => &[E::Break, E::Pause, E::Adjournment],
         };
         let span = Span {
             from: b.from,
@@ -695,7 +696,7 @@ fn declared_without_events(
             findings.push(
                 Finding::warning(
                     Code::RecordBreakNotSealed,
-                    format!("record: {}", b.place()),
+                    Location::record(b.place()),
                     format!(
                         "the {} from {} to {} has no operator event sealed at the time: it may have been written into the record afterwards",
                         b.kind,
@@ -712,7 +713,7 @@ fn declared_without_events(
             findings.push(
                 Finding::error(
                     Code::RecordFailureWithoutAct,
-                    format!("record: {}", f.place()),
+                    Location::record(f.place()),
                     format!(
                         "the recording failure from {} to {} ({}) names no one who signed its act",
                         fmt(f.from, record.start),
@@ -727,14 +728,14 @@ fn declared_without_events(
             from: f.from,
             to: f.to,
         };
-        if sealed_at_the_time(events, &["failure"], f.from, f.to, opts) {
+        if sealed_at_the_time(events, &[EventKind::Failure], f.from, f.to, opts) {
             announced.push(span);
         } else {
             unannounced.push(span);
             findings.push(
                 Finding::warning(
                     Code::RecordFailureNotSealed,
-                    format!("record: {}", f.place()),
+                    Location::record(f.place()),
                     format!(
                         "the recording failure from {} to {} has no failure event sealed at the time",
                         fmt(f.from, record.start),

@@ -84,6 +84,68 @@ pub struct HeartbeatEntry {
 /// An `event` entry: an operator's action, signed by the operator's own key.
 ///
 /// `note` is a C2SP signed note whose text is the five lines
+/// What an operator event says happened. The log keeps it as its name (the
+/// sealed JSON is a string, forever); [`EventEntry::kind`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// The recording started.
+    Start,
+    /// The recording was paused.
+    Pause,
+    /// The recording resumed.
+    Resume,
+    /// The recording stopped.
+    Stop,
+    /// The recording failed.
+    Failure,
+    /// A break in the hearing.
+    Break,
+    /// The hearing was adjourned.
+    Adjournment,
+    /// A note, no change to the recording.
+    Note,
+}
+
+impl EventKind {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Start,
+        EventKind::Pause,
+        EventKind::Resume,
+        EventKind::Stop,
+        EventKind::Failure,
+        EventKind::Break,
+        EventKind::Adjournment,
+        EventKind::Note,
+    ];
+
+    /// Its name in the log and on the command line.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Start => "start",
+            EventKind::Pause => "pause",
+            EventKind::Resume => "resume",
+            EventKind::Stop => "stop",
+            EventKind::Failure => "failure",
+            EventKind::Break => "break",
+            EventKind::Adjournment => "adjournment",
+            EventKind::Note => "note",
+        }
+    }
+
+    /// The kind named `name` exactly (no other spelling); `None` for any
+    /// other text.
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `courtseal.event/v1`, origin, kind, claimed time, reason; `event`, `at`
 /// and `reason` repeat them for reading and must equal them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +166,15 @@ pub struct EventEntry {
     pub note: String,
     /// When the entry was appended to the log (UTC, RFC 3339).
     pub sealed_at: String,
+}
+
+impl EventEntry {
+    /// What the event says happened; `None` when its name is none of the
+    /// kinds (such an entry never verifies: its note cannot be one that
+    /// courtseal signs).
+    pub fn kind(&self) -> Option<EventKind> {
+        EventKind::parse(&self.event)
+    }
 }
 
 /// A `close` entry: the session's recording was closed by the service.
@@ -441,6 +512,24 @@ fn check_retire_version(r: &RetireEntry) -> Result<(), &'static str> {
             }
         }
         _ => Err("a version 2 retire entry must carry relied_on and open_findings"),
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn every_event_kind_has_one_exact_name_and_no_other_spelling_is_one() {
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::parse(k.as_str()), Some(k));
+            assert_eq!(k.to_string(), k.as_str());
+        }
+        for bad in ["Start", " pause", "break ", "recess", ""] {
+            assert_eq!(EventKind::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(crate::format::statement::KINDS.len(), EventKind::ALL.len());
+        assert_eq!(crate::format::statement::KINDS[6], "adjournment");
     }
 }
 

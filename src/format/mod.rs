@@ -5,6 +5,9 @@
 //! checkpoints, the texts of signed statements, the `tlog-proof` file, the proof
 //! bundle and the origin line.
 
+/// The session's log, by its name in the session folder.
+pub const LOG_NAME: &str = "courtseal/log.jsonl";
+
 pub mod bundle;
 pub mod checkpoint;
 pub mod entry;

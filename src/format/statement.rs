@@ -16,23 +16,24 @@
 //! ```
 
 use crate::digest::Sha256Digest;
-use crate::format::entry::{self, EventEntry, RecordEntry, RetentionBasis, RetireEntry, VERSION};
+use crate::format::entry::{
+    self, EventEntry, EventKind, RecordEntry, RetentionBasis, RetireEntry, VERSION,
+};
 use crate::note::{self, NoteError, NoteSigner, Verifier};
 
 /// The first line of an event note.
 pub const EVENT_HEADER: &str = "courtseal.event/v1";
 
-/// The kinds of operator event.
-pub const KINDS: [&str; 8] = [
-    "start",
-    "pause",
-    "resume",
-    "stop",
-    "failure",
-    "break",
-    "adjournment",
-    "note",
-];
+/// The names of the kinds of operator event ([`EventKind`]).
+pub const KINDS: [&str; 8] = {
+    let mut out = [""; 8];
+    let mut i = 0;
+    while i < 8 {
+        out[i] = EventKind::ALL[i].as_str();
+        i += 1;
+    }
+    out
+};
 
 /// An event that cannot be made or does not check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,7 +60,7 @@ pub enum EventError {
 
 /// The note text of an event.
 pub fn event_text(origin: &str, kind: &str, at: &str, reason: &str) -> Result<String, EventError> {
-    if !KINDS.contains(&kind) {
+    if EventKind::parse(kind).is_none() {
         return Err(EventError::Kind(kind.to_owned()));
     }
     if reason.trim().is_empty() || reason.chars().any(char::is_control) {

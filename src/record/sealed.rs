@@ -25,14 +25,12 @@ use time::OffsetDateTime;
 
 use super::{parse, ShortFormRecord};
 use crate::digest::Sha256Digest;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Location};
 use crate::format::entry::{Entry, RecordEntry};
 use crate::format::statement::{self, RecordFields};
 use crate::log::Log;
 use crate::note::Verifier;
 use crate::trust::{Statement, TrustStore};
-
-const LOG_NAME: &str = "courtseal/log.jsonl";
 
 /// The years a record's times may fall in (the same as the command line's
 /// dates): far enough from the end of the calendar that no period or
@@ -63,7 +61,7 @@ pub fn fields_of(r: &ShortFormRecord) -> Result<RecordFields, String> {
         breaks.push((
             utc("break from", b.from)?,
             utc("break to", b.to)?,
-            b.kind.clone(),
+            b.kind.as_str().to_owned(),
         ));
     }
     let mut failures = Vec::new();
@@ -175,7 +173,7 @@ pub fn sealed_records(log: &Log, verified_size: u64, trust: &TrustStore) -> Seal
         let Ok(Entry::Record(e)) = &l.entry else {
             continue;
         };
-        let at = format!("{LOG_NAME}:{}", l.number);
+        let at = Location::log_line(l.number);
         let name = Verifier::from_vkey(&e.operator)
             .map(|v| v.name().to_owned())
             .unwrap_or_else(|_| e.operator.clone());
@@ -351,7 +349,7 @@ pub fn record_to_check(
                 if let Some(why) = differences(f, text) {
                     findings.push(Finding::error(
                         Code::RecordDiffersFromSealed,
-                        format!("record: {name}"),
+                        Location::record(name),
                         format!(
                             "{name} differs from the record sealed at line {} (revision {}): {why}; the sealed record is the one checked against",
                             f.line, f.revision
@@ -379,7 +377,7 @@ pub fn record_to_check(
             })?;
             let findings = vec![Finding::warning(
                 Code::RecordNotSealed,
-                format!("record: {name}"),
+                Location::record(name),
                 format!(
                     "no short-form record is sealed in the log: {name} is checked as it is, unsigned, so anyone who could write the folder could have changed it, and its verdict-in-force date gives no retention deadline (seal it with 'courtseal record seal')"
                 ),
@@ -432,9 +430,8 @@ fn differences(sealed: &InForce, text: &str) -> Option<String> {
         file.verdict_in_force == r.verdict_in_force,
     );
     diff("appearance", file.appearances == r.appearances);
-    let spans = |b: &[super::Break]| -> Vec<_> {
-        b.iter().map(|b| (b.from, b.to, b.kind.clone())).collect()
-    };
+    let spans =
+        |b: &[super::Break]| -> Vec<_> { b.iter().map(|b| (b.from, b.to, b.kind)).collect() };
     diff("break", spans(&file.breaks) == spans(&r.breaks));
     let fails = |f: &[super::Failure]| -> Vec<_> {
         f.iter()

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::digest::{hash_file, Sha256Digest};
 use crate::entry::{Entry, SegmentEntry};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Location};
 use crate::keys::TrustStore;
 use crate::log::{Log, MAX_LOG_BYTES};
 use crate::media::{self, MediaOptions, Observation};
@@ -180,7 +180,7 @@ pub enum VerifyError {
     },
 }
 
-const LOG_NAME: &str = "courtseal/log.jsonl";
+use crate::format::LOG_NAME;
 
 /// Largest packet-windows sidecar read, in bytes.
 const MAX_SIDECAR_BYTES: u64 = 256 << 20;
@@ -409,7 +409,7 @@ pub fn verify_with_progress(
         if verified_size == 0 {
             findings.push(Finding::error(
                 Code::LogUnsignedEntries,
-                format!("{LOG_NAME}:{first}"),
+                Location::log_line(first as usize),
                 format!("{range} not covered by any trusted checkpoint, so nothing in this log is proven"),
             ));
         } else {
@@ -419,7 +419,7 @@ pub fn verify_with_progress(
             // reported as unsealed.
             findings.push(Finding::warning(
                 Code::LogUnsignedEntries,
-                format!("{LOG_NAME}:{first}"),
+                Location::log_line(first as usize),
                 format!(
                     "{range} not yet covered by a trusted checkpoint (the sealing service may have stopped between writing and signing); they prove nothing until one covers them"
                 ),
@@ -507,7 +507,7 @@ fn check_service_entries(
     // Segments retired under a valid, trusted retirement entry.
     let mut retired = HashSet::new();
     for l in &log.lines {
-        let at = format!("{LOG_NAME}:{}", l.number);
+        let at = Location::log_line(l.number);
         match &l.entry {
             Ok(Entry::Event(e)) => {
                 let name = crate::note::Verifier::from_vkey(&e.operator)
@@ -662,7 +662,7 @@ fn check_service_entries(
 /// An event's stated time against its own sealing time, from the entry
 /// alone: stated far before it was sealed (backdated), or after it
 /// (a claim about what had not happened yet).
-fn event_time_findings(e: &crate::entry::EventEntry, at: &str) -> Vec<Finding> {
+fn event_time_findings(e: &crate::entry::EventEntry, at: &Location) -> Vec<Finding> {
     let parse = |s: &str| crate::time::UtcTime::parse(s).ok().map(|t| t.instant());
     let (Some(stated), Some(sealed)) = (parse(&e.at), parse(&e.sealed_at)) else {
         return vec![];
@@ -710,7 +710,7 @@ fn event_time_findings(e: &crate::entry::EventEntry, at: &str) -> Vec<Finding> {
 /// court's clock wrote as its sealing time.
 fn outside_time_findings(
     e: &crate::entry::EventEntry,
-    at: &str,
+    at: &Location,
     line: u64,
     outside: &[OutsideTime],
 ) -> Vec<Finding> {
@@ -747,7 +747,7 @@ fn outside_time_findings(
 
 fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
     for l in &log.lines {
-        let at = format!("{LOG_NAME}:{}", l.number);
+        let at = Location::log_line(l.number);
         match &l.entry {
             Err(e) => findings.push(Finding::error(
                 Code::LogCorrupt,
@@ -776,7 +776,7 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
         if let Some(first) = seen.insert(&s.name, n) {
             findings.push(Finding::error(
                 Code::LogCorrupt,
-                format!("{LOG_NAME}:{n}"),
+                Location::log_line(n),
                 format!("segment {} is sealed twice (lines {first} and {n})", s.name),
             ));
         }
@@ -785,7 +785,7 @@ fn check_log_lines(log: &Log, findings: &mut Vec<Finding>) {
         let n = log.lines.len() + 1;
         findings.push(Finding::error(
             Code::LogTornTail,
-            format!("{LOG_NAME}:{n}"),
+            Location::log_line(n),
             format!(
                 "the log ends in {} bytes without a final newline (an interrupted write); they are not part of any checkpoint",
                 tail.len()
@@ -1222,7 +1222,7 @@ fn check_segments(
         match reserved_name(&s.name) {
             Some(what) => findings.push(Finding::error(
                 Code::LogCorrupt,
-                format!("{LOG_NAME}:{n}"),
+                Location::log_line(n),
                 format!(
                     "segment entry #{} names {:?}, which is {what}, never a segment: the entry is corrupt (made by hand, or by a faulty tool)",
                     s.seq, s.name
@@ -1284,7 +1284,7 @@ fn check_segments(
         if !files.contains_key(s.name.as_str()) && !sealed_by_name.contains_key(s.name.as_str()) {
             findings.push(Finding::error(
                 Code::LogUnprovenFileMissing,
-                format!("{LOG_NAME}:{n}"),
+                Location::log_line(n),
                 format!(
                     "names segment {} ({} bytes), which no trusted checkpoint covers and which is not in the folder: a claimed recording that nothing proves and nobody can examine",
                     s.name, s.size
@@ -1492,7 +1492,7 @@ mod tests {
     }
 
     fn codes(at: &str, sealed_at: &str) -> Vec<(Code, Severity)> {
-        event_time_findings(&event(at, sealed_at), "courtseal/log.jsonl:3")
+        event_time_findings(&event(at, sealed_at), &Location::log_line(3))
             .into_iter()
             .map(|f| (f.code, f.severity))
             .collect()
@@ -1528,7 +1528,7 @@ mod tests {
         );
         let f = &event_time_findings(
             &event("2026-11-20T09:00:00Z", sealed),
-            "courtseal/log.jsonl:3",
+            &Location::log_line(3),
         )[0];
         assert_eq!(f.location, "courtseal/log.jsonl:3");
         let t = f.time.as_ref().unwrap();

@@ -96,8 +96,10 @@ pub fn check(
             "not named SIZE.N.tsr; ignored",
         ));
     }
+    // As before the one door: a planted link or FIFO where a token should
+    // be is an error, not a stray file.
     for name in &listed.not_regular {
-        findings.push(Finding::warning(
+        findings.push(Finding::error(
             Code::TimestampMalformed,
             format!("{TOKENS_DIR}/{name}"),
             "not a regular file (a link, FIFO or folder is never read); ignored",

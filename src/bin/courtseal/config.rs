@@ -555,7 +555,7 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             command_line: ctx.command_line.clone(),
         }),
         Command::Event(a) => {
-            if !courtseal::event::KINDS.contains(&a.kind.as_str()) {
+            if courtseal::format::entry::EventKind::parse(&a.kind).is_none() {
                 bail!(courtseal::event::EventError::Kind(a.kind));
             }
             if a.reason.trim().is_empty() || a.reason.chars().any(char::is_control) {

@@ -287,7 +287,7 @@ pub fn verify_text(r: &SessionReport) -> String {
                 if !e.ok {
                     if r.findings.iter().any(|f| {
                         f.code == courtseal::finding::Code::EventSignerNotConfirmed
-                            && f.location == format!("courtseal/log.jsonl:{}", e.line)
+                            && f.location.line_of_log() == Some(e.line)
                     }) {
                         " (signer not confirmed)"
                     } else {
