@@ -57,5 +57,6 @@ t2=$(now)
 echo "ffmpeg decode of both: $(echo "$t1 - $t0" | bc -l) s"
 echo "courtseal compare:     $(echo "$t2 - $t1" | bc -l) s"
 grep "Maximum resident" "$work/time.txt"
-grep -A8 '"missing_from_official"' "$work/out.json" | head -12
-grep '"drift_ppm"' "$work/out.json"
+# Every stretch reported, not only the first (the cut is 60 s at 30:00).
+jq -r '.missing_from_official[] | "missing from the official: \(.from) to \(.to), \(.seconds * 10 | round / 10) s (independent \(.independent_from * 10 | round / 10)-\(.independent_to * 10 | round / 10) s)"' "$work/out.json"
+jq -r '"missing from the independent: \(.missing_from_independent | length) stretches; drift \(.drift_ppm) ppm"' "$work/out.json"

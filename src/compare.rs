@@ -45,6 +45,9 @@ const SILENCE_DB: f64 = -45.0;
 const MATCH_BER: f64 = 0.36;
 /// Probes heard in a row that do not match, that end one side's matches.
 const BREAK: usize = 10;
+/// Heard probes that must match in a row for the last of them to be an
+/// edge (see `until_break`).
+const STEADY: usize = 3;
 /// GCC-PHAT peak over the correlation's RMS above which a probe matches.
 const PROBE_PEAK: f64 = 7.0;
 
@@ -845,22 +848,33 @@ fn gap(
 }
 
 /// The last matching probe of `probes` (in the order walked) before the
-/// first BREAK heard probes in a row that do not match.
+/// first BREAK heard probes in a row that do not match. A match counts as
+/// the edge only when it ends [`STEADY`] heard matches in a row: a lone
+/// match, or matches alternating with misses, is speech that resembles
+/// the other side's (a word the same voice says again), not the edge. Only
+/// when no run is that long does a lone match count.
 fn until_break(probes: impl Iterator<Item = (f64, bool)>) -> Option<f64> {
     let mut last = None;
+    let mut steady = None;
     let mut misses = 0usize;
+    let mut run = 0usize;
     for (c, m) in probes {
         if m {
             last = Some(c);
+            run += 1;
+            if run >= STEADY {
+                steady = Some(c);
+            }
             misses = 0;
         } else {
+            run = 0;
             misses += 1;
             if misses >= BREAK && last.is_some() {
                 break;
             }
         }
     }
-    last
+    steady.or(last)
 }
 
 /// Windows not compared, merged into stretches, leaving out what any
@@ -1327,4 +1341,33 @@ pub fn sealed_where(file: &Path, session: Option<&Path>) -> Option<SealedIndepen
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probes(s: &str) -> Vec<(f64, bool)> {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| (i as f64 * PROBE_STEP, c == 'T'))
+            .collect()
+    }
+
+    #[test]
+    fn the_edge_is_the_end_of_steady_matches_not_a_repeated_word_after_it() {
+        // Matches up to probe 4, then a word that repeats (alternating).
+        let p = probes("TTTTTFTFTFFFFFFFFFFFF");
+        assert_eq!(until_break(p.iter().copied()), Some(4.0 * PROBE_STEP));
+        // Walked backwards (the run after a stretch), the same.
+        let p = probes("FFFFFFFFFFFFTFTFFTTTTT");
+        assert_eq!(
+            until_break(p.iter().rev().copied()),
+            Some(17.0 * PROBE_STEP)
+        );
+        // Nothing steady: the lone match is all there is.
+        let p = probes("FFTFFFFFFFFFFFF");
+        assert_eq!(until_break(p.iter().copied()), Some(2.0 * PROBE_STEP));
+        assert_eq!(until_break(probes("FFFF").into_iter()), None);
+    }
 }

@@ -31,6 +31,7 @@ pub mod audit;
 pub mod bag;
 pub mod certificate;
 pub mod compare;
+pub mod compare_report;
 pub mod digest;
 pub mod document;
 pub mod excerpt;

@@ -7,6 +7,7 @@
 mod common;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -333,8 +334,12 @@ fn a_stopped_recording_two_segments_with_60_s_between_is_found() {
 }
 
 #[test]
-#[ignore = "open: with the noise seeds fixed, the cut's start is placed 0.50 s early (106.72 s against 107.22 s, tolerance 0.5 s): an edge next to a pause is placed by the midpoint of the last and first heard probes, so a pause on one side moves it by half its length"]
 fn ten_seconds_cut_out_of_one_segment_are_found() {
+    // The cut starts in a pause of 0.25 s (master 99.86-100.11 s). Probes
+    // of the stretch after the cut once matched, alternating with misses,
+    // 0.8 s before its true start (speech like the speech before the cut)
+    // and placed the start 0.5 s early; an edge is now the end of steady
+    // matches.
     let d = session(&[("rec.m4a", "aselect='not(between(t,100,110))'", 0.0)]);
     let i = independent(d.path(), "dictaphone.mp3", "anull");
     let (code, v) = compare(d.path(), &[&i]);
@@ -717,4 +722,266 @@ fn a_wav_header_claiming_4_gib_of_data_with_none_is_refused() {
     assert_eq!(h.len(), 44);
     fs::write(d.path().join("dictaphone.wav"), &h).unwrap();
     assert_refused(d.path(), "dictaphone.wav");
+}
+
+/// Runs `compare s FILES... --trust ... --html OUT` in `dir`: (exit
+/// status, stdout, stderr).
+fn compare_html(dir: &Path, files: &[&Path], out: &str, extra: &[&str]) -> (i32, String, String) {
+    let vkey = common::repo("keys/demo-recorder.vkey");
+    let mut args = vec!["compare".to_owned(), "s".to_owned()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    args.extend([
+        "--trust".to_owned(),
+        vkey.display().to_string(),
+        "--html".to_owned(),
+        out.to_owned(),
+    ]);
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    common::run(dir, &a)
+}
+
+/// Headless Chromium on `html` with a fresh profile and `extra` arguments.
+fn chromium(html: &Path, extra: &[String]) {
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--no-pdf-header-footer",
+            "--window-size=794,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium is needed to check the documents (scripts/setup.sh installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Prints `html` to PDF: every page is A4 (595 x 842 points); the number
+/// of pages.
+fn assert_a4(html: &Path) -> usize {
+    let pdf = html.with_extension("pdf");
+    chromium(html, &[format!("--print-to-pdf={}", pdf.display())]);
+    let text = String::from_utf8_lossy(&fs::read(&pdf).unwrap()).into_owned();
+    let boxes: Vec<&str> = text
+        .match_indices("/MediaBox [")
+        .map(|(i, _)| {
+            let rest = &text[i + 11..];
+            &rest[..rest.find(']').unwrap()]
+        })
+        .collect();
+    assert!(!boxes.is_empty(), "{}: no page in the PDF", html.display());
+    for b in &boxes {
+        let n: Vec<f64> = b.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        assert!(
+            n[0] == 0.0 && n[1] == 0.0 && (n[2] - 595.0).abs() < 1.0 && (n[3] - 842.0).abs() < 1.0,
+            "{}: a page is not A4: [{b}]",
+            html.display()
+        );
+    }
+    boxes.len()
+}
+
+/// A screenshot's pixels: (red of a missing stretch, inked, total).
+fn red_pixels(html: &Path) -> (usize, usize, usize) {
+    let png_path = html.with_extension("png");
+    chromium(html, &[format!("--screenshot={}", png_path.display())]);
+    let dec = png::Decoder::new(fs::File::open(&png_path).unwrap());
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    let step = match info.color_type {
+        png::ColorType::Rgba => 4,
+        png::ColorType::Rgb => 3,
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    let (mut red, mut ink) = (0, 0);
+    for p in buf.chunks_exact(step) {
+        let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+        if (r - 208).abs() <= 6 && g <= 8 && b <= 8 {
+            red += 1;
+        }
+        if r < 240 || g < 240 || b < 240 {
+            ink += 1;
+        }
+    }
+    (red, ink, (info.width * info.height) as usize)
+}
+
+/// A copy of the document without its legend (the only red a clean
+/// comparison may show).
+fn without_legend(html: &Path) -> PathBuf {
+    let page = fs::read_to_string(html).unwrap();
+    let a = page.find("<p class=\"legend\">").expect("a legend");
+    let b = a + page[a..].find("</p>").unwrap() + 4;
+    let out = html.with_extension("nolegend.html");
+    fs::write(&out, format!("{}{}", &page[..a], &page[b..])).unwrap();
+    out
+}
+
+#[test]
+fn the_html_draws_a_cut_in_red_on_one_timeline_prints_on_a4_and_a_clean_one_has_no_red() {
+    // 60 s cut out of the official recording at master second 120.
+    let d = session(&[("rec.m4a", "aselect='not(between(t,120,180))'", 0.0)]);
+    let i = independent(d.path(), "dictaphone.mp3", "anull");
+    let (code, out, err) = compare_html(d.path(), &[&i], "cut.html", &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    let html = d.path().join("cut.html");
+    let mode = fs::metadata(&html).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "a document for the parties is readable by all");
+    let page = fs::read_to_string(&html).unwrap();
+    // The headline, the findings, what was compared, the limits, the command.
+    assert!(
+        page.contains(
+            "The official recording lacks 1 stretch that the independent recording holds"
+        ),
+        "headline"
+    );
+    assert!(page.contains("compare.missing_from_official"));
+    assert!(page.contains("evidence to weigh, not a proof"));
+    let sealed = fs::read_to_string(d.path().join("s/courtseal/log.jsonl")).unwrap();
+    let rec_hash = sealed
+        .lines()
+        .find(|l| l.contains("rec.m4a"))
+        .and_then(|l| l.split("\"sha256\":\"").nth(1))
+        .map(|r| r[..64].to_owned())
+        .unwrap();
+    assert!(page.contains(&rec_hash), "the sealed segment's SHA-256");
+    let ind_hash = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(fs::read(&i).unwrap()))
+    };
+    assert!(page.contains(&ind_hash), "the independent file's SHA-256");
+    assert!(page.contains("dictaphone.mp3") && page.contains("rec.m4a"));
+    assert!(page.contains("--html cut.html"), "the command");
+    assert!(page.contains(concat!("courtseal ", env!("CARGO_PKG_VERSION"))));
+    for external in [
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+        "<script",
+    ] {
+        assert!(!page.contains(external), "the document holds {external}");
+    }
+    // Both lanes, the matched stretches joined, the cut's times in red.
+    assert!(page.contains(">Official (sealed)</text>") && page.contains(">Independent</text>"));
+    assert!(
+        count(&page, "class=\"joined\"") >= 2,
+        "two matched stretches joined"
+    );
+    assert_eq!(count(&page, "class=\"missing\""), 1);
+    assert!(
+        ["05:01:59–05:02:5", "05:02:00–05:02:5", "05:02:00–05:03:0"]
+            .iter()
+            .any(|t| page.contains(&format!(" s missing: {t}"))),
+        "the cut's times"
+    );
+
+    let clean = intact().0.path();
+    let (code, out, err) = compare_html(clean, &[&clean.join("dictaphone.mp3")], "clean.html", &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let clean_html = clean.join("clean.html");
+    let clean_page = fs::read_to_string(&clean_html).unwrap();
+    assert!(clean_page
+        .contains("Where both could be compared, the official recording holds everything"));
+    assert_eq!(count(&clean_page, "class=\"missing\""), 0);
+
+    let pages = assert_a4(&html);
+    assert!(pages <= 3, "{pages} pages");
+    assert_a4(&clean_html);
+    let (red, ink, total) = red_pixels(&html);
+    let (clean_red, clean_ink, _) = red_pixels(&clean_html);
+    assert!(
+        ink > total / 50 && clean_ink > total / 50,
+        "a page looks blank"
+    );
+    // 60 s of about 230 s on a 526 px axis, 22 px high: over 2500 red
+    // pixels on the lane alone, beyond the legend's swatch.
+    assert!(
+        red > clean_red + 2500,
+        "the cut is not drawn red: {red} red pixels ({clean_red} when clean)"
+    );
+    let (bare_red, bare_ink, _) = red_pixels(&without_legend(&clean_html));
+    assert!(
+        bare_ink > total / 50,
+        "the page without its legend looks blank"
+    );
+    assert_eq!(
+        bare_red, 0,
+        "a clean comparison shows red outside its legend"
+    );
+    assert!(clean_red > 0, "the legend's red swatch is drawn");
+}
+
+#[test]
+fn an_existing_html_file_is_refused_before_any_work_and_replaced_only_with_force() {
+    let (dir, _, _) = intact();
+    let d = dir.path();
+    let i = d.join("dictaphone.mp3");
+    fs::write(d.join("taken.html"), "the lawyer's own notes").unwrap();
+    let (code, out, err) = compare_html(d, &[&i], "taken.html", &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("taken.html") && err.contains("already exists"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "work was done before the refusal: {out}");
+    assert_eq!(
+        fs::read_to_string(d.join("taken.html")).unwrap(),
+        "the lawyer's own notes"
+    );
+    // A folder is not replaced even with --force.
+    fs::create_dir_all(d.join("folder.html")).unwrap();
+    let (code, out, err) = compare_html(d, &[&i], "folder.html", &["--force"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("folder.html") && err.contains("not a regular file"),
+        "{err}"
+    );
+    // With --force the file is replaced whole, readable by all.
+    let (code, out, err) = compare_html(d, &[&i], "taken.html", &["--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let page = fs::read_to_string(d.join("taken.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>"));
+    let mode = fs::metadata(d.join("taken.html"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o644);
+}
+
+#[test]
+fn a_hostile_file_name_is_shown_escaped_in_the_html() {
+    let (dir, _, _) = intact();
+    let d = dir.path();
+    // A file name cannot hold a slash; everything else is allowed.
+    let name = "x<img src=x onerror=alert(1)>&\"\u{202E}3pm.mp3";
+    fs::copy(d.join("dictaphone.mp3"), d.join(name)).unwrap();
+    let (code, out, err) = compare_html(d, &[Path::new(name)], "hostile.html", &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let page = fs::read_to_string(d.join("hostile.html")).unwrap();
+    assert!(!page.contains("<img"), "markup from a file name");
+    assert!(
+        !page.contains('\u{202E}'),
+        "a direction override from a file name"
+    );
+    assert!(
+        page.contains("x&lt;img src=x onerror=alert(1)&gt;&amp;&quot;\\u202E3pm.mp3"),
+        "the name is shown as it is"
+    );
+}
+
+fn count(page: &str, needle: &str) -> usize {
+    page.matches(needle).count()
 }

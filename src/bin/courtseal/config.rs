@@ -150,6 +150,8 @@ pub struct CompareConfig {
     pub trust: Vec<PathBuf>,
     pub independent_session: Option<PathBuf>,
     pub json: bool,
+    pub html: Option<HtmlOutput>,
+    pub command_line: String,
 }
 
 /// A number of seconds checked against its range, kept as typed for messages.
@@ -638,6 +640,8 @@ pub fn resolve(cli: Cli, ctx: &Context) -> Result<Config> {
             independent_session: a.independent_session,
             session: a.session,
             json: a.json,
+            html: html_output(a.html.as_deref(), a.force)?,
+            command_line: ctx.command_line.clone(),
         }),
         Command::Audit(a) => audit(a, ctx)?,
         Command::VerifyAct(a) => {
