@@ -17,6 +17,7 @@ use crate::format::windows::{ChunkParams, StreamInfo, WindowLine, WindowsHeader,
 pub mod chunking;
 pub mod continuity;
 pub mod normalise;
+pub mod ogg;
 pub mod silence;
 pub mod windowing;
 
@@ -84,6 +85,9 @@ pub struct MediaAnalysis {
     pub packet_times: Option<Vec<Vec<f64>>>,
     /// Per-stream per-packet presentation times, kept with the hashes.
     pub packet_presented: Option<Vec<Vec<f64>>>,
+    /// Ogg pages whose checksum fails (readers skip them), counted only
+    /// with the packets kept (to explain a changed copy); 0 otherwise.
+    pub damaged_pages: usize,
 }
 
 /// A file FFmpeg cannot read.
@@ -426,7 +430,7 @@ pub fn analyze(
     };
     Ok(MediaAnalysis {
         facts: MediaFacts {
-            container: Some(container),
+            container: Some(container.clone()),
             duration,
             declared_start,
             streams,
@@ -439,6 +443,11 @@ pub fn analyze(
         packet_hashes: keep_packets.then_some(hashes),
         packet_times: keep_packets.then_some(times),
         packet_presented: keep_packets.then_some(presented),
+        damaged_pages: if keep_packets && container == "ogg" {
+            ogg::damaged_pages(path).unwrap_or(0)
+        } else {
+            0
+        },
     })
 }
 
