@@ -23,6 +23,12 @@ pub struct Change {
     pub to: f64,
     /// For a person.
     pub message: String,
+    /// Where the change sits in the copy's own clock: from the time of the
+    /// copy's last unchanged packet before it to that of its first one
+    /// after it (the one whose time is in step with what follows). A gap
+    /// in the copy's timestamps inside this stretch is the trace of this
+    /// change, not a finding of its own. `None` at either end of a stream.
+    pub copy_span: Option<(f64, f64)>,
 }
 
 /// Formats seconds as `H:MM:SS.mmm`.
@@ -94,6 +100,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         let Some((p, t, pt)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
+                copy_span: None,
                 code: Code::SegmentContentRemoved,
                 stream: st.index,
                 from,
@@ -114,7 +121,17 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                 } else {
                     Unit::Packet
                 };
-                let (c, base) = explain_packets(st.index, kind, unit, &sp, &stimes, end, &cp, pt);
+                let (c, base) = explain_packets(
+                    st.index,
+                    kind,
+                    unit,
+                    &sp,
+                    &stimes,
+                    end,
+                    &cp,
+                    pt,
+                    now.damaged_pages,
+                );
                 changes.extend(c);
                 if let Some(b) = base {
                     bases.push(b);
@@ -138,6 +155,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         {
             let to = sealed.windows.iter().map(|w| w.to).fold(0.0, f64::max);
             return vec![Change {
+                copy_span: None,
                 code: Code::SegmentOtherRecording,
                 stream: 0,
                 from: 0.0,
@@ -159,6 +177,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                 .and_then(|t| t.last().copied())
                 .unwrap_or(0.0);
             changes.push(Change {
+                copy_span: None,
                 code: Code::SegmentContentInserted,
                 stream: c.index,
                 from: 0.0,
@@ -283,6 +302,7 @@ fn explain_packets(
     sealed_end: f64,
     cp: &[u32],
     ctimes: &[f64],
+    damaged_pages: usize,
 ) -> (Vec<Change>, Option<StreamBase>) {
     let sstep = typical_step(stimes);
     let runs = follow_time(crate::align::align(sp, cp), sp, cp, stimes, ctimes, sstep);
@@ -290,10 +310,12 @@ fn explain_packets(
     let mut out = Vec::new();
     if runs.len() == 1 && runs[0].len == n && n == m {
         // Every packet is there, in order: only the timing can differ.
-        out.extend(retimed(s, kind, &runs, stimes, ctimes));
-        return (out, base(s, kind, &runs, stimes, ctimes));
+        out.extend(retimed(s, kind, &runs, &[], stimes, ctimes));
+        return (out, base(s, kind, &runs, &[], stimes, ctimes));
     }
     let cstep = typical_step(ctimes);
+    let (runs, joins) = joins(runs, stimes, ctimes, cstep);
+    let heads: Vec<usize> = joins.iter().map(|j| j.head).collect();
     // The sealed stream ends with its last packet, and no later than its
     // last window.
     let st = |i: usize| round_us(time_at(stimes, i, sstep).min(sealed_end));
@@ -322,6 +344,7 @@ fn explain_packets(
         let same_length = diff.abs() <= REENCODE_SLACK.max(0.01 * sealed_len);
         out.push(if same_length {
             Change {
+                copy_span: None,
                 code: Code::SegmentReencoded,
                 stream: s,
                 from: st(0),
@@ -332,6 +355,7 @@ fn explain_packets(
             }
         } else {
             Change {
+                copy_span: None,
                 code: Code::SegmentContentEdited,
                 stream: s,
                 from: st(0),
@@ -360,22 +384,49 @@ fn explain_packets(
     // The gaps before, between and after the common runs.
     let mut gaps = Vec::new();
     let (mut i0, mut j0) = (0usize, 0usize);
-    for r in &runs {
-        gaps.push((i0, r.sealed, j0, r.copy, false));
+    for (r, jn) in runs.iter().zip(&joins) {
+        // Packets a join stamped with no time of their own are not played:
+        // they are left out of the copy's side of the gap before the run.
+        gaps.push((
+            i0,
+            r.sealed,
+            j0,
+            r.copy - jn.crushed,
+            false,
+            *jn,
+            r.copy + jn.head,
+        ));
         i0 = r.sealed + r.len;
         j0 = r.copy + r.len;
     }
-    gaps.push((i0, n, j0, m, true));
-    for (ia, ib, ja, jb, last) in gaps {
+    gaps.push((i0, n, j0, m, true, Join::default(), m));
+    for (ia, ib, ja, jb, last, jn, settled) in gaps {
         let (ns, nc) = (ib - ia, jb - ja);
         let (from, to) = (st(ia), st(ib));
         let copy_len = if nc > 0 { ct(jb) - ct(ja) } else { 0.0 };
+        let copy_span = (ja > 0 && settled < m).then(|| (ctimes[ja - 1], ctimes[settled]));
+        let crushed = if jn.crushed > 0 {
+            format!(
+                "; the copy still holds the {} sealed from {} to {}, but stamps {} at {}, the instant of what comes before {}, so {} no time and {} not played (a stream-copy join keeps the packets before its in-point so)",
+                packets(jn.crushed),
+                clock(stimes[ib - jn.crushed]),
+                clock(stimes[ib - 1]),
+                if jn.crushed == 1 { "it" } else { "them all" },
+                clock(ctimes[jb]),
+                if jn.crushed == 1 { "it" } else { "them" },
+                if jn.crushed == 1 { "it takes" } else { "they take" },
+                if jn.crushed == 1 { "is" } else { "are" },
+            )
+        } else {
+            String::new()
+        };
         let change = |code, message: String| Change {
+            copy_span,
             code,
             stream: s,
             from,
             to,
-            message: format!("{message} ({lasts})"),
+            message: format!("{message}{crushed} ({lasts})"),
         };
         // PCM chunks: a cut or an insertion between any two samples leaves
         // the few chunks around it different on both sides, while the
@@ -397,6 +448,7 @@ fn explain_packets(
         if around && nc <= CHUNKS_AROUND_AN_EDIT && net > RETIME_TOLERANCE {
             let u = within();
             out.push(Change {
+                copy_span: None,
                 code: Code::SegmentContentRemoved,
                 stream: s,
                 from,
@@ -418,6 +470,7 @@ fn explain_packets(
         if around && ns <= CHUNKS_AROUND_AN_EDIT && -net > RETIME_TOLERANCE {
             let u = within();
             out.push(Change {
+                copy_span: None,
                 code: Code::SegmentContentInserted,
                 stream: s,
                 from,
@@ -455,6 +508,30 @@ fn explain_packets(
                     packets(nc)
                 ),
             )),
+            // Packets gone from a copy that has pages failing their
+            // checksum, while its clock still has room for them: the file
+            // was damaged there (a reader skips a bad page), not cut.
+            (_, 0)
+                if damaged_pages > 0
+                    && copy_span.is_some_and(|(a, b)| {
+                        ((b - a) - (to - from) - cstep).abs() <= 2.0 * cstep.max(RETIME_TOLERANCE)
+                    }) =>
+            {
+                out.push(change(
+                    Code::SegmentContentEdited,
+                    format!(
+                        "the {kind} sealed from {} to {} ({}, {}) can no longer be read in the copy: {} of the copy {} its checksum, so readers skip {} (the file's bytes were changed there, not cut: the copy's clock still has room for {})",
+                        clock(from),
+                        clock(to),
+                        packets(ns),
+                        length(to - from),
+                        if damaged_pages == 1 { "one Ogg page".to_owned() } else { format!("{damaged_pages} Ogg pages") },
+                        if damaged_pages == 1 { "fails" } else { "fail" },
+                        if damaged_pages == 1 { "it" } else { "them" },
+                        if ns == 1 { "it" } else { "them" },
+                    ),
+                ))
+            }
             (_, 0) => out.push(change(
                 Code::SegmentContentRemoved,
                 format!(
@@ -499,8 +576,94 @@ fn explain_packets(
             )),
         }
     }
-    out.extend(retimed(s, kind, &runs, stimes, ctimes));
-    (out, base(s, kind, &runs, stimes, ctimes))
+    out.extend(retimed(s, kind, &runs, &heads, stimes, ctimes));
+    (out, base(s, kind, &runs, &heads, stimes, ctimes))
+}
+
+/// Sealed packets a join stamped at the copy's last time before them
+/// (within this many seconds) are "crushed": FFmpeg's muxer moves a
+/// decoding time that goes back to the one before it, so the packets a
+/// stream-copy join keeps from before its in-point all get the time where
+/// the first part ended.
+const CRUSHED: f64 = 0.001;
+
+/// The longest head of a run whose times are the joining tool's, not the
+/// recording's (see [`joins`]), in seconds of the sealed recording.
+const JOIN_HEAD: f64 = 1.0;
+
+/// Packets whose offsets must agree for a run's timing to count as settled.
+const SETTLE: usize = 8;
+
+/// What a join (a cut or an edit just before a run of common packets) did
+/// to the run's first packets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Join {
+    /// Packets taken off the run's head: the copy holds them, but stamped
+    /// at the instant of the copy's last time before them, so they take no
+    /// time and are not played.
+    crushed: usize,
+    /// Packets at the (remaining) run's head timed by the join: they
+    /// continue the copy's clock from before the gap, one usual step on,
+    /// while from packet `head` on the run keeps one offset.
+    head: usize,
+}
+
+/// Looks at the head of every run that follows a gap. A stream copy joined
+/// across a cut (FFmpeg's concat demuxer, or a reader resyncing after a
+/// damaged page) cannot put the first packets after the cut at their own
+/// time: packets kept from before the in-point are stamped at the end of
+/// the first part (crushed, taken off the run), and the first packets of
+/// a page or PES whose own time is lost continue the clock from before the
+/// cut until the next timestamp. Neither is a retiming of the recording;
+/// the run's timing is taken from where it settles. A head that does not
+/// continue the copy's clock, is longer than [`JOIN_HEAD`] or never
+/// settles is left as it is (and reported re-timed).
+fn joins(
+    runs: Vec<crate::align::Run>,
+    stimes: &[f64],
+    ctimes: &[f64],
+    cstep: f64,
+) -> (Vec<crate::align::Run>, Vec<Join>) {
+    let mut out = Vec::with_capacity(runs.len());
+    let mut js = Vec::with_capacity(runs.len());
+    let (mut before, mut upto) = (f64::NEG_INFINITY, 0usize);
+    for mut r in runs {
+        let mut jn = Join::default();
+        while upto < r.copy {
+            before = before.max(ctimes[upto]);
+            upto += 1;
+        }
+        if r.copy > 0 && before.is_finite() && r.len > 1 {
+            let mut h = 0;
+            // At that very instant: a B-frame presented before the latest
+            // time already seen (reordering) is not crushed.
+            while h + 1 < r.len && (ctimes[r.copy + h] - before).abs() <= CRUSHED {
+                h += 1;
+            }
+            r.sealed += h;
+            r.copy += h;
+            r.len -= h;
+            jn.crushed = h;
+            let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+            let continues = (ctimes[r.copy] - (before + cstep)).abs() <= RETIME_TOLERANCE;
+            if continues {
+                for k in 1..r.len {
+                    if stimes[r.sealed + k] - stimes[r.sealed] > JOIN_HEAD {
+                        break;
+                    }
+                    let end = (k + SETTLE).min(r.len);
+                    let settled = (k..end).all(|x| (off(x) - off(k)).abs() <= RETIME_TOLERANCE);
+                    if (off(k) - off(0)).abs() > RETIME_TOLERANCE && settled {
+                        jn.head = k;
+                        break;
+                    }
+                }
+            }
+        }
+        out.push(r);
+        js.push(jn);
+    }
+    (out, js)
 }
 
 /// Splits runs where repeated content (digital silence: the same packet
@@ -562,20 +725,22 @@ fn follow_time(
     strict
 }
 
-/// The stream's offset at its first common packet.
+/// The stream's offset at its first common packet (past a join's head).
 fn base(
     s: usize,
     kind: &str,
     runs: &[crate::align::Run],
+    heads: &[usize],
     stimes: &[f64],
     ctimes: &[f64],
 ) -> Option<StreamBase> {
     let first = runs.first()?;
     let last = runs.last()?;
+    let h = heads.first().copied().unwrap_or(0);
     Some(StreamBase {
         stream: s,
         kind: kind.to_owned(),
-        offset: ctimes[first.copy] - stimes[first.sealed],
+        offset: ctimes[first.copy + h] - stimes[first.sealed + h],
         from: stimes[first.sealed],
         to: stimes[last.sealed + last.len - 1],
     })
@@ -590,15 +755,18 @@ fn retimed(
     s: usize,
     kind: &str,
     runs: &[crate::align::Run],
+    heads: &[usize],
     stimes: &[f64],
     ctimes: &[f64],
 ) -> Vec<Change> {
     let mut out: Vec<Change> = Vec::new();
     let mut worst_of: Vec<f64> = Vec::new();
-    for r in runs {
+    for (x, r) in runs.iter().enumerate() {
         let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
-        let base = off(0);
-        let mut k = 0;
+        // A join's head is timed by the joining tool (see `joins`).
+        let head = heads.get(x).copied().unwrap_or(0);
+        let base = off(head);
+        let mut k = head;
         while k < r.len {
             if (off(k) - base).abs() <= RETIME_TOLERANCE {
                 k += 1;
@@ -631,6 +799,7 @@ fn retimed(
                 }
                 _ => {
                     out.push(Change {
+                        copy_span: None,
                         code: Code::SegmentRetimed,
                         stream: s,
                         from,
@@ -666,6 +835,7 @@ fn cross_stream_timing(bases: &[StreamBase]) -> Vec<Change> {
         .map(|b| {
             let d = b.offset - reference.offset;
             Change {
+                copy_span: None,
                 code: Code::SegmentRetimed,
                 stream: b.stream,
                 from: round_us(b.from),
@@ -744,6 +914,7 @@ fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &[f64])]) -> Vec<Ch
             .unwrap_or(0.0);
         let (from, to) = (first.0.from, last.0.to);
         out.push(Change {
+            copy_span: None,
             code: Code::SegmentRetimed,
             stream: st.index,
             from,
@@ -879,6 +1050,7 @@ fn explain_stream(
                     let to = wins[last].to;
                     if u == 0 {
                         out.push(Change {
+                            copy_span: None,
                             code: Code::SegmentTruncated,
                             stream: s,
                             from,
@@ -891,6 +1063,7 @@ fn explain_stream(
                         });
                     } else {
                         out.push(Change {
+                            copy_span: None,
                             code: Code::SegmentContentEdited,
                             stream: s,
                             from,
@@ -906,6 +1079,7 @@ fn explain_stream(
                     let at = prev.map_or(0.0, |(i, _)| wins[i].to);
                     let len = seconds_between(base, n);
                     out.push(Change {
+                        copy_span: None,
                         code: Code::SegmentContentInserted,
                         stream: s,
                         from: at,
@@ -926,6 +1100,7 @@ fn explain_stream(
                     // Fewer packets now: content was cut out here.
                     let removed = (-delta) as f64 * avg;
                     out.push(Change {
+                        copy_span: None,
                         code: Code::SegmentContentRemoved,
                         stream: s,
                         from,
@@ -941,6 +1116,7 @@ fn explain_stream(
                 } else if delta > 0 {
                     let len = seconds_between(base, nj);
                     out.push(Change {
+                        copy_span: None,
                         code: Code::SegmentContentInserted,
                         stream: s,
                         from,
@@ -953,6 +1129,7 @@ fn explain_stream(
                     });
                 } else if !run.is_empty() {
                     out.push(Change {
+                        copy_span: None,
                         code: Code::SegmentContentEdited,
                         stream: s,
                         from,
@@ -1109,6 +1286,7 @@ mod tests {
             packet_hashes: Some(streams.iter().map(|t| t.hashes.clone()).collect()),
             packet_times: Some(streams.iter().map(|t| t.times.clone()).collect()),
             packet_presented: Some(streams.iter().map(|t| t.times.clone()).collect()),
+            damaged_pages: 0,
         }
     }
 
@@ -1543,6 +1721,128 @@ mod tests {
             "{}",
             c[0].message
         );
+    }
+
+    /// Sealed audio (packets of 0.1 s) joined as FFmpeg's concat demuxer
+    /// joins 0:00-0:04 and 0:06-end: packets `keep..60` kept from before
+    /// the in-point at `head` times, then the rest 2 s earlier.
+    fn joined(keep: usize, head: impl Fn(usize) -> f64) -> Trace {
+        let a = audio();
+        let mut t = Trace {
+            hashes: a.hashes[..40].to_vec(),
+            times: a.times[..40].to_vec(),
+            ..a.clone()
+        };
+        for i in keep..100 {
+            t.hashes.push(a.hashes[i]);
+            t.times
+                .push(if i < 60 { head(i) } else { a.times[i] - 2.0 });
+        }
+        t
+    }
+
+    fn coded(c: &[Change]) -> Vec<(&'static str, usize, f64, f64)> {
+        c.iter()
+            .map(|c| (c.code.as_str(), c.stream, c.from, c.to))
+            .collect()
+    }
+
+    #[test]
+    fn packets_a_join_crushes_onto_the_cut_are_removed_with_it() {
+        // Packets 50..60 (5.0-5.9 s) kept from before the in-point, all
+        // stamped at 3.9 s, where the first part ended: not played.
+        let c = explain(&sealed(&[audio()]), &analysis(&[joined(50, |_| 3.9)]));
+        assert_eq!(coded(&c), vec![("segment.content_removed", 0, 4.0, 6.0)]);
+        assert!(
+            c[0].message.contains(
+                "still holds the 10 packets sealed from 0:00:05.000 to 0:00:05.900, but stamps them all at 0:00:03.900"
+            ),
+            "{}",
+            c[0].message
+        );
+        let (a, b) = c[0].copy_span.unwrap();
+        assert!((a - 3.9).abs() < 1e-9 && (b - 4.0).abs() < 1e-9, "{a} {b}");
+    }
+
+    #[test]
+    fn a_join_head_that_continues_the_clock_is_not_retimed() {
+        // Packets 55..60 butted against the first part (4.0-4.4 s), the
+        // rest at its own time: 0.5 s of overlap, as an MPEG-TS PES whose
+        // timestamp the muxer moved.
+        let c = explain(
+            &sealed(&[audio()]),
+            &analysis(&[joined(55, |i| 4.0 + (i - 55) as f64 * 0.1)]),
+        );
+        assert_eq!(coded(&c), vec![("segment.content_removed", 0, 4.0, 5.5)]);
+    }
+
+    #[test]
+    fn a_forger_who_moves_more_than_a_second_after_a_cut_is_still_retimed() {
+        // The same head, 1.5 s long (packets 45..60 butted on): longer
+        // than any join's, so it is the recording's timing that was changed.
+        let c = explain(
+            &sealed(&[audio()]),
+            &analysis(&[joined(45, |i| 4.0 + (i - 45) as f64 * 0.1)]),
+        );
+        assert!(
+            c.iter().any(|c| c.code == Code::SegmentRetimed),
+            "{:?}",
+            coded(&c)
+        );
+    }
+
+    #[test]
+    fn a_b_frame_after_a_changed_packet_is_not_taken_for_a_crushed_one() {
+        // Decode order I0 P3 B1 B2 P6 B4 B5 …: the B-frames after a changed
+        // P-frame are presented before it, which is reordering.
+        let mut v = trace("video", "h264", 40, 0.04);
+        v.times = std::iter::once(0.0)
+            .chain(
+                (0..13)
+                    .flat_map(|g| [3 * g + 3, 3 * g + 1, 3 * g + 2].map(|x| f64::from(x) * 0.04)),
+            )
+            .collect();
+        let c = explain(&sealed(&[v.clone()]), &analysis(&[v.flip(4)]));
+        assert_eq!(
+            c.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+            vec!["segment.content_edited"]
+        );
+        assert!(c[0].message.contains("where 1 packet"), "{}", c[0].message);
+    }
+
+    #[test]
+    fn packets_crushed_without_a_cut_are_retimed() {
+        // A second of packets stamped at one instant in an otherwise
+        // intact copy: no join to blame, their timing was changed.
+        let mut a = audio();
+        a.times[40..50].iter_mut().for_each(|t| *t = 4.0);
+        assert_eq!(
+            changes2(&[audio()], &[a]),
+            vec![("segment.retimed", 0, 4.1, 4.9)]
+        );
+    }
+
+    #[test]
+    fn a_missing_ogg_page_whose_clock_kept_room_is_damage_not_a_cut() {
+        let mut now = analysis(&[audio().cut(35..45)]);
+        now.damaged_pages = 1;
+        let c = explain(&sealed(&[audio()]), &now);
+        assert_eq!(coded(&c), vec![("segment.content_edited", 0, 3.5, 4.5)]);
+        assert!(c[0]
+            .message
+            .contains("one Ogg page of the copy fails its checksum"));
+    }
+
+    #[test]
+    fn a_cut_in_an_ogg_file_with_a_damaged_page_elsewhere_is_still_a_cut() {
+        // The forger cuts 1 s and closes the clock, and also damages a
+        // page: the cut is not passed off as damage.
+        let mut a = audio().cut(35..45);
+        a.times[35..].iter_mut().for_each(|t| *t -= 1.0);
+        let mut now = analysis(&[a]);
+        now.damaged_pages = 1;
+        let c = explain(&sealed(&[audio()]), &now);
+        assert_eq!(coded(&c), vec![("segment.content_removed", 0, 3.5, 4.5)]);
     }
 
     #[test]

@@ -1054,6 +1054,11 @@ fn remux_holder(
         })
 }
 
+/// How far (seconds) a gap in a changed copy's timestamps may reach past
+/// the stretch of the copy's clock where a change sits and still be that
+/// change's trace: a packet's duration is rounded in some containers.
+const HOLE_SLACK: f64 = 0.05;
+
 /// Explains how a changed file differs from what was sealed; findings are
 /// placed at `location` (the segment's name, or the file checked).
 pub(crate) fn explain_change(
@@ -1101,12 +1106,30 @@ pub(crate) fn explain_change(
     }
     let sealed_obs: Vec<&Observation> =
         s.media.iter().flat_map(|m| m.observations.iter()).collect();
+    // A gap in the copy's own timestamps where content is missing is the
+    // trace of that change (the copy kept the hole in its clock): said
+    // with the change, not as a finding of its own.
+    let mut holes: Vec<Option<(f64, f64)>> = vec![None; changes.len()];
     for o in &now.facts.observations {
         let known = sealed_obs
             .iter()
             .any(|k| k.code == o.code && (k.from - o.from).abs() < 0.05);
-        if !known {
-            findings.extend(observation_finding(location, o, true));
+        if known {
+            continue;
+        }
+        let hole = (o.code == "media.internal_gap")
+            .then(|| {
+                changes.iter().position(|c| {
+                    c.stream == o.stream
+                        && c.copy_span.is_some_and(|(a, b)| {
+                            o.from >= a - HOLE_SLACK && o.to <= b + HOLE_SLACK
+                        })
+                })
+            })
+            .flatten();
+        match hole {
+            Some(i) => holes[i] = Some((o.from, o.to)),
+            None => findings.extend(observation_finding(location, o, true)),
         }
     }
     if changes.is_empty() {
@@ -1122,15 +1145,27 @@ pub(crate) fn explain_change(
         ));
         return SegmentState::Rewritten;
     }
-    for c in changes {
+    for (c, hole) in changes.into_iter().zip(holes) {
         let stream = sidecar
             .header
             .streams
             .get(c.stream)
             .map_or("?", |st| st.kind.as_str());
+        let hole = hole.map_or(String::new(), |(a, b)| {
+            format!(
+                "; the copy's timestamps keep the hole: they jump {:.3} s, from {} to {}",
+                b - a,
+                windows::clock(a),
+                windows::clock(b)
+            )
+        });
         findings.push(
-            Finding::error(c.code, location, format!("{stream} stream: {}", c.message))
-                .with_span(c.from, c.to),
+            Finding::error(
+                c.code,
+                location,
+                format!("{stream} stream: {}{hole}", c.message),
+            )
+            .with_span(c.from, c.to),
         );
     }
     SegmentState::Changed
