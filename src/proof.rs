@@ -179,9 +179,7 @@ pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
     let line = log
         .lines
         .iter()
-        .filter(|l| l.number as u64 <= cp.size)
-        .filter(|l| matches!(l.entry, Ok(Entry::Record(_))))
-        .next_back()?;
+        .rfind(|l| l.number as u64 <= cp.size && matches!(l.entry, Ok(Entry::Record(_))))?;
     let tree = log.tree();
     if tree.root_at(cp.size) != Some(cp.root) {
         return None;

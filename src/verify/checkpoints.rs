@@ -211,7 +211,7 @@ pub fn check_session_checkpoints(
     // in the files' order.
     let opened_files: Vec<_> = files
         .par_iter()
-        .map(|f| open(&f.bytes, trust, &f.file))
+        .map(|f| open(&f.bytes, trust, &f.file).map_err(Box::new))
         .collect();
     for ((index, f), opened) in files.iter().enumerate().zip(opened_files) {
         let mut st = CheckpointStatus {
@@ -237,7 +237,7 @@ pub fn check_session_checkpoints(
                 continue;
             }
             Err(finding) => {
-                v.findings.push(finding);
+                v.findings.push(*finding);
                 v.statuses.push(st);
                 continue;
             }
