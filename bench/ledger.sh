@@ -13,7 +13,7 @@
 # is also compared with the ledger's whole log), with the ledger and
 # witnesses but no folder, and, as the reference, with the recorder key
 # alone (the session's own checkpoints; the ledger evidence is not checked).
-# Medians of RUNS runs.
+# Medians of RUNS runs, wall and CPU time (GNU time).
 #   bash bench/ledger.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,20 +37,21 @@ case_() { # NAME SESSIONS PER SESSION-TO-VERIFY
   sed -n 's/^ledger \([^ ]*\) ledger$/ledger \1/p' "$d/trust.txt" >> "$d/nofolder.txt"
   grep '^recorder' "$d/trust.txt" > "$d/recorder.txt"
   for t in trust nofolder recorder; do
-    : > "$d/$t.times"
+    : > "$d/$t.times"; : > "$d/$t.cpu"
     for _ in $(seq 1 "$runs"); do
-      t0=$(date +%s.%N)
-      code=0; "$cs" verify "$d/$4" --trust "$d/$t.txt" --json > "$d/$t.json" 2>&1 || code=$?
-      t1=$(date +%s.%N)
-      echo "$t1 - $t0" | bc -l >> "$d/$t.times"
+      code=0
+      /usr/bin/time -f '%e %U %S' -o "$d/time.out" "$cs" verify "$d/$4" --trust "$d/$t.txt" --json > "$d/$t.json" 2>&1 || code=$?
+      read -r wall user sys < "$d/time.out"
+      echo "$wall" >> "$d/$t.times"
+      echo "$user + $sys" | bc -l >> "$d/$t.cpu"
     done
     # The ledger cases must verify witnessed, with no finding at all.
     if [ "$t" != recorder ]; then
       [ "$code" = 0 ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(1 if r["findings"] else 0)' "$d/$t.json" \
         || { echo "$name/$t: not a clean verify (exit $code): $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["findings"][:3])' "$d/$t.json" 2>&1 | head -c 1500)" >&2; exit 1; }
     fi
-    printf '  verify %s, %-44s median %7.1f ms over %s runs\n' "$4" "$t.txt" \
-      "$(echo "$(median < "$d/$t.times") * 1000" | bc -l)" "$runs"
+    printf '  verify %s, %-14s median %7.1f ms wall, %7.1f ms CPU (user+sys) over %s runs\n' "$4" "$t.txt" \
+      "$(echo "$(median < "$d/$t.times") * 1000" | bc -l)" "$(echo "$(median < "$d/$t.cpu") * 1000" | bc -l)" "$runs"
   done
 }
 case_ A 1 10000 s0000
