@@ -18,7 +18,7 @@ use ffmpeg_next as ff;
 
 use crate::entry::Entry;
 use crate::finding::{Finding, Severity};
-use crate::format::bundle::{Bundle, ExcerptPart, ExcerptStream, ProvenLine, BUNDLE, EXCERPT_V1};
+use crate::format::bundle::{Bundle, ExcerptPart, ExcerptStream, ProvenLine, EXCERPT_V1};
 use crate::format::windows::{WindowLine, WindowsHeader, V3};
 use crate::keys::TrustStore;
 use crate::media::chunking::{Chunk, Chunker};
@@ -268,17 +268,14 @@ pub fn make(
     Ok(MadeExcerpt {
         bundle: {
             let ledger = crate::proof::ledger_evidence_for(root, &tp);
+            let record = crate::proof::record_part_for(root, &tp);
             Bundle {
-                bundle: if ledger.is_some() {
-                    crate::format::bundle::BUNDLE_V2
-                } else {
-                    BUNDLE
-                }
-                .into(),
+                bundle: crate::proof::bundle_version(ledger.is_some(), record.is_some()).into(),
                 tlog_proof: String::from_utf8_lossy(&tp.to_text()).into_owned(),
                 windows: None,
                 excerpt: Some(part),
                 ledger,
+                record,
             }
         },
         stretch,

@@ -168,6 +168,7 @@ codes! {
     TimestampMissing = "timestamp.missing",
     TimestampUnreachable = "timestamp.unreachable",
     TimestampRenewalDue = "timestamp.renewal_due",
+    TimestampLate = "timestamp.late",
     CheckpointNotWitnessed = "checkpoint.not_witnessed",
     WitnessBadCosignature = "witness.bad_cosignature",
     WitnessQuorumNotMet = "witness.quorum_not_met",

@@ -347,12 +347,25 @@ impl Ledger {
                 a.checkpoint.size, l.size
             )];
         }
-        let subs = crate::witness::submit_checkpoint(
+        // Each cosignature reaches the session's evidence as soon as it is
+        // kept: a slow witness delays no other's.
+        let problems = std::sync::Mutex::new(Vec::new());
+        let copy = |cosigned: &Path| {
+            if let Err(e) = copy_cosignatures(cosigned, &a.signed, &a.sessions) {
+                if let Ok(mut p) = problems.lock() {
+                    p.push(format!(
+                        "warning: ledger.unreachable: the cosignatures are not copied into the session: {e}"
+                    ));
+                }
+            }
+        };
+        let subs = crate::witness::submit_checkpoint_then(
             &self.paths,
             &a.tree,
             &a.checkpoint,
             &a.signed,
             witnesses,
+            &copy,
         );
         let mut out: Vec<String> = subs
             .iter()
@@ -364,18 +377,15 @@ impl Ledger {
                 )
             })
             .collect();
-        if subs
-            .iter()
-            .any(|s| matches!(s, Submission::Cosigned { .. } | Submission::Present { .. }))
-        {
+        // A cosignature kept by an earlier run but not yet in the session.
+        if subs.iter().any(|s| matches!(s, Submission::Present { .. })) {
             let cosigned = crate::witness::cosigned_dir(&self.paths)
                 .join(format!("{}.note", a.checkpoint.size));
-            if let Err(e) = copy_cosignatures(&cosigned, &a.signed, &a.sessions) {
-                out.push(format!(
-                    "warning: ledger.unreachable: the cosignatures are not copied into the session: {e}"
-                ));
-            }
+            copy(&cosigned);
         }
+        let mut problems = problems.into_inner().unwrap_or_default();
+        problems.dedup();
+        out.extend(problems);
         out
     }
 }

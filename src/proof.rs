@@ -148,18 +148,50 @@ pub fn make_bundle(
         })
     };
     let ledger = ledger_evidence_for(root, &p);
+    let record = record_part_for(root, &p);
     Ok(Bundle {
-        bundle: if ledger.is_some() {
-            crate::format::bundle::BUNDLE_V2
-        } else {
-            crate::format::bundle::BUNDLE
-        }
-        .into(),
+        bundle: bundle_version(ledger.is_some(), record.is_some()).into(),
         tlog_proof: text(p.to_text(), &SessionPaths::new(root).checkpoint)?,
         windows: windows.map(|w| text(w, root)).transpose()?,
         excerpt: None,
         ledger,
+        record,
     })
+}
+
+/// The bundle version for what it carries: v3 with a record part, v2 with
+/// a ledger part alone, else v1 (exactly as before v3 existed).
+pub fn bundle_version(ledger: bool, record: bool) -> &'static str {
+    match (ledger, record) {
+        (_, true) => crate::format::bundle::BUNDLE_V3,
+        (true, false) => crate::format::bundle::BUNDLE_V2,
+        (false, false) => crate::format::bundle::BUNDLE,
+    }
+}
+
+/// The record part of a bundle for proof `p`: the last `record` entry the
+/// proof's checkpoint covers, as a tlog-proof under that same checkpoint
+/// (byte for byte). `None` when the session sealed no record before it.
+pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
+    let (text, _) = note::split(&p.checkpoint).ok()?;
+    let cp = Checkpoint::parse(&text).ok()?;
+    let log = crate::log::Log::read(&SessionPaths::new(root).log).ok()?;
+    let line = log
+        .lines
+        .iter()
+        .rfind(|l| l.number as u64 <= cp.size && matches!(l.entry, Ok(Entry::Record(_))))?;
+    let tree = log.tree();
+    if tree.root_at(cp.size) != Some(cp.root) {
+        return None;
+    }
+    let index = line.number as u64 - 1;
+    let part = TlogProof {
+        extra: Some(line.bytes.clone()),
+        index,
+        path: tree.inclusion_proof(index, cp.size)?,
+        checkpoint: p.checkpoint.clone(),
+    };
+    String::from_utf8(part.to_text()).ok()
 }
 
 /// The session's ledger evidence for the checkpoint a proof is against
@@ -224,6 +256,10 @@ pub struct FileReport {
     /// proof's checkpoint).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outside_times: Vec<crate::verify::timestamps::OutsideTime>,
+    /// A version 3 bundle's record part, when it checks: the sealed record
+    /// that names the court's time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<crate::record::sealed::BundledRecord>,
 }
 
 /// The media file itself cannot be read.
@@ -297,15 +333,18 @@ pub fn verify_file_with(
         findings: vec![],
         excerpt: None,
         outside_times: vec![],
+        record: None,
     };
     // A bundle carries the tlog-proof, and the windows or an excerpt part.
-    let (proof_bytes, bundled_windows, excerpt, ledger) = if Bundle::is_bundle(&proof_bytes) {
+    let (proof_bytes, bundled_windows, excerpt, ledger, record) = if Bundle::is_bundle(&proof_bytes)
+    {
         match Bundle::parse(&proof_bytes) {
             Ok(b) => (
                 b.tlog_proof.into_bytes(),
                 b.windows.map(String::into_bytes),
                 b.excerpt,
                 b.ledger,
+                b.record,
             ),
             Err(e) => {
                 r.findings
@@ -314,7 +353,7 @@ pub fn verify_file_with(
             }
         }
     } else {
-        (proof_bytes, None, None, None)
+        (proof_bytes, None, None, None, None)
     };
     let proof = match TlogProof::parse(&proof_bytes) {
         Ok(p) => p,
@@ -393,6 +432,19 @@ pub fn verify_file_with(
                 &format!("{loc} (its ledger part)"),
                 &mut r.findings,
             );
+        }
+        // A version 3 bundle's record part: the court's zone, signed.
+        if let Some(part) = &record {
+            match crate::record::sealed::check_bundled(
+                part,
+                &proof.checkpoint,
+                cp,
+                trust,
+                &format!("{loc} (its record part)"),
+            ) {
+                Ok(rec) => r.record = Some(rec),
+                Err(f) => r.findings.push(*f),
+            }
         }
     }
     if let (Some(s), Some(part)) = (&entry, &excerpt) {

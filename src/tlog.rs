@@ -166,8 +166,31 @@ impl Tree {
     /// The inclusion proof (audit path, RFC 6962 §2.1.1) of leaf `index` in the
     /// tree of the first `size` leaves, from the leaf's sibling up to a child
     /// of the root. `None` if `index >= size` or `size` exceeds the tree.
+    /// O(log² n) hashes from the kept subtrees (an append to a long ledger
+    /// proves its new leaf without rebuilding the tree).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Option<Vec<Hash>> {
-        self.inclusion_proofs(&[index], size)?.pop()
+        if size > self.size() || index >= size {
+            return None;
+        }
+        let mut proof = Vec::new();
+        self.path(index, 0, size, &mut proof);
+        Some(proof)
+    }
+
+    /// RFC 6962 §2.1.1 `PATH(m, D[lo:hi])`, the deepest node first.
+    fn path(&self, m: u64, lo: u64, hi: u64, out: &mut Vec<Hash>) {
+        let n = hi - lo;
+        if n <= 1 {
+            return;
+        }
+        let k = split_point(n);
+        if m < k {
+            self.path(m, lo, lo + k, out);
+            out.push(self.subtree(lo + k, hi));
+        } else {
+            self.path(m - k, lo + k, hi, out);
+            out.push(self.subtree(lo, lo + k));
+        }
     }
 
     /// The inclusion proofs of several leaves in the tree of the first
@@ -363,6 +386,26 @@ pub fn verify_consistency(
 
 #[cfg(test)]
 mod tests {
+
+    /// The inclusion proof from the kept subtrees is the one `rs_merkle`
+    /// gives over the whole tree, for every leaf of every size up to 70.
+    #[test]
+    fn inclusion_proofs_from_the_kept_subtrees_are_rs_merkles() {
+        let t = Tree::from_leaf_hashes((0..70u8).map(|i| leaf_hash(&[i])).collect());
+        for size in 1..=70u64 {
+            for index in 0..size {
+                let fast = t.inclusion_proof(index, size).unwrap();
+                let slow = t.inclusion_proofs(&[index], size).unwrap().pop().unwrap();
+                assert_eq!(fast, slow, "leaf {index} of {size}");
+                let leaf = t.leaves()[index as usize];
+                let root = t.root_at(size).unwrap();
+                verify_inclusion(index, size, &leaf, &fast, &root).unwrap();
+            }
+        }
+        assert!(t.inclusion_proof(5, 5).is_none());
+        assert!(t.inclusion_proof(0, 71).is_none());
+    }
+
     use super::*;
 
     fn leaves(n: usize) -> Vec<Hash> {

@@ -118,9 +118,15 @@ fn last_cosigned(dir: &Path, w: &TrustedWitness, size: u64) -> (u64, bool) {
     (best, this)
 }
 
+/// At most this many witnesses are asked at once (each in its own thread,
+/// each bounded by [`WITNESS_TIMEOUT`]); more wait for a free thread.
+pub const MAX_PARALLEL: usize = 8;
+
 /// Submits the checkpoint `cp` (whose signed note is `signed`, the bytes of
 /// `checkpoints/<size>`) to every witness with a URL, and keeps what they
-/// return.
+/// return. The witnesses are asked in parallel: one slow or silent witness
+/// delays no other's cosignature being kept. The outcomes are in the trust
+/// file's order.
 pub fn submit_checkpoint(
     paths: &SessionPaths,
     tree: &crate::tlog::Tree,
@@ -128,22 +134,81 @@ pub fn submit_checkpoint(
     signed: &[u8],
     witnesses: &[TrustedWitness],
 ) -> Vec<Submission> {
+    submit_checkpoint_then(paths, tree, cp, signed, witnesses, &|_| {})
+}
+
+/// [`submit_checkpoint`], calling `kept` with the cosigned file as soon as
+/// each witness's cosignature is kept (one call at a time, under the lock
+/// that orders writes to that file).
+pub fn submit_checkpoint_then(
+    paths: &SessionPaths,
+    tree: &crate::tlog::Tree,
+    cp: &Checkpoint,
+    signed: &[u8],
+    witnesses: &[TrustedWitness],
+    kept: &(dyn Fn(&Path) + Sync),
+) -> Vec<Submission> {
     let dir = cosigned_dir(paths);
     let text = cp.to_text();
-    let mut out = Vec::new();
-    for w in witnesses {
-        let Some(url) = &w.url else { continue };
-        let witness = w.key.name().to_owned();
-        let (old, present) = last_cosigned(&dir, w, cp.size);
-        if present {
-            out.push(Submission::Present { witness });
-            continue;
+    let asked: Vec<(&TrustedWitness, &str)> = witnesses
+        .iter()
+        .filter_map(|w| w.url.as_deref().map(|u| (w, u)))
+        .collect();
+    let results: Vec<std::sync::Mutex<Option<Submission>>> =
+        asked.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let write = std::sync::Mutex::new(());
+    let threads = asked.len().min(MAX_PARALLEL);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((w, url)) = asked.get(i) else { break };
+                let sub = submit_one(&dir, tree, cp, &text, signed, w, url, &write, kept);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(sub);
+                }
+            });
         }
-        let outcome = add_checkpoint(url, tree, cp, signed, old).map_err(|e| match e {
-            Answer::Fork(why) => (true, why),
-            Answer::Other(why) => (false, why),
-        });
-        let outcome = outcome.and_then(|lines| {
+    });
+    results
+        .into_iter()
+        .zip(&asked)
+        .map(|(r, (w, _))| {
+            r.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Submission::Failed {
+                    witness: w.key.name().to_owned(),
+                    why: "its submission stopped unexpectedly".to_owned(),
+                })
+        })
+        .collect()
+}
+
+/// Asks one witness; keeps its cosignature under `write`.
+#[allow(clippy::too_many_arguments)]
+fn submit_one(
+    dir: &Path,
+    tree: &crate::tlog::Tree,
+    cp: &Checkpoint,
+    text: &str,
+    signed: &[u8],
+    w: &TrustedWitness,
+    url: &str,
+    write: &std::sync::Mutex<()>,
+    kept: &(dyn Fn(&Path) + Sync),
+) -> Submission {
+    let witness = w.key.name().to_owned();
+    let (old, present) = last_cosigned(dir, w, cp.size);
+    if present {
+        return Submission::Present { witness };
+    }
+    let outcome = add_checkpoint(url, tree, cp, signed, old).map_err(|e| match e {
+        Answer::Fork(why) => (true, why),
+        Answer::Other(why) => (false, why),
+    });
+    let outcome = outcome.and_then(|lines| {
             // Only lines of this witness that hold over this text are kept,
             // and only when dated no later than now (with the clock skew
             // verify allows): a line dated ahead proves no time and would
@@ -188,20 +253,20 @@ pub fn submit_checkpoint(
                         .to_owned(),
                 ),
             })?;
-            let file = append(&dir, cp.size, signed, &keep).map_err(|e| (false, e))?;
+            let _held = write.lock().unwrap_or_else(|p| p.into_inner());
+            let file = append(dir, cp.size, signed, &keep).map_err(|e| (false, e))?;
+            kept(&file);
             Ok((file, time))
         });
-        out.push(match outcome {
-            Ok((file, time)) => Submission::Cosigned {
-                witness,
-                file,
-                time,
-            },
-            Err((true, why)) => Submission::Refused { witness, why },
-            Err((false, why)) => Submission::Failed { witness, why },
-        });
+    match outcome {
+        Ok((file, time)) => Submission::Cosigned {
+            witness,
+            file,
+            time,
+        },
+        Err((true, why)) => Submission::Refused { witness, why },
+        Err((false, why)) => Submission::Failed { witness, why },
     }
-    out
 }
 
 /// Why a witness gave no cosignature.

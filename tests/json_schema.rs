@@ -404,6 +404,39 @@ fn verify_file_json_matches_its_schema() {
         ]
     );
 
+    // A version 3 bundle: the sealed record with the court's zone.
+    let (code, _, err) = d.run(&[
+        "record",
+        "seal",
+        "s",
+        "--key",
+        "demo-secretary.key",
+        "--recorder-key",
+        "demo-recorder.key",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = d.run(&[
+        "proof",
+        "s",
+        "seg-0001.m4a",
+        "--bundle",
+        "dl/v3.courtseal-proof",
+        "--trust",
+        "trust.txt",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = d.json(&[
+        "verify-file",
+        "s/seg-0001.m4a",
+        "--proof",
+        "dl/v3.courtseal-proof",
+        "--trust",
+        "trust.txt",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_valid(&schema, &v, "verify-file --json (bundle v3, record)");
+    assert_eq!(v["record"]["time_zone"], "Asia/Almaty");
+
     let (code, v) = vf("dl/bad.tlog-proof");
     assert_eq!(code, 1);
     assert_valid(&schema, &v, "verify-file --json (malformed proof)");

@@ -69,6 +69,7 @@ fn check(cmd: &mut Command) -> String {
 struct Witness {
     dir: PathBuf,
     name: String,
+    origin: String,
     fingerprint: String,
     port: u16,
     vkey: String,
@@ -80,6 +81,12 @@ impl Witness {
     /// Witness `name` in `dir` (created), told about the log `ORIGIN` with
     /// the court's verifier key `log_vkey`, and started.
     fn new(dir: &Path, name: &str, log_vkey: &str) -> Witness {
+        Witness::for_log(dir, name, ORIGIN, log_vkey)
+    }
+
+    /// Witness `name` in `dir` (created), told about the log `origin` with
+    /// the verifier key `log_vkey` (named `origin`), and started.
+    fn for_log(dir: &Path, name: &str, origin: &str, log_vkey: &str) -> Witness {
         let tools = tool_dir();
         fs::create_dir_all(dir).unwrap();
         let key = dir.join("witness-key");
@@ -126,17 +133,18 @@ impl Witness {
             Command::new(tools.join("witnessctl"))
                 .args(["add-log", "-db"])
                 .arg(&db)
-                .args(["-origin", ORIGIN]),
+                .args(["-origin", origin]),
         );
         check(
             Command::new(tools.join("witnessctl"))
                 .args(["add-key", "-db"])
                 .arg(&db)
-                .args(["-origin", ORIGIN, "-key", log_vkey]),
+                .args(["-origin", origin, "-key", log_vkey]),
         );
         let mut w = Witness {
             dir: dir.to_owned(),
             name: name.to_owned(),
+            origin: origin.to_owned(),
             fingerprint,
             port: free_port(),
             vkey,
@@ -203,7 +211,7 @@ impl Witness {
                 .arg(self.dir.join("witness.db")),
         );
         let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-        assert_eq!(v["origin"], ORIGIN);
+        assert_eq!(v["origin"], self.origin.as_str());
         v["size"].as_u64().unwrap()
     }
 }
@@ -753,14 +761,22 @@ fn the_python_checker_agrees_with_courtseal_on_litewitness_cosignatures_good_and
         }
     }
     // One base64 character of the last line's signature changed (the
-    // lines are kept in the trust file's order: witness1's is last): both
-    // checkers refuse witness1's and still accept witness0's.
+    // witnesses are asked in parallel, so the last line is whichever
+    // answered last): both checkers refuse that witness's and still accept
+    // the other's.
     let sig_changed = c.p("sig-changed.note");
     let mut b = text.clone().into_bytes();
     let i = b.len() - 10;
     b[i] = if b[i] == b'A' { b'B' } else { b'A' };
     fs::write(&sig_changed, b).unwrap();
-    for (vkey, want) in [(w0, true), (w1, false)] {
+    let last = text.lines().last().unwrap();
+    let (changed, intact) = if last.starts_with("— witness1.bar.example/w ") {
+        (w1, w0)
+    } else {
+        assert!(last.starts_with("— witness0.bar.example/w "), "{text}");
+        (w0, w1)
+    };
+    for (vkey, want) in [(intact, true), (changed, false)] {
         let (py, out) = python_cosig(vkey, &sig_changed);
         assert_eq!(py, want, "{vkey}: {out}");
         assert_eq!(courtseal_cosig(vkey, &sig_changed), want, "{vkey}");
@@ -794,4 +810,458 @@ fn the_python_checker_reads_the_c2sp_cosignature_example_as_courtseal_does() {
     .to_vkey();
     assert!(!python_cosig(&stranger, &file).0);
     assert!(!courtseal_cosig(&stranger, &file));
+}
+
+// ---------------------------------------------------------------------
+// The courtroom's ledger witnessed by litewitness: the witness is told
+// once about the ledger's origin and key (the key's name is the origin);
+// every session sealed into the ledger is covered by its cosignatures.
+
+const LEDGER: &str = "ledger.courtroom5.court.example";
+
+/// A court whose recorder seals sessions into a ledger, with litewitness
+/// instances configured for the ledger (origin and key) and maybe other
+/// witnesses (`extra`: trust lines of witnesses that are no litewitness)
+/// named first in the trust file.
+struct LedgerCourt {
+    tmp: tempfile::TempDir,
+    witnesses: Vec<Witness>,
+}
+
+impl LedgerCourt {
+    fn new(n: usize, extra: &str, quorum: usize) -> LedgerCourt {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["recorder5", LEDGER] {
+            let (code, _, err) = run(tmp.path(), &["keys", "generate", "--name", name]);
+            assert_eq!(code, 0, "{err}");
+        }
+        let read = |n: &str| {
+            fs::read_to_string(tmp.path().join(format!("{n}.vkey")))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let ledger_vkey = read(LEDGER);
+        assert!(
+            ledger_vkey.starts_with(&format!("{LEDGER}+")),
+            "{ledger_vkey}"
+        );
+        let witnesses: Vec<Witness> = (0..n)
+            .map(|i| {
+                Witness::for_log(
+                    &tmp.path().join(format!("w{i}")),
+                    &format!("witness{i}.bar.example/w"),
+                    LEDGER,
+                    &ledger_vkey,
+                )
+            })
+            .collect();
+        let mut trust = format!(
+            "recorder {}\nledger {ledger_vkey}\n{extra}",
+            read("recorder5")
+        );
+        for w in &witnesses {
+            trust.push_str(&format!("witness {} {}\n", w.vkey, w.url()));
+        }
+        trust.push_str(&format!("quorum {quorum}\n"));
+        fs::write(tmp.path().join("trust.txt"), trust).unwrap();
+        LedgerCourt { tmp, witnesses }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    fn seal_args<'a>(session: &'a str, origin: &'a str, ledger: &'a str) -> Vec<String> {
+        [
+            "seal",
+            session,
+            "--key",
+            "recorder5.key",
+            "--origin",
+            origin,
+            "--ledger",
+            ledger,
+            "--ledger-key",
+            &format!("{LEDGER}.key"),
+            "--ledger-origin",
+            LEDGER,
+            "--policy",
+            "trust.txt",
+            "--no-silence",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    /// Seals sample session `session` (copied when absent) under `origin`
+    /// into the ledger folder `ledger`: (exit code, standard error).
+    fn seal_into(&self, session: &str, origin: &str, ledger: &str) -> (i32, String) {
+        if !self.p(session).exists() {
+            copy_sample(&self.p(session), &[]);
+        }
+        let args = LedgerCourt::seal_args(session, origin, ledger);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, _, err) = run(self.tmp.path(), &args);
+        (code, err)
+    }
+
+    fn seal(&self, session: &str, origin: &str) -> (i32, String) {
+        self.seal_into(session, origin, "ledger")
+    }
+
+    fn verify(&self, session: &str) -> (i32, Value) {
+        verify_in(self.tmp.path(), session)
+    }
+
+    /// The ledger's log: one line per session checkpoint appended.
+    fn ledger_size(&self, ledger: &str) -> usize {
+        fs::read_to_string(self.p(&format!("{ledger}/courtseal/ledger.jsonl")))
+            .unwrap()
+            .lines()
+            .count()
+    }
+}
+
+fn verify_in(dir: &Path, session: &str) -> (i32, Value) {
+    let (code, out, err) = run(
+        dir,
+        &[
+            "verify",
+            session,
+            "--trust",
+            "trust.txt",
+            "--log-only",
+            "--json",
+        ],
+    );
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+    )
+}
+
+/// The cosignature lines of witness `name` in a file.
+fn lines_of(file: &Path, name: &str) -> Vec<String> {
+    fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with(&format!("— {name} ")))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Copies folder `from` to `to`, files and folders alike.
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn two_sessions_sealed_into_one_ledger_are_cosigned_by_litewitness_and_one_copied_alone_verifies_witnessed(
+) {
+    let c = LedgerCourt::new(1, "", 1);
+    let (code, err) = c.seal("s1", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "ledger {LEDGER}: witness witness0.bar.example/w cosigned the checkpoint of size 1 at "
+        )),
+        "{err}"
+    );
+    assert_eq!(c.witnesses[0].size(), 1);
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    // Size 2, submitted with old 1 and the consistency proof from it:
+    // litewitness takes nothing else from a log it holds at 1.
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 2 at "),
+        "{err}"
+    );
+    assert!(!err.contains("witness.unreachable"), "{err}");
+    assert_eq!(c.witnesses[0].size(), 2);
+    assert_eq!(c.ledger_size("ledger"), 2);
+    // The ledger keeps the cosigned checkpoints; each session's evidence
+    // holds the cosignature over the ledger checkpoint that includes it.
+    for (s, size) in [("s1", 1), ("s2", 2)] {
+        let cosigned = c.p(&format!("ledger/courtseal/cosigned/{size}.note"));
+        assert_eq!(lines_of(&cosigned, "witness0.bar.example/w").len(), 1);
+        let evidence = c.p(&format!("{s}/courtseal/ledger/5.proof"));
+        let text = fs::read_to_string(&evidence).unwrap();
+        assert!(text.contains(&format!("{LEDGER}\n{size}\n")), "{s}: {text}");
+        assert_eq!(
+            lines_of(&evidence, "witness0.bar.example/w").len(),
+            1,
+            "{text}"
+        );
+        // No cosigned/ of the session's own: the witness knows the ledger.
+        assert!(!c.p(&format!("{s}/courtseal/cosigned")).exists());
+        let (code, r) = c.verify(s);
+        assert_eq!(code, 0, "{s}: {r}");
+        assert!(codes(&r).is_empty(), "{s}: {r}");
+    }
+    // Session s1, copied alone (no ledger folder, no witness reachable),
+    // with the trust file only: witnessed, offline.
+    let other = tempfile::tempdir().unwrap();
+    copy_tree(&c.p("s1"), &other.path().join("s1"));
+    let trust = fs::read_to_string(c.p("trust.txt")).unwrap();
+    // The URLs are where seal reaches the witnesses; verify needs none.
+    let offline: String = trust
+        .lines()
+        .map(|l| match l.strip_prefix("witness ") {
+            Some(rest) => format!("witness {}\n", rest.split_whitespace().next().unwrap()),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    fs::write(other.path().join("trust.txt"), offline).unwrap();
+    drop(c);
+    let (code, r) = verify_in(other.path(), "s1");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    let o = r["outside_times"].as_array().unwrap();
+    assert_eq!(o.len(), 1, "{r}");
+    assert_eq!(o[0]["size"], 5);
+    assert_eq!(o[0]["source"]["kind"], "cosignature");
+    assert_eq!(o[0]["source"]["witness"], "witness0.bar.example/w");
+    assert_eq!(o[0]["source"]["file"], "courtseal/ledger/5.proof");
+    // The cosignature removed from the copy: no longer witnessed.
+    let evidence = other.path().join("s1/courtseal/ledger/5.proof");
+    let text = fs::read_to_string(&evidence).unwrap();
+    let stripped: String = text
+        .lines()
+        .filter(|l| !l.starts_with("— witness0.bar.example/w "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(stripped, text);
+    fs::write(&evidence, stripped).unwrap();
+    let (code, r) = verify_in(other.path(), "s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+}
+
+/// The insider holds the recorder and ledger keys. After two sessions are
+/// witnessed, they roll a copy of the ledger back to before the second
+/// session, edit that session, re-seal it and append it again: a second
+/// history of the ledger under the same key and origin. litewitness,
+/// which cosigned size 2 of the real history, refuses it; verify of the
+/// edited session, given the ledger evidence the real session carried (a
+/// party's copy), names the fork.
+#[test]
+fn an_insider_who_reseals_an_edited_session_into_a_second_ledger_history_is_refused_by_litewitness_and_verify_names_the_fork(
+) {
+    let c = LedgerCourt::new(1, "", 1);
+    assert_eq!(c.seal("s1", "courtroom5/2026-11-20").0, 0);
+    assert_eq!(c.seal("s2", "courtroom5/2026-11-21").0, 0);
+    assert_eq!(c.witnesses[0].size(), 2);
+    // A party's copy of the real s2 evidence, made before the insider acts.
+    let kept = fs::read(c.p("s2/courtseal/ledger/5.proof")).unwrap();
+    // The second history: the ledger as it was after s1 (its log's first
+    // line, its checkpoint of size 1 and what was cosigned of it).
+    let forked = c.p("ledger-b/courtseal");
+    fs::create_dir_all(forked.join("checkpoints")).unwrap();
+    fs::create_dir_all(forked.join("cosigned")).unwrap();
+    for f in ["origin", "ledger.vkey", "checkpoints/1", "cosigned/1.note"] {
+        fs::copy(c.p(&format!("ledger/courtseal/{f}")), forked.join(f)).unwrap();
+    }
+    fs::copy(
+        c.p("ledger/courtseal/checkpoints/1"),
+        forked.join("checkpoint"),
+    )
+    .unwrap();
+    let first = fs::read_to_string(c.p("ledger/courtseal/ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    fs::write(forked.join("ledger.jsonl"), format!("{first}\n")).unwrap();
+    // s2 edited (seg-0003 replaced by another recording) and sealed again
+    // from scratch under its own origin.
+    copy_sample(&c.p("edited"), &[]);
+    fs::copy(c.p("edited/seg-0004.m4a"), c.p("edited/seg-0003.mp4")).unwrap();
+    let (code, err) = c.seal_into("edited", "courtroom5/2026-11-21", "ledger-b");
+    assert_eq!(code, 0, "sealing is never blocked: {err}");
+    assert_eq!(c.ledger_size("ledger-b"), 2);
+    assert!(
+        err.contains(&format!(
+            "ledger {LEDGER}: error: witness.fork: witness witness0.bar.example/w refused the checkpoint of size 2 ("
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("witness.unreachable"), "{err}");
+    // The witness still holds the real history.
+    assert_eq!(c.witnesses[0].size(), 2);
+    assert!(!c.p("ledger-b/courtseal/cosigned/2.note").exists());
+    assert!(lines_of(
+        &c.p("edited/courtseal/ledger/5.proof"),
+        "witness0.bar.example/w"
+    )
+    .is_empty());
+    // On its own evidence the edited session is merely not witnessed.
+    let (code, r) = c.verify("edited");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    // With the real session's evidence (the cosigned ledger checkpoint of
+    // size 2 and its inclusion proof), verify names the fork.
+    fs::write(c.p("edited/courtseal/ledger/5.proof"), &kept).unwrap();
+    let (code, r) = c.verify("edited");
+    assert_eq!(code, 1, "{r}");
+    // The real evidence does not fit the edited log, so this session
+    // checkpoint has no valid evidence either (ledger.missing).
+    assert_eq!(
+        codes(&r),
+        ["ledger.fork", "ledger.missing", "witness.quorum_not_met"],
+        "{r}"
+    );
+    let f = finding(&r, "ledger.fork");
+    assert_eq!(f["location"], "courtseal/ledger/5.proof");
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains(&format!("the ledger {LEDGER:?} recorded this session at size 5 with a root that is not that of the log's first 5 entries")),
+        "{m}"
+    );
+}
+
+/// litewitness is stopped after cosigning the ledger's size 1: the next
+/// seal appends and signs size 2 with a witness.unreachable line; after the
+/// restart the next seal is cosigned from the old size 1, and the session
+/// verifies witnessed again.
+#[test]
+fn litewitness_stopped_mid_way_does_not_block_sealing_into_the_ledger_and_cosigns_after_restart() {
+    let mut c = LedgerCourt::new(1, "", 1);
+    assert_eq!(c.seal("s", "courtroom5/2026-11-20").0, 0);
+    assert_eq!(c.witnesses[0].size(), 1);
+    c.witnesses[0].stop();
+    fs::copy(
+        common::repo(common::SAMPLE).join("seg-0001.m4a"),
+        c.p("s/seg-0005.m4a"),
+    )
+    .unwrap();
+    let (code, err) = c.seal("s", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: witness.unreachable: witness witness0.bar.example/w did not cosign the checkpoint of size 2"),
+        "{err}"
+    );
+    assert!(c.p("s/courtseal/checkpoints/6").exists());
+    assert!(c.p("s/courtseal/ledger/6.proof").exists());
+    assert!(c.p("ledger/courtseal/checkpoints/2").exists());
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    c.witnesses[0].start();
+    assert_eq!(c.witnesses[0].size(), 1);
+    fs::copy(
+        common::repo(common::SAMPLE).join("seg-0001.m4a"),
+        c.p("s/seg-0006.m4a"),
+    )
+    .unwrap();
+    let (code, err) = c.seal("s", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 3 at "),
+        "{err}"
+    );
+    assert_eq!(c.witnesses[0].size(), 3);
+    assert!(!c.p("ledger/courtseal/cosigned/2.note").exists());
+    assert_eq!(
+        lines_of(&c.p("s/courtseal/ledger/7.proof"), "witness0.bar.example/w").len(),
+        1
+    );
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+}
+
+/// A witness that accepts the connection and never answers: its URL, and
+/// a flag set once courtseal has closed the connection (given up).
+fn silent_witness() -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::Read as _;
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let closed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = closed.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            // Read whatever comes, answer nothing, until the client closes.
+            let mut buf = [0u8; 4096];
+            while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    (url, closed)
+}
+
+/// The policy names first a witness that accepts and never answers, then
+/// litewitness. The witnesses are asked in parallel: litewitness's
+/// cosignature is in the ledger and in the session while courtseal is
+/// still waiting for the silent one (its connection open, seal still
+/// running); asked one after the other, it would come only after courtseal
+/// gave the silent witness up.
+#[test]
+fn one_silent_witness_does_not_delay_the_other_witness_cosignature_being_stored() {
+    let (silent, closed) = silent_witness();
+    let silent_vkey = CosignatureVerifier::new(
+        "silent.bar.example/w",
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key(),
+    )
+    .unwrap()
+    .to_vkey();
+    let c = LedgerCourt::new(1, &format!("witness {silent_vkey} {silent}\n"), 1);
+    copy_sample(&c.p("s"), &[]);
+    let args = LedgerCourt::seal_args("s", "courtroom5/2026-11-20", "ledger");
+    let out = c.p("seal.err");
+    let mut seal = Command::new(env!("CARGO_BIN_EXE_courtseal"))
+        .current_dir(c.tmp.path())
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&out).unwrap())
+        .spawn()
+        .unwrap();
+    let evidence = c.p("s/courtseal/ledger/5.proof");
+    wait_for(
+        "litewitness's cosignature in the session's evidence",
+        || !lines_of(&evidence, "witness0.bar.example/w").is_empty(),
+    );
+    assert!(
+        !closed.load(std::sync::atomic::Ordering::SeqCst),
+        "courtseal gave the silent witness up before the other's cosignature was stored"
+    );
+    assert!(
+        seal.try_wait().unwrap().is_none(),
+        "seal ended before the cosignature was seen"
+    );
+    assert_eq!(
+        lines_of(
+            &c.p("ledger/courtseal/cosigned/1.note"),
+            "witness0.bar.example/w"
+        )
+        .len(),
+        1
+    );
+    let st = seal.wait().unwrap();
+    assert!(st.success());
+    assert!(closed.load(std::sync::atomic::Ordering::SeqCst));
+    let err = fs::read_to_string(&out).unwrap();
+    // The lines in the trust file's order: the silent witness first.
+    let silent_at = err
+        .find("warning: witness.unreachable: witness silent.bar.example/w did not cosign the checkpoint of size 1 (")
+        .unwrap_or_else(|| panic!("{err}"));
+    let cosigned_at = err
+        .find("witness witness0.bar.example/w cosigned the checkpoint of size 1 at ")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(silent_at < cosigned_at, "{err}");
+    assert!(err.contains("no complete reply within 10 s"), "{err}");
+    let (code, r) = c.verify("s");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
 }

@@ -831,3 +831,57 @@ fn seal_watch_timestamps_checkpoints_in_the_background_and_keeps_sealing_while_t
         "{r}"
     );
 }
+
+/// The insider writes a log whose last entry states a time three hours
+/// ago (signed with the recorder key) and only then has it timestamped:
+/// the token proves the entries existed at its genTime, not at their
+/// stated times, and verify says so (`timestamp.late`, a warning). A
+/// session timestamped as it is sealed has no such warning.
+#[test]
+fn an_insider_who_timestamps_a_log_written_with_earlier_times_gets_timestamp_late() {
+    let c = Court::new(false);
+    fs::create_dir_all(c.p("s")).unwrap();
+    let signer = courtseal::keys::load_signer(&c.p("demo-recorder.key")).unwrap();
+    {
+        let mut sealer = session::Sealer::open(
+            &c.p("s"),
+            &signer,
+            Some("courtroom5/2026-11-20"),
+            &session::HeaderFields::default(),
+        )
+        .unwrap();
+        let earlier = courtseal::time::format_utc(now() - time::Duration::hours(3));
+        let hb = courtseal::entry::HeartbeatEntry {
+            v: courtseal::entry::VERSION,
+            kind: "heartbeat".into(),
+            at: earlier.clone(),
+            segments: 0,
+        };
+        sealer.append(&[courtseal::entry::to_line(&hb)]).unwrap();
+        sealer.checkpoint().unwrap();
+    }
+    let (code, _, err) = run(c.tmp.path(), &["timestamp", "s", "--policy", "trust.txt"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(c.tokens("s").len(), 1);
+    let (_, r) = c.verify("s");
+    let f = findings_of(&r, "timestamp.late");
+    assert_eq!(f.len(), 1, "{r}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert_eq!(
+        f[0]["location"],
+        format!("courtseal/timestamps/{}", c.tokens("s")[0])
+    );
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("the first token over the checkpoint of size 2 was made at "),
+        "{m}"
+    );
+    assert!(m.contains("(more than the 60 min allowed)"), "{m}");
+    // The control: sealed and timestamped at once.
+    copy_sample(&c.p("t"), &[]);
+    let (code, err) = c.seal("t");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(c.tokens("t").len(), 1);
+    let (_, r) = c.verify("t");
+    assert!(findings_of(&r, "timestamp.late").is_empty(), "{r}");
+}

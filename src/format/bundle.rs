@@ -11,7 +11,9 @@
 //! (entry, inclusion proof and signed checkpoint) verbatim; `windows`, when
 //! present, the segment's sealed packet-window sidecar verbatim (whole-file
 //! bundles only); `excerpt`, when present, the proof that a file is one
-//! stretch of the segment (see [`ExcerptPart`]). Unknown fields are refused.
+//! stretch of the segment (see [`ExcerptPart`]); `ledger` (version 2 and
+//! 3) the session's ledger evidence; `record` (version 3) the sealed
+//! record entry with its inclusion proof. Unknown fields are refused.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,9 @@ use serde::{Deserialize, Serialize};
 pub const BUNDLE: &str = "courtseal.proof-bundle/v1";
 /// The value of the `bundle` field of a bundle with a `ledger` member.
 pub const BUNDLE_V2: &str = "courtseal.proof-bundle/v2";
+/// The value of the `bundle` field of a bundle with a `record` member
+/// (and maybe a `ledger` member).
+pub const BUNDLE_V3: &str = "courtseal.proof-bundle/v3";
 /// The value of an excerpt part's `v`.
 pub const EXCERPT_V1: u32 = 1;
 
@@ -43,6 +48,13 @@ pub struct Bundle {
     /// witnesses' cosignatures over it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<String>,
+    /// Version 3: the session's sealed `record` entry in force, as a
+    /// `c2sp.org/tlog-proof@v1` whose `extra` is the entry line verbatim,
+    /// with its inclusion proof under the same signed checkpoint as
+    /// `tlog_proof` (byte for byte): the court's time zone, signed by an
+    /// operator and sealed by the recorder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
 }
 
 /// The proof that a file holds packets `first .. first+count` of each of
@@ -141,21 +153,32 @@ impl Bundle {
             return Err(BundleError("is not one line of JSON".into()));
         }
         let b: Bundle = serde_json::from_slice(body).map_err(|e| BundleError(e.to_string()))?;
-        match (b.bundle.as_str(), &b.ledger) {
-            (BUNDLE, None) | (BUNDLE_V2, Some(_)) => {}
-            (BUNDLE, Some(_)) => {
+        match (b.bundle.as_str(), &b.ledger, &b.record) {
+            (BUNDLE, None, None) | (BUNDLE_V2, Some(_), None) | (BUNDLE_V3, _, Some(_)) => {}
+            (BUNDLE | BUNDLE_V2, _, Some(_)) => {
+                return Err(BundleError(format!(
+                    "a {} bundle carries no record member (that is {BUNDLE_V3})",
+                    b.bundle
+                )))
+            }
+            (BUNDLE, Some(_), None) => {
                 return Err(BundleError(format!(
                     "a {BUNDLE} bundle carries no ledger member (that is {BUNDLE_V2})"
                 )))
             }
-            (BUNDLE_V2, None) => {
+            (BUNDLE_V2, None, None) => {
                 return Err(BundleError(format!(
                     "a {BUNDLE_V2} bundle must carry its ledger member"
                 )))
             }
+            (BUNDLE_V3, _, None) => {
+                return Err(BundleError(format!(
+                    "a {BUNDLE_V3} bundle must carry its record member"
+                )))
+            }
             _ => {
                 return Err(BundleError(format!(
-                    "the bundle field is {:?}, not {BUNDLE:?} or {BUNDLE_V2:?}",
+                    "the bundle field is {:?}, not {BUNDLE:?}, {BUNDLE_V2:?} or {BUNDLE_V3:?}",
                     b.bundle
                 )))
             }
@@ -192,6 +215,7 @@ mod tests {
             windows: Some("{}\n".into()),
             excerpt: None,
             ledger: None,
+            record: None,
         };
         let bytes = b.to_bytes();
         assert!(Bundle::is_bundle(&bytes));
@@ -212,7 +236,30 @@ mod tests {
             ..v2.clone()
         };
         assert!(Bundle::parse(&v1_with_ledger.to_bytes()).is_err());
-        let v2_without = Bundle { ledger: None, ..v2 };
+        let v2_without = Bundle {
+            ledger: None,
+            ..v2.clone()
+        };
         assert!(Bundle::parse(&v2_without.to_bytes()).is_err());
+        // Version 3: a record member, with or without a ledger member.
+        let v3 = Bundle {
+            bundle: BUNDLE_V3.into(),
+            record: Some("c2sp.org/tlog-proof@v1\n".into()),
+            ..v2.clone()
+        };
+        assert_eq!(Bundle::parse(&v3.to_bytes()).unwrap(), v3);
+        let v3_alone = Bundle {
+            ledger: None,
+            ..v3.clone()
+        };
+        assert_eq!(Bundle::parse(&v3_alone.to_bytes()).unwrap(), v3_alone);
+        assert!(Bundle::parse(&Bundle { record: None, ..v3 }.to_bytes()).is_err());
+        for old in [BUNDLE, BUNDLE_V2] {
+            let with_record = Bundle {
+                bundle: old.into(),
+                ..v3_alone.clone()
+            };
+            assert!(Bundle::parse(&with_record.to_bytes()).is_err());
+        }
     }
 }

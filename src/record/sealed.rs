@@ -266,6 +266,109 @@ pub fn sealed_records(log: &Log, verified_size: u64, trust: &TrustStore) -> Seal
     out
 }
 
+/// The sealed record a version 3 proof bundle carries (its `record` part),
+/// as checked: the court's time zone it names is signed evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundledRecord {
+    /// Its line in the session's log (from 1).
+    pub line: usize,
+    /// Its revision.
+    pub revision: u64,
+    /// The operator key that signed it (name, key ID and key).
+    pub operator: String,
+    /// When it was sealed (UTC).
+    pub sealed_at: String,
+    /// SHA-256 of the record's text.
+    pub sha256: Sha256Digest,
+    /// The court's IANA time zone it names, if it names one.
+    pub time_zone: Option<String>,
+}
+
+/// Checks a bundle's record part (`docs/formats.md`, "Proof bundle version
+/// 3"): a tlog-proof whose checkpoint is byte for byte the bundle's
+/// (`checkpoint`, already verified as `cp`), whose `extra` is a `record`
+/// entry included in that checkpoint's tree, signed by a key trusted to
+/// sign records, over this log's origin. The finding names `at`.
+pub fn check_bundled(
+    part: &str,
+    checkpoint: &[u8],
+    cp: &crate::format::checkpoint::Checkpoint,
+    trust: &TrustStore,
+    at: &str,
+) -> Result<BundledRecord, Box<Finding>> {
+    use crate::format::tlog_proof::TlogProof;
+    let err = |code: Code, m: String| Box::new(Finding::error(code, at, m));
+    let p = TlogProof::parse(part.as_bytes()).map_err(|e| {
+        err(
+            Code::ProofMalformed,
+            format!("is not a tlog-proof ({e}); the court's time zone is not shown from it"),
+        )
+    })?;
+    if p.checkpoint != checkpoint {
+        return Err(err(
+            Code::ProofNotIncluded,
+            "is proven under another checkpoint than the bundle's own: it was taken from another session or another proof; the court's time zone is not shown from it".to_owned(),
+        ));
+    }
+    let extra = p.extra.as_deref().ok_or_else(|| {
+        err(
+            Code::ProofNoEntry,
+            "carries no entry (no 'extra' line)".to_owned(),
+        )
+    })?;
+    let leaf = crate::tlog::leaf_hash(extra);
+    crate::tlog::verify_inclusion(p.index, cp.size, &leaf, &p.path, &cp.root).map_err(|e| {
+        err(
+            Code::ProofNotIncluded,
+            format!("its record entry is not proven to be in the signed log ({e}): it was edited or taken from another session; the court's time zone is not shown from it"),
+        )
+    })?;
+    let e = match Entry::parse(extra) {
+        Ok(Entry::Record(e)) => e,
+        Ok(other) => {
+            return Err(err(
+                Code::ProofNoEntry,
+                format!("its entry is a {} entry, not a record", other.kind()),
+            ))
+        }
+        Err(e) => {
+            return Err(err(
+                Code::ProofNoEntry,
+                format!("its entry does not parse: {e}"),
+            ))
+        }
+    };
+    let (v, record) = check_entry(&e, &cp.origin).map_err(|(code, why)| {
+        err(
+            code,
+            format!(
+                "the record (revision {}) sealed at {}: {why}; the court's time zone is not shown from it",
+                e.revision, e.sealed_at
+            ),
+        )
+    })?;
+    if !trust.allows(&v, Statement::Record) {
+        return Err(err(
+            Code::RecordUntrustedOperator,
+            format!(
+                "the record (revision {}) sealed at {} is signed by {} ({:08x}), which the trust file does not trust to sign records (operator); the court's time zone is not shown from it",
+                e.revision,
+                e.sealed_at,
+                v.name(),
+                v.key_id()
+            ),
+        ));
+    }
+    Ok(BundledRecord {
+        line: p.index as usize + 1,
+        revision: e.revision,
+        operator: e.operator.clone(),
+        sealed_at: e.sealed_at.clone(),
+        sha256: e.sha256,
+        time_zone: record.time_zone.clone(),
+    })
+}
+
 /// Checks one record entry on its own: its text parses as a record within
 /// the years handled, and the note says exactly that.
 fn check_entry(

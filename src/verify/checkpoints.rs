@@ -14,6 +14,7 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::finding::{Code, Finding};
@@ -206,7 +207,13 @@ pub fn check_session_checkpoints(
     let origin = log.header().map(|h| h.origin.as_str());
     let root = tree.root();
     let mut candidates = Vec::new();
-    for (index, f) in files.iter().enumerate() {
+    // The signatures are checked on every core first; the findings follow
+    // in the files' order.
+    let opened_files: Vec<_> = files
+        .par_iter()
+        .map(|f| open(&f.bytes, trust, &f.file).map_err(Box::new))
+        .collect();
+    for ((index, f), opened) in files.iter().enumerate().zip(opened_files) {
         let mut st = CheckpointStatus {
             file: f.file.clone(),
             size: None,
@@ -215,7 +222,7 @@ pub fn check_session_checkpoints(
             latest: f.latest,
             ok: false,
         };
-        let opened = match open(&f.bytes, trust, &f.file) {
+        let opened = match opened {
             Ok(o) => o,
             Err(finding) if f.stray => {
                 v.findings.push(Finding::warning(
@@ -230,7 +237,7 @@ pub fn check_session_checkpoints(
                 continue;
             }
             Err(finding) => {
-                v.findings.push(finding);
+                v.findings.push(*finding);
                 v.statuses.push(st);
                 continue;
             }

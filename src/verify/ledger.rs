@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::finding::{Code, Finding};
 use crate::format::checkpoint::Checkpoint;
 use crate::format::ledger::{self as lf, Leaf};
@@ -18,6 +20,11 @@ use crate::tlog::{self, Hash, Tree};
 use crate::trust::TrustStore;
 
 use super::timestamps::{OutsideSource, OutsideTime};
+
+/// One evidence file opened: its signed checkpoint and leaf, and per
+/// trusted witness the check of each unverified signature line; or the
+/// finding that stopped it.
+type Opened = Result<(Checkpoint, Leaf, Vec<Vec<CosignatureCheck>>), Box<Finding>>;
 
 /// The folder, relative to the session.
 pub const LEDGER_DIR: &str = "courtseal/ledger";
@@ -96,20 +103,40 @@ pub fn check(
     let mut proven: Vec<u64> = Vec::new();
     // Ledger checkpoints seen: (ledger origin, size) -> (root, file).
     let mut seen: BTreeMap<(String, u64), (Hash, String)> = BTreeMap::new();
-    for (size, name) in &files {
+    // The signatures, the costly part (a ledger signature and one check per
+    // cosignature line and witness in every file), are checked for all
+    // files at once on every core; the findings follow in the files' order.
+    let opened_files: Vec<Opened> = files
+        .par_iter()
+        .map(|(_, name)| {
+            let at = format!("{LEDGER_DIR}/{name}");
+            let bytes = match source.read(&at, lf::MAX_EVIDENCE_BYTES) {
+                Ok(b) => b,
+                Err(e) => {
+                    return Err(Box::new(Finding::warning(
+                        Code::LedgerMalformed,
+                        &at,
+                        format!("cannot be read: {e}"),
+                    )))
+                }
+            };
+            let (opened, cp, leaf) = open_evidence(&bytes, &keys, &at, false)?;
+            let checks = witnesses
+                .iter()
+                .map(|w| {
+                    opened
+                        .unverified
+                        .iter()
+                        .map(|s| w.key.check(&opened.text, s))
+                        .collect()
+                })
+                .collect();
+            Ok((cp, leaf, checks))
+        })
+        .collect();
+    for ((size, name), pre) in files.iter().zip(opened_files) {
         let at = format!("{LEDGER_DIR}/{name}");
-        let bytes = match source.read(&at, lf::MAX_EVIDENCE_BYTES) {
-            Ok(b) => b,
-            Err(e) => {
-                findings.push(Finding::warning(
-                    Code::LedgerMalformed,
-                    &at,
-                    format!("cannot be read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let (opened, cp, leaf) = match open_evidence(&bytes, &keys, &at, false) {
+        let (cp, leaf, checks) = match pre {
             Ok(e) => e,
             Err(f) => {
                 findings.push(*f);
@@ -170,10 +197,10 @@ pub fn check(
         }
         proven.push(*size);
         let latest = super::witnesses::latest_usable_time();
-        for (i, w) in witnesses.iter().enumerate() {
+        for (i, (w, checks)) in witnesses.iter().zip(checks).enumerate() {
             let mut first = true;
-            for s in opened.unverified.iter() {
-                match w.key.check(&opened.text, s) {
+            for check in checks {
+                match check {
                     CosignatureCheck::NotOurs => {}
                     CosignatureCheck::Valid(t) if t > latest => {
                         findings.push(super::witnesses::dated_after_verification(w, t, &at))

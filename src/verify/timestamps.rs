@@ -55,6 +55,11 @@ pub struct OutsideTime {
     pub source: OutsideSource,
 }
 
+/// How long after the time its last entry states a checkpoint's first
+/// token may be made before it is `timestamp.late`: `seal` asks right after
+/// signing, and a TSA that was down is asked again at the next checkpoint.
+pub const LATE_AFTER: time::Duration = time::Duration::hours(1);
+
 /// How long before the TSA certificate of the newest token ends that a
 /// fresh token should be added (`timestamp.renewal_due`).
 pub const RENEW_BEFORE: time::Duration = time::Duration::days(180);
@@ -249,10 +254,68 @@ pub fn check(
             }
         }
     }
+    late(log, &out, findings);
     let proved: Vec<usize> = valid.iter().map(|(i, _)| *i).collect();
     missing(trust, &proved, findings);
     out.sort_by_key(|a| (a.size, a.time));
     out
+}
+
+/// `timestamp.late`: the first valid token over a checkpoint, made more
+/// than [`LATE_AFTER`] after the time the checkpoint's last entry states,
+/// when no earlier token covers that checkpoint already. It proves the
+/// entries existed by its time only, not near their stated times. A later
+/// token over a checkpoint that has an earlier one (a renewal) is never
+/// late.
+fn late(log: &Log, tokens: &[OutsideTime], findings: &mut Vec<Finding>) {
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let mut sizes: Vec<u64> = tokens.iter().map(|t| t.size).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    for size in sizes {
+        let Some(first) = tokens
+            .iter()
+            .filter(|t| t.size >= size)
+            .min_by_key(|t| t.time)
+        else {
+            continue;
+        };
+        // Reported once, at the checkpoint the earliest token is over.
+        if first.size != size {
+            continue;
+        }
+        let Some(stated) = log
+            .lines
+            .iter()
+            .take_while(|l| l.number as u64 <= size)
+            .last()
+            .and_then(|l| l.entry.as_ref().ok())
+            .and_then(|e| parse(e.time()))
+        else {
+            continue;
+        };
+        let after = first.time - stated;
+        if after > LATE_AFTER {
+            let file = match &first.source {
+                OutsideSource::Timestamp { file, .. } | OutsideSource::Cosignature { file, .. } => {
+                    file.clone()
+                }
+            };
+            findings.push(Finding::warning(
+                Code::TimestampLate,
+                file,
+                format!(
+                    "the first token over the checkpoint of size {size} was made at {}, {} min after its last entry's stated time {} (more than the {} min allowed): it proves that these entries existed by then, not at their stated times",
+                    timestamp::rfc3339(first.time),
+                    after.whole_minutes(),
+                    timestamp::rfc3339(stated),
+                    LATE_AFTER.whole_minutes()
+                ),
+            ));
+        }
+    }
 }
 
 fn missing(trust: &TrustStore, proved: &[usize], findings: &mut Vec<Finding>) {

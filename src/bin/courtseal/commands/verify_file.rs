@@ -22,6 +22,14 @@ pub fn run(c: &VerifyFileConfig) -> Result<Done> {
         c.windows.as_deref(),
         c.strict,
     )?;
+    // A version 3 bundle's checked record part names the court's zone
+    // (`--tz` still wins).
+    let zone = r
+        .record
+        .as_ref()
+        .and_then(|rec| rec.time_zone.as_deref())
+        .and_then(|z| courtseal::zone::CourtZone::new(z).ok());
+    crate::output::text::set_bundle_zone(zone);
     if let Some(html) = &c.html {
         let size = std::fs::metadata(&c.media).ok().map(|m| m.len());
         let named_zone = crate::output::text::named_zone();

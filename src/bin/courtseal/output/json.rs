@@ -165,6 +165,8 @@ struct VerifyFile<'a> {
     excerpt: &'a Option<courtseal::stretch::Stretch>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     outside_times: &'a [courtseal::verify::timestamps::OutsideTime],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: &'a Option<courtseal::record::sealed::BundledRecord>,
 }
 
 /// `excerpt --json`.
@@ -205,6 +207,7 @@ pub fn verify_file(r: &FileReport) -> anyhow::Result<String> {
             findings: &r.findings,
             excerpt: &r.excerpt,
             outside_times: &r.outside_times,
+            record: &r.record,
         },
     ))
 }

@@ -29,6 +29,19 @@ pub fn set_session_zone(z: Option<CourtZone>) {
     }
 }
 
+static FROM_BUNDLE: OnceLock<bool> = OnceLock::new();
+
+/// The zone named by a proof bundle's checked record part, used unless
+/// `--tz` named one; the header then says the times are local, with the
+/// offset.
+pub fn set_bundle_zone(z: Option<CourtZone>) {
+    if let Some(z) = z {
+        if ZONE.set(z).is_ok() {
+            let _ = FROM_BUNDLE.set(true);
+        }
+    }
+}
+
 /// The zone `--tz` or the session's record named, if any.
 pub fn named_zone() -> Option<CourtZone> {
     ZONE_OVERRIDE.get().or_else(|| ZONE.get()).cloned()
@@ -67,6 +80,39 @@ fn zone_label() -> String {
             z.name()
         )
     }
+}
+
+/// [`zone_label`] for `verify-file`: with `--tz`, or a bundle whose record
+/// part names no zone or none that checks, as for a session; with the
+/// zone of the bundle's sealed record, "times are local (ZONE, +HH:MM)"
+/// at the sealed segment's time.
+fn file_zone_label(r: &FileReport) -> String {
+    let (Some(rec), None, Some(true)) = (&r.record, ZONE_OVERRIDE.get(), FROM_BUNDLE.get()) else {
+        if ZONE_OVERRIDE.get().is_none() && ZONE.get().is_none() {
+            return if r.record.is_some() {
+                "shown in UTC (the bundle's sealed record names no court time zone: --tz ZONE)"
+                    .to_owned()
+            } else {
+                "shown in UTC (the proof carries no sealed record naming the court's time zone: --tz ZONE)"
+                    .to_owned()
+            };
+        }
+        return zone_label();
+    };
+    let z = zone();
+    let at = r
+        .entry
+        .as_ref()
+        .and_then(|e| UtcTime::parse(&e.sealed_at).ok())
+        .or_else(|| UtcTime::parse(&rec.sealed_at).ok())
+        .unwrap_or_else(UtcTime::now);
+    format!(
+        "times are local ({}, {}): the court's time zone, named by the sealed record (revision {}, log line {}) in the bundle; the log keeps UTC",
+        z.name(),
+        courtseal::zone::format_offset(z.offset_seconds(at)),
+        rec.revision,
+        rec.line
+    )
 }
 
 fn plural(n: usize, what: &str) -> String {
@@ -397,7 +443,7 @@ pub fn verify_text(r: &SessionReport) -> String {
 pub fn file_text(r: &FileReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "File         {}", r.file);
-    let _ = writeln!(out, "Times        {}", zone_label());
+    let _ = writeln!(out, "Times        {}", file_zone_label(r));
     let _ = writeln!(out, "Proof        {}", r.proof);
     if let Some(o) = &r.origin {
         let _ = writeln!(
