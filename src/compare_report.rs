@@ -485,7 +485,7 @@ pub fn html(v: &SessionReport, r: &CompareReport, ctx: &CompareContext<'_>) -> S
                     tr {
                         td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
                         td.nw { code { (f.code.as_str()) } }
-                        td { (document::text_with_times(&f.location)) }
+                        td { (document::text_with_times(&f.location.to_string())) }
                         td { (finding_when(f, clock)) }
                         td { (document::text_with_times(&f.message)) }
                     }
