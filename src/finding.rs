@@ -329,14 +329,22 @@ impl From<&Location> for Location {
 }
 
 impl PartialEq<str> for Location {
+    /// Whether `other` is its one-string form.
     fn eq(&self, other: &str) -> bool {
-        self.to_string() == other
+        match self {
+            Location::File(name) => name == other,
+            Location::Line { file, line } => other
+                .strip_prefix(file.as_str())
+                .and_then(|rest| rest.strip_prefix(':'))
+                .is_some_and(|n| n == line.to_string().as_str()),
+            Location::Record(place) => other.strip_prefix("record: ") == Some(place.as_str()),
+        }
     }
 }
 
 impl PartialEq<&str> for Location {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        *self == **other
     }
 }
 

@@ -350,3 +350,42 @@ fn a_record_part_stripped_leaves_utc_times_and_says_so() {
         "{r}"
     );
 }
+
+/// The printable certificate of `verify-file --html` a lawyer files shows
+/// the court's local times from the bundle's checked record part, as the
+/// text does; an edited record part leaves it in UTC.
+#[test]
+fn the_certificate_of_a_v3_bundle_shows_the_courts_zone_and_an_edited_record_part_leaves_utc() {
+    let fx = Fx::new();
+    fx.seal_record("s", "demo-secretary.key");
+    let mut b = fx.bundle("s", "b.courtseal-proof");
+    let html_of = |proof: &str, out: &str| {
+        let (code, _, err) = fx.cs(&[
+            "verify-file",
+            "s/seg-0001.m4a",
+            "--proof",
+            proof,
+            "--trust",
+            "trust.txt",
+            "--html",
+            out,
+        ]);
+        assert!(code == 0 || code == 1, "exit {code}: {err}");
+        code
+    };
+    assert_eq!(html_of("b.courtseal-proof", "c.html"), 0);
+    let html = fs::read_to_string(fx.p("c.html")).unwrap();
+    assert!(html.contains("times in Asia/Almaty"), "{html}");
+    // The zone in the record part changed by hand: its signature fails, no
+    // zone is taken from it.
+    let entry = record_entry(&b);
+    let edited = entry.replace("Asia/Almaty", "Asia/Tokyo");
+    assert_ne!(edited, entry);
+    b["record"] = Value::String(with_entry(&b, &edited));
+    fx.write("e.courtseal-proof", &b);
+    assert_eq!(html_of("e.courtseal-proof", "e.html"), 1);
+    let html = fs::read_to_string(fx.p("e.html")).unwrap();
+    assert!(!html.contains("Asia/Tokyo"), "{html}");
+    assert!(!html.contains("times in Asia/Almaty"), "{html}");
+    assert!(html.contains("times in UTC"), "{html}");
+}
