@@ -350,19 +350,6 @@ fn legend() -> Markup {
     }
 }
 
-fn finding_when(f: &Finding, clock: &Clock) -> Markup {
-    match (&f.time, &f.span) {
-        (Some(t), _) => html! {
-            (document::time_cell(&clock.local_text(&t.from))) " to " (document::time_cell(&clock.local_text(&t.to)))
-            " " span.nw { "(" (duration(t.seconds)) ")" }
-        },
-        (None, Some(sp)) => {
-            html! { (format!("{:.1}–{:.1} s of the independent recording", sp.from, sp.to)) }
-        }
-        _ => html! {},
-    }
-}
-
 fn declared_words(d: &[String]) -> String {
     if d.is_empty() {
         "no break was declared for it".to_owned()
@@ -476,22 +463,7 @@ pub fn html(v: &SessionReport, r: &CompareReport, ctx: &CompareContext<'_>) -> S
                 }
             }
         }
-        h2 { "Findings" }
-        table.findings {
-            thead { tr { th { "Severity" } th { "Code" } th { "Where" } th { "When (local)" } th { "What" } } }
-            tbody {
-                @if all.is_empty() { tr { td colspan="5" { "None." } } }
-                @for f in &all {
-                    tr {
-                        td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
-                        td.nw { code { (f.code.as_str()) } }
-                        td { (document::text_with_times(&f.location.to_string())) }
-                        td { (finding_when(f, clock)) }
-                        td { (document::text_with_times(&f.message)) }
-                    }
-                }
-            }
-        }
+        (document::findings_table(&all, clock, "of the independent recording"))
         h2 { "What was compared" }
         table.files {
             thead { tr { th { "" } th { "File" } th { "Local from–to, length" } th { "Size" } th { "SHA-256" } th { "Sealed" } } }

@@ -495,17 +495,6 @@ fn legend() -> Markup {
     }
 }
 
-fn finding_when(f: &Finding, clock: &Clock) -> Markup {
-    match (&f.time, &f.span) {
-        (Some(t), _) => html! {
-            (document::time_cell(&clock.local_text(&t.from))) " to " (document::time_cell(&clock.local_text(&t.to)))
-            " " span.nw { "(" (duration(t.seconds)) ")" }
-        },
-        (None, Some(sp)) => html! { (format!("{:.3}–{:.3} s into the file", sp.from, sp.to)) },
-        _ => html! {},
-    }
-}
-
 fn segment_rows(r: &CheckReport, ctx: &ReportContext<'_>, clock: &Clock) -> Markup {
     let entries: BTreeMap<&str, &SegmentEntry> = ctx
         .sealed_segments
@@ -685,22 +674,7 @@ pub fn html(r: &CheckReport, trust: &TrustStore, ctx: &ReportContext<'_>) -> Str
             }
             p.small { "Observations are facts noticed in the media when it was sealed, not verdicts: silence may be a pause in speech." }
         }
-        h2 { "Findings" }
-        table.findings {
-            thead { tr { th { "Severity" } th { "Code" } th { "Where" } th { "When (local)" } th { "What" } } }
-            tbody {
-                @if sorted.is_empty() { tr { td colspan="5" { "None." } } }
-                @for f in &sorted {
-                    tr {
-                        td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
-                        td.nw { code { (f.code.as_str()) } }
-                        td { (document::text_with_times(&f.location.to_string())) }
-                        td { (finding_when(f, clock)) }
-                        td { (document::text_with_times(&f.message)) }
-                    }
-                }
-            }
-        }
+        (document::findings_table(&sorted, clock, "into the file"))
         h2 { "Checkpoints and keys relied on" }
         table.facts {
             tr { td { "Checkpoints that verify" } td { (good.len()) " of " (r.verify.checkpoints.len()) " examined; the log has " (r.verify.entries) " entries, " (r.verify.verified_size) " covered by a trusted checkpoint" } }
