@@ -276,16 +276,15 @@ impl Location {
         if let Some(place) = s.strip_prefix("record: ") {
             return Location::Record(place.to_owned());
         }
-        if let Some((file, line)) = s.rsplit_once(':') {
-            if file.ends_with(".jsonl")
-                && !line.is_empty()
-                && line.bytes().all(|b| b.is_ascii_digit())
-            {
-                if let Ok(line) = line.parse() {
-                    return Location::Line {
-                        file: file.to_owned(),
-                        line,
-                    };
+        // Only the session log's own lines, numbered as `log_line` writes
+        // them (no sign, no leading zero): any other text is a file's name.
+        if let Some(n) = s
+            .strip_prefix(crate::format::LOG_NAME)
+            .and_then(|r| r.strip_prefix(':'))
+        {
+            if let Ok(line) = n.parse::<usize>() {
+                if line.to_string() == n {
+                    return Location::log_line(line);
                 }
             }
         }
@@ -491,8 +490,18 @@ mod tests {
         assert_eq!(Location::from("a.m4a").line_of_log(), None);
         assert_eq!(Location::record("end").file(), None);
         assert_eq!(Location::log_line(3).file(), Some("courtseal/log.jsonl"));
-        // A segment whose name merely ends in a colon and digits is a file.
-        assert_eq!(Location::parse("take:2"), Location::from("take:2"));
+        // A segment whose name merely ends in a colon and digits is a file,
+        // even one named like a log; and a line number is read back only
+        // as it is written.
+        for name in [
+            "take:2",
+            "notes.jsonl:3",
+            "courtseal/log.jsonl:012",
+            "courtseal/log.jsonl:+3",
+        ] {
+            assert_eq!(Location::parse(name), Location::from(name), "{name}");
+            assert_eq!(Location::parse(name).line_of_log(), None, "{name}");
+        }
         // Text tables pad it as they pad a string.
         assert_eq!(format!("{:<8}|", Location::from("a")), "a       |");
     }

@@ -452,7 +452,7 @@ fn place_segment(
     let length = media_secs(m.duration?)?;
     let sealed_at = parse_utc(&s.sealed_at);
     let declared = m.declared_start.as_deref().and_then(parse_utc);
-    let at = format!("courtseal/log.jsonl:{line}");
+    let at = Location::log_line(line);
     let mut finding = None;
     let by_sealing = |why: String| -> Option<(OffsetDateTime, &'static str, String)> {
         Some((sealed_at?.checked_sub(length)?, "sealing time", why))
@@ -629,7 +629,7 @@ fn backdated_events(
             findings.push(
                 Finding::error(
                     Code::EventBackdated,
-                    format!("courtseal/log.jsonl:{line}"),
+                    Location::log_line(line),
                     format!(
                         "the {} event states {}, but a checkpoint signed after {} (covering {m} entries) does not include it: it was entered afterwards",
                         ev.event.event,

@@ -468,3 +468,32 @@ fn a_checkpoints_folder_linked_to_outside_the_session_is_not_read_through() {
         .collect();
     assert_eq!(files, ["courtseal/checkpoint"], "{r}");
 }
+
+/// An insider hides a file among the kept checkpoints under a name that
+/// is not UTF-8, and plants a second file under the name it shows as: the
+/// hidden one is named and never opened, and the decoy is not read in its
+/// place as if it were the hidden one.
+#[test]
+fn a_file_in_checkpoints_named_in_bytes_that_are_not_utf8_is_named_and_never_opened() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = Court::new();
+    let dir = c.paths().checkpoints;
+    fs::copy(
+        dir.join("5"),
+        dir.join(std::ffi::OsStr::from_bytes(b"5\xff")),
+    )
+    .unwrap();
+    let (_, r) = c.verify();
+    let bad = findings_of(&r, "checkpoint.malformed");
+    assert_eq!(bad.len(), 1, "{r}");
+    assert_eq!(bad[0]["location"], "courtseal/checkpoints/5\u{FFFD}");
+    assert!(
+        bad[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("whose name is not UTF-8"),
+        "{r}"
+    );
+    // The genuine checkpoints still verify; the hidden copy adds nothing.
+    assert_eq!(r["verified_size"], 5, "{r}");
+}

@@ -28,8 +28,13 @@ pub enum Kind {
     Folder,
     /// A symbolic link (never followed).
     Link,
-    /// A FIFO, socket or device (never opened for reading).
+    /// A FIFO, socket or device, or a name that could not be looked at
+    /// (never opened for reading).
     Other,
+    /// A name that is not UTF-8. Names are asked for as text, so it could
+    /// not be opened as itself (the lossy name shown might be another
+    /// file's): it is never opened, only named.
+    NotUtf8,
 }
 
 /// One name in a listed folder.
@@ -79,9 +84,14 @@ pub trait SessionSource: Sync {
 }
 
 /// A session folder on the local disk.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LocalSession {
     root: PathBuf,
+    /// The session folder, opened once at the first name asked for: every
+    /// later name is reached from this very folder, so swapping the folder
+    /// (or a link above it) meanwhile cannot make two reads look in two
+    /// different folders.
+    opened: std::sync::OnceLock<Result<OwnedFd, rustix::io::Errno>>,
 }
 
 impl LocalSession {
@@ -89,6 +99,7 @@ impl LocalSession {
     pub fn new(root: &Path) -> Self {
         LocalSession {
             root: root.to_owned(),
+            opened: std::sync::OnceLock::new(),
         }
     }
 
@@ -102,8 +113,21 @@ impl LocalSession {
     fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(OwnedFd, &'a str)> {
         let parts = components(rel)?;
         let (last, folders) = parts.split_last().ok_or_else(|| invalid(rel))?;
-        let mut dir = rustix::fs::open(
-            &self.root,
+        let root = self
+            .opened
+            .get_or_init(|| {
+                rustix::fs::open(
+                    &self.root,
+                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+            })
+            .as_ref()
+            .map_err(|e| io::Error::from(*e))?;
+        // A handle of its own on the same folder (never the path again).
+        let mut dir = rustix::fs::openat(
+            root,
+            ".",
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
@@ -204,7 +228,13 @@ impl SessionSource for LocalSession {
             if raw == b"." || raw == b".." {
                 continue;
             }
-            let name = String::from_utf8_lossy(raw).into_owned();
+            let Ok(name) = std::str::from_utf8(raw).map(str::to_owned) else {
+                out.push(Listed {
+                    name: String::from_utf8_lossy(raw).into_owned(),
+                    kind: Kind::NotUtf8,
+                });
+                continue;
+            };
             let kind = match rustix::fs::statat(
                 &dir,
                 e.file_name(),
@@ -213,7 +243,9 @@ impl SessionSource for LocalSession {
                 Ok(st) => kind_of(&st),
                 // Gone between the listing and the look: not listed.
                 Err(rustix::io::Errno::NOENT) => continue,
-                Err(e) => return Err(e.into()),
+                // One name that cannot be looked at is that name's problem,
+                // not the folder's: listed, never opened.
+                Err(_) => Kind::Other,
             };
             out.push(Listed { name, kind });
         }
@@ -236,7 +268,8 @@ impl SessionSource for LocalSession {
         let fd = rustix::fs::openat(
             &dir,
             last,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            // NOCTTY: a planted terminal device is never made verify's own.
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .map_err(|e| match e {
@@ -311,6 +344,8 @@ pub fn evidence_folder<T: Ord>(
         }
         match parse(&l.name) {
             Some(t) if matches!(l.kind, Kind::File(_)) => out.files.push((t, l.name)),
+            // Never parses as evidence: only named.
+            _ if l.kind == Kind::NotUtf8 => out.misnamed.push(l.name),
             Some(_) => out.not_regular.push(l.name),
             None => out.misnamed.push(l.name),
         }
@@ -402,6 +437,46 @@ mod tests {
             s.stat("courtseal/cosigned/2.note").unwrap(),
             Some(Kind::Other)
         );
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_listed_as_such_and_never_stands_for_another_file() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let (t, s) = session();
+        let d = t.path().join("courtseal/cosigned");
+        // A name of raw bytes, and a file named as its lossy form would be.
+        std::fs::write(
+            d.join(std::ffi::OsStr::from_bytes(b"5\xff.note")),
+            b"hidden",
+        )
+        .unwrap();
+        std::fs::write(d.join("5\u{FFFD}.note"), b"decoy").unwrap();
+        let listed = s.list("courtseal/cosigned").unwrap().unwrap();
+        let mut kinds: Vec<Kind> = listed.iter().map(|l| l.kind).collect();
+        kinds.sort_by_key(|k| format!("{k:?}"));
+        assert_eq!(kinds, [Kind::File(5), Kind::NotUtf8], "{listed:?}");
+        let parse = |n: &str| n.strip_suffix(".note").map(str::to_owned);
+        let f = evidence_folder(&s, "courtseal/cosigned", parse);
+        assert_eq!(f.misnamed, ["5\u{FFFD}.note"]);
+        assert_eq!(
+            f.files,
+            [("5\u{FFFD}".to_owned(), "5\u{FFFD}.note".to_owned())]
+        );
+    }
+
+    #[test]
+    fn the_session_folder_swapped_after_the_first_read_is_not_read_from() {
+        let (t, s) = session();
+        assert_eq!(s.read("courtseal/log.jsonl", 100).unwrap(), b"line\n");
+        // The insider moves the session away and puts another in its place.
+        let moved = t.path().with_extension("moved");
+        std::fs::rename(t.path(), &moved).unwrap();
+        std::fs::create_dir_all(t.path().join("courtseal")).unwrap();
+        std::fs::write(t.path().join("courtseal/log.jsonl"), b"other\n").unwrap();
+        let got = s.read("courtseal/log.jsonl", 100).unwrap();
+        std::fs::remove_dir_all(t.path()).unwrap();
+        std::fs::rename(&moved, t.path()).unwrap();
+        assert_eq!(got, b"line\n");
     }
 
     #[test]

@@ -864,7 +864,11 @@ fn check_checkpoints(
             findings.push(Finding::warning(
                 Code::CheckpointMalformed,
                 &file,
-                "something in checkpoints/ that is not a regular file; ignored",
+                if kind == source::Kind::NotUtf8 {
+                    "something in checkpoints/ whose name is not UTF-8 (shown with U+FFFD); it is never opened, so it proves nothing; ignored"
+                } else {
+                    "something in checkpoints/ that is not a regular file; ignored"
+                },
             ));
             odd.push(CheckpointStatus {
                 file,
