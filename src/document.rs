@@ -363,6 +363,43 @@ pub fn provenance(sealed: bool) -> Markup {
     }
 }
 
+/// The "Findings" section every check document shows: severity, code,
+/// where, when (local) and what, one row per finding in the order given.
+/// `span_words` says what a span's seconds count from ("into the file").
+pub fn findings_table(
+    findings: &[&crate::finding::Finding],
+    clock: &Clock,
+    span_words: &str,
+) -> Markup {
+    use crate::finding::Severity;
+    let when = |f: &crate::finding::Finding| match (&f.time, &f.span) {
+        (Some(t), _) => html! {
+            (time_cell(&clock.local_text(&t.from))) " to " (time_cell(&clock.local_text(&t.to)))
+            " " span.nw { "(" (duration(t.seconds)) ")" }
+        },
+        (None, Some(sp)) => html! { (format!("{:.3}–{:.3} s {span_words}", sp.from, sp.to)) },
+        _ => html! {},
+    };
+    html! {
+        h2 { "Findings" }
+        table.findings {
+            thead { tr { th { "Severity" } th { "Code" } th { "Where" } th { "When (local)" } th { "What" } } }
+            tbody {
+                @if findings.is_empty() { tr { td colspan="5" { "None." } } }
+                @for f in findings {
+                    tr {
+                        td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
+                        td.nw { code { (f.code.as_str()) } }
+                        td { (text_with_times(&f.location.to_string())) }
+                        td { (when(f)) }
+                        td { (text_with_times(&f.message)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,42 +475,5 @@ mod tests {
             &Clock::utc(),
         );
         assert!(!p.contains("<script>") && !p.contains("<b>") && !p.contains('\u{202E}'));
-    }
-}
-
-/// The "Findings" section every check document shows: severity, code,
-/// where, when (local) and what, one row per finding in the order given.
-/// `span_words` says what a span's seconds count from ("into the file").
-pub fn findings_table(
-    findings: &[&crate::finding::Finding],
-    clock: &Clock,
-    span_words: &str,
-) -> Markup {
-    use crate::finding::Severity;
-    let when = |f: &crate::finding::Finding| match (&f.time, &f.span) {
-        (Some(t), _) => html! {
-            (time_cell(&clock.local_text(&t.from))) " to " (time_cell(&clock.local_text(&t.to)))
-            " " span.nw { "(" (duration(t.seconds)) ")" }
-        },
-        (None, Some(sp)) => html! { (format!("{:.3}–{:.3} s {span_words}", sp.from, sp.to)) },
-        _ => html! {},
-    };
-    html! {
-        h2 { "Findings" }
-        table.findings {
-            thead { tr { th { "Severity" } th { "Code" } th { "Where" } th { "When (local)" } th { "What" } } }
-            tbody {
-                @if findings.is_empty() { tr { td colspan="5" { "None." } } }
-                @for f in findings {
-                    tr {
-                        td class=(match f.severity { Severity::Error => "nw bad-cell", Severity::Warning => "nw warn-cell", Severity::Info => "nw" }) { (f.severity.as_str()) }
-                        td.nw { code { (f.code.as_str()) } }
-                        td { (text_with_times(&f.location.to_string())) }
-                        td { (when(f)) }
-                        td { (text_with_times(&f.message)) }
-                    }
-                }
-            }
-        }
     }
 }
