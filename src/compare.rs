@@ -538,9 +538,20 @@ pub fn align(official: &mut Track, independent: &mut Track) -> Alignment {
             k = (k + hop).min(p.fp_len - wlen);
         }
     }
-    let runs = runs_of(&matches);
+    let (runs, strays) = drop_strays(runs_of(&matches));
+    // A stray run's windows matched nothing where they could be.
+    for r in &strays {
+        for m in &r.matches {
+            not.push((m.ind, m.ind + WINDOW_SECONDS, NotCompared::NoMatch));
+        }
+    }
+    not.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let kept: Vec<Match> = runs
+        .iter()
+        .flat_map(|r| r.matches.iter().copied())
+        .collect();
     let mut a = Alignment {
-        not_compared: merge_not(&not, &matches),
+        not_compared: merge_not(&not, &kept),
         ..Default::default()
     };
     for pair in runs.windows(2) {
@@ -768,6 +779,67 @@ fn runs_of(matches: &[Match]) -> Vec<Run> {
         }
     }
     kept
+}
+
+/// Runs of at most this many windows are strays when out of order.
+const STRAY_WINDOWS: usize = 3;
+/// How far (seconds) a short run may reach on the official timeline
+/// before the end of the run before it or past the start of the run after
+/// it and still be in order.
+const ORDER_TOLERANCE: f64 = 2.0;
+
+/// Splits off the stray runs: a short run (at most [`STRAY_WINDOWS`]
+/// windows) between two longer runs that are in order with each other,
+/// whose official position is not between theirs. Where the official
+/// recording lacks a stretch, the independent windows inside it match
+/// nothing truly; speech that resembles itself (the same voice, the same
+/// words) can still draw a window or two to some other place, and each
+/// such run would cut the one stretch into several. A run that is where
+/// the official recording continues, however short, is kept: it is a
+/// stretch both have (two cuts close together). Runs before the first or
+/// after the last long run are kept as they are.
+fn drop_strays(runs: Vec<Run>) -> (Vec<Run>, Vec<Run>) {
+    let long: Vec<usize> = (0..runs.len())
+        .filter(|&i| runs[i].matches.len() > STRAY_WINDOWS)
+        .collect();
+    let mut stray = vec![false; runs.len()];
+    for pair in long.windows(2) {
+        let (ia, ib) = (pair[0], pair[1]);
+        let a_end = runs[ia].matches[runs[ia].matches.len() - 1].off;
+        let b_start = runs[ib].matches[0].off;
+        if b_start + ORDER_TOLERANCE < a_end {
+            // The long runs themselves are out of order (the official
+            // recording was rearranged): nothing between them is judged.
+            continue;
+        }
+        for (i, r) in runs.iter().enumerate().take(ib).skip(ia + 1) {
+            let first = r.matches[0].off;
+            let last = r.matches[r.matches.len() - 1].off;
+            if first < a_end - ORDER_TOLERANCE || last > b_start + ORDER_TOLERANCE {
+                stray[i] = true;
+            }
+        }
+    }
+    let mut kept = Vec::new();
+    let mut strays = Vec::new();
+    for (r, s) in runs.into_iter().zip(stray) {
+        if s {
+            strays.push(r);
+        } else {
+            kept.push(r);
+        }
+    }
+    // Two long runs that a stray separated may be one again.
+    let mut joined: Vec<Run> = Vec::new();
+    for r in kept {
+        match joined.last_mut() {
+            Some(k) if (r.matches[0].lag() - k.map(r.ind_from()) + r.ind_from()).abs() < 0.2 => {
+                k.matches.extend(r.matches)
+            }
+            _ => joined.push(r),
+        }
+    }
+    (joined, strays)
 }
 
 /// What lies between two runs.
@@ -1352,6 +1424,67 @@ mod tests {
             .enumerate()
             .map(|(i, c)| (i as f64 * PROBE_STEP, c == 'T'))
             .collect()
+    }
+
+    fn run(ind: f64, n: usize, lag: f64) -> Run {
+        Run {
+            matches: (0..n)
+                .map(|i| Match {
+                    ind: ind + i as f64 * 10.0,
+                    off: ind + i as f64 * 10.0 + lag,
+                    ber: 0.2,
+                    peak: 20.0,
+                    part: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chance_matches_inside_a_cut_do_not_split_it_into_several_stretches() {
+        // The figures of the one-hour benchmark (60 s cut at 30:00): the
+        // run before the cut, two runs of two windows each drawn to
+        // official speech a few seconds away, out of order, and the run
+        // after the cut.
+        let runs = vec![
+            run(0.0, 179, 0.0),
+            run(1805.1, 2, -13.8),
+            run(1825.2, 2, -44.6),
+            run(1845.3, 115, -59.1),
+        ];
+        let (kept, strays) = drop_strays(runs);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(strays.len(), 2);
+        assert_eq!(kept[0].matches.len(), 179);
+        assert_eq!(kept[1].matches[0].ind, 1845.3);
+    }
+
+    #[test]
+    fn a_short_stretch_between_two_cuts_is_kept() {
+        // Official: 0-1800, then 1860-1890 (30 s), then from 1950. The
+        // short run is where the official recording continues.
+        let runs = vec![
+            run(0.0, 179, 0.0),
+            run(1862.0, 2, -60.0),
+            run(1955.0, 100, -120.0),
+        ];
+        let (kept, strays) = drop_strays(runs);
+        assert_eq!(kept.len(), 3);
+        assert!(strays.is_empty());
+    }
+
+    #[test]
+    fn short_runs_between_rearranged_long_runs_are_not_judged() {
+        // The second long run is before the first on the official
+        // timeline: the official recording was rearranged.
+        let runs = vec![
+            run(0.0, 100, 1000.0),
+            run(1005.0, 2, 3000.0),
+            run(1010.0, 100, -1010.0),
+        ];
+        let (kept, strays) = drop_strays(runs);
+        assert_eq!(kept.len(), 3);
+        assert!(strays.is_empty());
     }
 
     #[test]
