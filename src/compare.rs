@@ -884,11 +884,43 @@ fn gap(
     let first_b = until_break(heard_b.iter().rev().copied());
     let la = last_a.unwrap_or(ma.ind + WINDOW_SECONDS / 2.0);
     let fb = first_b.unwrap_or(mb.ind + WINDOW_SECONDS / 2.0);
+    // Each side also bounds the edge from the other way: it is before the
+    // first heard probe after A's last match that does not match A, and
+    // after the last heard probe before B's first match that does not
+    // match B. Probes too quiet to judge (a pause at the edge) leave that
+    // bound wide, and the other side's then places the edge.
+    let miss_after = |heard: &[(f64, bool)], e: f64| {
+        heard
+            .iter()
+            .find(|(c, m)| *c > e && !*m)
+            .map_or(f64::INFINITY, |p| p.0)
+    };
+    let miss_before = |heard: &[(f64, bool)], e: f64| {
+        heard
+            .iter()
+            .rev()
+            .find(|(c, m)| *c < e && !*m)
+            .map_or(f64::NEG_INFINITY, |p| p.0)
+    };
+    let a_until = miss_after(&heard_a, la);
+    let b_since = miss_before(&heard_b, fb);
+    // Where both sides place the edge (`shift`: B's side is that much
+    // later on the independent timeline): the middle of the span both
+    // allow, or, when they allow none in common (each side's probes
+    // reach a little past the edge, the usual case), the mean of the two.
+    let place = |shift: f64| {
+        let (lo, hi) = (la.max(b_since - shift), a_until.min(fb - shift));
+        if lo <= hi && lo.is_finite() && hi.is_finite() {
+            (lo + hi) / 2.0
+        } else {
+            (la + fb - shift) / 2.0
+        }
+    };
     if extra > 0.0 {
         // The independent recording has `extra` seconds the official lacks:
         // they start after the last sound of A and end before the first of B.
         let from = if last_a.is_some() && first_b.is_some() {
-            (la + fb - extra) / 2.0
+            place(extra)
         } else if last_a.is_some() {
             la
         } else {
@@ -903,7 +935,7 @@ fn gap(
         });
     } else {
         let at = if last_a.is_some() && first_b.is_some() {
-            (la + fb) / 2.0
+            place(0.0)
         } else if last_a.is_some() {
             la
         } else {

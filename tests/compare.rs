@@ -33,113 +33,119 @@ fn ffmpeg(dir: &Path, args: &[&str]) {
     common::ffmpeg(dir, args);
 }
 
+/// Writes `{prefix}{v}.wav` for each voice: `per_voice` sentences of words
+/// drawn at random (seed `seed`), numbered on from voice to voice, so no
+/// sentence repeats.
+fn speak(dir: &Path, voices: &[&str], per_voice: usize, seed: u64, prefix: &str) {
+    let subj = [
+        "the witness",
+        "the clerk",
+        "my neighbour",
+        "the driver",
+        "the accountant",
+        "her brother",
+        "the officer",
+        "the landlord",
+        "a teacher",
+        "the nurse",
+    ];
+    let verb = [
+        "saw",
+        "signed",
+        "carried",
+        "repaired",
+        "sold",
+        "painted",
+        "counted",
+        "opened",
+        "described",
+        "forgot",
+    ];
+    let obj = [
+        "a green truck",
+        "the blue contract",
+        "forty boxes",
+        "the old bridge",
+        "a broken window",
+        "the second invoice",
+        "three horses",
+        "a wooden ladder",
+        "the night train",
+        "a silver watch",
+    ];
+    let place = [
+        "near the station",
+        "in the market",
+        "behind the school",
+        "at the harbour",
+        "on Main Street",
+        "in the basement",
+        "by the river",
+        "at the airport",
+        "in the garden",
+        "on the top floor",
+    ];
+    let when = [
+        "on Monday",
+        "in March",
+        "at noon",
+        "last winter",
+        "before dawn",
+        "after lunch",
+        "on the fifth of May",
+        "in nineteen ninety",
+        "at midnight",
+        "yesterday",
+    ];
+    let mut state: u64 = seed;
+    let mut pick = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    for (v, voice) in voices.iter().enumerate() {
+        let mut text = String::new();
+        for k in 0..per_voice {
+            let n = v * per_voice + k;
+            text.push_str(&format!(
+                "{} {} {} {} {}, number {}.\n",
+                subj[pick(10)],
+                verb[pick(10)],
+                obj[pick(10)],
+                place[pick(10)],
+                when[pick(10)],
+                n + 1
+            ));
+        }
+        fs::write(dir.join(format!("{prefix}{v}.txt")), text).unwrap();
+        let o = Command::new("espeak-ng")
+            .current_dir(dir)
+            .args([
+                "-v",
+                voice,
+                "-s",
+                "150",
+                "-g",
+                "4",
+                "-f",
+                &format!("{prefix}{v}.txt"),
+                "-w",
+                &format!("{prefix}{v}.wav"),
+            ])
+            .output()
+            .expect("espeak-ng is needed to make test speech");
+        assert!(o.status.success());
+    }
+}
+
 /// The speech (about 3.6 minutes, three voices) and the unrelated speech, once.
 fn material() -> &'static Path {
     static M: OnceLock<Material> = OnceLock::new();
     M.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let subj = [
-            "the witness",
-            "the clerk",
-            "my neighbour",
-            "the driver",
-            "the accountant",
-            "her brother",
-            "the officer",
-            "the landlord",
-            "a teacher",
-            "the nurse",
-        ];
-        let verb = [
-            "saw",
-            "signed",
-            "carried",
-            "repaired",
-            "sold",
-            "painted",
-            "counted",
-            "opened",
-            "described",
-            "forgot",
-        ];
-        let obj = [
-            "a green truck",
-            "the blue contract",
-            "forty boxes",
-            "the old bridge",
-            "a broken window",
-            "the second invoice",
-            "three horses",
-            "a wooden ladder",
-            "the night train",
-            "a silver watch",
-        ];
-        let place = [
-            "near the station",
-            "in the market",
-            "behind the school",
-            "at the harbour",
-            "on Main Street",
-            "in the basement",
-            "by the river",
-            "at the airport",
-            "in the garden",
-            "on the top floor",
-        ];
-        let when = [
-            "on Monday",
-            "in March",
-            "at noon",
-            "last winter",
-            "before dawn",
-            "after lunch",
-            "on the fifth of May",
-            "in nineteen ninety",
-            "at midnight",
-            "yesterday",
-        ];
         let voices = ["en-us", "en-gb", "en-gb-scotland", "en+f3"];
-        // Words drawn at random (a fixed seed): no sentence repeats.
-        let mut state: u64 = 7;
-        let mut pick = |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
-        for (v, voice) in voices.iter().enumerate() {
-            let mut text = String::new();
-            for k in 0..12 {
-                let n = v * 12 + k;
-                text.push_str(&format!(
-                    "{} {} {} {} {}, number {}.\n",
-                    subj[pick(10)],
-                    verb[pick(10)],
-                    obj[pick(10)],
-                    place[pick(10)],
-                    when[pick(10)],
-                    n + 1
-                ));
-            }
-            fs::write(dir.path().join(format!("t{v}.txt")), text).unwrap();
-            let o = Command::new("espeak-ng")
-                .current_dir(dir.path())
-                .args([
-                    "-v",
-                    voice,
-                    "-s",
-                    "150",
-                    "-g",
-                    "4",
-                    "-f",
-                    &format!("t{v}.txt"),
-                    "-w",
-                    &format!("v{v}.wav"),
-                ])
-                .output()
-                .expect("espeak-ng is needed to make test speech");
-            assert!(o.status.success());
-        }
+        speak(dir.path(), &voices, 12, 7, "v");
         ffmpeg(
             dir.path(),
             &[
@@ -164,14 +170,43 @@ fn material() -> &'static Path {
     .path()
 }
 
+/// Longer speech (about 9 minutes, three voices, other sentences), for a
+/// cut of 5 minutes, once: `master-long.wav` in the material folder.
+fn long_master() -> &'static Path {
+    static L: OnceLock<PathBuf> = OnceLock::new();
+    L.get_or_init(|| {
+        let dir = material();
+        speak(dir, &["en-us+m3", "en-gb+f2", "en-us"], 30, 99, "l");
+        ffmpeg(
+            dir,
+            &[
+                "-i",
+                "l0.wav",
+                "-i",
+                "l1.wav",
+                "-i",
+                "l2.wav",
+                "-filter_complex",
+                "[0][1][2]concat=n=3:v=0:a=1,aresample=48000",
+                "master-long.wav",
+            ],
+        );
+        dir.join("master-long.wav")
+    })
+}
+
 /// The independent recording of master seconds `keep` (each a stretch
 /// `(from, to)`; a gap between stretches is the device stopped).
 fn independent(out: &Path, name: &str, filter_master: &str) -> PathBuf {
-    let m = material();
+    independent_of(&material().join("master.wav"), out, name, filter_master)
+}
+
+/// [`independent`] of another master.
+fn independent_of(master: &Path, out: &Path, name: &str, filter_master: &str) -> PathBuf {
     let p = out.join(name);
     ffmpeg(out, &[
         "-f", "lavfi", "-i", &format!("anoisesrc=d={LEAD}:r=48000:a=0.003:seed=7"),
-        "-i", m.join("master.wav").to_str().unwrap(),
+        "-i", master.to_str().unwrap(),
         "-filter_complex",
         &format!("[1]{filter_master}[m];[0][m]concat=n=2:v=0:a=1,highpass=f=300,lowpass=f=3400,aecho=0.8:0.6:35|70:0.35|0.2,asetrate=48000*{SPEED},aresample=48000[s];anoisesrc=d=600:r=48000:a=0.01:seed=11[n];[s][n]amix=inputs=2:duration=first:normalize=0"),
         "-ac", "1", "-ar", "22050", "-c:a", "libmp3lame", "-b:a", "32k", p.to_str().unwrap(),
@@ -182,7 +217,11 @@ fn independent(out: &Path, name: &str, filter_master: &str) -> PathBuf {
 /// An official segment of the master (after `filter`), declared to start
 /// `start` seconds after 05:00:00Z.
 fn segment(dir: &Path, name: &str, filter: &str, start: f64) {
-    let m = material();
+    segment_of(&material().join("master.wav"), dir, name, filter, start);
+}
+
+/// [`segment`] of another master.
+fn segment_of(master: &Path, dir: &Path, name: &str, filter: &str, start: f64) {
     let t = time::OffsetDateTime::parse(
         "2026-11-20T05:00:00Z",
         &time::format_description::well_known::Rfc3339,
@@ -196,7 +235,7 @@ fn segment(dir: &Path, name: &str, filter: &str, start: f64) {
         dir,
         &[
             "-i",
-            m.join("master.wav").to_str().unwrap(),
+            master.to_str().unwrap(),
             "-af",
             &format!("{filter},asetpts=N/SR/TB"),
             "-c:a",
@@ -212,10 +251,15 @@ fn segment(dir: &Path, name: &str, filter: &str, start: f64) {
 
 /// A sealed session folder `s` in a fresh folder with the given segments.
 fn session(segments: &[(&str, &str, f64)]) -> tempfile::TempDir {
+    session_of(&material().join("master.wav"), segments)
+}
+
+/// [`session`] of another master.
+fn session_of(master: &Path, segments: &[(&str, &str, f64)]) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     fs::create_dir(d.path().join("s")).unwrap();
     for (name, filter, start) in segments {
-        segment(&d.path().join("s"), name, filter, *start);
+        segment_of(master, &d.path().join("s"), name, filter, *start);
     }
     common::demo_key(d.path(), "demo-recorder");
     let (code, out, err) = common::run(
@@ -366,6 +410,71 @@ fn sixty_seconds_cut_out_at_two_places_are_both_found() {
     near(&m[0]["independent_to"], ind(50.0), "to");
     near(&m[1]["independent_from"], ind(120.0), "from");
     near(&m[1]["independent_to"], ind(180.0), "to");
+}
+
+#[test]
+fn five_minutes_cut_out_of_a_longer_hearing_are_one_stretch() {
+    let master = long_master();
+    let d = session_of(
+        master,
+        &[("rec.m4a", "aselect='not(between(t,120,420))'", 0.0)],
+    );
+    let i = independent_of(master, d.path(), "dictaphone.mp3", "anull");
+    let (code, v) = compare(d.path(), &[&i]);
+    assert_eq!(code, 1, "{v:#}");
+    let m = v["missing_from_official"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{v:#}");
+    near(&m[0]["independent_from"], ind(120.0), "from");
+    near(&m[0]["independent_to"], ind(420.0), "to");
+    // On the wall clock: the official recording skips at 05:02:00.
+    let rfc = &time::format_description::well_known::Rfc3339;
+    let from = time::OffsetDateTime::parse(m[0]["from"].as_str().unwrap(), rfc).unwrap();
+    let want = time::OffsetDateTime::parse("2026-11-20T05:02:00Z", rfc).unwrap();
+    assert!((from - want).as_seconds_f64().abs() <= 0.5, "{v:#}");
+    assert!(
+        v["missing_from_independent"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn both_recordings_stopped_together_lack_nothing() {
+    // The official recording stopped from master second 80 to 140 (two
+    // segments, the second declared at 05:02:20), and the dictaphone was
+    // off for the same minute (two files): neither has what the other
+    // lacks.
+    let d = session(&[("a.m4a", "atrim=0:80", 0.0), ("b.m4a", "atrim=140", 140.0)]);
+    let a = independent(d.path(), "part1.mp3", "atrim=0:80");
+    let b = d.path().join("part2.mp3");
+    ffmpeg(
+        d.path(),
+        &[
+            "-i",
+            material().join("master.wav").to_str().unwrap(),
+            "-af",
+            &format!("atrim=140,asetpts=N/SR/TB,highpass=f=300,lowpass=f=3400,asetrate=48000*{SPEED},aresample=48000"),
+            "-ac",
+            "1",
+            "-ar",
+            "22050",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            b.to_str().unwrap(),
+        ],
+    );
+    let (code, v) = compare(d.path(), &[&a, &b]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        v["missing_from_official"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+    assert!(
+        v["missing_from_independent"].as_array().unwrap().is_empty(),
+        "{v:#}"
+    );
+    assert!(!v["matched"].as_array().unwrap().is_empty(), "{v:#}");
 }
 
 #[test]
