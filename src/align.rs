@@ -8,8 +8,6 @@
 //! would make a court finding depend on the machine's speed; this is linear
 //! in the packets (one hash lookup per copy packet) and deterministic.
 
-use std::collections::HashMap;
-
 /// Consecutive packets that must agree before a run is accepted: one
 /// prefix alone could agree by chance; four cannot (2⁻¹²⁸).
 pub const ANCHOR: usize = 4;
@@ -41,26 +39,32 @@ fn key(w: &[u32]) -> u128 {
 /// [`greedy`].
 pub fn align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
     let k = ANCHOR.min(sealed.len()).min(copy.len());
-    if k == 0 {
+    if k == 0 || !fits(sealed) || !fits(copy) {
         return Vec::new();
     }
-    // Anchor -> (occurrences in sealed, position, occurrences in copy, position).
-    let mut seen: HashMap<u128, (u32, usize, u32, usize)> = HashMap::new();
-    for i in 0..=(sealed.len() - k) {
-        let e = seen.entry(key(&sealed[i..i + k])).or_insert((0, i, 0, 0));
-        e.0 += 1;
-    }
-    for j in 0..=(copy.len() - k) {
-        if let Some(e) = seen.get_mut(&key(&copy[j..j + k])) {
-            e.2 += 1;
-            e.3 = j;
+    // The anchors that occur exactly once on each side, as
+    // `(copy position, sealed position)`: both sides' anchor positions
+    // sorted by anchor (4 bytes a packet each), then walked together.
+    let s_sorted = sorted_anchors(sealed, k);
+    let c_sorted = sorted_anchors(copy, k);
+    let s_once = once(sealed, k, &s_sorted);
+    let c_once = once(copy, k, &c_sorted);
+    drop((s_sorted, c_sorted));
+    let mut unique: Vec<(usize, usize)> = Vec::new();
+    let (mut a, mut b) = (0usize, 0usize);
+    while a < s_once.len() && b < c_once.len() {
+        let (i, j) = (s_once[a] as usize, c_once[b] as usize);
+        match key(&sealed[i..i + k]).cmp(&key(&copy[j..j + k])) {
+            std::cmp::Ordering::Less => a += 1,
+            std::cmp::Ordering::Greater => b += 1,
+            std::cmp::Ordering::Equal => {
+                unique.push((j, i));
+                a += 1;
+                b += 1;
+            }
         }
     }
-    let mut unique: Vec<(usize, usize)> = seen
-        .values()
-        .filter(|e| e.0 == 1 && e.2 == 1)
-        .map(|e| (e.3, e.1))
-        .collect();
+    drop((s_once, c_once));
     unique.sort_unstable();
     let chain = increasing_chain(&unique);
     // Grow each anchor into a run, bounded by its neighbours.
@@ -112,6 +116,44 @@ pub fn align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
     runs
 }
 
+/// Whether every position of `seq` fits the 32-bit positions the anchor
+/// tables keep (4 bytes a packet rather than 8). Four billion packets is
+/// some twenty thousand hours of AAC; a longer sequence is no copy of a
+/// sealed segment (the sealed side is bounded by its sidecar's size), and
+/// is given no common run.
+fn fits(seq: &[u32]) -> bool {
+    u32::try_from(seq.len()).is_ok()
+}
+
+/// The start of every anchor of `k` packets of `seq`, sorted by the
+/// anchor and, for equal anchors, by position.
+fn sorted_anchors(seq: &[u32], k: usize) -> Vec<u32> {
+    let n = seq.len() + 1 - k;
+    let mut v: Vec<u32> = (0..n).filter_map(|i| u32::try_from(i).ok()).collect();
+    v.sort_unstable_by_key(|&i| (key(&seq[i as usize..i as usize + k]), i));
+    v
+}
+
+/// Of `sorted` (from [`sorted_anchors`]), the positions whose anchor
+/// occurs only there, still sorted by anchor.
+fn once(seq: &[u32], k: usize, sorted: &[u32]) -> Vec<u32> {
+    let at = |x: u32| key(&seq[x as usize..x as usize + k]);
+    let mut out = Vec::new();
+    let mut g = 0usize;
+    while g < sorted.len() {
+        let kg = at(sorted[g]);
+        let mut h = g + 1;
+        while h < sorted.len() && at(sorted[h]) == kg {
+            h += 1;
+        }
+        if h == g + 1 {
+            out.push(sorted[g]);
+        }
+        g = h;
+    }
+    out
+}
+
 /// The longest chain of `(copy, sealed)` pairs, sorted by copy position,
 /// whose sealed positions increase too (longest increasing subsequence,
 /// O(n log n)).
@@ -149,24 +191,31 @@ pub fn greedy(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
     if k == 0 {
         return runs;
     }
-    let mut index: HashMap<u128, Vec<usize>> = HashMap::new();
-    for i in 0..=(sealed.len() - k) {
-        index.entry(key(&sealed[i..i + k])).or_default().push(i);
+    if !fits(sealed) || !fits(copy) {
+        return runs;
     }
+    // Every sealed anchor's position, sorted by anchor then position: the
+    // places of one anchor are a slice, ascending.
+    let index = sorted_anchors(sealed, k);
+    let at = |x: u32| key(&sealed[x as usize..x as usize + k]);
     let (mut next_sealed, mut next_copy) = (0usize, 0usize);
     let mut j = 0usize;
     while j + k <= copy.len() {
         let want = next_sealed + (j - next_copy);
-        let pick = index.get(&key(&copy[j..j + k])).and_then(|places| {
+        let want_key = key(&copy[j..j + k]);
+        let lo = index.partition_point(|&x| at(x) < want_key);
+        let hi = lo + index[lo..].partition_point(|&x| at(x) == want_key);
+        let places = &index[lo..hi];
+        let pick = Some(places).filter(|p| !p.is_empty()).and_then(|places| {
             // Places are ascending: the first at or after `next_sealed`,
             // and the nearest to `want` from there.
-            let from = places.partition_point(|&i| i < next_sealed);
-            let at = places.partition_point(|&i| i < want).max(from);
+            let from = places.partition_point(|&i| (i as usize) < next_sealed);
+            let at = places.partition_point(|&i| (i as usize) < want).max(from);
             [at.checked_sub(1), Some(at)]
                 .into_iter()
                 .flatten()
                 .filter(|&x| x >= from && x < places.len())
-                .map(|x| places[x])
+                .map(|x| places[x] as usize)
                 .min_by_key(|&i| i.abs_diff(want))
         });
         let Some(mut i) = pick else {
@@ -308,5 +357,192 @@ mod tests {
     fn short_sequences_use_a_shorter_anchor() {
         assert_eq!(align(&[1, 2], &[1, 2]), vec![run(0, 0, 2)]);
         assert_eq!(align(&[], &[1]), vec![]);
+    }
+
+    // The hash-map version this module had before its anchor tables were
+    // sorted 32-bit positions (a tenth of the memory): the new one must
+    // give the very same runs.
+    use std::collections::HashMap;
+
+    fn ref_align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
+        let k = ANCHOR.min(sealed.len()).min(copy.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        // Anchor -> (occurrences in sealed, position, occurrences in copy, position).
+        let mut seen: HashMap<u128, (u32, usize, u32, usize)> = HashMap::new();
+        for i in 0..=(sealed.len() - k) {
+            let e = seen.entry(key(&sealed[i..i + k])).or_insert((0, i, 0, 0));
+            e.0 += 1;
+        }
+        for j in 0..=(copy.len() - k) {
+            if let Some(e) = seen.get_mut(&key(&copy[j..j + k])) {
+                e.2 += 1;
+                e.3 = j;
+            }
+        }
+        let mut unique: Vec<(usize, usize)> = seen
+            .values()
+            .filter(|e| e.0 == 1 && e.2 == 1)
+            .map(|e| (e.3, e.1))
+            .collect();
+        unique.sort_unstable();
+        let chain = increasing_chain(&unique);
+        // Grow each anchor into a run, bounded by its neighbours.
+        let mut skeleton: Vec<Run> = Vec::new();
+        for &(j, i) in &chain {
+            let (lo_s, lo_c) = skeleton
+                .last()
+                .map_or((0, 0), |r| (r.sealed + r.len, r.copy + r.len));
+            if i < lo_s || j < lo_c {
+                continue; // inside the previous run already
+            }
+            let (mut i0, mut j0) = (i, j);
+            while i0 > lo_s && j0 > lo_c && sealed[i0 - 1] == copy[j0 - 1] {
+                i0 -= 1;
+                j0 -= 1;
+            }
+            let mut len = i - i0 + k;
+            while i0 + len < sealed.len()
+                && j0 + len < copy.len()
+                && sealed[i0 + len] == copy[j0 + len]
+            {
+                len += 1;
+            }
+            skeleton.push(Run {
+                sealed: i0,
+                copy: j0,
+                len,
+            });
+        }
+        // Fill the gaps before, between and after the skeleton's runs.
+        let mut runs = Vec::new();
+        let (mut ps, mut pc) = (0usize, 0usize);
+        for r in skeleton.iter().copied().chain(std::iter::once(Run {
+            sealed: sealed.len(),
+            copy: copy.len(),
+            len: 0,
+        })) {
+            for g in ref_greedy(&sealed[ps..r.sealed], &copy[pc..r.copy]) {
+                runs.push(Run {
+                    sealed: g.sealed + ps,
+                    copy: g.copy + pc,
+                    len: g.len,
+                });
+            }
+            if r.len > 0 {
+                runs.push(r);
+            }
+            ps = r.sealed + r.len;
+            pc = r.copy + r.len;
+        }
+        runs
+    }
+
+    fn ref_greedy(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
+        let k = ANCHOR.min(sealed.len()).min(copy.len());
+        let mut runs = Vec::new();
+        if k == 0 {
+            return runs;
+        }
+        let mut index: HashMap<u128, Vec<usize>> = HashMap::new();
+        for i in 0..=(sealed.len() - k) {
+            index.entry(key(&sealed[i..i + k])).or_default().push(i);
+        }
+        let (mut next_sealed, mut next_copy) = (0usize, 0usize);
+        let mut j = 0usize;
+        while j + k <= copy.len() {
+            let want = next_sealed + (j - next_copy);
+            let pick = index.get(&key(&copy[j..j + k])).and_then(|places| {
+                // Places are ascending: the first at or after `next_sealed`,
+                // and the nearest to `want` from there.
+                let from = places.partition_point(|&i| i < next_sealed);
+                let at = places.partition_point(|&i| i < want).max(from);
+                [at.checked_sub(1), Some(at)]
+                    .into_iter()
+                    .flatten()
+                    .filter(|&x| x >= from && x < places.len())
+                    .map(|x| places[x])
+                    .min_by_key(|&i| i.abs_diff(want))
+            });
+            let Some(mut i) = pick else {
+                j += 1;
+                continue;
+            };
+            let mut jj = j;
+            while i > next_sealed && jj > next_copy && sealed[i - 1] == copy[jj - 1] {
+                i -= 1;
+                jj -= 1;
+            }
+            let mut len = j - jj + k;
+            while i + len < sealed.len()
+                && jj + len < copy.len()
+                && sealed[i + len] == copy[jj + len]
+            {
+                len += 1;
+            }
+            runs.push(Run {
+                sealed: i,
+                copy: jj,
+                len,
+            });
+            next_sealed = i + len;
+            next_copy = jj + len;
+            j = next_copy;
+        }
+        runs
+    }
+
+    #[test]
+    fn the_sorted_tables_give_the_same_runs_as_the_hash_maps_did() {
+        // Seeded sequences of few distinct values (repeats, as silence
+        // makes) and of many, edited by cuts, insertions, swaps and
+        // repeats.
+        let mut state: u64 = 42;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for case in 0..400 {
+            let alphabet = [3, 8, 50, 100_000][case % 4];
+            let n = 1 + next(400) as usize;
+            let sealed: Vec<u32> = (0..n).map(|_| next(alphabet) as u32).collect();
+            let mut copy = sealed.clone();
+            for _ in 0..next(4) {
+                let at = next(copy.len() as u64 + 1) as usize;
+                match next(4) {
+                    0 => {
+                        let len = (next(30) as usize).min(copy.len() - at);
+                        copy.drain(at..at + len);
+                    }
+                    1 => {
+                        let ins: Vec<u32> = (0..next(20)).map(|_| next(alphabet) as u32).collect();
+                        copy.splice(at..at, ins);
+                    }
+                    2 if copy.len() > 2 => {
+                        let b = next(copy.len() as u64) as usize;
+                        let a = at.min(copy.len() - 1);
+                        copy.swap(a, b);
+                    }
+                    _ => {
+                        let len = (next(10) as usize).min(copy.len() - at);
+                        let rep: Vec<u32> = copy[at..at + len].to_vec();
+                        copy.splice(at..at, rep);
+                    }
+                }
+            }
+            assert_eq!(
+                align(&sealed, &copy),
+                ref_align(&sealed, &copy),
+                "case {case}"
+            );
+            assert_eq!(
+                greedy(&sealed, &copy),
+                ref_greedy(&sealed, &copy),
+                "case {case}"
+            );
+        }
     }
 }
