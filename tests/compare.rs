@@ -214,13 +214,8 @@ fn independent_of(master: &Path, out: &Path, name: &str, filter_master: &str) ->
     p
 }
 
-/// An official segment of the master (after `filter`), declared to start
+/// An official segment of `master` (after `filter`), declared to start
 /// `start` seconds after 05:00:00Z.
-fn segment(dir: &Path, name: &str, filter: &str, start: f64) {
-    segment_of(&material().join("master.wav"), dir, name, filter, start);
-}
-
-/// [`segment`] of another master.
 fn segment_of(master: &Path, dir: &Path, name: &str, filter: &str, start: f64) {
     let t = time::OffsetDateTime::parse(
         "2026-11-20T05:00:00Z",
