@@ -225,3 +225,129 @@ fn verify_does_not_hash_through_a_recording_folder_linked_to_outside() {
         .collect();
     assert_eq!(found, [("segment.symlink", "cam2")], "{v:#}");
 }
+
+/// The first session of a series moved away with its tool folder left as a
+/// link to where it went: `series` must not read that session's log and
+/// checkpoints through the link and call the chain intact.
+#[test]
+fn series_does_not_read_a_session_through_its_linked_tool_folder() {
+    let fx = Fx::new();
+    fx.sealed("series/1", &[]);
+    copy_sample(&fx.p("series/2"), &[]);
+    let (code, _, err) = fx.cs(&[
+        "seal",
+        "series/2",
+        "--key",
+        "demo-recorder.key",
+        "--origin",
+        "court.example/2",
+        "--series",
+        "series",
+        "--no-silence",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = fx.cs(&["series", "series"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("follows 1"), "{out}");
+    fs::rename(fx.p("series/1/courtseal"), fx.p("moved-courtseal")).unwrap();
+    symlink(fx.p("moved-courtseal"), fx.p("series/1/courtseal")).unwrap();
+    let (code, out, err) = fx.cs(&["series", "series", "--json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let folders: Vec<&str> = v["report"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["folder"].as_str().unwrap())
+        .collect();
+    assert_eq!(folders, ["2"], "{v:#}");
+}
+
+/// FIFOs planted in an archive, at its top and as a session's record: the
+/// audit reads neither (it would hang for ever) and says what it could not
+/// read.
+#[test]
+fn audit_does_not_wait_on_a_fifo_in_the_archive_or_as_a_record() {
+    let fx = Fx::new();
+    fx.sealed("archive/a", &[]);
+    fx.sealed("archive/b", &[]);
+    mkfifo(&fx.p("archive/pipe"));
+    fs::remove_file(fx.p("archive/b/record.toml")).unwrap();
+    mkfifo(&fx.p("archive/b/record.toml"));
+    let done = Arc::new(AtomicBool::new(false));
+    unblock_readers(fx.p("archive/pipe"), done.clone());
+    unblock_readers(fx.p("archive/b/record.toml"), done.clone());
+    let (code, out, err) = fx.cs(&[
+        "audit",
+        "archive",
+        "--trust",
+        "trust.txt",
+        "--today",
+        "2026-11-25",
+        "--json",
+    ]);
+    done.store(true, Ordering::SeqCst);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let sessions: Vec<&str> = v["report"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["session"].as_str().unwrap())
+        .collect();
+    assert_eq!(sessions, ["a", "b"], "{v:#}");
+    let b = &v["report"]["sessions"][1];
+    let record: Vec<&str> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "record.invalid")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(record.len(), 1, "{b:#}");
+    assert!(
+        record[0].ends_with("record.toml: the short-form record is not a regular file"),
+        "{b:#}"
+    );
+}
+
+/// A session folder whose name is not UTF-8, in an archive: it cannot be
+/// opened by the name shown, so the audit names it as not audited rather
+/// than pass over it or audit another folder under the lossy name.
+#[test]
+fn audit_names_a_session_folder_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let fx = Fx::new();
+    fx.sealed("archive/a", &[]);
+    let raw = fx.p("archive").join(std::ffi::OsStr::from_bytes(b"b\xff"));
+    fs::rename(fx.p("archive/a"), &raw).unwrap();
+    fx.sealed("archive/a", &[]);
+    let (code, out, err) = fx.cs(&[
+        "audit",
+        "archive",
+        "--trust",
+        "trust.txt",
+        "--today",
+        "2026-11-25",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, String)> = v["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["location"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("archive.unreadable", "archive/b\u{FFFD}".to_owned())],
+        "{v:#}"
+    );
+    assert_eq!(v["report"]["sessions"].as_array().unwrap().len(), 1);
+}
