@@ -15,7 +15,9 @@ use time::Date;
 use crate::digest::Sha256Digest;
 use crate::finding::{Code, Finding, Severity};
 use crate::keys::TrustStore;
-use crate::session::TOOL_DIR;
+use crate::session::{RECORD_FILES, TOOL_DIR};
+use crate::store::source::{Kind, SessionSource};
+use crate::store::{Archive, LocalArchive, LocalSession};
 use crate::timeline::{self, CheckOptions};
 use crate::verify::{self, SegmentState, VerifyOptions};
 
@@ -229,12 +231,19 @@ pub trait AuditProgress: Sync {
     }
 }
 
-/// True when `p` is a session folder: it holds `courtseal/log.jsonl` or a
-/// short-form record (neither followed through a link).
-fn is_session(p: &Path) -> bool {
-    fs::symlink_metadata(p.join(TOOL_DIR)).is_ok_and(|m| m.is_dir())
-        && fs::symlink_metadata(p.join(TOOL_DIR).join("log.jsonl")).is_ok_and(|m| m.is_file())
-        || crate::store::layout::record_file(p).is_ok_and(|r| r.is_some())
+/// True when `s` is a session folder: it holds `courtseal/log.jsonl` or a
+/// short-form record (neither followed through a link; a record by the one
+/// rule of [`crate::store::layout::record_file`]).
+fn is_session(s: &dyn SessionSource) -> bool {
+    let kind = |rel: &str| s.stat(rel).ok().flatten();
+    let log = matches!(kind(TOOL_DIR), Some(Kind::Folder))
+        && matches!(kind(crate::format::LOG_NAME), Some(Kind::File(_)));
+    let records: Vec<Option<Kind>> = RECORD_FILES.iter().map(|n| kind(n)).collect();
+    let record = records
+        .iter()
+        .all(|k| matches!(k, None | Some(Kind::File(_))))
+        && records.iter().filter(|k| k.is_some()).count() == 1;
+    log || record
 }
 
 /// Finds the session folders (those holding `courtseal/log.jsonl` or a
@@ -243,74 +252,109 @@ fn is_session(p: &Path) -> bool {
 /// (`archive.unreadable`), a link to a folder (`archive.symlink`), a
 /// session inside another session (`archive.nested_session`).
 pub fn find_sessions(archive: &Path) -> (Vec<PathBuf>, Vec<Finding>) {
+    let a = LocalArchive::new(archive);
+    let (sessions, findings) = find_sessions_in(&a);
+    (sessions.iter().map(|r| a.shown(r)).collect(), findings)
+}
+
+/// [`find_sessions`] of an [`Archive`]: the sessions by their names in it
+/// (`.` for the archive folder itself), in the order of a walk sorted by
+/// name. Nothing is opened for reading but the folders on the way (each
+/// reached without a link) and what tells a session (`courtseal/log.jsonl`,
+/// the record), looked at, never read: a FIFO is never waited on.
+pub fn find_sessions_in<A: Archive>(archive: &A) -> (Vec<String>, Vec<Finding>) {
     let mut sessions = Vec::new();
     let mut findings = Vec::new();
-    let shown = |p: &Path| p.display().to_string();
-    // (path, depth) of the session being walked, to name nested ones.
-    let mut inside: Option<(PathBuf, usize)> = None;
-    let it = walkdir::WalkDir::new(archive)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    for e in it {
-        let e = match e {
-            Ok(e) => e,
-            Err(err) => {
-                let at = err.path().map(shown).unwrap_or_default();
-                findings.push(Finding::error(
-                    Code::ArchiveUnreadable,
-                    at,
-                    format!("cannot be read, so whatever it holds was not audited: {err}"),
-                ));
-                continue;
-            }
-        };
-        if inside.as_ref().is_some_and(|(_, d)| e.depth() <= *d) {
-            inside = None;
+    visit(archive, ".", None, &mut sessions, &mut findings);
+    (sessions, findings)
+}
+
+fn visit<A: Archive>(
+    archive: &A,
+    rel: &str,
+    inside: Option<&str>,
+    sessions: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) {
+    let shown = |r: &str| archive.shown(r).display().to_string();
+    let join = |name: &str| {
+        if rel == "." {
+            name.to_owned()
+        } else {
+            format!("{rel}/{name}")
         }
-        let p = e.path();
-        if e.file_type().is_symlink() {
-            // Never followed; said when it leads to a folder (a session
-            // there is not audited by walking this archive).
-            if inside.is_none() && fs::metadata(p).is_ok_and(|m| m.is_dir()) {
-                let target = fs::read_link(p)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_default();
-                findings.push(Finding::error(
-                    Code::ArchiveSymlink,
-                    shown(p),
-                    format!(
-                        "is a symbolic link to the folder {target}; links are never followed, so what it points to was not audited (audit that folder itself if it belongs to the archive)"
-                    ),
-                ));
-            }
-            continue;
-        }
-        if !e.file_type().is_dir() {
-            continue;
-        }
-        if let Some((outer, _)) = &inside {
+    };
+    let here = archive.session(rel);
+    let is_here = here.as_ref().is_ok_and(|s| is_session(s));
+    let inside_now: Option<String> = match inside {
+        Some(outer) => {
             // A bag's payload folder holds its record: not a session.
-            let payload = crate::store::bagit::is_bag(outer)
-                && p == outer.join(crate::store::bagit::PAYLOAD_DIR);
-            if e.file_name() != TOOL_DIR && !payload && is_session(p) {
+            let payload =
+                rel == crate::store::source::segment_rel(
+                    (outer != ".").then_some(outer),
+                    crate::store::bagit::PAYLOAD_DIR,
+                ) && archive
+                    .session(outer)
+                    .is_ok_and(|o| crate::store::bagit::is_bag_in(&o));
+            let last = rel.rsplit('/').next().unwrap_or(rel);
+            if last != TOOL_DIR && !payload && is_here {
                 findings.push(Finding::error(
                     Code::ArchiveNestedSession,
-                    shown(p),
+                    shown(rel),
                     format!(
                         "is a session inside the session {}: it is not audited on its own, and its files count among that session's files (reported there as not sealed); keep each session in its own folder",
                         shown(outer)
                     ),
                 ));
             }
-            continue;
+            Some(outer.to_owned())
         }
-        if is_session(p) {
-            sessions.push(p.to_owned());
-            inside = Some((p.to_owned(), e.depth()));
+        None if is_here => {
+            sessions.push(rel.to_owned());
+            Some(rel.to_owned())
+        }
+        None => None,
+    };
+    let listed = match archive.list(rel) {
+        Ok(Some(l)) => l,
+        Ok(None) => return,
+        Err(err) => {
+            findings.push(Finding::error(
+                Code::ArchiveUnreadable,
+                shown(rel),
+                format!("cannot be read, so whatever it holds was not audited: {err}"),
+            ));
+            return;
+        }
+    };
+    for l in listed {
+        let child = join(&l.name);
+        match l.kind {
+            Kind::Folder => visit(archive, &child, inside_now.as_deref(), sessions, findings),
+            // Never followed; said when it leads to a folder (a session
+            // there is not audited by walking this archive).
+            Kind::Link if inside_now.is_none() => {
+                if let Some(target) = archive.link_to_folder(&child) {
+                    findings.push(Finding::error(
+                        Code::ArchiveSymlink,
+                        shown(&child),
+                        format!(
+                            "is a symbolic link to the folder {target}; links are never followed, so what it points to was not audited (audit that folder itself if it belongs to the archive)"
+                        ),
+                    ));
+                }
+            }
+            // A folder of that name could be a session that cannot be
+            // reached by its name: said, never silence. (Inside a session,
+            // its own check names it.)
+            Kind::NotUtf8 if inside_now.is_none() => findings.push(Finding::error(
+                Code::ArchiveUnreadable,
+                shown(&child),
+                "has a name that is not UTF-8, so it cannot be opened by its name and whatever it holds was not audited",
+            )),
+            _ => {}
         }
     }
-    (sessions, findings)
 }
 
 /// A fingerprint of everything in a session that a result depends on:
@@ -502,7 +546,8 @@ pub fn audit(
     opts: &AuditOptions,
     progress: &dyn AuditProgress,
 ) -> Result<AuditReport, AuditError> {
-    let (sessions, findings) = find_sessions(archive);
+    let store = LocalArchive::new(archive);
+    let (sessions, findings) = find_sessions_in(&store);
     let archive_name = archive.display().to_string();
     let options = options_digest(trust, opts);
     let (header, previous) = match (&opts.state, opts.resume) {
@@ -521,19 +566,15 @@ pub fn audit(
             HashMap::new(),
         ),
     };
-    let rel = |p: &Path| p.strip_prefix(archive).unwrap_or(p).display().to_string();
     // What is left to do, and its size, for the progress display.
     let mut todo = Vec::new();
     let mut reused = Vec::new();
     let mut resumed_sessions = Vec::new();
     let (mut bytes, mut files) = (0u64, 0u64);
-    for s in &sessions {
-        let name = if rel(s).is_empty() {
-            ".".to_owned()
-        } else {
-            rel(s)
-        };
-        let fp = fingerprint(s);
+    for rel in &sessions {
+        let name = rel.clone();
+        let s = store.shown(rel);
+        let fp = fingerprint(&s);
         match previous.get(&name) {
             Some(st) if st.fingerprint == fp => {
                 reused.push(st.result.clone());
@@ -543,13 +584,18 @@ pub fn audit(
                 });
             }
             _ => {
-                for item in crate::session::scan(s) {
-                    if let crate::session::ScanItem::File { path, .. } = item {
-                        bytes += fs::symlink_metadata(&path).map(|m| m.len()).unwrap_or(0);
-                        files += 1;
+                // Counted through the session's door, as verify reads it.
+                if let Ok(sess) = store.session(rel) {
+                    for item in crate::store::source::scan(&sess, None) {
+                        if let crate::session::ScanItem::File { name, .. } = item {
+                            if let Ok(Some(Kind::File(n))) = sess.stat(&name) {
+                                bytes += n;
+                            }
+                            files += 1;
+                        }
                     }
                 }
-                todo.push((s.clone(), name, fp));
+                todo.push((rel.clone(), name, fp));
             }
         }
     }
@@ -591,13 +637,19 @@ pub fn audit(
     let stopped = std::sync::atomic::AtomicBool::new(false);
     let mut done: Vec<SessionAudit> = todo
         .par_iter()
-        .filter_map(|(path, name, fp)| {
+        .filter_map(|(rel, name, fp)| {
             if progress.should_stop() {
                 stopped.store(true, std::sync::atomic::Ordering::Relaxed);
                 return None;
             }
             let hashed_at = crate::time::now_utc();
-            let result = audit_session(path, name, trust, opts, progress);
+            // Opened again from the archive's handle, never through a link:
+            // a session folder swapped for one since it was found is not
+            // audited through it.
+            let result = match store.session(rel) {
+                Ok(sess) => audit_session(&sess, name, trust, opts, progress),
+                Err(e) => unreadable_session(name, &e),
+            };
             if let Some(f) = &state_file {
                 let sig = opts.state_key.as_ref().map(|k| {
                     use base64::Engine as _;
@@ -642,14 +694,20 @@ pub fn audit(
     })
 }
 
-fn audit_session(
-    path: &Path,
-    name: &str,
-    trust: &TrustStore,
-    opts: &AuditOptions,
-    progress: &dyn AuditProgress,
-) -> SessionAudit {
-    let mut a = SessionAudit {
+/// The audit of a session that could not be opened.
+fn unreadable_session(name: &str, e: &std::io::Error) -> SessionAudit {
+    let mut a = empty_audit(name);
+    a.status = AuditStatus::Unreadable;
+    a.findings.push(Finding::error(
+        Code::ArchiveUnreadable,
+        name,
+        format!("cannot be opened inside the archive: {e}"),
+    ));
+    a
+}
+
+fn empty_audit(name: &str) -> SessionAudit {
+    SessionAudit {
         session: name.to_owned(),
         status: AuditStatus::Intact,
         segments: 0,
@@ -667,11 +725,21 @@ fn audit_session(
         judge: None,
         record_sealed: false,
         time_zone: None,
-    };
+    }
+}
+
+fn audit_session(
+    session: &LocalSession,
+    name: &str,
+    trust: &TrustStore,
+    opts: &AuditOptions,
+    progress: &dyn AuditProgress,
+) -> SessionAudit {
+    let mut a = empty_audit(name);
     // The one record lookup; a record that cannot be read (not a regular
     // file, too large, not UTF-8) is a finding, never a hang or a skip.
-    let record_file = match crate::store::layout::read_record(path) {
-        Ok(r) => r,
+    let record_file = match crate::store::source::record_in(session, session.root()) {
+        Ok(r) => r.map(|(n, t)| (session.root().join(n), t)),
         Err(e) => {
             a.findings.push(Finding::error(
                 Code::RecordInvalid,
@@ -686,7 +754,7 @@ fn audit_session(
         strict: opts.strict,
         ..VerifyOptions::default()
     };
-    let verified = verify::verify_with_progress(path, trust, vopts, &on_file);
+    let verified = verify::verify_opened(session, trust, vopts, &on_file);
     let verified = match verified {
         Ok(v) => v,
         Err(e) => {

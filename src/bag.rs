@@ -28,8 +28,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::finding::Severity;
 use crate::keys::TrustStore;
-use crate::session::{self, Log, ScanItem, SessionPaths, TOOL_DIR};
+use crate::session::{Log, ScanItem, SessionPaths, TOOL_DIR};
 pub use crate::store::bagit::{check_bag, is_bag, name_not_round_trippable, PAYLOAD_DIR};
+use crate::store::source::{LocalSession, SessionSource as _};
 use crate::verify::{self, SegmentState, VerifyOptions};
 
 /// Why a bag was not written.
@@ -76,12 +77,20 @@ fn manifest_path(p: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// Copies `from` to `to` while hashing; returns (hex SHA-256, bytes).
-fn copy_hashed(from: &Path, to: &Path) -> Result<(String, u64), BagError> {
+/// Copies the session's file `rel` to `to` while hashing; returns (hex
+/// SHA-256, bytes). The file is read through the session's door: never
+/// through a link, never a FIFO.
+fn copy_hashed(source: &LocalSession, rel: &str, to: &Path) -> Result<(String, u64), BagError> {
     if let Some(d) = to.parent() {
         fs::create_dir_all(d).map_err(io(d))?;
     }
-    let mut src = fs::File::open(from).map_err(io(from))?;
+    let from = source.root().join(rel);
+    let from = from.as_path();
+    let mut src = source
+        .open(rel)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+        .map_err(io(from))?
+        .file;
     let mut dst = fs::File::create(to).map_err(io(to))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -181,7 +190,8 @@ pub fn export(
         )));
     }
     let paths = SessionPaths::new(root);
-    let log = Log::read(&paths.log).map_err(io(&paths.log))?;
+    let source = paths.source();
+    let log = Log::read_from(&source).map_err(io(&paths.log))?;
     let sealed: std::collections::HashMap<&str, crate::digest::Sha256Digest> = log
         .segments()
         .filter(|(_, s)| vouched.contains(s.name.as_str()))
@@ -202,26 +212,20 @@ pub fn export(
     let (mut files, mut bytes) = (0usize, 0u64);
     // Only what verification vouched for; a file that appeared since is
     // not in the payload.
-    let mut payload: Vec<(String, PathBuf)> = session::scan(root)
+    let mut payload: Vec<String> = crate::store::source::scan(&source, None)
         .into_iter()
         .filter_map(|i| match i {
-            ScanItem::File { name, path } if sealed.contains_key(name.as_str()) => {
-                Some((name, path))
-            }
+            ScanItem::File { name, .. } if sealed.contains_key(name.as_str()) => Some(name),
             _ => None,
         })
         .collect();
-    if let Some(p) = session::record_file(root).map_err(io(root))? {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        payload.push((name, p));
+    if let Some((name, _)) = crate::store::source::record_in(&source, root).map_err(io(root))? {
+        payload.push(name.to_owned());
     }
     payload.sort();
     if payload
         .iter()
-        .filter(|(n, _)| sealed.contains_key(n.as_str()))
+        .filter(|n| sealed.contains_key(n.as_str()))
         .count()
         != sealed.len()
     {
@@ -229,8 +233,8 @@ pub fn export(
             "a sealed segment disappeared while it was exported".into(),
         ));
     }
-    for (name, path) in &payload {
-        let (hash, n) = copy_hashed(path, &bag.join("data").join(name))?;
+    for name in &payload {
+        let (hash, n) = copy_hashed(&source, name, &bag.join("data").join(name))?;
         if let Some(want) = sealed.get(name.as_str()) {
             // Checked on the bytes copied: a file changed since it was
             // verified is never exported.
@@ -246,27 +250,17 @@ pub fn export(
 
     // Tag files: the courtseal folder (log, checkpoints, windows).
     let mut tagmanifest = String::new();
-    let tool = root.join(TOOL_DIR);
-    let mut tags: Vec<PathBuf> = walkdir::WalkDir::new(&tool)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().to_owned())
-        .filter(|p| {
-            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            n != "lock" && !n.starts_with(".tmp")
-        })
-        .collect();
-    tags.sort();
-    for p in &tags {
-        let Ok(rel) = p.strip_prefix(root) else {
-            continue; // listed from below the root
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let (hash, _) = copy_hashed(p, &bag.join(&rel))?;
-        tagmanifest.push_str(&format!("{hash}  {}\n", manifest_path(&rel)));
+    let mut tags = Vec::new();
+    crate::store::source::files_below(&source, TOOL_DIR, &mut tags);
+    tags.retain(|p| {
+        let n = p.rsplit('/').next().unwrap_or("");
+        n != "lock" && !n.starts_with(".tmp")
+    });
+    // In path order (component by component), as before.
+    tags.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+    for rel in &tags {
+        let (hash, _) = copy_hashed(&source, rel, &bag.join(rel))?;
+        tagmanifest.push_str(&format!("{hash}  {}\n", manifest_path(rel)));
     }
     let header = log.header();
     let mut info = format!(

@@ -18,6 +18,8 @@
 use std::fs::File;
 use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::Path;
+
+use crate::store::source::{Kind, LocalSession, SessionSource as _};
 use std::sync::Arc;
 
 use ffmpeg_next as ff;
@@ -111,9 +113,26 @@ fn check_recording(name: &str, path: &Path) -> Result<(), Unreadable> {
     Ok(())
 }
 
+/// A recording file to decode: named by a person, or a segment of a
+/// session read through its door.
+enum Input<'a> {
+    Path(&'a Path),
+    Session(&'a LocalSession, &'a str),
+}
+
 impl Track {
     /// Decodes `files` in order as one recording.
     pub fn decode(files: &[(String, &Path)]) -> Result<Track, Unreadable> {
+        let inputs: Vec<(String, Input<'_>)> = files
+            .iter()
+            .map(|(n, p)| (n.clone(), Input::Path(p)))
+            .collect();
+        Track::decode_inputs(&inputs)
+    }
+
+    /// Decodes `files` in order as one recording, each opened only while
+    /// it is decoded.
+    fn decode_inputs(files: &[(String, Input<'_>)]) -> Result<Track, Unreadable> {
         crate::media::init();
         let file = tempfile::tempfile()
             .map_err(|e| Unreadable(format!("cannot make a temporary file: {e}")))?;
@@ -129,7 +148,20 @@ impl Track {
         let mut acc = (0.0f64, 0usize);
         let block = (BLOCK * f64::from(RATE)) as usize;
         let config = Configuration::preset_test2();
-        for (name, path) in files {
+        for (name, input) in files {
+            // A session's segment: opened through the door, and FFmpeg
+            // handed that checked handle (kept open while it decodes).
+            let (_kept, path) = match input {
+                Input::Path(p) => (None, p.to_path_buf()),
+                Input::Session(source, rel) => {
+                    let f = source
+                        .open(rel)
+                        .map_err(|e| Unreadable(format!("{name}: {e}")))?;
+                    let p = f.fd_path();
+                    (Some(f), p)
+                }
+            };
+            let path = path.as_path();
             check_recording(name, path)?;
             let mut fpr = Fingerprinter::new(&config);
             fpr.start(RATE, 1)
@@ -1172,13 +1204,21 @@ pub fn compare(
     };
     // The sealed segments with audio, placed on the wall clock by their
     // declared start (else ending at their sealing time).
+    // The segments are opened through the session's door: a segment that
+    // is a link (or on a folder that is one), a FIFO or a device is not
+    // decoded, and FFmpeg reads the handle checked to be the regular file
+    // inside the session (`OpenedFile::fd_path`), never the name.
+    let source = LocalSession::new(root);
     let mut segs: Vec<(OffsetDateTime, String)> = Vec::new();
     for l in session.sealed_lines() {
         let Ok(Entry::Segment(s)) = &l.entry else {
             continue;
         };
         let Some(m) = &s.media else { continue };
-        if !m.streams.iter().any(|st| st.kind == "audio") || !root.join(&s.name).is_file() {
+        if !m.streams.iter().any(|st| st.kind == "audio") {
+            continue;
+        }
+        if !matches!(source.stat(&s.name), Ok(Some(Kind::File(_)))) {
             continue;
         }
         let len = m.duration.unwrap_or(0.0);
@@ -1197,15 +1237,11 @@ pub fn compare(
             "the session holds no sealed segment with audio".into(),
         ));
     }
-    let named: Vec<(String, std::path::PathBuf)> = segs
+    let off_files: Vec<(String, Input<'_>)> = segs
         .iter()
-        .map(|(_, n)| (n.clone(), root.join(n)))
+        .map(|(_, n)| (n.clone(), Input::Session(&source, n.as_str())))
         .collect();
-    let off_files: Vec<(String, &Path)> = named
-        .iter()
-        .map(|(n, p)| (n.clone(), p.as_path()))
-        .collect();
-    let mut official = Track::decode(&off_files)?;
+    let mut official = Track::decode_inputs(&off_files)?;
     let mut independent = Track::decode(files)?;
     let a = align(&mut official, &mut independent);
     let r = f64::from(RATE);
@@ -1417,15 +1453,12 @@ pub fn sealed_where(file: &Path, session: Option<&Path>) -> Option<SealedIndepen
             .collect(),
     };
     for dir in candidates {
-        let log_path = dir.join(crate::store::layout::TOOL_DIR).join("log.jsonl");
-        if !log_path.is_file() {
-            continue;
-        }
         let Ok(rel) = abs.strip_prefix(&dir) else {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let Ok(log) = crate::log::Log::read(&log_path) else {
+        // The log is read through the session's door.
+        let Ok(log) = crate::log::Log::read_from(&LocalSession::new(&dir)) else {
             continue;
         };
         let mut h = Sha256::new();

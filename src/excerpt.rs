@@ -23,6 +23,7 @@ use crate::format::windows::{WindowLine, WindowsHeader, V3};
 use crate::keys::TrustStore;
 use crate::media::chunking::{Chunk, Chunker};
 use crate::media::normalise::Framing;
+use crate::store::source::{read_io, LocalSession, SessionSource as _};
 use crate::stretch::{stretch_of, Stretch};
 use crate::tlog::{self, Tree};
 use crate::windows::clock;
@@ -148,10 +149,19 @@ pub fn make(
             f.message
         )));
     }
+    // Every file of the session is read through its door: the sidecar
+    // once, bounded, never through a link or from a FIFO.
+    let source = LocalSession::new(root);
     let sidecar_path = root.join(&wref.file);
+    let sidecar_read = crate::format::entry::check_segment_name(&wref.file)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+        .and_then(|()| read_io(&source, &wref.file, crate::verify::MAX_SIDECAR_BYTES));
     let mut findings = Vec::new();
     let sidecar = crate::verify::check_sidecar(
-        std::fs::read(&sidecar_path),
+        sidecar_read
+            .as_ref()
+            .map(Clone::clone)
+            .map_err(|e| std::io::Error::new(e.kind(), e.to_string())),
         &entry,
         &sidecar_path.display().to_string(),
         &mut findings,
@@ -163,8 +173,7 @@ pub fn make(
             findings.first().map_or("", |f| f.message.as_str())
         ))
     })?;
-    let sidecar_bytes =
-        std::fs::read(&sidecar_path).map_err(|e| media_err(&sidecar_path, e.to_string()))?;
+    let sidecar_bytes = sidecar_read.map_err(|e| media_err(&sidecar_path, e.to_string()))?;
     let raw_lines: Vec<&[u8]> = sidecar_bytes
         .strip_suffix(b"\n")
         .unwrap_or(&sidecar_bytes)
@@ -179,9 +188,27 @@ pub fn make(
     }
 
     let segment_path = root.join(&entry.name);
+    // The segment is opened through the door (no link on the way or as the
+    // file, a regular file) and FFmpeg reads that checked handle through
+    // `/proc/self/fd/N`, never the name: a file swapped in after verify
+    // looked at it is not what is cut (see `OpenedFile::fd_path`).
+    let segment = source
+        .open(&entry.name)
+        .map_err(|e| media_err(&segment_path, e.to_string()))?;
+    // The handle is the sealed segment verify found intact (not a file
+    // put in its place since).
+    let (digest, _) = crate::digest::hash_reader(&segment.file)
+        .map_err(|e| media_err(&segment_path, e.to_string()))?;
+    if digest != entry.sha256 {
+        return Err(refused(format!(
+            "{}: segment {name} changed while the excerpt was being made; it is no longer the sealed file",
+            segment_path.display()
+        )));
+    }
+    let media = segment.fd_path();
     // Read a little past the end: a stream's last packet before `to` is
     // known once a later one is seen (video is stored ahead of its time).
-    let scan = scan(&segment_path, to + 5.0, &sidecar.header)?;
+    let scan = scan(&media, &segment_path, to + 5.0, &sidecar.header)?;
     let selection = select(&scan, from, to);
     if selection.iter().all(Option::is_none) {
         return Err(refused(format!(
@@ -217,7 +244,7 @@ pub fn make(
             after,
         });
     }
-    let edge_hashes = cut(&segment_path, output, &scan, &plan)?;
+    let edge_hashes = cut(&media, &segment_path, output, &scan, &plan)?;
     let mut streams = Vec::new();
     for (p, (before, after)) in plan.iter().zip(edge_hashes) {
         let indices: Vec<u64> = p.lines.iter().map(|(n, _)| *n as u64).collect();
@@ -363,9 +390,15 @@ fn seconds(ts: i64, tb: ff::Rational) -> f64 {
 /// file's start as the sealed windows are: packets, or for a PCM stream the
 /// sidecar cuts into chunks, its chunks (cut again here the same way, from
 /// the stream's first byte, so their bounds and hashes are the sealed ones).
-fn scan(path: &Path, until: f64, header: &WindowsHeader) -> Result<Scan, ExcerptError> {
+/// `open` is the name FFmpeg opens, `shown` the one errors name.
+fn scan(
+    open: &Path,
+    path: &Path,
+    until: f64,
+    header: &WindowsHeader,
+) -> Result<Scan, ExcerptError> {
     crate::media::init();
-    let mut ictx = ff::format::input(&path).map_err(|e| media_err(path, e.to_string()))?;
+    let mut ictx = ff::format::input(&open).map_err(|e| media_err(path, e.to_string()))?;
     let mut t0 = f64::INFINITY;
     let mut tbs = Vec::new();
     let mut kinds = Vec::new();
@@ -506,7 +539,9 @@ fn select(scan: &Scan, from: f64, to: f64) -> Vec<Option<(u64, u64)>> {
 /// file, linked in under its name at the end, never replacing a file), and
 /// returns, per planned stream, the SHA-256 of the edge windows' packets
 /// left out (before, after).
+/// `open` is the name FFmpeg opens, `input` the one errors name.
 fn cut(
+    open: &Path,
     input: &Path,
     output: &Path,
     scan: &Scan,
@@ -531,7 +566,7 @@ fn cut(
             format!("FFmpeg cannot write the excerpt as this file type ({e}); give it the segment's own extension"),
         )
     };
-    let mut ictx = ff::format::input(&input).map_err(|e| media_err(input, e.to_string()))?;
+    let mut ictx = ff::format::input(&open).map_err(|e| media_err(input, e.to_string()))?;
     let mut octx = ff::format::output(&tmp.path()).map_err(werr)?;
     // Input stream -> (output stream, plan index).
     let mut map: HashMap<usize, (usize, usize)> = HashMap::new();

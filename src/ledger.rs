@@ -224,7 +224,7 @@ impl Ledger {
         session: &SessionPaths,
         recorder: &Verifier,
     ) -> Result<Option<Appended>, String> {
-        let log = Log::read(&session.log).map_err(shown(&session.log))?;
+        let log = Log::read_from(&session.source()).map_err(shown(&session.log))?;
         let tree = log.tree();
         let origin = log
             .header()

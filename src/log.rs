@@ -42,6 +42,17 @@ impl Log {
         )?))
     }
 
+    /// Reads and parses the log of a session (`courtseal/log.jsonl`)
+    /// through its door: never through a link, never a FIFO, at most
+    /// [`MAX_LOG_BYTES`].
+    pub fn read_from(source: &dyn crate::store::SessionSource) -> io::Result<Log> {
+        Ok(Log::parse(&crate::store::source::read_io(
+            source,
+            crate::format::LOG_NAME,
+            MAX_LOG_BYTES,
+        )?))
+    }
+
     /// Parses log bytes.
     pub fn parse(data: &[u8]) -> Log {
         let mut log = Log::default();

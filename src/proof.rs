@@ -3,7 +3,6 @@
 //! the segment's log entry, so a single downloaded file can be checked with
 //! the proof and the court's public key alone.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +16,8 @@ use crate::format::bundle::Bundle;
 use crate::keys::TrustStore;
 use crate::log::Log;
 use crate::note;
-use crate::store::layout::SessionPaths;
+use crate::store::layout::{SessionPaths, CHECKPOINT_NAME, MAX_CHECKPOINT_BYTES, TOOL_DIR};
+use crate::store::source::{read_io, LocalSession, SessionSource as _};
 use crate::tlog;
 
 pub use crate::format::tlog_proof::{ProofFormatError, TlogProof, HEADER};
@@ -52,15 +52,22 @@ pub enum MakeProofError {
 }
 
 /// Builds the proof of segment `name` against the session's latest checkpoint.
+///
+/// The log and the checkpoint are read through the session's door
+/// ([`LocalSession`]): a link (as the file or a folder on its way), a FIFO
+/// or a file larger than any checkpoint is refused, never read.
 pub fn make_proof(root: &Path, name: &str) -> Result<TlogProof, MakeProofError> {
     let paths = SessionPaths::new(root);
-    let log = Log::read(&paths.log).map_err(|e| MakeProofError::Io {
+    let source = LocalSession::new(root);
+    let log = Log::read_from(&source).map_err(|e| MakeProofError::Io {
         path: paths.log.clone(),
         source: e,
     })?;
-    let note_bytes = fs::read(&paths.checkpoint).map_err(|e| MakeProofError::Io {
-        path: paths.checkpoint.clone(),
-        source: e,
+    let note_bytes = read_io(&source, CHECKPOINT_NAME, MAX_CHECKPOINT_BYTES).map_err(|e| {
+        MakeProofError::Io {
+            path: paths.checkpoint.clone(),
+            source: e,
+        }
     })?;
     let unprovable = |path: &Path, what: String| MakeProofError::Unprovable {
         path: path.to_owned(),
@@ -115,7 +122,7 @@ pub fn check_provable(
                 f.message, f.code
             ),
         })?;
-    let log = Log::read(&paths.log).map_err(|e| MakeProofError::Io {
+    let log = Log::read_from(&LocalSession::new(root)).map_err(|e| MakeProofError::Io {
         path: paths.log.clone(),
         source: e,
     })?;
@@ -175,7 +182,7 @@ pub fn bundle_version(ledger: bool, record: bool) -> &'static str {
 pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
     let (text, _) = note::split(&p.checkpoint).ok()?;
     let cp = Checkpoint::parse(&text).ok()?;
-    let log = crate::log::Log::read(&SessionPaths::new(root).log).ok()?;
+    let log = Log::read_from(&LocalSession::new(root)).ok()?;
     let line = log
         .lines
         .iter()
@@ -199,13 +206,14 @@ pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
 pub fn ledger_evidence_for(root: &Path, p: &TlogProof) -> Option<String> {
     let (text, _) = note::split(&p.checkpoint).ok()?;
     let cp = Checkpoint::parse(&text).ok()?;
-    let file = SessionPaths::new(root)
-        .dir
-        .join(crate::format::ledger::DIR)
-        .join(crate::format::ledger::file_name(cp.size));
-    let bytes =
-        crate::store::layout::read_regular(&file, crate::format::ledger::MAX_EVIDENCE_BYTES)
-            .ok()?;
+    let rel = format!(
+        "{TOOL_DIR}/{}/{}",
+        crate::format::ledger::DIR,
+        crate::format::ledger::file_name(cp.size)
+    );
+    let bytes = LocalSession::new(root)
+        .read(&rel, crate::format::ledger::MAX_EVIDENCE_BYTES)
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 
@@ -222,10 +230,28 @@ pub fn sidecar_path_for(proof: &Path) -> PathBuf {
 
 /// The sealed packet-window sidecar of the segment a proof is for, if it has one.
 pub fn sidecar_for(root: &Path, proof: &TlogProof) -> Option<PathBuf> {
+    sidecar_name(proof).map(|n| root.join(n))
+}
+
+/// The name inside the session of the sidecar of the segment a proof is for.
+fn sidecar_name(proof: &TlogProof) -> Option<String> {
     match Entry::parse(proof.extra.as_deref()?) {
-        Ok(Entry::Segment(s)) => s.media?.windows.map(|w| root.join(w.file)),
+        Ok(Entry::Segment(s)) => s.media?.windows.map(|w| w.file),
         _ => None,
     }
+}
+
+/// The bytes of the sealed packet-window sidecar of the segment a proof is
+/// for (at most `limit`), read through the session's door: `None` when the
+/// entry names none; a link (as the file or on its way), a FIFO or a larger
+/// file is refused.
+pub fn read_sidecar(
+    root: &Path,
+    proof: &TlogProof,
+    limit: u64,
+) -> Option<Result<Vec<u8>, crate::store::source::ReadError>> {
+    let name = sidecar_name(proof)?;
+    Some(LocalSession::new(root).read(&name, limit))
 }
 
 /// The result of checking one file against a proof.

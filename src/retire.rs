@@ -175,7 +175,11 @@ fn check_retirable(
     }
     let paths = SessionPaths::new(root);
     // Nothing is read or written in a folder that was never sealed.
-    if std::fs::symlink_metadata(&paths.log).is_err() {
+    // Looked at through the session's door: never through a link.
+    if matches!(
+        crate::store::SessionSource::stat(&paths.source(), crate::format::LOG_NAME),
+        Ok(None)
+    ) {
         return Err(RetireError::NoSealedDate(format!(
             "{name}: this folder was never sealed; there is nothing to retire"
         )));

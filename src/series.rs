@@ -3,7 +3,6 @@
 //! session deleted from the series breaks the chain where it stood.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -12,6 +11,8 @@ use crate::digest::Sha256Digest;
 use crate::finding::{Code, Finding};
 use crate::keys::TrustStore;
 use crate::session::{self, Log, SessionPaths};
+use crate::store::source::{Kind, SessionSource};
+use crate::store::{Archive, LocalArchive};
 
 /// One session found in a series folder.
 #[derive(Debug, Clone, Serialize)]
@@ -72,47 +73,67 @@ fn h_origin(log: &Log) -> String {
     log.header().map(|h| h.origin.clone()).unwrap_or_default()
 }
 
+/// The checkpoint files of a session, by name inside it: `checkpoints/<size>`
+/// by size, the other names of that folder, then `checkpoint` (as
+/// [`session::checkpoint_files`] orders them), listed through its door (a
+/// name that is not UTF-8 is never opened in place of another).
+fn checkpoint_names(source: &dyn SessionSource) -> Vec<String> {
+    const FOLDER: &str = "courtseal/checkpoints";
+    let mut by_size = std::collections::BTreeMap::new();
+    let mut odd = Vec::new();
+    if let Ok(Some(listed)) = source.list(FOLDER) {
+        for l in listed.into_iter().filter(|l| l.kind != Kind::NotUtf8) {
+            match l
+                .name
+                .parse::<u64>()
+                .ok()
+                .filter(|s| s.to_string() == l.name)
+            {
+                Some(size) => {
+                    by_size.insert(size, format!("{FOLDER}/{}", l.name));
+                }
+                None => odd.push(format!("{FOLDER}/{}", l.name)),
+            }
+        }
+    }
+    let mut out: Vec<String> = by_size.into_values().collect();
+    out.extend(odd);
+    out.push(session::CHECKPOINT_NAME.to_owned());
+    out
+}
+
+/// Every session folder directly in `dir`, each read through its door; the
+/// folder listed without following a link (a link there is not a session
+/// of the series).
 fn sessions_in(dir: &Path, trust: Option<&TrustStore>) -> std::io::Result<Vec<Found>> {
+    let archive = LocalArchive::new(dir);
     let mut out = Vec::new();
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let Ok(meta) = fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if !meta.is_dir() {
+    let listed = archive.list(".")?.unwrap_or_default();
+    for l in listed {
+        if l.kind != Kind::Folder {
             continue;
         }
-        let paths = SessionPaths::new(&path);
-        let Ok(log) = Log::read(&paths.log) else {
+        let Ok(source) = archive.session(&l.name) else {
+            continue;
+        };
+        let path = archive.shown(&l.name);
+        let Ok(log) = Log::read_from(&source) else {
             continue;
         };
         let Some(h) = log.header() else { continue };
-        let read = |p: &Path| session::read_regular(p, MAX_CHECKPOINT_BYTES).ok();
-        let hash_of = |p: &Path| read(p).map(|b| Sha256Digest::of(&b).to_hex());
-        let mut files: Vec<PathBuf> = session::checkpoint_files(&paths)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(p, _)| p)
-            .collect();
-        files.push(paths.checkpoint.clone());
+        let read = |rel: &str| source.read(rel, MAX_CHECKPOINT_BYTES).ok();
         let (mut checkpoints, mut unverified) = (Vec::new(), Vec::new());
-        for p in &files {
-            let Some(bytes) = read(p) else { continue };
+        for rel in checkpoint_names(&source) {
+            let Some(bytes) = read(&rel) else { continue };
             let h = Sha256Digest::of(&bytes).to_hex();
             match trust {
                 Some(t) if !verifies(&bytes, &log, &h_origin(&log), t) => unverified.push(h),
                 _ => checkpoints.push(h),
             }
         }
-        let latest = hash_of(&paths.checkpoint);
+        let latest = read(session::CHECKPOINT_NAME).map(|b| Sha256Digest::of(&b).to_hex());
         out.push(Found {
-            folder: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            folder: l.name.clone(),
             path,
             recorder: h.recorder.clone(),
             opened_at: h.opened_at.clone(),

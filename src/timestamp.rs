@@ -859,16 +859,17 @@ pub fn latest_checkpoint(
 ) -> Result<crate::format::checkpoint::Checkpoint, String> {
     use crate::format::checkpoint::Checkpoint;
     let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", paths.checkpoint.display());
-    let bytes =
-        crate::store::layout::read_regular(&paths.checkpoint, 64 << 10).map_err(|e| shown(&e))?;
+    let bytes = paths
+        .read(crate::store::layout::CHECKPOINT_NAME, 64 << 10)
+        .map_err(|e| shown(&e))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| shown(&e))?;
     let body = text
         .split_once("\n\n")
         .map(|(b, _)| format!("{b}\n"))
         .ok_or_else(|| shown(&"not a signed note"))?;
     let cp = Checkpoint::parse(&body).map_err(|e| shown(&e))?;
-    let log =
-        crate::log::Log::read(&paths.log).map_err(|e| format!("{}: {e}", paths.log.display()))?;
+    let log = crate::log::Log::read_from(&paths.source())
+        .map_err(|e| format!("{}: {e}", paths.log.display()))?;
     let tree = log.tree();
     let origin = log.header().map(|h| h.origin.as_str()).unwrap_or_default();
     if cp.origin != origin || tree.root_at(cp.size) != Some(cp.root) || !cp.extensions.is_empty() {

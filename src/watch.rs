@@ -269,7 +269,8 @@ fn seal_finished(
     closing: bool,
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
-    let items = session::scan(&paths.root);
+    // Listed through the session's door (no folder that is a link entered).
+    let items = crate::store::source::scan(&paths.source(), None);
     for f in session::scan_findings(&items) {
         tracker.report_once(f, report);
     }

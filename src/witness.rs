@@ -499,10 +499,11 @@ pub fn submit_latest(
     witnesses: &[TrustedWitness],
 ) -> Result<(u64, Vec<Submission>), String> {
     let cp = crate::timestamp::latest_checkpoint(paths)?;
-    let signed = crate::store::layout::read_regular(&paths.checkpoint, 64 << 10)
+    let signed = paths
+        .read(crate::store::layout::CHECKPOINT_NAME, 64 << 10)
         .map_err(|e| format!("{}: {e}", paths.checkpoint.display()))?;
-    let log =
-        crate::log::Log::read(&paths.log).map_err(|e| format!("{}: {e}", paths.log.display()))?;
+    let log = crate::log::Log::read_from(&paths.source())
+        .map_err(|e| format!("{}: {e}", paths.log.display()))?;
     let tree = log.tree();
     Ok((
         cp.size,

@@ -63,19 +63,17 @@ impl HeaderFields {
     /// record (`record.toml`), when the session has one. Other fields are
     /// left to the record check.
     pub fn from_record(root: &Path) -> Result<HeaderFields, SealError> {
-        let Some(path) = record_file(root).map_err(|e| SealError::Io {
-            path: root.to_owned(),
-            source: e,
-        })?
+        // The one record rule, read through the session's door.
+        let source = crate::store::source::LocalSession::new(root);
+        let Some((name, text)) =
+            crate::store::source::record_in(&source, root).map_err(|e| SealError::Io {
+                path: root.to_owned(),
+                source: e,
+            })?
         else {
             return Ok(HeaderFields::default());
         };
-        let text =
-            crate::store::layout::read_bounded_text(&path, crate::store::layout::MAX_RECORD_BYTES)
-                .map_err(|e| SealError::Io {
-                    path: path.clone(),
-                    source: e,
-                })?;
+        let path = root.join(name);
         if text.trim_start().starts_with('{') {
             let v: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| SealError::Record {
@@ -323,7 +321,7 @@ impl<'k> Sealer<'k> {
         }
         let paths = SessionPaths::new(root);
         let lock = lock_session(&paths)?;
-        let mut log = match Log::read(&paths.log) {
+        let mut log = match Log::read_from(&paths.source()) {
             Ok(l) => l,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Log::default(),
             Err(e) => {
@@ -654,7 +652,8 @@ pub fn seal(
 
 /// [`seal`] with a sealer already open.
 pub fn seal_with(mut sealer: Sealer<'_>, media: &MediaOptions) -> Result<SealOutcome, SealError> {
-    let items = scan(&sealer.paths.root);
+    // Listed through the session's door (no folder that is a link entered).
+    let items = crate::store::source::scan(&sealer.paths.source(), None);
     let mut skipped = scan_findings(&items);
     let mut sealed = Vec::new();
     for item in &items {
@@ -709,7 +708,7 @@ fn set_torn_tail_aside(
     let saved = dir.join(offset.to_string());
     // Only a regular file no longer than the tail is read back: a link,
     // FIFO or device planted under that name is never read.
-    match read_regular(&saved, tail.len() as u64) {
+    match paths.read(&format!("{TOOL_DIR}/torn/{offset}"), tail.len() as u64) {
         // Kept already by an earlier attempt that stopped before cutting.
         Ok(existing) if existing == tail => {}
         _ => {
@@ -831,8 +830,8 @@ fn check_existing(
         path: paths.checkpoint.clone(),
         what,
     };
-    match crate::store::layout::read_regular(
-        &paths.checkpoint,
+    match paths.read(
+        crate::store::layout::CHECKPOINT_NAME,
         crate::store::layout::MAX_CHECKPOINT_BYTES,
     ) {
         Ok(bytes) => {
@@ -966,7 +965,7 @@ pub fn origin_of(root: &Path) -> Result<String, SealError> {
     if !root.is_dir() {
         return Err(SealError::NotASession(root.to_owned()));
     }
-    let log = Log::read(&paths.log).map_err(io_at(&paths.log))?;
+    let log = Log::read_from(&paths.source()).map_err(io_at(&paths.log))?;
     log.header()
         .map(|h| h.origin.clone())
         .ok_or_else(|| SealError::Damaged {
@@ -983,7 +982,7 @@ pub fn append_event(
 ) -> Result<crate::entry::EventEntry, SealError> {
     let paths = SessionPaths::new(root);
     let _lock = lock_session(&paths)?;
-    let log = Log::read(&paths.log).map_err(io_at(&paths.log))?;
+    let log = Log::read_from(&paths.source()).map_err(io_at(&paths.log))?;
     let damaged = |what: &str| SealError::Damaged {
         path: paths.log.clone(),
         what: what.into(),

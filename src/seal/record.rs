@@ -73,7 +73,7 @@ pub fn seal_record(
     }
     let fields = fields_of(&record).map_err(refuse)?;
     let _lock = lock_session(&paths)?;
-    let log = match Log::read(&paths.log) {
+    let log = match Log::read_from(&paths.source()) {
         Ok(l) => l,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(SealError::Damaged {
@@ -191,7 +191,8 @@ fn covered_in_full(
         ),
     }
     };
-    let bytes = layout::read_regular(&paths.checkpoint, layout::MAX_CHECKPOINT_BYTES)
+    let bytes = paths
+        .read(layout::CHECKPOINT_NAME, layout::MAX_CHECKPOINT_BYTES)
         .map_err(|e| not_covered(format!("the latest checkpoint cannot be read ({e})")))?;
     let mut own = crate::trust::TrustStore::new();
     own.add(crate::trust::Role::Recorder, recorder.verifier().clone());

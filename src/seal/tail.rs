@@ -46,7 +46,7 @@ use crate::entry::{Entry, SegmentEntry, VERSION};
 use crate::log::Log;
 use crate::media::MediaOptions;
 use crate::note::NoteSigner;
-use crate::store::layout::{read_regular, SessionPaths, TOOL_DIR};
+use crate::store::layout::{SessionPaths, TOOL_DIR};
 use crate::tlog::{Hash, Tree};
 
 use super::segment::{read_segment, windows_file};
@@ -126,7 +126,7 @@ pub(super) fn remove_pending(paths: &SessionPaths) {
 /// The states the pending note vouches for, when it opens with this
 /// sealer's key and names this origin.
 fn read_pending(paths: &SessionPaths, signer: &NoteSigner, origin: &str) -> Vec<(u64, Hash)> {
-    let Ok(bytes) = read_regular(&pending_file(paths), MAX_PENDING_BYTES) else {
+    let Ok(bytes) = paths.read(&format!("{TOOL_DIR}/pending"), MAX_PENDING_BYTES) else {
         return Vec::new();
     };
     let Ok(opened) = crate::note::open(&bytes, std::slice::from_ref(signer.verifier())) else {
@@ -290,7 +290,10 @@ pub(super) fn vet_unsigned(v: &Vetting<'_>, signed: u64) -> Result<(), SealError
                         r.offset
                     )));
                 }
-                let kept = read_regular(&v.paths.root.join(&r.saved_as), r.length).ok();
+                // Through the session's door: a link or FIFO is never read.
+                let kept = crate::format::entry::check_segment_name(&r.saved_as)
+                    .ok()
+                    .and_then(|()| v.paths.read(&r.saved_as, r.length).ok());
                 let holds = kept.is_some_and(|b| {
                     b.len() as u64 == r.length && crate::digest::Sha256Digest::of(&b) == r.sha256
                 });
@@ -418,7 +421,7 @@ fn vet_segment(
     }
     let rel = windows_file(seq);
     if let Some(want) = &reading.sidecar {
-        let have = read_regular(&v.paths.root.join(&rel), MAX_SIDECAR_BYTES).ok();
+        let have = v.paths.read(&rel, MAX_SIDECAR_BYTES).ok();
         if have.as_deref() != Some(want.as_slice()) {
             return Err(format!(
                 "its packet-window sidecar {rel} is not what the file gives"

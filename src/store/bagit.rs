@@ -7,11 +7,11 @@
 //! BAG/courtseal/...   tag files: the session's log, checkpoints and packet windows
 //! ```
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::finding::{Code, Finding};
 use crate::store::layout::{self, TOOL_DIR};
+use crate::store::source::{read_io, Kind, LocalSession, SessionSource};
 
 /// The payload folder of a bag.
 pub const PAYLOAD_DIR: &str = "data";
@@ -33,9 +33,17 @@ pub fn name_not_round_trippable(name: &str) -> Option<&'static str> {
 /// True when `root` is laid out as a bag courtseal exported: `bagit.txt`,
 /// `data/` and `courtseal/log.jsonl`, none of them a link.
 pub fn is_bag(root: &Path) -> bool {
+    is_bag_in(&LocalSession::new(root))
+}
+
+/// [`is_bag`] of a session read through its door.
+pub fn is_bag_in(source: &dyn SessionSource) -> bool {
     let is = |rel: &str, dir: bool| {
-        fs::symlink_metadata(root.join(rel))
-            .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
+        source.stat(rel).is_ok_and(|k| match k {
+            Some(Kind::Folder) => dir,
+            Some(Kind::File(_)) => !dir,
+            _ => false,
+        })
     };
     is("bagit.txt", false) && is(PAYLOAD_DIR, true) && is(&format!("{TOOL_DIR}/log.jsonl"), false)
 }
@@ -53,10 +61,10 @@ fn decode_manifest_path(p: &str) -> String {
 
 /// Reads a manifest: (path, hex SHA-256) per line, or a finding.
 #[allow(clippy::result_large_err)] // a finding is the error; one per manifest
-fn read_manifest(root: &Path, name: &str) -> Result<Vec<(String, String)>, Finding> {
+fn read_manifest(source: &dyn SessionSource, name: &str) -> Result<Vec<(String, String)>, Finding> {
     let bad = |what: String| Finding::error(Code::BagInvalid, name, what);
-    let bytes = layout::read_regular(&root.join(name), MAX_TAG_BYTES)
-        .map_err(|e| bad(format!("cannot be read: {e}")))?;
+    let bytes =
+        read_io(source, name, MAX_TAG_BYTES).map_err(|e| bad(format!("cannot be read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".into()))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -79,8 +87,36 @@ fn read_manifest(root: &Path, name: &str) -> Result<Vec<(String, String)>, Findi
 /// sealed log). Files an operating system dropped into `data/` later are
 /// left to that verification (reported there as not part of the evidence).
 pub fn check_bag(root: &Path) -> Vec<Finding> {
+    check_bag_in(&LocalSession::new(root))
+}
+
+/// The UTF-8 text of the tag file `rel`.
+fn tag_text(source: &dyn SessionSource, rel: &str) -> std::io::Result<String> {
+    String::from_utf8(read_io(source, rel, MAX_TAG_BYTES)?).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{rel}: not UTF-8 text"),
+        )
+    })
+}
+
+/// The SHA-256 and size of the regular file `rel`, streamed from the
+/// handle checked to be one.
+fn hash_in(
+    source: &dyn SessionSource,
+    rel: &str,
+) -> std::io::Result<(crate::digest::Sha256Digest, u64)> {
+    let f = source
+        .open(rel)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    crate::digest::hash_reader(&f.file)
+}
+
+/// [`check_bag`] of a bag read through its door: no file is read through
+/// a link or from a FIFO.
+pub fn check_bag_in(source: &dyn SessionSource) -> Vec<Finding> {
     let mut findings = Vec::new();
-    match layout::read_bounded_text(&root.join("bagit.txt"), MAX_TAG_BYTES) {
+    match tag_text(source, "bagit.txt") {
         Ok(t) if t.lines().any(|l| l.starts_with("BagIt-Version: ")) => {}
         Ok(_) => findings.push(Finding::error(
             Code::BagInvalid,
@@ -93,28 +129,19 @@ pub fn check_bag(root: &Path) -> Vec<Finding> {
             format!("cannot be read: {e}"),
         )),
     }
-    let data = root.join(PAYLOAD_DIR);
     // Every regular file under data/, by its name relative to the bag.
-    let mut files: std::collections::BTreeMap<String, PathBuf> = Default::default();
-    for e in walkdir::WalkDir::new(&data)
-        .follow_links(false)
-        .min_depth(1)
-    {
-        let Ok(e) = e else { continue };
-        if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(root).unwrap_or(e.path());
-            files.insert(rel.to_string_lossy().into_owned(), e.path().to_owned());
-        }
-    }
+    let mut found = Vec::new();
+    crate::store::source::files_below(source, PAYLOAD_DIR, &mut found);
+    let files: std::collections::BTreeSet<String> = found.into_iter().collect();
     let mut oxum = (0u64, 0u64);
-    match read_manifest(root, "manifest-sha256.txt") {
+    match read_manifest(source, "manifest-sha256.txt") {
         Err(f) => findings.push(f),
         Ok(entries) => {
             let listed: std::collections::HashSet<&str> =
                 entries.iter().map(|(p, _)| p.as_str()).collect();
             for (path, want) in &entries {
                 let full = files.get(path.as_str());
-                match full.map(|p| crate::digest::hash_file(p)) {
+                match full.map(|p| hash_in(source, p)) {
                     None => findings.push(Finding::error(
                         Code::BagManifestMismatch,
                         path,
@@ -137,7 +164,7 @@ pub fn check_bag(root: &Path) -> Vec<Finding> {
                     }
                 }
             }
-            for path in files.keys() {
+            for path in &files {
                 let own = path.strip_prefix("data/").unwrap_or(path);
                 if !listed.contains(path.as_str()) && !layout::is_os_dropping(own) {
                     findings.push(Finding::error(
@@ -149,7 +176,7 @@ pub fn check_bag(root: &Path) -> Vec<Finding> {
             }
         }
     }
-    if let Ok(info) = layout::read_bounded_text(&root.join("bag-info.txt"), MAX_TAG_BYTES) {
+    if let Ok(info) = tag_text(source, "bag-info.txt") {
         let want = format!("{}.{}", oxum.0, oxum.1);
         if let Some(v) = info.lines().find_map(|l| l.strip_prefix("Payload-Oxum: ")) {
             if v.trim() != want && findings.is_empty() {
@@ -164,14 +191,13 @@ pub fn check_bag(root: &Path) -> Vec<Finding> {
             }
         }
     }
-    match read_manifest(root, "tagmanifest-sha256.txt") {
+    match read_manifest(source, "tagmanifest-sha256.txt") {
         Err(f) => findings.push(f),
         Ok(entries) => {
             for (path, want) in &entries {
                 let ok = entry_check_name(path)
-                    .then(|| layout::contained_file(root, path))
-                    .flatten()
-                    .and_then(|p| crate::digest::hash_file(&p).ok());
+                    .then(|| hash_in(source, path).ok())
+                    .flatten();
                 match ok {
                     Some((d, _)) if d.to_hex() == *want => {}
                     Some(_) => findings.push(Finding::error(

@@ -20,6 +20,8 @@ use crate::format::entry;
 
 /// The tool's own folder inside a session.
 pub const TOOL_DIR: &str = "courtseal";
+/// The latest checkpoint, by its name inside the session.
+pub const CHECKPOINT_NAME: &str = "courtseal/checkpoint";
 /// Short-form record file names that are never segments.
 pub const RECORD_FILES: [&str; 2] = ["record.toml", "record.json"];
 
@@ -57,6 +59,19 @@ impl SessionPaths {
     /// `courtseal/checkpoints/<size>`.
     pub fn checkpoint_at(&self, size: u64) -> PathBuf {
         self.checkpoints.join(size.to_string())
+    }
+
+    /// The session, to be read through its door
+    /// ([`LocalSession`](crate::store::source::LocalSession)).
+    pub fn source(&self) -> crate::store::source::LocalSession {
+        crate::store::source::LocalSession::new(&self.root)
+    }
+
+    /// The regular file `rel` inside the session, of at most `limit`
+    /// bytes, read through its door ([`read_io`](crate::store::source::read_io)):
+    /// never through a link at any component, never a FIFO.
+    pub fn read(&self, rel: &str, limit: u64) -> io::Result<Vec<u8>> {
+        crate::store::source::read_io(&self.source(), rel, limit)
     }
 }
 
@@ -277,13 +292,13 @@ pub fn record_file(root: &Path) -> io::Result<Option<PathBuf>> {
 /// Largest short-form record read, in bytes (a real one is a few kilobytes).
 pub const MAX_RECORD_BYTES: u64 = 1 << 20;
 
-/// The session's short-form record ([`record_file`]) and its text.
+/// The session's short-form record ([`record_file`]'s rule) and its text,
+/// read through the session's door
+/// ([`record_in`](crate::store::source::record_in)): a link on the way or
+/// as the record, a FIFO or a device is never read.
 pub fn read_record(root: &Path) -> io::Result<Option<(PathBuf, String)>> {
-    let Some(path) = record_file(root)? else {
-        return Ok(None);
-    };
-    let text = read_bounded_text(&path, MAX_RECORD_BYTES)?;
-    Ok(Some((path, text)))
+    let source = crate::store::source::LocalSession::new(root);
+    Ok(crate::store::source::record_in(&source, root)?.map(|(n, t)| (root.join(n), t)))
 }
 
 /// Why a small file was not read.

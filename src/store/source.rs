@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{FileType, Mode, OFlags};
 
+use crate::format::entry;
+use crate::store::layout::{ScanItem, MAX_RECORD_BYTES, RECORD_FILES, TOOL_DIR};
+
 /// What a name in the session is, as found without following a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -72,15 +75,47 @@ pub trait SessionSource: Sync {
 
     /// The names in the folder `rel`, sorted; `None` when it is not there.
     /// An error when `rel` is there but is not a folder reached without a
-    /// link.
+    /// link. `.` lists the session folder itself.
     fn list(&self, rel: &str) -> io::Result<Option<Vec<Listed>>>;
 
     /// The bytes of the regular file `rel`, of at most `limit` bytes.
     fn read(&self, rel: &str, limit: u64) -> Result<Vec<u8>, ReadError>;
 
-    /// Where `rel` is on the local disk, for the tools that need a path
-    /// (FFmpeg); `None` for a source that is not a local folder.
+    /// The regular file `rel`, opened for reading (to stream a file too
+    /// large to read whole, or to hand to FFmpeg): the handle of the very
+    /// file that was checked to be a regular file inside the session.
+    fn open(&self, rel: &str) -> Result<OpenedFile, ReadError>;
+
+    /// Where `rel` is on the local disk, to show it; `None` for a source
+    /// that is not a local folder. (A tool that needs a path to read, such
+    /// as FFmpeg, is given [`OpenedFile::fd_path`] of [`Self::open`]'s
+    /// handle, never this.)
     fn local_path(&self, rel: &str) -> Option<PathBuf>;
+}
+
+/// A regular file of the session, opened: what was checked is this handle.
+#[derive(Debug)]
+pub struct OpenedFile {
+    /// The open file.
+    pub file: std::fs::File,
+    /// Its size when it was opened.
+    pub len: u64,
+}
+
+impl OpenedFile {
+    /// A name that opens this very file again, for a tool that wants a
+    /// path (FFmpeg): `/proc/self/fd/N` of the checked handle.
+    ///
+    /// Why this is not a TOCTOU hole: the handle was opened without
+    /// following a link at any component, and `fstat` on the *handle* said
+    /// it is a regular file. Opening `/proc/self/fd/N` reopens the inode
+    /// the handle refers to, not a name in the session folder, so a link,
+    /// FIFO or other file put in place of the name after the check is never
+    /// what the tool opens. The name stays valid as long as `self` lives.
+    pub fn fd_path(&self) -> PathBuf {
+        use std::os::fd::AsRawFd as _;
+        PathBuf::from(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
+    }
 }
 
 /// A session folder on the local disk.
@@ -103,6 +138,18 @@ impl LocalSession {
         }
     }
 
+    /// The session whose folder is already open as `folder` (found by a
+    /// walk that followed no link); `root` is where it is, for display and
+    /// for tools that need a path.
+    pub fn opened(root: &Path, folder: OwnedFd) -> Self {
+        let opened = std::sync::OnceLock::new();
+        let _ = opened.set(Ok(folder));
+        LocalSession {
+            root: root.to_owned(),
+            opened,
+        }
+    }
+
     /// The session folder.
     pub fn root(&self) -> &Path {
         &self.root
@@ -110,9 +157,8 @@ impl LocalSession {
 
     /// The folder holding `rel`'s last component, opened component by
     /// component without following a link, and that last component.
-    fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(OwnedFd, &'a str)> {
-        let parts = components(rel)?;
-        let (last, folders) = parts.split_last().ok_or_else(|| invalid(rel))?;
+    /// A handle of its own on the session folder, opened once.
+    fn root_dir(&self) -> io::Result<OwnedFd> {
         let root = self
             .opened
             .get_or_init(|| {
@@ -125,12 +171,20 @@ impl LocalSession {
             .as_ref()
             .map_err(|e| io::Error::from(*e))?;
         // A handle of its own on the same folder (never the path again).
-        let mut dir = rustix::fs::openat(
+        Ok(rustix::fs::openat(
             root,
             ".",
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
-        )?;
+        )?)
+    }
+
+    /// The folder holding `rel`'s last component, opened component by
+    /// component without following a link, and that last component.
+    fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(OwnedFd, &'a str)> {
+        let parts = components(rel)?;
+        let (last, folders) = parts.split_last().ok_or_else(|| invalid(rel))?;
+        let mut dir = self.root_dir()?;
         for f in folders {
             dir = rustix::fs::openat(
                 &dir,
@@ -185,6 +239,38 @@ fn not_found(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::NotFound
 }
 
+/// The names in the opened folder `dir`, sorted, each as found without
+/// following a link.
+pub(crate) fn list_opened(dir: &OwnedFd) -> io::Result<Vec<Listed>> {
+    let mut out = Vec::new();
+    for e in rustix::fs::Dir::read_from(dir)? {
+        let e = e?;
+        let raw = e.file_name().to_bytes();
+        if raw == b"." || raw == b".." {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(raw).map(str::to_owned) else {
+            out.push(Listed {
+                name: String::from_utf8_lossy(raw).into_owned(),
+                kind: Kind::NotUtf8,
+            });
+            continue;
+        };
+        let kind =
+            match rustix::fs::statat(dir, e.file_name(), rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => kind_of(&st),
+                // Gone between the listing and the look: not listed.
+                Err(rustix::io::Errno::NOENT) => continue,
+                // One name that cannot be looked at is that name's problem,
+                // not the folder's: listed, never opened.
+                Err(_) => Kind::Other,
+            };
+        out.push(Listed { name, kind });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
 impl SessionSource for LocalSession {
     fn stat(&self, rel: &str) -> io::Result<Option<Kind>> {
         let (dir, last) = match self.parent_of(rel) {
@@ -200,6 +286,13 @@ impl SessionSource for LocalSession {
     }
 
     fn list(&self, rel: &str) -> io::Result<Option<Vec<Listed>>> {
+        if rel == "." {
+            return match self.root_dir() {
+                Ok(d) => list_opened(&d).map(Some),
+                Err(e) if not_found(&e) => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
         let (parent, last) = match self.parent_of(rel) {
             Ok(d) => d,
             Err(e) if not_found(&e) => return Ok(None),
@@ -221,39 +314,28 @@ impl SessionSource for LocalSession {
             }
             Err(e) => return Err(e.into()),
         };
-        let mut out = Vec::new();
-        for e in rustix::fs::Dir::read_from(&dir)? {
-            let e = e?;
-            let raw = e.file_name().to_bytes();
-            if raw == b"." || raw == b".." {
-                continue;
-            }
-            let Ok(name) = std::str::from_utf8(raw).map(str::to_owned) else {
-                out.push(Listed {
-                    name: String::from_utf8_lossy(raw).into_owned(),
-                    kind: Kind::NotUtf8,
-                });
-                continue;
-            };
-            let kind = match rustix::fs::statat(
-                &dir,
-                e.file_name(),
-                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-            ) {
-                Ok(st) => kind_of(&st),
-                // Gone between the listing and the look: not listed.
-                Err(rustix::io::Errno::NOENT) => continue,
-                // One name that cannot be looked at is that name's problem,
-                // not the folder's: listed, never opened.
-                Err(_) => Kind::Other,
-            };
-            out.push(Listed { name, kind });
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Some(out))
+        list_opened(&dir).map(Some)
     }
 
     fn read(&self, rel: &str, limit: u64) -> Result<Vec<u8>, ReadError> {
+        let opened = self.open(rel)?;
+        if opened.len > limit {
+            return Err(ReadError::TooLarge(limit));
+        }
+        let mut buf = Vec::new();
+        opened
+            .file
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(ReadError::Io)?;
+        // The file may have grown since it was looked at.
+        if buf.len() as u64 > limit {
+            return Err(ReadError::TooLarge(limit));
+        }
+        Ok(buf)
+    }
+
+    fn open(&self, rel: &str) -> Result<OpenedFile, ReadError> {
         let (dir, last) = self.parent_of(rel).map_err(|e| {
             if not_found(&e) {
                 ReadError::Missing
@@ -281,25 +363,200 @@ impl SessionSource for LocalSession {
         let Kind::File(len) = kind_of(&st) else {
             return Err(ReadError::NotRegular);
         };
-        if len > limit {
-            return Err(ReadError::TooLarge(limit));
-        }
-        let mut buf = Vec::new();
-        std::fs::File::from(fd)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(ReadError::Io)?;
-        // The file may have grown since it was looked at.
-        if buf.len() as u64 > limit {
-            return Err(ReadError::TooLarge(limit));
-        }
-        Ok(buf)
+        Ok(OpenedFile {
+            file: std::fs::File::from(fd),
+            len,
+        })
     }
 
     fn local_path(&self, rel: &str) -> Option<PathBuf> {
         components(rel).ok()?;
         Some(self.root.join(rel))
     }
+}
+
+/// Lists the recording below `under` (the session folder itself when
+/// `None`, or a bag's `data`) through `source`, as
+/// [`layout::scan`](crate::store::layout::scan) does a path: every regular
+/// file except the tool's own folder and the short-form record at the top,
+/// sorted by name; links, FIFOs and devices listed but never opened, nor a
+/// folder on the way followed when it is a link. Each file's
+/// [`ScanItem::File`] `path` is its local path (shown only); the name to
+/// open it by is `under/name`.
+pub fn scan(source: &dyn SessionSource, under: Option<&str>) -> Vec<ScanItem> {
+    let mut items = Vec::new();
+    scan_folder(source, under, "", &mut items);
+    items
+}
+
+/// The name inside the session of segment `name` below `under`.
+pub fn segment_rel(under: Option<&str>, name: &str) -> String {
+    match under {
+        Some(u) => format!("{u}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+fn scan_folder(
+    source: &dyn SessionSource,
+    under: Option<&str>,
+    at: &str,
+    items: &mut Vec<ScanItem>,
+) {
+    let folder = match (under, at.is_empty()) {
+        (None, true) => ".".to_owned(),
+        (None, false) => at.to_owned(),
+        (Some(u), true) => u.to_owned(),
+        (Some(u), false) => format!("{u}/{at}"),
+    };
+    let listed = match source.list(&folder) {
+        Ok(Some(l)) => l,
+        Ok(None) => return,
+        Err(e) => {
+            items.push(ScanItem::Unreadable {
+                shown: at.to_owned(),
+                error: e.to_string(),
+            });
+            return;
+        }
+    };
+    for l in listed {
+        let name = if at.is_empty() {
+            l.name.clone()
+        } else {
+            format!("{at}/{}", l.name)
+        };
+        let top = at.is_empty();
+        match l.kind {
+            Kind::Folder if top && l.name == TOOL_DIR => {}
+            Kind::Folder => scan_folder(source, under, &name, items),
+            Kind::NotUtf8 => items.push(ScanItem::BadName {
+                shown: name,
+                why: "the file name is not valid UTF-8".into(),
+            }),
+            _ if top && RECORD_FILES.contains(&name.as_str()) => {}
+            kind => {
+                if let Err(why) = entry::check_segment_name(&name) {
+                    items.push(ScanItem::BadName {
+                        shown: name,
+                        why: why.into(),
+                    });
+                    continue;
+                }
+                match kind {
+                    Kind::Link => items.push(ScanItem::Symlink { name }),
+                    Kind::File(_) => {
+                        let rel = segment_rel(under, &name);
+                        let path = source
+                            .local_path(&rel)
+                            .unwrap_or_else(|| PathBuf::from(&rel));
+                        items.push(ScanItem::File { name, path });
+                    }
+                    _ => items.push(ScanItem::BadName {
+                        shown: name,
+                        why: "not a regular file".into(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// Every regular file below the folder `rel` of `source`, by its name in
+/// the session, as found without following a link (a folder that is a link
+/// is not entered, a name that is not UTF-8 is not opened), in the order of
+/// a walk sorted by name.
+pub fn files_below(source: &dyn SessionSource, rel: &str, out: &mut Vec<String>) {
+    let Ok(Some(listed)) = source.list(rel) else {
+        return;
+    };
+    for l in listed {
+        let name = format!("{rel}/{}", l.name);
+        match l.kind {
+            Kind::File(_) => out.push(name),
+            Kind::Folder => files_below(source, &name, out),
+            _ => {}
+        }
+    }
+}
+
+/// [`SessionSource::read`], its refusals as I/O errors naming `rel` (a
+/// missing file is [`io::ErrorKind::NotFound`]), for callers that report
+/// I/O errors.
+pub fn read_io(source: &dyn SessionSource, rel: &str, limit: u64) -> io::Result<Vec<u8>> {
+    source.read(rel, limit).map_err(|e| match e {
+        ReadError::Missing => io::Error::new(io::ErrorKind::NotFound, format!("{rel}: not found")),
+        ReadError::Io(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidData, format!("{rel}: {other}")),
+    })
+}
+
+/// The session's short-form record through `source`: `record.toml`, or
+/// `record.json` when there is no `record.toml` (the one rule every command
+/// uses, as [`layout::record_file`](crate::store::layout::record_file)
+/// states it), and its text. A session holding both is refused, and so is
+/// a record that is not a regular file reached without a link, larger than
+/// [`MAX_RECORD_BYTES`] or not UTF-8. `shown` is the session folder as
+/// errors name it.
+pub fn record_in(
+    source: &dyn SessionSource,
+    shown: &Path,
+) -> io::Result<Option<(&'static str, String)>> {
+    let mut found = Vec::new();
+    for name in RECORD_FILES {
+        match source.stat(name)? {
+            None => {}
+            Some(Kind::File(_)) => found.push(name),
+            Some(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: the short-form record is not a regular file",
+                        shown.join(name).display()
+                    ),
+                ))
+            }
+        }
+    }
+    let name = match found.as_slice() {
+        [] => return Ok(None),
+        [one] => *one,
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: holds both record.toml and record.json; keep only the record in force",
+                    shown.display()
+                ),
+            ))
+        }
+    };
+    let at = shown.join(name);
+    let bytes = source.read(name, MAX_RECORD_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => e,
+        ReadError::Missing => io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{}: not found", at.display()),
+        ),
+        ReadError::NotRegular => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: not a regular file (a link, FIFO or device is never read)",
+                at.display()
+            ),
+        ),
+        ReadError::TooLarge(limit) => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: larger than {limit} bytes", at.display()),
+        ),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not UTF-8 text", at.display()),
+        )
+    })?;
+    Ok(Some((name, text)))
 }
 
 /// The files of an evidence folder (`courtseal/cosigned`,
@@ -493,6 +750,84 @@ mod tests {
             assert!(s.read(bad, 10).is_err(), "{bad:?}");
             assert!(s.local_path(bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_scan_lists_a_linked_folder_and_a_fifo_without_entering_or_opening_them() {
+        let (t, s) = session();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("x.m4a"), b"outside").unwrap();
+        std::fs::create_dir(t.path().join("cam1")).unwrap();
+        std::fs::write(t.path().join("cam1/a.m4a"), b"a").unwrap();
+        std::fs::write(t.path().join("b.m4a"), b"b").unwrap();
+        std::fs::write(t.path().join("record.toml"), b"r").unwrap();
+        symlink(outside.path(), t.path().join("cam2")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            t.path().join("pipe"),
+            FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let shown: Vec<String> = scan(&s, None)
+            .iter()
+            .map(|i| match i {
+                ScanItem::File { name, path } => {
+                    assert_eq!(path, &t.path().join(name));
+                    format!("file {name}")
+                }
+                ScanItem::Symlink { name } => format!("link {name}"),
+                ScanItem::BadName { shown, why } => format!("bad {shown}: {why}"),
+                ScanItem::Unreadable { shown, .. } => format!("unreadable {shown}"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "file b.m4a",
+                "file cam1/a.m4a",
+                "link cam2",
+                "bad pipe: not a regular file"
+            ]
+        );
+        // Below a folder (a bag's data/): names relative to it.
+        let under: Vec<String> = scan(&s, Some("cam1"))
+            .iter()
+            .filter_map(|i| match i {
+                ScanItem::File { name, .. } => Some(segment_rel(Some("cam1"), name)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(under, ["cam1/a.m4a"]);
+        let opened = s.open("cam1/a.m4a").unwrap();
+        assert_eq!(std::fs::read(opened.fd_path()).unwrap(), b"a");
+        assert!(matches!(s.open("cam2/x.m4a"), Err(ReadError::NotRegular)));
+    }
+
+    #[test]
+    fn the_record_is_found_by_the_one_rule_and_never_read_through_a_link() {
+        let (t, s) = session();
+        assert!(record_in(&s, t.path()).unwrap().is_none());
+        std::fs::write(t.path().join("record.json"), b"{}").unwrap();
+        assert_eq!(
+            record_in(&s, t.path()).unwrap(),
+            Some(("record.json", "{}".to_owned()))
+        );
+        std::fs::write(t.path().join("record.toml"), b"x").unwrap();
+        assert!(record_in(&s, t.path())
+            .unwrap_err()
+            .to_string()
+            .contains("holds both record.toml and record.json"));
+        std::fs::remove_file(t.path().join("record.json")).unwrap();
+        std::fs::remove_file(t.path().join("record.toml")).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("r.toml"), b"outside").unwrap();
+        symlink(outside.path().join("r.toml"), t.path().join("record.toml")).unwrap();
+        assert!(record_in(&s, t.path())
+            .unwrap_err()
+            .to_string()
+            .ends_with("record.toml: the short-form record is not a regular file"));
     }
 
     #[test]

@@ -10,15 +10,14 @@ pub mod timestamps;
 pub mod witnesses;
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::digest::{hash_file, Sha256Digest};
-use crate::entry::{Entry, SegmentEntry};
+use crate::digest::{hash_reader, Sha256Digest};
+use crate::entry::{self, Entry, SegmentEntry};
 use crate::finding::{Code, Finding, Location};
 use crate::keys::TrustStore;
 use crate::log::{Log, MAX_LOG_BYTES};
@@ -183,7 +182,7 @@ pub enum VerifyError {
 use crate::format::LOG_NAME;
 
 /// Largest packet-windows sidecar read, in bytes.
-const MAX_SIDECAR_BYTES: u64 = 256 << 20;
+pub const MAX_SIDECAR_BYTES: u64 = 256 << 20;
 
 /// How long before its own sealing time an operator event may state that it
 /// happened: an operator who enters a break a few minutes late is honest;
@@ -283,19 +282,33 @@ pub fn verify_with_progress(
     if !root.is_dir() {
         return Err(VerifyError::NotASession(root.to_owned()));
     }
+    verify_opened(&LocalSession::new(root), trust, opts, progress)
+}
+
+/// [`verify_with_progress`] of a session already opened (an archive's,
+/// found by a walk that followed no link): every file of it, the tool's
+/// folder, the sidecars, the recording and a bag's manifests, is read
+/// through `session`, never by a path.
+pub fn verify_opened(
+    session: &LocalSession,
+    trust: &TrustStore,
+    opts: VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifiedSession, VerifyError> {
+    let root = session.root();
     let paths = SessionPaths::new(root);
-    // Every file of the tool's folder is read through this one door: by a
-    // name inside the session, never through a link, never a FIFO.
-    let source = LocalSession::new(root);
+    // Every file is read through this one door: by a name inside the
+    // session, never through a link, never a FIFO.
+    let source: &dyn SessionSource = session;
     let mut findings = Vec::new();
     // A bag courtseal exported: the recording is under data/, the tool's
     // folder at the top; the bag's own manifests are checked first.
-    let bag = crate::store::bagit::is_bag(root);
-    let media_root = if bag {
-        findings.extend(crate::store::bagit::check_bag(root));
-        root.join(crate::store::bagit::PAYLOAD_DIR)
+    let bag = crate::store::bagit::is_bag_in(source);
+    let media_under = if bag {
+        findings.extend(crate::store::bagit::check_bag_in(source));
+        Some(crate::store::bagit::PAYLOAD_DIR)
     } else {
-        root.to_owned()
+        None
     };
     let mut observations = Vec::new();
     let log = match source.read(LOG_NAME, MAX_LOG_BYTES) {
@@ -332,9 +345,9 @@ pub fn verify_with_progress(
     // retirement entry a trusted checkpoint covers retires anything.
     let mut checkpoint_findings = Vec::new();
     let (checkpoints, verified_size) =
-        check_checkpoints(&source, &log, &tree, trust, &mut checkpoint_findings)?;
+        check_checkpoints(source, &log, &tree, trust, &mut checkpoint_findings)?;
     let mut timestamp_findings = Vec::new();
-    let mut outside_times = timestamps::check(&source, &log, &tree, trust, &mut timestamp_findings);
+    let mut outside_times = timestamps::check(source, &log, &tree, trust, &mut timestamp_findings);
     // The ledger's evidence: its cosignatures count as the session's own.
     let trusted_sizes: Vec<u64> = checkpoints
         .iter()
@@ -342,7 +355,7 @@ pub fn verify_with_progress(
         .filter_map(|c| c.size)
         .collect();
     let ledger = ledger::check(
-        &source,
+        source,
         &log,
         &tree,
         trust,
@@ -352,7 +365,7 @@ pub fn verify_with_progress(
     );
     outside_times.extend(ledger.outside);
     outside_times.extend(witnesses::check(
-        &source,
+        source,
         &log,
         &tree,
         trust,
@@ -362,7 +375,7 @@ pub fn verify_with_progress(
     ));
     outside_times.sort_by_key(|a| (a.size, a.time));
     let (events, retired) = check_service_entries(
-        root,
+        source,
         &log,
         trust,
         verified_size,
@@ -430,8 +443,8 @@ pub fn verify_with_progress(
     let segments = if opts.check_media {
         check_segments(
             &Scope {
-                source: &source,
-                media_root: &media_root,
+                source,
+                media_under,
                 strict: opts.strict,
             },
             &log,
@@ -494,7 +507,7 @@ pub fn verify_with_progress(
 /// Checks what the sealing service and operators put in the log: operator
 /// events (signature, trusted operator key), restarts and recoveries.
 fn check_service_entries(
-    root: &Path,
+    source: &dyn SessionSource,
     log: &Log,
     trust: &TrustStore,
     verified_size: u64,
@@ -638,9 +651,10 @@ fn check_service_entries(
             )),
             Ok(Entry::Recovery(r)) => {
                 // Only a regular file inside the session, of the size stated.
-                let kept = session::contained_file(root, &r.saved_as)
-                    .and_then(|p| session::read_regular(&p, r.length).ok())
-                    .is_some_and(|b| Sha256Digest::of(&b) == r.sha256);
+                let kept = entry::check_segment_name(&r.saved_as).is_ok()
+                    && source
+                        .read(&r.saved_as, r.length)
+                        .is_ok_and(|b| Sha256Digest::of(&b) == r.sha256);
                 findings.push(Finding::info(
                     Code::LogRecovered,
                     &at,
@@ -1031,7 +1045,8 @@ fn remux_holder(
     names: &[&str],
     sealed_by_name: &HashMap<&str, &SegmentEntry>,
     taken: &[String],
-    files: &HashMap<&str, &Path>,
+    source: &dyn SessionSource,
+    files: &HashMap<&str, String>,
     digest_of: &dyn Fn(&str) -> Option<Sha256Digest>,
     by_digest: &HashMap<Sha256Digest, &SegmentEntry>,
 ) -> Option<(String, String)> {
@@ -1048,7 +1063,10 @@ fn remux_holder(
         .filter(|n| !is_os_dropping(n))
         .take(REMUX_CANDIDATES)
         .find_map(|n| {
-            let now = media::analyze(files.get(*n)?, &opts, true).ok()?;
+            // FFmpeg opens the checked handle, never the name (see
+            // `OpenedFile::fd_path`).
+            let opened = source.open(files.get(*n)?).ok()?;
+            let now = media::analyze(&opened.fd_path(), &opts, true).ok()?;
             windows::explain(sidecar, &now).is_empty().then(|| {
                 (
                     (*n).to_owned(),
@@ -1062,6 +1080,31 @@ fn remux_holder(
 /// the stretch of the copy's clock where a change sits and still be that
 /// change's trace: a packet's duration is rounded in some containers.
 const HOLE_SLACK: f64 = 0.05;
+
+/// [`explain_change`] of the session file `rel`: FFmpeg is handed the
+/// handle opened through the session's door (`/proc/self/fd/N`), so what it
+/// reads is the regular file inside the session that was checked, even if
+/// the name is swapped for a link or a FIFO meanwhile.
+fn explain_in_session(
+    scope: &Scope<'_>,
+    s: &SegmentEntry,
+    rel: &str,
+    location: &str,
+    sidecar: &Sidecar,
+    findings: &mut Vec<Finding>,
+) -> SegmentState {
+    match scope.source.open(rel) {
+        Ok(opened) => explain_change(s, &opened.fd_path(), location, sidecar, findings),
+        Err(e) => {
+            findings.push(Finding::error(
+                Code::MediaUnreadable,
+                location,
+                format!("the changed file can no longer be read as media: {e}"),
+            ));
+            SegmentState::Changed
+        }
+    }
+}
 
 /// Explains how a changed file differs from what was sealed; findings are
 /// placed at `location` (the segment's name, or the file checked).
@@ -1176,11 +1219,11 @@ pub(crate) fn explain_change(
 }
 
 /// Where a session's files are: the tool's folder and sidecars below
-/// `root`, the recording below `media_root` (the same folder, or a bag's
-/// `data/`).
+/// `root`, the recording below `media_under` (the session folder itself,
+/// or a bag's `data/`), every one read through `source`.
 struct Scope<'a> {
     source: &'a dyn SessionSource,
-    media_root: &'a Path,
+    media_under: Option<&'a str>,
     strict: bool,
 }
 
@@ -1242,12 +1285,16 @@ fn check_segments(
     observations: &mut Vec<SegmentObservation>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<SegmentStatus> {
-    let items = session::scan(scope.media_root);
+    // The recording is listed and read through the session's door: no
+    // link (on the way or as the file) is followed, no FIFO is opened.
+    let items = source::scan(scope.source, scope.media_under);
     findings.extend(session::scan_findings(&items));
-    let files: HashMap<&str, &Path> = items
+    let files: HashMap<&str, String> = items
         .iter()
         .filter_map(|i| match i {
-            ScanItem::File { name, path } => Some((name.as_str(), path.as_path())),
+            ScanItem::File { name, .. } => {
+                Some((name.as_str(), source::segment_rel(scope.media_under, name)))
+            }
             _ => None,
         })
         .collect();
@@ -1286,10 +1333,10 @@ fn check_segments(
     let hashed: HashMap<&str, Result<(Option<Sha256Digest>, u64), String>> = names
         .par_iter()
         .map(|name| {
-            let path = files[name];
-            let r = match fs::symlink_metadata(path) {
-                Ok(m) if !sealed_sizes.contains(&m.len()) => Ok((None, m.len())),
-                Ok(_) => hash_file(path)
+            // The handle checked to be a regular file is the one hashed.
+            let r = match scope.source.open(&files[name]) {
+                Ok(f) if !sealed_sizes.contains(&f.len) => Ok((None, f.len)),
+                Ok(f) => hash_reader(&f.file)
                     .map(|(d, n)| (Some(d), n))
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
@@ -1363,6 +1410,7 @@ fn check_segments(
                         &names,
                         &sealed_by_name,
                         &remuxed,
+                        scope.source,
                         &files,
                         &digest_of,
                         &by_digest,
@@ -1443,7 +1491,7 @@ fn check_segments(
                         ),
                     ));
                     if let Some(sc) = &sidecar {
-                        st.state = explain_change(s, files[name], name, sc, findings);
+                        st.state = explain_in_session(scope, s, &files[name], name, sc, findings);
                         if scope.strict && st.state == SegmentState::Rewritten {
                             apply_strict(findings, name);
                         }

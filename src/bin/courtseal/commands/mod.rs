@@ -121,9 +121,9 @@ fn load_trust(files: &[PathBuf]) -> Result<TrustStore> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Named {
     /// On the command line: a link is followed, as a person expects.
+    /// (A file inside a session is never read by path: it is read through
+    /// the session's door, `courtseal::store::SessionSource`.)
     ByUser,
-    /// Inside a session folder: a link is never followed out of it.
-    InSession,
 }
 
 /// Reads a small regular file, at most `limit` bytes: a FIFO or a device is

@@ -1,10 +1,11 @@
 //! `courtseal proof`.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use courtseal::proof;
+use courtseal::store::source::ReadError;
 
-use super::{load_trust, read_small, write_new_file, Done, Named};
+use super::{load_trust, write_new_file, Done};
 use crate::config::{ProofConfig, SIDECAR_BYTES};
 use crate::exit;
 
@@ -15,15 +16,28 @@ pub fn run(c: &ProofConfig) -> Result<Done> {
     let p = proof::make_proof(&c.session, &c.segment)?;
     // Nothing is written for a checkpoint the recipient could not rely on.
     proof::check_provable(&c.session, &p, &trust)?;
-    let sidecar = proof::sidecar_for(&c.session, &p);
-    let windows = match &sidecar {
-        Some(s) => Some(read_small(
-            s,
-            Named::InSession,
-            "packet-window file",
-            SIDECAR_BYTES,
-        )?),
+    // Read through the session's door: a link, on the way or as the file,
+    // never leads out of the session.
+    let windows = match proof::read_sidecar(&c.session, &p, SIDECAR_BYTES) {
         None => None,
+        Some(Ok(bytes)) => Some(bytes),
+        Some(Err(e)) => {
+            let shown = proof::sidecar_for(&c.session, &p).unwrap_or_default();
+            match e {
+                ReadError::NotRegular => bail!(
+                    "{}: not a regular file inside the session; cannot read the packet-window file",
+                    shown.display()
+                ),
+                ReadError::TooLarge(_) => bail!(
+                    "{}: too large for a packet-window file (more than {SIDECAR_BYTES} bytes)",
+                    shown.display()
+                ),
+                e => bail!(
+                    "{}: cannot read the packet-window file: {e}",
+                    shown.display()
+                ),
+            }
+        }
     };
     let size = courtseal::note::split(&p.checkpoint)
         .ok()
