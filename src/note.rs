@@ -10,7 +10,7 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest as _, Sha256};
 
 /// Signature type byte for plain Ed25519 (C2SP signed-note).
@@ -101,6 +101,47 @@ fn parse_vkey<'a>(
     let key = VerifyingKey::from_bytes(&public)
         .map_err(|_| NoteError::BadVerifierKey("not a valid Ed25519 point"))?;
     Ok((name, id, key))
+}
+
+/// Strict Ed25519 verification: accepts exactly the signatures that
+/// ed25519-dalek's `VerifyingKey::verify_strict` accepts, with one
+/// decompression fewer.
+///
+/// `verify_strict` accepts `R || s` over `M` under `A` iff `s < l`, `A` is
+/// not of small order, `R` decompresses to a point that is not of small
+/// order, and `compress([s]B - [k]A) == R` with
+/// `k = SHA-512(R || A || M) mod l` (cofactorless: a torsion component
+/// anywhere makes it fail). Here `E = [s]B - [k]A` is computed first, and
+/// the signature is accepted iff `s < l`, `A` is not of small order,
+/// `compress(E) == R` and `E` is not of small order. The two agree: when
+/// `compress(E) == R`, `R` is the canonical encoding of the point `E`, so
+/// it decompresses, to `E`, and `R` is of small order exactly when `E` is;
+/// when `compress(E) != R`, `verify_strict` fails too. No randomness and
+/// no batching: each signature is decided on its own. The unit tests check
+/// the agreement on crafted torsion, small-order, non-canonical and mixed-
+/// order cases, and `tests/vectors.rs` on RFC 8032 and Wycheproof.
+pub fn verify_strict(key: &VerifyingKey, msg: &[u8], sig: &[u8; 64]) -> bool {
+    use curve25519_dalek::edwards::EdwardsPoint;
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::Sha512;
+    let mut r = [0u8; 32];
+    r.copy_from_slice(&sig[..32]);
+    let mut s = [0u8; 32];
+    s.copy_from_slice(&sig[32..]);
+    let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s)) else {
+        return false;
+    };
+    let a = key.to_edwards();
+    if a.is_small_order() {
+        return false;
+    }
+    let mut h = Sha512::new();
+    h.update(r);
+    h.update(key.as_bytes());
+    h.update(msg);
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    let e = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &(-a), &s);
+    e.compress().to_bytes() == r && !e.is_small_order()
 }
 
 /// The verifier key text `name+hex(keyID)+base64(alg || public key)`.
@@ -204,12 +245,12 @@ impl Verifier {
     }
 
     /// Strict Ed25519 verification of `sig` over `msg` (no malleable
-    /// signatures, no small-order keys).
+    /// signatures, no small-order keys), as [`verify_strict`].
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
-        let Ok(sig) = Signature::from_slice(sig) else {
+        let Ok(sig) = <&[u8; 64]>::try_from(sig) else {
             return false;
         };
-        self.key.verify_strict(msg, &sig).is_ok()
+        verify_strict(&self.key, msg, sig)
     }
 }
 
@@ -538,13 +579,10 @@ impl CosignatureVerifier {
                 "its time is beyond 2^63 - 1"
             });
         };
-        let sig = Signature::from_bytes(&c.sig);
-        match self
-            .key
-            .verify_strict(&cosigned_message(c.time, text), &sig)
-        {
-            Ok(()) => CosignatureCheck::Valid(c.time),
-            Err(_) => CosignatureCheck::Invalid("the Ed25519 signature does not verify"),
+        if verify_strict(&self.key, &cosigned_message(c.time, text), &c.sig) {
+            CosignatureCheck::Valid(c.time)
+        } else {
+            CosignatureCheck::Invalid("the Ed25519 signature does not verify")
         }
     }
 }
@@ -582,6 +620,126 @@ impl CosignatureSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`verify_strict`] against ed25519-dalek's `verify_strict` on the
+    /// cases where lax, cofactored or batched checks differ from strict
+    /// ones: valid and altered signatures, a torsion point added to `R`,
+    /// keys with a torsion component (accepted only when `[k]T = 0`, about
+    /// one message in eight), small-order keys and `R`, `s + l`, and
+    /// non-canonical encodings of `R`.
+    #[test]
+    fn strict_verification_accepts_exactly_what_ed25519_dalek_verify_strict_accepts() {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        use curve25519_dalek::scalar::Scalar;
+        use ed25519_dalek::Signature;
+        use sha2::Sha512;
+        let dalek = |a: &[u8; 32], m: &[u8], sig: &[u8; 64]| {
+            VerifyingKey::from_bytes(a)
+                .map(|k| k.verify_strict(m, &Signature::from_bytes(sig)).is_ok())
+                .unwrap_or(false)
+        };
+        let ours = |a: &[u8; 32], m: &[u8], sig: &[u8; 64]| {
+            VerifyingKey::from_bytes(a)
+                .map(|k| verify_strict(&k, m, sig))
+                .unwrap_or(false)
+        };
+        let challenge = |r: &[u8; 32], a: &[u8; 32], m: &[u8]| {
+            let mut h = Sha512::new();
+            h.update(r);
+            h.update(a);
+            h.update(m);
+            Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+        };
+        // Signs with secret scalar `x` under the public point `a_pt` (which
+        // may carry a torsion component), nonce point `r_pt`, nonce `r`.
+        let sign = |x: &Scalar, a: &[u8; 32], r: &Scalar, r_pt: &[u8; 32], m: &[u8]| {
+            let s = r + challenge(r_pt, a, m) * x;
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(r_pt);
+            sig[32..].copy_from_slice(s.as_bytes());
+            sig
+        };
+        let (mut cases, mut accepted, mut torsion_key_accepts) = (0, 0, 0);
+        let mut agree = |a: &[u8; 32], m: &[u8], sig: &[u8; 64], what: &str| {
+            let want = dalek(a, m, sig);
+            assert_eq!(ours(a, m, sig), want, "{what}");
+            cases += 1;
+            accepted += usize::from(want);
+            want
+        };
+        for i in 0u8..64 {
+            let x = Scalar::from_bytes_mod_order([i.wrapping_mul(7).wrapping_add(3); 32]);
+            let r = Scalar::from_bytes_mod_order([i.wrapping_add(100); 32]);
+            let m = format!("message {i}\n").into_bytes();
+            let a_pt = B * x;
+            let a = a_pt.compress().to_bytes();
+            let r_pt = (B * r).compress().to_bytes();
+            let good = sign(&x, &a, &r, &r_pt, &m);
+            assert!(agree(&a, &m, &good, "valid"));
+            let mut other = m.clone();
+            other.push(b'!');
+            assert!(!agree(&a, &other, &good, "other message"));
+            // s + l: the same point, a non-canonical scalar.
+            let s = Scalar::from_canonical_bytes(good[32..].try_into().unwrap()).unwrap();
+            let mut wide = [0u8; 64];
+            wide[..32].copy_from_slice(&good[..32]);
+            let mut carry = 0u16;
+            // l = 2^252 + 27742317777372353535851937790883648493, little-endian.
+            let mut l = [0u8; 32];
+            l[..16].copy_from_slice(&[
+                0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+                0xde, 0x14,
+            ]);
+            l[31] = 0x10;
+            for j in 0..32 {
+                let v = u16::from(s.as_bytes()[j]) + u16::from(l[j]) + carry;
+                wide[32 + j] = v as u8;
+                carry = v >> 8;
+            }
+            if carry == 0 {
+                assert!(!agree(&a, &m, &wide, "s + l"));
+            }
+            for (t, tp) in EIGHT_TORSION.iter().enumerate().skip(1) {
+                // A torsion point added to R, s made for that R.
+                let r_t = (B * r + tp).compress().to_bytes();
+                let sig = sign(&x, &a, &r, &r_t, &m);
+                assert!(!agree(&a, &m, &sig, &format!("R + T{t}")));
+                // A key with a torsion component: strict accepts iff [k]T = 0.
+                let a_t = (a_pt + tp).compress().to_bytes();
+                let sig = sign(&x, &a_t, &r, &r_pt, &m);
+                torsion_key_accepts += usize::from(agree(&a_t, &m, &sig, &format!("A + T{t}")));
+                // A small-order key and small-order R.
+                let small = tp.compress().to_bytes();
+                for rp in EIGHT_TORSION.iter() {
+                    let mut sig = [0u8; 64];
+                    sig[..32].copy_from_slice(&rp.compress().to_bytes());
+                    assert!(!agree(&small, &m, &sig, "small-order key and R"));
+                    let sig = sign(&x, &a, &Scalar::ZERO, &rp.compress().to_bytes(), &m);
+                    agree(&a, &m, &sig, "small-order R");
+                }
+            }
+            // Non-canonical encodings of R (y >= p, and the sign bit on x = 0).
+            for y in 0u8..19 {
+                let mut enc = [0xffu8; 32];
+                enc[0] = 0xed + y;
+                enc[31] = 0x7f;
+                for sign_bit in [0u8, 0x80] {
+                    let mut e = enc;
+                    e[31] |= sign_bit;
+                    if CompressedEdwardsY(e).decompress().is_some() {
+                        let sig = sign(&x, &a, &r, &e, &m);
+                        assert!(!agree(&a, &m, &sig, "non-canonical R"));
+                    }
+                }
+            }
+        }
+        assert!(accepted >= 64, "{accepted} of {cases}");
+        assert!(
+            torsion_key_accepts > 0 && torsion_key_accepts < 64 * 7,
+            "{torsion_key_accepts}"
+        );
+    }
 
     // Regression: a base64 key holding '+' was split as if it were a fourth field.
     #[test]

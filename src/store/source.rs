@@ -92,7 +92,16 @@ pub struct LocalSession {
     /// (or a link above it) meanwhile cannot make two reads look in two
     /// different folders.
     opened: std::sync::OnceLock<Result<OwnedFd, rustix::io::Errno>>,
+    /// The folders inside it already opened (from that handle, component
+    /// by component, never following a link), by their relative name, so
+    /// that reading many files of one folder opens the folder once and
+    /// every file of it is read from that same folder. At most
+    /// [`MAX_KEPT_FOLDERS`]; others are opened again at each name.
+    folders: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<OwnedFd>>>,
 }
+
+/// Most folder handles a [`LocalSession`] keeps open.
+const MAX_KEPT_FOLDERS: usize = 32;
 
 impl LocalSession {
     /// The session at `root` (not opened until a name is asked for).
@@ -100,6 +109,7 @@ impl LocalSession {
         LocalSession {
             root: root.to_owned(),
             opened: std::sync::OnceLock::new(),
+            folders: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -110,9 +120,25 @@ impl LocalSession {
 
     /// The folder holding `rel`'s last component, opened component by
     /// component without following a link, and that last component.
-    fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(OwnedFd, &'a str)> {
+    fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(std::sync::Arc<OwnedFd>, &'a str)> {
         let parts = components(rel)?;
         let (last, folders) = parts.split_last().ok_or_else(|| invalid(rel))?;
+        let key = folders.join("/");
+        if let Some(dir) = self.folders.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok((dir, last));
+        }
+        let dir = std::sync::Arc::new(self.open_folders(rel, folders)?);
+        if let Ok(mut m) = self.folders.lock() {
+            if m.len() < MAX_KEPT_FOLDERS {
+                m.entry(key).or_insert_with(|| std::sync::Arc::clone(&dir));
+            }
+        }
+        Ok((dir, last))
+    }
+
+    /// The folder `folders` (the components of `rel` before its last),
+    /// opened from the session's handle, component by component.
+    fn open_folders(&self, rel: &str, folders: &[&str]) -> io::Result<OwnedFd> {
         let root = self
             .opened
             .get_or_init(|| {
@@ -147,7 +173,7 @@ impl LocalSession {
                 e => e.into(),
             })?;
         }
-        Ok((dir, last))
+        Ok(dir)
     }
 }
 
