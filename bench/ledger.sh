@@ -13,8 +13,14 @@
 # is also compared with the ledger's whole log), with the ledger and
 # witnesses but no folder, and, as the reference, with the recorder key
 # alone (the session's own checkpoints; the ledger evidence is not checked).
-# Medians of RUNS runs, wall and CPU time (GNU time).
+# Medians of RUNS runs, wall and CPU time (GNU time), and the load average
+# before each case.
 #   bash bench/ledger.sh [RUNS]
+#   BEFORE=OLD-COURTSEAL bash bench/ledger.sh [RUNS]
+#   CASES=A bash bench/ledger.sh [RUNS]       (only case A)
+# With BEFORE, the same material is verified in the same rounds by that
+# binary too (each round runs the two one after the other), for a before
+# and after side by side.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-5}
@@ -36,23 +42,38 @@ case_() { # NAME SESSIONS PER SESSION-TO-VERIFY
   grep -v '^ledger' "$d/trust.txt" > "$d/nofolder.txt"
   sed -n 's/^ledger \([^ ]*\) ledger$/ledger \1/p' "$d/trust.txt" >> "$d/nofolder.txt"
   grep '^recorder' "$d/trust.txt" > "$d/recorder.txt"
+  echo "  load: $(uptime | sed 's/.*load average/load average/')"
   for t in trust nofolder recorder; do
-    : > "$d/$t.times"; : > "$d/$t.cpu"
+    for b in "${bins[@]}"; do : > "$d/$t.$b.times"; : > "$d/$t.$b.cpu"; done
     for _ in $(seq 1 "$runs"); do
-      code=0
-      /usr/bin/time -f '%e %U %S' -o "$d/time.out" "$cs" verify "$d/$4" --trust "$d/$t.txt" --json > "$d/$t.json" 2>&1 || code=$?
-      read -r wall user sys < "$d/time.out"
-      echo "$wall" >> "$d/$t.times"
-      echo "$user + $sys" | bc -l >> "$d/$t.cpu"
+      for b in "${bins[@]}"; do
+        bin="$cs"; [ "$b" = before ] && bin="$BEFORE"
+        code=0
+        /usr/bin/time -f '%e %U %S' -o "$d/time.out" "$bin" verify "$d/$4" --trust "$d/$t.txt" --json > "$d/$t.$b.json" 2>&1 || code=$?
+        read -r wall user sys < "$d/time.out"
+        echo "$wall" >> "$d/$t.$b.times"
+        echo "$user + $sys" | bc -l >> "$d/$t.$b.cpu"
+        # The ledger cases must verify witnessed, with no finding at all.
+        if [ "$t" != recorder ]; then
+          [ "$code" = 0 ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(1 if r["findings"] else 0)' "$d/$t.$b.json" \
+            || { echo "$name/$t ($b): not a clean verify (exit $code): $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["findings"][:3])' "$d/$t.$b.json" 2>&1 | head -c 1500)" >&2; exit 1; }
+        fi
+      done
     done
-    # The ledger cases must verify witnessed, with no finding at all.
-    if [ "$t" != recorder ]; then
-      [ "$code" = 0 ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(1 if r["findings"] else 0)' "$d/$t.json" \
-        || { echo "$name/$t: not a clean verify (exit $code): $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["findings"][:3])' "$d/$t.json" 2>&1 | head -c 1500)" >&2; exit 1; }
-    fi
-    printf '  verify %s, %-14s median %7.1f ms wall, %7.1f ms CPU (user+sys) over %s runs\n' "$4" "$t.txt" \
-      "$(echo "$(median < "$d/$t.times") * 1000" | bc -l)" "$(echo "$(median < "$d/$t.cpu") * 1000" | bc -l)" "$runs"
+    for b in "${bins[@]}"; do
+      printf '  verify %s, %-14s %-6s median %7.1f ms wall, %7.1f ms CPU (user+sys) over %s runs\n' "$4" "$t.txt" "$b" \
+        "$(echo "$(median < "$d/$t.$b.times") * 1000" | bc -l)" "$(echo "$(median < "$d/$t.$b.cpu") * 1000" | bc -l)" "$runs"
+    done
   done
 }
-case_ A 1 10000 s0000
-case_ B 100 100 s0099
+bins=(after)
+if [ -n "${BEFORE:-}" ]; then
+  [ -x "$BEFORE" ] || { echo "BEFORE=$BEFORE is not an executable" >&2; exit 2; }
+  bins=(before after)
+fi
+for c in ${CASES:-A B}; do
+  case "$c" in
+    A) case_ A 1 10000 s0000 ;;
+    B) case_ B 100 100 s0099 ;;
+  esac
+done

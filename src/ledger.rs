@@ -48,6 +48,27 @@ pub struct Appended {
     pub signed: Vec<u8>,
     /// The ledger's tree at that size.
     pub tree: Tree,
+    /// The session folder the evidence was written into.
+    pub session: PathBuf,
+}
+
+/// The ledger's register of sessions whose evidence holds no cosignature
+/// yet, inside the ledger's tool folder (`docs/formats.md`, "Ledger").
+pub const PENDING_DIR: &str = "pending";
+
+/// Largest register entry read (a session folder's path and a newline).
+const MAX_PENDING_BYTES: u64 = 4096;
+
+/// One evidence file of a session moved onto a later, cosigned ledger
+/// checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    /// The session checkpoint size (the file `courtseal/ledger/SIZE.proof`).
+    pub size: u64,
+    /// The size of the ledger checkpoint the evidence held before.
+    pub from: u64,
+    /// The size of the cosigned ledger checkpoint it is now against.
+    pub to: u64,
 }
 
 fn shown(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
@@ -326,6 +347,7 @@ impl Ledger {
             checkpoint: cp,
             signed,
             tree: ltree,
+            session: session.root.clone(),
         }))
     }
 
@@ -386,8 +408,266 @@ impl Ledger {
         let mut problems = problems.into_inner().unwrap_or_default();
         problems.dedup();
         out.extend(problems);
+        // Sessions whose evidence is still without a cosignature (a witness
+        // was down when they were appended) get evidence against this
+        // checkpoint, if it was cosigned.
+        let cosigned =
+            crate::witness::cosigned_dir(&self.paths).join(format!("{}.note", a.checkpoint.size));
+        let note = crate::store::layout::read_regular(&cosigned, lf::MAX_EVIDENCE_BYTES)
+            .ok()
+            // Only the checkpoint this sealer signed, with lines added to it.
+            .filter(|b| b.starts_with(&a.signed) && cosigned_by(b, witnesses) > 0);
+        match note {
+            Some(note) => out.extend(self.refresh_pending(a, &note, witnesses)),
+            None => {
+                if let Err(e) = self.register_pending(&a.session) {
+                    out.push(format!(
+                        "warning: ledger.unreachable: the session is not registered for a later cosigned ledger checkpoint: {e}"
+                    ));
+                }
+            }
+        }
         out
     }
+
+    fn pending_dir(&self) -> PathBuf {
+        self.paths.dir.join(PENDING_DIR)
+    }
+
+    /// Registers the session at `session` in `pending/`: one file named by
+    /// the hex SHA-256 of the folder's absolute path, holding that path and
+    /// a newline. Kept until none of its evidence lacks a cosignature.
+    fn register_pending(&self, session: &Path) -> Result<(), String> {
+        let abs = fs::canonicalize(session).map_err(shown(session))?;
+        let text = abs
+            .to_str()
+            .filter(|t| !t.chars().any(char::is_control))
+            .ok_or_else(|| {
+                format!(
+                    "{}: the path is not UTF-8 or holds a control character",
+                    abs.display()
+                )
+            })?;
+        let dir = self.pending_dir();
+        if linked(&dir) {
+            return Err(format!(
+                "{}: is a symbolic link; courtseal never writes through a link",
+                dir.display()
+            ));
+        }
+        fs::create_dir_all(&dir).map_err(shown(&dir))?;
+        let p = dir.join(crate::digest::Sha256Digest::of(text.as_bytes()).to_hex());
+        if fs::symlink_metadata(&p).is_ok() {
+            return Ok(());
+        }
+        match write_new(&p, format!("{text}\n").as_bytes()) {
+            // Registered meanwhile by another sealer.
+            Err(_) if fs::symlink_metadata(&p).is_ok() => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Once the ledger checkpoint of `a` is cosigned (`cosigned` is its
+    /// `cosigned/SIZE.note`, holding a valid cosignature of a trusted
+    /// witness), every registered session whose evidence holds none gets
+    /// evidence against it ([`refresh_session`]). A session none of whose
+    /// evidence lacks a cosignature any more leaves the register. Lines for
+    /// a person; never an error.
+    fn refresh_pending(
+        &self,
+        a: &Appended,
+        cosigned: &[u8],
+        witnesses: &[TrustedWitness],
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        let dir = self.pending_dir();
+        let Ok(rd) = fs::read_dir(&dir) else {
+            return out;
+        };
+        let mut entries: Vec<PathBuf> = rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let Some(session) = crate::store::layout::read_regular(&entry, MAX_PENDING_BYTES)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| s.strip_suffix('\n').map(PathBuf::from))
+            else {
+                continue;
+            };
+            let sp = SessionPaths::new(&session);
+            if !sp.dir.is_dir() || linked(&sp.dir) {
+                let _ = fs::remove_file(&entry);
+                out.push(format!(
+                    "ledger {}: {} is no longer a session folder; it leaves the register of sessions awaiting a cosignature",
+                    self.origin,
+                    session.display()
+                ));
+                continue;
+            }
+            match refresh_session(&sp, &self.origin, self.verifier(), a, cosigned, witnesses) {
+                Ok((done, left)) => {
+                    if !done.is_empty() {
+                        let sizes: Vec<String> = done
+                            .iter()
+                            .map(|r| format!("{} (from {})", r.size, r.from))
+                            .collect();
+                        out.push(format!(
+                            "ledger {}: {}: the evidence of session checkpoint(s) of size {} is now against the cosigned ledger checkpoint of size {}",
+                            self.origin,
+                            session.display(),
+                            sizes.join(", "),
+                            a.checkpoint.size
+                        ));
+                    }
+                    if left == 0 {
+                        let _ = fs::remove_file(&entry);
+                    }
+                }
+                Err(e) => out.push(format!(
+                    "warning: ledger.unreachable: {}: its evidence is not refreshed: {e}",
+                    session.display()
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// How many of `witnesses` validly cosigned the note `bytes` (at a time
+/// no later than a verifier would use).
+fn cosigned_by(bytes: &[u8], witnesses: &[TrustedWitness]) -> usize {
+    let Ok((text, sigs)) = note::split(bytes) else {
+        return 0;
+    };
+    let latest = crate::verify::witnesses::latest_usable_time();
+    witnesses
+        .iter()
+        .filter(|w| {
+            sigs.iter().any(|s| {
+                matches!(w.key.check(&text, s), note::CosignatureCheck::Valid(t) if t <= latest)
+            })
+        })
+        .count()
+}
+
+/// Moves the session's ledger evidence that holds no cosignature of a
+/// trusted witness onto the cosigned ledger checkpoint of `a` (whose
+/// cosigned note is `cosigned`): the same leaf at the same index, its
+/// inclusion proof in `a`'s tree, and the cosigned note verbatim, written
+/// to a temporary file and renamed over the old one. A file is left as it
+/// is when it holds a valid cosignature already, when it is not this
+/// ledger's evidence (or does not hold), when it is against a checkpoint
+/// as large or larger, or when the ledger's tree does not hold its leaf at
+/// its index and its checkpoint's root at its size (the ledger was
+/// rewritten: evidence is never moved onto another history). Returns what
+/// was moved and how many files still lack a cosignature.
+fn refresh_session(
+    session: &SessionPaths,
+    origin: &str,
+    ledger_key: &Verifier,
+    a: &Appended,
+    cosigned: &[u8],
+    witnesses: &[TrustedWitness],
+) -> Result<(Vec<Refreshed>, usize), String> {
+    let evidence = session.dir.join(lf::DIR);
+    if linked(&evidence) {
+        return Err(format!("{}: is a symbolic link", evidence.display()));
+    }
+    let rd = match fs::read_dir(&evidence) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+        Err(e) => return Err(format!("{}: {e}", evidence.display())),
+    };
+    let mut files: Vec<(u64, PathBuf)> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let size = lf::parse_file_name(e.file_name().to_str()?)?;
+            Some((size, e.path()))
+        })
+        .collect();
+    files.sort();
+    let mut done = Vec::new();
+    let mut left = 0;
+    let mut refused = Vec::new();
+    for (size, file) in files {
+        let Ok(bytes) = crate::store::layout::read_regular(&file, lf::MAX_EVIDENCE_BYTES) else {
+            continue;
+        };
+        let Ok(kept) = TlogProof::parse(&bytes) else {
+            continue;
+        };
+        let Some(extra) = kept.extra.as_deref() else {
+            continue;
+        };
+        let Ok(opened) = note::open(&kept.checkpoint, std::slice::from_ref(ledger_key)) else {
+            continue;
+        };
+        let Ok(kcp) = Checkpoint::parse(&opened.text) else {
+            continue;
+        };
+        if kcp.origin != origin || cosigned_by(&kept.checkpoint, witnesses) > 0 {
+            continue;
+        }
+        let leaf = tlog::leaf_hash(extra);
+        if tlog::verify_inclusion(kept.index, kcp.size, &leaf, &kept.path, &kcp.root).is_err() {
+            continue;
+        }
+        left += 1;
+        if kcp.size >= a.checkpoint.size {
+            continue;
+        }
+        let ours = usize::try_from(kept.index)
+            .ok()
+            .and_then(|i| a.tree.leaves().get(i));
+        if ours != Some(&leaf) || a.tree.root_at(kcp.size) != Some(kcp.root) {
+            refused.push(size.to_string());
+            continue;
+        }
+        let Some(path) = a.tree.inclusion_proof(kept.index, a.checkpoint.size) else {
+            refused.push(size.to_string());
+            continue;
+        };
+        if tlog::verify_inclusion(
+            kept.index,
+            a.checkpoint.size,
+            &leaf,
+            &path,
+            &a.checkpoint.root,
+        )
+        .is_err()
+        {
+            refused.push(size.to_string());
+            continue;
+        }
+        let proof = TlogProof {
+            extra: Some(extra.to_vec()),
+            index: kept.index,
+            path,
+            checkpoint: cosigned.to_vec(),
+        };
+        replace(&file, &proof.to_text())?;
+        left -= 1;
+        done.push(Refreshed {
+            size,
+            from: kcp.size,
+            to: a.checkpoint.size,
+        });
+    }
+    if !refused.is_empty() {
+        return Err(format!(
+            "the ledger's tree does not hold the leaf or the checkpoint of the evidence of size {} as the session kept them: the ledger was rewritten or rolled back; that evidence is kept as it is",
+            refused.join(", ")
+        ));
+    }
+    Ok((done, left))
 }
 
 /// Appends to each evidence file the lines of `cosigned` that follow the

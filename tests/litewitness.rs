@@ -1265,3 +1265,262 @@ fn one_silent_witness_does_not_delay_the_other_witness_cosignature_being_stored(
     assert_eq!(code, 0, "{r}");
     assert!(codes(&r).is_empty(), "{r}");
 }
+
+/// The files in the ledger's register of sessions awaiting a cosignature.
+fn pending(c: &LedgerCourt) -> usize {
+    fs::read_dir(c.p("ledger/courtseal/pending"))
+        .map(|rd| rd.count())
+        .unwrap_or(0)
+}
+
+/// The lines of a tlog-proof before its blank line (header, extra, index,
+/// path).
+fn proof_head(text: &str) -> Vec<String> {
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A ledger in which session `s0` was cosigned (ledger size 1), `s1` was
+/// appended while litewitness was down (ledger size 2, not cosigned), and
+/// `s2` was sealed after litewitness came back (ledger size 3, cosigned),
+/// which moved `s1`'s evidence onto ledger checkpoint 3. Returns the
+/// court and `s1`'s evidence as it was before.
+fn court_with_a_refreshed_session() -> (LedgerCourt, String) {
+    let mut c = LedgerCourt::new(1, "", 1);
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
+    assert_eq!(c.witnesses[0].size(), 1);
+    c.witnesses[0].stop();
+    let (code, err) = c.seal("s1", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: witness.unreachable: witness witness0.bar.example/w did not cosign the checkpoint of size 2"),
+        "{err}"
+    );
+    let before = fs::read_to_string(c.p("s1/courtseal/ledger/5.proof")).unwrap();
+    assert!(before.contains(&format!("\n{LEDGER}\n2\n")), "{before}");
+    assert!(lines_of(
+        &c.p("s1/courtseal/ledger/5.proof"),
+        "witness0.bar.example/w"
+    )
+    .is_empty());
+    assert_eq!(pending(&c), 1);
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    c.witnesses[0].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 3 at "),
+        "{err}"
+    );
+    assert!(
+        err.contains("the evidence of session checkpoint(s) of size 5 (from 2) is now against the cosigned ledger checkpoint of size 3"),
+        "{err}"
+    );
+    (c, before)
+}
+
+/// litewitness was down while s1 was appended to the ledger; once it is
+/// back and cosigns a later ledger checkpoint (sealing s2), s1's evidence
+/// is against that checkpoint: the same leaf and index, the cosigned note
+/// verbatim. s1 then verifies witnessed, with that cosignature's time as
+/// its outside time, and leaves the register.
+#[test]
+fn a_session_sealed_while_the_witness_was_down_is_witnessed_once_a_later_ledger_checkpoint_is_cosigned(
+) {
+    let (c, before) = court_with_a_refreshed_session();
+    let after = fs::read_to_string(c.p("s1/courtseal/ledger/5.proof")).unwrap();
+    let cosigned = fs::read_to_string(c.p("ledger/courtseal/cosigned/3.note")).unwrap();
+    assert!(after.ends_with(&format!("\n\n{cosigned}")), "{after}");
+    let (b, a) = (proof_head(&before), proof_head(&after));
+    assert_eq!(a[..3], b[..3], "same header, leaf and index");
+    assert_eq!(a[2], "index 1");
+    assert_eq!(
+        lines_of(
+            &c.p("s1/courtseal/ledger/5.proof"),
+            "witness0.bar.example/w"
+        )
+        .len(),
+        1
+    );
+    assert_eq!(pending(&c), 0);
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    let (code, r2) = c.verify("s2");
+    assert_eq!(code, 0, "{r2}");
+    let o = r["outside_times"].as_array().unwrap();
+    assert_eq!(o.len(), 1, "{r}");
+    assert_eq!(o[0]["size"], 5);
+    assert_eq!(o[0]["source"]["kind"], "cosignature");
+    assert_eq!(o[0]["source"]["witness"], "witness0.bar.example/w");
+    assert_eq!(o[0]["source"]["file"], "courtseal/ledger/5.proof");
+    // The cosignature over ledger checkpoint 3, which s2's evidence holds too.
+    assert_eq!(o[0]["time"], r2["outside_times"][0]["time"], "{r2}");
+    // The next cosigned checkpoint leaves cosigned evidence alone.
+    let (code, err) = c.seal("s3", "courtroom5/2026-11-22");
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("is now against"), "{err}");
+    assert_eq!(
+        fs::read_to_string(c.p("s1/courtseal/ledger/5.proof")).unwrap(),
+        after
+    );
+}
+
+/// The refreshed evidence of s1 is given, by someone editing it, the
+/// cosigned ledger checkpoint of size 1, which was signed before s1's
+/// leaf (index 1) was appended and so cannot include it.
+#[test]
+fn refreshed_evidence_given_a_cosigned_ledger_checkpoint_without_the_sessions_leaf_is_ledger_bad_inclusion(
+) {
+    let (c, _) = court_with_a_refreshed_session();
+    let file = c.p("s1/courtseal/ledger/5.proof");
+    let head = proof_head(&fs::read_to_string(&file).unwrap());
+    let one = fs::read_to_string(c.p("ledger/courtseal/cosigned/1.note")).unwrap();
+    assert_eq!(
+        lines_of(
+            &c.p("ledger/courtseal/cosigned/1.note"),
+            "witness0.bar.example/w"
+        )
+        .len(),
+        1
+    );
+    fs::write(&file, format!("{}\n\n{one}", head.join("\n"))).unwrap();
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        codes(&r),
+        [
+            "ledger.bad_inclusion",
+            "ledger.missing",
+            "witness.quorum_not_met"
+        ],
+        "{r}"
+    );
+    let f = finding(&r, "ledger.bad_inclusion");
+    assert_eq!(f["location"], "courtseal/ledger/5.proof");
+    assert!(
+        f["message"].as_str().unwrap().contains(
+            "does not lead from its leaf (index 1) to the root of the ledger checkpoint of size 1"
+        ),
+        "{f}"
+    );
+}
+
+/// The witness's cosignature in s1's refreshed evidence is forged: its
+/// Ed25519 signature changed by one bit.
+#[test]
+fn refreshed_evidence_with_a_forged_cosignature_is_witness_bad_cosignature() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (c, _) = court_with_a_refreshed_session();
+    let file = c.p("s1/courtseal/ledger/5.proof");
+    let text = fs::read_to_string(&file).unwrap();
+    let prefix = "— witness0.bar.example/w ";
+    let line = lines_of(&file, "witness0.bar.example/w").remove(0);
+    let mut raw = b64.decode(line.strip_prefix(prefix).unwrap()).unwrap();
+    raw[4 + 8 + 10] ^= 1;
+    let forged = format!("{prefix}{}", b64.encode(raw));
+    fs::write(&file, text.replace(&line, &forged)).unwrap();
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        codes(&r),
+        ["witness.bad_cosignature", "witness.quorum_not_met"],
+        "{r}"
+    );
+    let f = finding(&r, "witness.bad_cosignature");
+    assert_eq!(f["location"], "courtseal/ledger/5.proof");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("the Ed25519 signature does not verify"),
+        "{f}"
+    );
+}
+
+/// While litewitness was down the insider rolled the ledger back to size
+/// 1, dropping s1's leaf, and sealed s2 and s3 into it once litewitness
+/// was back (litewitness had cosigned only size 1, so it accepts that
+/// history). The ledger's tree no longer holds s1's leaf at its index, so
+/// s1's evidence (the ledger's own signature over the real size 2) is kept
+/// as it was, the sealer says why, and verify with the ledger's folder
+/// names the fork.
+#[test]
+fn a_rolled_back_ledger_is_never_used_to_refresh_evidence_and_verify_names_the_fork() {
+    let mut c = LedgerCourt::new(1, "", 1);
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
+    c.witnesses[0].stop();
+    assert_eq!(c.seal("s1", "courtroom5/2026-11-20").0, 0);
+    let kept = fs::read(c.p("s1/courtseal/ledger/5.proof")).unwrap();
+    // The roll-back: the log's first line, the checkpoint of size 1.
+    let l = c.p("ledger/courtseal");
+    let first = fs::read_to_string(l.join("ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    fs::write(l.join("ledger.jsonl"), format!("{first}\n")).unwrap();
+    fs::copy(l.join("checkpoints/1"), l.join("checkpoint")).unwrap();
+    fs::remove_file(l.join("checkpoints/2")).unwrap();
+    c.witnesses[0].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 2 at "),
+        "{err}"
+    );
+    let (code, err) = c.seal("s3", "courtroom5/2026-11-22");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 3 at "),
+        "{err}"
+    );
+    assert!(
+        err.contains("its evidence is not refreshed: the ledger's tree does not hold the leaf or the checkpoint of the evidence of size 5 as the session kept them: the ledger was rewritten or rolled back"),
+        "{err}"
+    );
+    assert_eq!(fs::read(c.p("s1/courtseal/ledger/5.proof")).unwrap(), kept);
+    assert_eq!(pending(&c), 1);
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    // With the ledger's folder in the trust line, the ledger's own log is
+    // compared with what s1 kept.
+    let trust = fs::read_to_string(c.p("trust.txt")).unwrap();
+    let with_folder: String = trust
+        .lines()
+        .map(|l| match l.strip_prefix("ledger ") {
+            Some(k) => format!("ledger {k} ledger\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    fs::write(c.p("trust-folder.txt"), with_folder).unwrap();
+    let (code, out, err) = run(
+        c.tmp.path(),
+        &[
+            "verify",
+            "s1",
+            "--trust",
+            "trust-folder.txt",
+            "--log-only",
+            "--json",
+        ],
+    );
+    let r: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["ledger.fork", "witness.quorum_not_met"], "{r}");
+    let f = finding(&r, "ledger.fork");
+    assert_eq!(f["location"], "courtseal/ledger/5.proof");
+    assert!(
+        f["message"].as_str().unwrap().contains(
+            "the ledger checkpoint of size 2 kept here is not the ledger's own at that size"
+        ),
+        "{f}"
+    );
+}
