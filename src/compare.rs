@@ -117,7 +117,8 @@ fn check_recording(name: &str, path: &Path) -> Result<(), Unreadable> {
 /// session read through its door.
 enum Input<'a> {
     Path(&'a Path),
-    Session(&'a LocalSession, &'a str),
+    /// A sealed segment: its name in the session and its sealed SHA-256.
+    Session(&'a LocalSession, &'a str, crate::digest::Sha256Digest),
 }
 
 impl Track {
@@ -153,10 +154,22 @@ impl Track {
             // handed that checked handle (kept open while it decodes).
             let (_kept, path) = match input {
                 Input::Path(p) => (None, p.to_path_buf()),
-                Input::Session(source, rel) => {
+                Input::Session(source, rel, sealed) => {
                     let f = source
                         .open(rel)
                         .map_err(|e| Unreadable(format!("{name}: {e}")))?;
+                    // What is decoded must be the sealed file itself, not
+                    // whatever is under its name now (changed after it was
+                    // sealed, or swapped after verify hashed it): the
+                    // handle's bytes are hashed, and FFmpeg then reopens
+                    // that very handle.
+                    let (digest, _) = crate::digest::hash_reader(&f.file)
+                        .map_err(|e| Unreadable(format!("{name}: cannot be read: {e}")))?;
+                    if digest != *sealed {
+                        return Err(Unreadable(format!(
+                            "{name}: the file is not the sealed segment (its SHA-256 differs from the one sealed); the official recording is compared only as sealed"
+                        )));
+                    }
                     let p = f.fd_path();
                     (Some(f), p)
                 }
@@ -268,7 +281,8 @@ fn db(ms: f64) -> f32 {
 /// Decodes the first audio stream of `path` to mono [`RATE`] samples,
 /// handing them to `sink` a frame at a time.
 fn decode_file(path: &Path, sink: &mut dyn FnMut(&[i16])) -> Result<(), Unreadable> {
-    let mut ictx = ff::format::input(&path).map_err(|e| Unreadable(e.to_string()))?;
+    let mut ictx =
+        crate::media::open_input(&path).map_err(|e| Unreadable(crate::media::describe(&e)))?;
     let (index, params) = ictx
         .streams()
         .find(|s| s.parameters().medium() == ff::media::Type::Audio)
@@ -844,6 +858,14 @@ fn drop_strays(runs: Vec<Run>) -> (Vec<Run>, Vec<Run>) {
             // recording was rearranged): nothing between them is judged.
             continue;
         }
+        let a_last = runs[ia].matches[runs[ia].matches.len() - 1];
+        let b_first = runs[ib].matches[0];
+        if ((b_first.ind - a_last.ind) - (b_first.off - a_last.off)).abs() < MIN_STRETCH {
+            // Nothing is missing between the long runs: what lies between
+            // them and matched elsewhere is an edit of its own (two
+            // passages swapped), for `gap` to report, never a stray.
+            continue;
+        }
         for (i, r) in runs.iter().enumerate().take(ib).skip(ia + 1) {
             let first = r.matches[0].off;
             let last = r.matches[r.matches.len() - 1].off;
@@ -1209,7 +1231,7 @@ pub fn compare(
     // decoded, and FFmpeg reads the handle checked to be the regular file
     // inside the session (`OpenedFile::fd_path`), never the name.
     let source = LocalSession::new(root);
-    let mut segs: Vec<(OffsetDateTime, String)> = Vec::new();
+    let mut segs: Vec<(OffsetDateTime, String, crate::digest::Sha256Digest)> = Vec::new();
     for l in session.sealed_lines() {
         let Ok(Entry::Segment(s)) = &l.entry else {
             continue;
@@ -1228,10 +1250,10 @@ pub fn compare(
             .and_then(parse)
             .or_else(|| parse(&s.sealed_at).map(|t| t - time::Duration::seconds_f64(len)));
         if let Some(from) = from {
-            segs.push((from, s.name.clone()));
+            segs.push((from, s.name.clone(), s.sha256));
         }
     }
-    segs.sort();
+    segs.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     if segs.is_empty() {
         return Err(Unreadable(
             "the session holds no sealed segment with audio".into(),
@@ -1239,7 +1261,7 @@ pub fn compare(
     }
     let off_files: Vec<(String, Input<'_>)> = segs
         .iter()
-        .map(|(_, n)| (n.clone(), Input::Session(&source, n.as_str())))
+        .map(|(_, n, d)| (n.clone(), Input::Session(&source, n.as_str(), *d)))
         .collect();
     let mut official = Track::decode_inputs(&off_files)?;
     let mut independent = Track::decode(files)?;
@@ -1253,7 +1275,7 @@ pub fn compare(
         .parts
         .iter()
         .zip(&segs)
-        .map(|(p, (from, name))| OfficialPart {
+        .map(|(p, (from, name, _))| OfficialPart {
             name: name.clone(),
             from: *from,
             to: *from + secs(p.len as f64 / r),
@@ -1536,6 +1558,24 @@ mod tests {
         let (kept, strays) = drop_strays(runs);
         assert_eq!(kept.len(), 3);
         assert!(strays.is_empty());
+    }
+
+    #[test]
+    fn two_short_passages_swapped_far_apart_are_not_dropped_as_strays() {
+        // The official recording holds the passage at independent
+        // 1000-1030 s where the independent has 2000-2030 s, and the other
+        // way round: the long runs around each keep one lag, so dropping
+        // the short runs would hide the edit.
+        let runs = vec![
+            run(0.0, 100, 0.0),
+            run(1000.0, 2, 1000.0),
+            run(1040.0, 95, 0.0),
+            run(2000.0, 2, -1000.0),
+            run(2040.0, 100, 0.0),
+        ];
+        let (kept, strays) = drop_strays(runs);
+        assert!(strays.is_empty());
+        assert_eq!(kept.len(), 5);
     }
 
     #[test]

@@ -398,7 +398,8 @@ fn scan(
     header: &WindowsHeader,
 ) -> Result<Scan, ExcerptError> {
     crate::media::init();
-    let mut ictx = ff::format::input(&open).map_err(|e| media_err(path, e.to_string()))?;
+    let mut ictx =
+        crate::media::open_input(&open).map_err(|e| media_err(path, crate::media::describe(&e)))?;
     let mut t0 = f64::INFINITY;
     let mut tbs = Vec::new();
     let mut kinds = Vec::new();
@@ -566,7 +567,8 @@ fn cut(
             format!("FFmpeg cannot write the excerpt as this file type ({e}); give it the segment's own extension"),
         )
     };
-    let mut ictx = ff::format::input(&open).map_err(|e| media_err(input, e.to_string()))?;
+    let mut ictx = crate::media::open_input(&open)
+        .map_err(|e| media_err(input, crate::media::describe(&e)))?;
     let mut octx = ff::format::output(&tmp.path()).map_err(werr)?;
     // Input stream -> (output stream, plan index).
     let mut map: HashMap<usize, (usize, usize)> = HashMap::new();

@@ -481,6 +481,13 @@ impl Ledger {
     ) -> Vec<String> {
         let mut out = Vec::new();
         let dir = self.pending_dir();
+        if linked(&dir) {
+            out.push(format!(
+                "warning: ledger.unreachable: {}: is a symbolic link; the register is not read through it",
+                dir.display()
+            ));
+            return out;
+        }
         let Ok(rd) = fs::read_dir(&dir) else {
             return out;
         };
@@ -613,7 +620,13 @@ fn refresh_session(
         let Ok(kcp) = Checkpoint::parse(&opened.text) else {
             continue;
         };
-        if kcp.origin != origin || cosigned_by(&kept.checkpoint, witnesses) > 0 {
+        // A file with any line beyond the ledger's own signature holds a
+        // cosignature, perhaps of a witness this sealer no longer trusts
+        // but a verifier does: it is never replaced.
+        if kcp.origin != origin
+            || cosigned_by(&kept.checkpoint, witnesses) > 0
+            || !opened.unverified.is_empty()
+        {
             continue;
         }
         let leaf = tlog::leaf_hash(extra);

@@ -1089,3 +1089,47 @@ fn a_hostile_file_name_is_shown_escaped_in_the_html() {
 fn count(page: &str, needle: &str) -> usize {
     page.matches(needle).count()
 }
+
+#[test]
+fn a_concat_script_naming_a_fifo_is_refused_not_followed() {
+    // FFmpeg picks its concat demuxer from the content alone; the script
+    // would make it open the FIFO beside it (a blocking open) or any file
+    // it names. Only recording containers are opened.
+    let d = sealed_sample();
+    let ok = Command::new("mkfifo")
+        .arg(d.path().join("pipe.wav"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    fs::write(
+        d.path().join("dictaphone.mp3"),
+        "ffconcat version 1.0\nfile 'pipe.wav'\n",
+    )
+    .unwrap();
+    let err = assert_refused(d.path(), "dictaphone.mp3");
+    assert!(err.contains("does not open"), "{err}");
+}
+
+#[test]
+fn a_segment_swapped_for_another_recording_after_sealing_is_not_compared_as_official() {
+    // The insider puts another sealed segment's bytes under seg-0002.m4a:
+    // verify reports the change, and compare must not go on to align the
+    // lawyer's recording with audio that is not the sealed one.
+    let d = sealed_sample();
+    fs::copy(
+        d.path().join("s/seg-0004.m4a"),
+        d.path().join("s/seg-0002.m4a"),
+    )
+    .unwrap();
+    fs::copy(
+        d.path().join("s/seg-0004.m4a"),
+        d.path().join("dictaphone.m4a"),
+    )
+    .unwrap();
+    let (code, err) = compare_guarded(d.path(), "dictaphone.m4a");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("seg-0002.m4a") && err.contains("not the sealed segment"),
+        "{err}"
+    );
+}

@@ -104,6 +104,30 @@ pub(crate) fn init() {
     });
 }
 
+/// The containers FFmpeg may open for courtseal (demuxer names, as
+/// FFmpeg's `format_whitelist` matches them): what recorders, dictaphones
+/// and phones write. Not allowed are the demuxers that open other files or
+/// the network named *inside* the file, chosen by FFmpeg from the content
+/// alone: a playlist (`hls`), a concat script (`concat`), a session
+/// description (`sdp`), an image sequence (`image2`), and the like. A file
+/// that reads as one of those is refused, so a hostile file in a session
+/// cannot make FFmpeg open a FIFO, follow a link outside the session or
+/// reach the network.
+pub const ALLOWED_CONTAINERS: &str =
+    "mov,matroska,wav,w64,mp3,aac,flac,ogg,mpegts,avi,asf,caf,amr,aiff,au,mxf,mpeg,flv,dv";
+
+/// Opens `path` with FFmpeg, allowing only [`ALLOWED_CONTAINERS`] and the
+/// `file` protocol.
+pub(crate) fn open_input<P: AsRef<std::path::Path> + ?Sized>(
+    path: &P,
+) -> Result<ff::format::context::Input, ff::Error> {
+    init();
+    let mut opts = ff::Dictionary::new();
+    opts.set("format_whitelist", ALLOWED_CONTAINERS);
+    opts.set("protocol_whitelist", "file");
+    ff::format::input_with_dictionary(&path.as_ref(), opts)
+}
+
 /// Rounds to the microsecond, so stored times are short and stable.
 pub fn round_us(t: f64) -> f64 {
     (t * 1e6).round() / 1e6
@@ -187,7 +211,7 @@ pub fn analyze(
     } else {
         1.0
     };
-    let mut ictx = ff::format::input(&path).map_err(|e| Unreadable(describe(&e)))?;
+    let mut ictx = open_input(&path).map_err(|e| Unreadable(describe(&e)))?;
     let container = ictx.format().name().to_owned();
     let duration = match ictx.duration() {
         d if d > 0 => Some(round_us(d as f64 / f64::from(ff::ffi::AV_TIME_BASE))),
@@ -460,10 +484,19 @@ fn t0_or_zero(t0: f64) -> f64 {
 }
 
 /// An FFmpeg error in words.
-fn describe(e: &ff::Error) -> String {
+/// EINVAL, the error FFmpeg gives for a container not on the whitelist.
+fn libc_einval() -> i32 {
+    rustix::io::Errno::INVAL.raw_os_error()
+}
+
+pub(crate) fn describe(e: &ff::Error) -> String {
     match e {
         ff::Error::InvalidData => "FFmpeg found no readable media in it (invalid data)".into(),
         ff::Error::Eof => "the file ends before any media data".into(),
+        // What `format_whitelist` answers (see `open_input`).
+        ff::Error::Other { errno } if *errno == libc_einval() => format!(
+            "FFmpeg reads it as a kind of file courtseal does not open (not one of the containers {ALLOWED_CONTAINERS}: a playlist, a concat script or a stream description names other files, which are never opened)"
+        ),
         other => format!("FFmpeg cannot read it: {other}"),
     }
 }
