@@ -15,9 +15,9 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use rustix::fs::{Mode, OFlags};
-
-use crate::store::source::{list_opened, Listed, LocalSession, SessionSource};
+use crate::store::source::{
+    components, descend, list_opened, reopen, Listed, LocalSession, SessionSource,
+};
 
 /// A folder of sessions, by names relative to it (`/` separated; `.` is
 /// the archive folder itself).
@@ -69,48 +69,11 @@ impl LocalArchive {
     /// The folder `rel`, opened from the archive's handle one component at
     /// a time, never through a link.
     fn folder(&self, rel: &str) -> io::Result<OwnedFd> {
-        let root = self
-            .opened
-            .get_or_init(|| {
-                rustix::fs::open(
-                    &self.root,
-                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-            })
-            .as_ref()
-            .map_err(|e| io::Error::from(*e))?;
-        let mut dir = rustix::fs::openat(
-            root,
-            ".",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let dir = reopen(&self.opened, &self.root)?;
         if rel == "." {
             return Ok(dir);
         }
-        for part in rel.split('/') {
-            if part.is_empty() || part == "." || part == ".." || part.contains('\0') {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("{rel:?} is not a name inside the archive"),
-                ));
-            }
-            dir = rustix::fs::openat(
-                &dir,
-                part,
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(|e| match e {
-                rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{rel}: a link or not a folder (a link is never followed)"),
-                ),
-                e => e.into(),
-            })?;
-        }
-        Ok(dir)
+        descend(dir, &components(rel)?, rel)
     }
 }
 
@@ -187,7 +150,7 @@ mod tests {
             rustix::fs::CWD,
             a.path().join("pipe"),
             rustix::fs::FileType::Fifo,
-            Mode::from_raw_mode(0o600),
+            rustix::fs::Mode::from_raw_mode(0o600),
             0,
         )
         .unwrap();

@@ -155,28 +155,9 @@ impl LocalSession {
         &self.root
     }
 
-    /// The folder holding `rel`'s last component, opened component by
-    /// component without following a link, and that last component.
     /// A handle of its own on the session folder, opened once.
     fn root_dir(&self) -> io::Result<OwnedFd> {
-        let root = self
-            .opened
-            .get_or_init(|| {
-                rustix::fs::open(
-                    &self.root,
-                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-            })
-            .as_ref()
-            .map_err(|e| io::Error::from(*e))?;
-        // A handle of its own on the same folder (never the path again).
-        Ok(rustix::fs::openat(
-            root,
-            ".",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?)
+        reopen(&self.opened, &self.root)
     }
 
     /// The folder holding `rel`'s last component, opened component by
@@ -184,30 +165,61 @@ impl LocalSession {
     fn parent_of<'a>(&self, rel: &'a str) -> io::Result<(OwnedFd, &'a str)> {
         let parts = components(rel)?;
         let (last, folders) = parts.split_last().ok_or_else(|| invalid(rel))?;
-        let mut dir = self.root_dir()?;
-        for f in folders {
-            dir = rustix::fs::openat(
-                &dir,
-                *f,
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(|e| match e {
-                // A link or a file where a folder should be.
-                rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{rel}: a folder on its way is a link or not a folder"),
-                ),
-                e => e.into(),
-            })?;
-        }
+        let dir = descend(self.root_dir()?, folders, rel)?;
         Ok((dir, last))
     }
 }
 
+/// A handle of its own on the folder `root`, which `once` opens at the
+/// first call: every later name is reached from that very folder, never
+/// from the path again.
+pub(crate) fn reopen(
+    once: &std::sync::OnceLock<Result<OwnedFd, rustix::io::Errno>>,
+    root: &Path,
+) -> io::Result<OwnedFd> {
+    let opened = once
+        .get_or_init(|| {
+            rustix::fs::open(
+                root,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+        })
+        .as_ref()
+        .map_err(|e| io::Error::from(*e))?;
+    Ok(rustix::fs::openat(
+        opened,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
+}
+
+/// The folder `folders` below `dir`, opened one component at a time
+/// without following a link; `rel` names it in errors.
+pub(crate) fn descend(mut dir: OwnedFd, folders: &[&str], rel: &str) -> io::Result<OwnedFd> {
+    for f in folders {
+        dir = rustix::fs::openat(
+            &dir,
+            *f,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            // A link or a file where a folder should be.
+            rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{rel}: a folder on its way is a link or not a folder (a link is never followed)"),
+            ),
+            e => e.into(),
+        })?;
+    }
+    Ok(dir)
+}
+
 /// The components of a relative name, refused when it could leave the
 /// folder or is empty.
-fn components(rel: &str) -> io::Result<Vec<&str>> {
+pub(crate) fn components(rel: &str) -> io::Result<Vec<&str>> {
     let parts: Vec<&str> = rel.split('/').collect();
     if rel.is_empty()
         || parts
@@ -222,7 +234,7 @@ fn components(rel: &str) -> io::Result<Vec<&str>> {
 fn invalid(rel: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
-        format!("{rel:?} is not a name inside a session"),
+        format!("{rel:?} is not a name inside the folder (it is empty, or leaves it)"),
     )
 }
 
