@@ -20,7 +20,9 @@ use crate::format::origin::Origin;
 use crate::log::Log;
 use crate::note::{self, NoteSigner, Verifier};
 use crate::proof::TlogProof;
+use crate::store::folder::OpenedFolder;
 use crate::store::layout::SessionPaths;
+use crate::store::source::Kind;
 use crate::tlog::{self, Tree};
 use crate::trust::TrustedWitness;
 use crate::witness::Submission;
@@ -77,6 +79,27 @@ fn shown(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
 
 fn linked(p: &Path) -> bool {
     fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// The session's `courtseal/ledger/` below `root` (followed as given
+/// when `follow_root`, never through a link below it), opened once; made
+/// when `create`. `None` when it is not there.
+fn evidence_folder(root: &Path, create: bool) -> Result<Option<OpenedFolder>, String> {
+    evidence_folder_at(root, true, create)
+}
+
+fn evidence_folder_at(
+    root: &Path,
+    follow_root: bool,
+    create: bool,
+) -> Result<Option<OpenedFolder>, String> {
+    OpenedFolder::open(
+        root,
+        follow_root,
+        &[crate::store::layout::TOOL_DIR, lf::DIR],
+        create,
+    )
+    .map_err(|e| e.to_string())
 }
 
 impl Ledger {
@@ -251,13 +274,19 @@ impl Ledger {
             .header()
             .map(|h| h.origin.clone())
             .ok_or_else(|| format!("{}: the log has no header", session.log.display()))?;
-        let evidence = session.dir.join(lf::DIR);
+        // The evidence folder, opened once: every look and write below is
+        // relative to this handle, so swapping the folder (or one above it)
+        // for a link meanwhile cannot send a write out of the session.
+        let evidence = evidence_folder(&session.root, false)?;
         let mut todo: Vec<Leaf> = Vec::new();
         for (path, size) in
             crate::store::layout::checkpoint_files(session).map_err(shown(&session.checkpoints))?
         {
             let Some(size) = size else { continue };
-            if fs::symlink_metadata(evidence.join(lf::file_name(size))).is_ok() {
+            if evidence
+                .as_ref()
+                .is_some_and(|e| e.exists(&lf::file_name(size)))
+            {
                 continue;
             }
             let Ok(bytes) = crate::store::layout::read_regular(&path, 64 << 10) else {
@@ -322,10 +351,11 @@ impl Ledger {
         replace(&self.paths.checkpoint, &signed)?;
         drop(_lock);
         // The session's evidence: one proof per appended checkpoint.
-        if linked(&evidence) {
-            return Err(format!("{}: is a symbolic link", evidence.display()));
-        }
-        fs::create_dir_all(&evidence).map_err(shown(&evidence))?;
+        let evidence = match evidence {
+            Some(e) => e,
+            None => evidence_folder(&session.root, true)?
+                .ok_or_else(|| format!("{}: no session folder", session.root.display()))?,
+        };
         let mut sessions = Vec::new();
         for (i, (l, line)) in todo.iter().zip(&lines).enumerate() {
             let index = first + i as u64;
@@ -338,9 +368,11 @@ impl Ledger {
                 path,
                 checkpoint: signed.clone(),
             };
-            let file = evidence.join(lf::file_name(l.size));
-            write_new(&file, &proof.to_text())?;
-            sessions.push((l.size, file));
+            let name = lf::file_name(l.size);
+            evidence
+                .write_new(&name, &proof.to_text())
+                .map_err(|e| e.to_string())?;
+            sessions.push((l.size, evidence.shown_file(&name)));
         }
         Ok(Some(Appended {
             sessions,
@@ -373,7 +405,7 @@ impl Ledger {
         // kept: a slow witness delays no other's.
         let problems = std::sync::Mutex::new(Vec::new());
         let copy = |cosigned: &Path| {
-            if let Err(e) = copy_cosignatures(cosigned, &a.signed, &a.sessions) {
+            if let Err(e) = copy_cosignatures(cosigned, &a.signed, &a.session, &a.sessions) {
                 if let Ok(mut p) = problems.lock() {
                     p.push(format!(
                         "warning: ledger.unreachable: the cosignatures are not copied into the session: {e}"
@@ -430,8 +462,16 @@ impl Ledger {
         out
     }
 
-    fn pending_dir(&self) -> PathBuf {
-        self.paths.dir.join(PENDING_DIR)
+    /// The register `pending/`, opened once (made when `create`); `None`
+    /// when it is not there.
+    fn pending_folder(&self, create: bool) -> Result<Option<OpenedFolder>, String> {
+        OpenedFolder::open(
+            &self.root,
+            true,
+            &[crate::store::layout::TOOL_DIR, PENDING_DIR],
+            create,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// Registers the session at `session` in `pending/`: one file named by
@@ -448,22 +488,15 @@ impl Ledger {
                     abs.display()
                 )
             })?;
-        let dir = self.pending_dir();
-        if linked(&dir) {
-            return Err(format!(
-                "{}: is a symbolic link; courtseal never writes through a link",
-                dir.display()
-            ));
-        }
-        fs::create_dir_all(&dir).map_err(shown(&dir))?;
-        let p = dir.join(crate::digest::Sha256Digest::of(text.as_bytes()).to_hex());
-        if fs::symlink_metadata(&p).is_ok() {
-            return Ok(());
-        }
-        match write_new(&p, format!("{text}\n").as_bytes()) {
-            // Registered meanwhile by another sealer.
-            Err(_) if fs::symlink_metadata(&p).is_ok() => Ok(()),
-            r => r,
+        let dir = self
+            .pending_folder(true)?
+            .ok_or_else(|| format!("{}: no ledger folder", self.root.display()))?;
+        let name = crate::digest::Sha256Digest::of(text.as_bytes()).to_hex();
+        match dir.write_new(&name, format!("{text}\n").as_bytes()) {
+            Ok(()) => Ok(()),
+            // Registered before, or meanwhile by another sealer.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -480,46 +513,60 @@ impl Ledger {
         witnesses: &[TrustedWitness],
     ) -> Vec<String> {
         let mut out = Vec::new();
-        let dir = self.pending_dir();
-        if linked(&dir) {
-            out.push(format!(
-                "warning: ledger.unreachable: {}: is a symbolic link; the register is not read through it",
-                dir.display()
-            ));
-            return out;
-        }
-        let Ok(rd) = fs::read_dir(&dir) else {
+        let dir = match self.pending_folder(false) {
+            Ok(Some(d)) => d,
+            Ok(None) => return out,
+            Err(e) => {
+                out.push(format!(
+                    "warning: ledger.unreachable: the register is not read: {e}"
+                ));
+                return out;
+            }
+        };
+        let Ok(listed) = dir.list() else {
             return out;
         };
-        let mut entries: Vec<PathBuf> = rd
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+        let entries: Vec<String> = listed
+            .into_iter()
+            .filter(|l| {
+                matches!(l.kind, Kind::File(_))
+                    && l.name.len() == 64
+                    && l.name.bytes().all(|b| b.is_ascii_hexdigit())
             })
+            .map(|l| l.name)
             .collect();
-        entries.sort();
         for entry in entries {
-            let Some(session) = crate::store::layout::read_regular(&entry, MAX_PENDING_BYTES)
+            let Some(session) = dir
+                .read(&entry, MAX_PENDING_BYTES)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.strip_suffix('\n').map(PathBuf::from))
+                .filter(|p| p.is_absolute())
             else {
                 continue;
             };
-            let sp = SessionPaths::new(&session);
-            if !sp.dir.is_dir() || linked(&sp.dir) {
-                let _ = fs::remove_file(&entry);
-                out.push(format!(
-                    "ledger {}: {} is no longer a session folder; it leaves the register of sessions awaiting a cosignature",
-                    self.origin,
-                    session.display()
-                ));
-                continue;
-            }
-            match refresh_session(&sp, &self.origin, self.verifier(), a, cosigned, witnesses) {
+            // The registered path is the session folder's own, without a
+            // link: a link in its place (or below it) is not followed.
+            let evidence = match evidence_folder_at(&session, false, false) {
+                Ok(Some(e)) => e,
+                Ok(None) | Err(_) => {
+                    let _ = dir.remove(&entry);
+                    out.push(format!(
+                        "ledger {}: {} is no longer a session folder with ledger evidence (or is reached through a link); it leaves the register of sessions awaiting a cosignature",
+                        self.origin,
+                        session.display()
+                    ));
+                    continue;
+                }
+            };
+            match refresh_session(
+                &evidence,
+                &self.origin,
+                self.verifier(),
+                a,
+                cosigned,
+                witnesses,
+            ) {
                 Ok((done, left)) => {
                     if !done.is_empty() {
                         let sizes: Vec<String> = done
@@ -535,7 +582,7 @@ impl Ledger {
                         ));
                     }
                     if left == 0 {
-                        let _ = fs::remove_file(&entry);
+                        let _ = dir.remove(&entry);
                     }
                 }
                 Err(e) => out.push(format!(
@@ -577,35 +624,26 @@ fn cosigned_by(bytes: &[u8], witnesses: &[TrustedWitness]) -> usize {
 /// rewritten: evidence is never moved onto another history). Returns what
 /// was moved and how many files still lack a cosignature.
 fn refresh_session(
-    session: &SessionPaths,
+    evidence: &OpenedFolder,
     origin: &str,
     ledger_key: &Verifier,
     a: &Appended,
     cosigned: &[u8],
     witnesses: &[TrustedWitness],
 ) -> Result<(Vec<Refreshed>, usize), String> {
-    let evidence = session.dir.join(lf::DIR);
-    if linked(&evidence) {
-        return Err(format!("{}: is a symbolic link", evidence.display()));
-    }
-    let rd = match fs::read_dir(&evidence) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
-        Err(e) => return Err(format!("{}: {e}", evidence.display())),
-    };
-    let mut files: Vec<(u64, PathBuf)> = rd
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let size = lf::parse_file_name(e.file_name().to_str()?)?;
-            Some((size, e.path()))
-        })
+    let mut files: Vec<(u64, String)> = evidence
+        .list()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|l| matches!(l.kind, Kind::File(_)))
+        .filter_map(|l| Some((lf::parse_file_name(&l.name)?, l.name)))
         .collect();
     files.sort();
     let mut done = Vec::new();
     let mut left = 0;
     let mut refused = Vec::new();
     for (size, file) in files {
-        let Ok(bytes) = crate::store::layout::read_regular(&file, lf::MAX_EVIDENCE_BYTES) else {
+        let Ok(bytes) = evidence.read(&file, lf::MAX_EVIDENCE_BYTES) else {
             continue;
         };
         let Ok(kept) = TlogProof::parse(&bytes) else {
@@ -666,7 +704,9 @@ fn refresh_session(
             path,
             checkpoint: cosigned.to_vec(),
         };
-        replace(&file, &proof.to_text())?;
+        evidence
+            .replace(&file, &proof.to_text())
+            .map_err(|e| e.to_string())?;
         left -= 1;
         done.push(Refreshed {
             size,
@@ -683,11 +723,13 @@ fn refresh_session(
     Ok((done, left))
 }
 
-/// Appends to each evidence file the lines of `cosigned` that follow the
-/// signed ledger checkpoint and that it does not hold yet.
+/// Appends to each evidence file of the session at `session` the lines of
+/// `cosigned` that follow the signed ledger checkpoint and that it does not
+/// hold yet. The evidence folder is opened once, never through a link.
 fn copy_cosignatures(
     cosigned: &Path,
     signed: &[u8],
+    session: &Path,
     files: &[(u64, PathBuf)],
 ) -> Result<(), String> {
     let bytes = crate::store::layout::read_regular(cosigned, lf::MAX_EVIDENCE_BYTES)
@@ -699,9 +741,13 @@ fn copy_cosignatures(
         ));
     };
     let extra = String::from_utf8_lossy(extra).into_owned();
-    for (_, file) in files {
-        let mut have = crate::store::layout::read_regular(file, lf::MAX_EVIDENCE_BYTES)
-            .map_err(shown(file))?;
+    let evidence = evidence_folder(session, false)?
+        .ok_or_else(|| format!("{}: the ledger evidence folder is gone", session.display()))?;
+    for (size, _) in files {
+        let name = lf::file_name(*size);
+        let mut have = evidence
+            .read(&name, lf::MAX_EVIDENCE_BYTES)
+            .map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&have).into_owned();
         let mut changed = false;
         for l in extra.lines().filter(|l| !l.is_empty()) {
@@ -712,7 +758,7 @@ fn copy_cosignatures(
             }
         }
         if changed {
-            replace(file, &have)?;
+            evidence.replace(&name, &have).map_err(|e| e.to_string())?;
         }
     }
     Ok(())

@@ -1288,6 +1288,26 @@ fn proof_head(text: &str) -> Vec<String> {
 /// which moved `s1`'s evidence onto ledger checkpoint 3. Returns the
 /// court and `s1`'s evidence as it was before.
 fn court_with_a_refreshed_session() -> (LedgerCourt, String) {
+    let (mut c, before) = court_with_a_pending_session();
+    c.witnesses[0].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 3 at "),
+        "{err}"
+    );
+    assert!(
+        err.contains("the evidence of session checkpoint(s) of size 5 (from 2) is now against the cosigned ledger checkpoint of size 3"),
+        "{err}"
+    );
+    (c, before)
+}
+
+/// A ledger in which session `s0` was cosigned (ledger size 1) and `s1`
+/// was appended while litewitness was down (ledger size 2, not cosigned,
+/// `s1` in the register); litewitness is still down. Returns the court and
+/// `s1`'s evidence.
+fn court_with_a_pending_session() -> (LedgerCourt, String) {
     let mut c = LedgerCourt::new(1, "", 1);
     assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
     assert_eq!(c.witnesses[0].size(), 1);
@@ -1309,6 +1329,22 @@ fn court_with_a_refreshed_session() -> (LedgerCourt, String) {
     let (code, r) = c.verify("s1");
     assert_eq!(code, 1, "{r}");
     assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    (c, before)
+}
+
+/// While s1 waits in the register, an insider moves its evidence folder
+/// out of the session and puts a link to it in its place, so that the
+/// refresh would write outside the session. The sealer opens the folder
+/// without following a link: nothing outside is written, s1 leaves the
+/// register with a line saying why. (The same folder swapped for a link
+/// after it was opened is `store::folder`'s unit test
+/// `a_folder_swapped_for_a_link_after_it_was_opened_is_not_written_through`.)
+#[test]
+fn a_pending_sessions_evidence_folder_swapped_for_a_link_is_never_written_through() {
+    let (mut c, before) = court_with_a_pending_session();
+    let outside = c.p("outside");
+    fs::rename(c.p("s1/courtseal/ledger"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, c.p("s1/courtseal/ledger")).unwrap();
     c.witnesses[0].start();
     let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
     assert_eq!(code, 0, "{err}");
@@ -1316,11 +1352,18 @@ fn court_with_a_refreshed_session() -> (LedgerCourt, String) {
         err.contains("witness witness0.bar.example/w cosigned the checkpoint of size 3 at "),
         "{err}"
     );
+    assert!(!err.contains("is now against"), "{err}");
     assert!(
-        err.contains("the evidence of session checkpoint(s) of size 5 (from 2) is now against the cosigned ledger checkpoint of size 3"),
+        err.contains("s1 is no longer a session folder with ledger evidence (or is reached through a link); it leaves the register of sessions awaiting a cosignature"),
         "{err}"
     );
-    (c, before)
+    assert_eq!(fs::read_to_string(outside.join("5.proof")).unwrap(), before);
+    let names: Vec<_> = fs::read_dir(&outside)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["5.proof"]);
+    assert_eq!(pending(&c), 0);
 }
 
 /// litewitness was down while s1 was appended to the ledger; once it is

@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod bagit;
+pub mod folder;
 pub mod layout;
 pub mod source;
 

@@ -238,7 +238,7 @@ fn invalid(rel: &str) -> io::Error {
     )
 }
 
-fn kind_of(st: &rustix::fs::Stat) -> Kind {
+pub(crate) fn kind_of(st: &rustix::fs::Stat) -> Kind {
     match FileType::from_raw_mode(st.st_mode) {
         FileType::RegularFile => Kind::File(u64::try_from(st.st_size).unwrap_or(0)),
         FileType::Directory => Kind::Folder,
