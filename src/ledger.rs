@@ -71,6 +71,9 @@ pub struct Refreshed {
     pub from: u64,
     /// The size of the cosigned ledger checkpoint it is now against.
     pub to: u64,
+    /// Whether the new evidence was written beside the kept file
+    /// (`SIZE.LEDGER-SIZE.proof`) rather than in its place.
+    pub beside: bool,
 }
 
 fn shown(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
@@ -448,18 +451,157 @@ impl Ledger {
         let note = crate::store::layout::read_regular(&cosigned, lf::MAX_EVIDENCE_BYTES)
             .ok()
             // Only the checkpoint this sealer signed, with lines added to it.
-            .filter(|b| b.starts_with(&a.signed) && cosigned_by(b, witnesses) > 0);
-        match note {
-            Some(note) => out.extend(self.refresh_pending(a, &note, witnesses)),
-            None => {
-                if let Err(e) = self.register_pending(&a.session) {
+            .filter(|b| b.starts_with(&a.signed));
+        let have = note
+            .as_deref()
+            .map(|b| cosigners(b, witnesses))
+            .unwrap_or_else(|| vec![false; witnesses.len()]);
+        // A witness asked did not cosign: the session waits in the register
+        // for a later cosigned ledger checkpoint.
+        if !all_asked(&have, witnesses) {
+            if let Err(e) = self.register_pending(&a.session) {
+                out.push(format!(
+                    "warning: ledger.unreachable: the session is not registered for a later cosigned ledger checkpoint: {e}"
+                ));
+            }
+        }
+        if let Some(note) = note.filter(|_| have.iter().any(|h| *h)) {
+            out.extend(self.refresh_pending(a, &note, witnesses));
+        }
+        out
+    }
+
+    /// For a session with nothing new to append (sealed earlier, perhaps
+    /// moved since): its evidence is brought onto the ledger's latest
+    /// checkpoint if that one is cosigned, exactly as after an append
+    /// ([`refresh_session`]), and the session is registered at its present
+    /// path while its evidence still lacks a witness asked. Lines for a
+    /// person; never an error.
+    pub fn refresh_sealed(&self, session: &Path, witnesses: &[TrustedWitness]) -> Vec<String> {
+        let mut out = Vec::new();
+        if !witnesses.iter().any(|w| w.url.is_some()) {
+            return out;
+        }
+        let evidence = match evidence_folder(session, false) {
+            Ok(Some(e)) => e,
+            Ok(None) => return out,
+            Err(e) => {
+                out.push(format!(
+                    "warning: ledger.unreachable: the session's ledger evidence is not refreshed: {e}"
+                ));
+                return out;
+            }
+        };
+        let latest = match self.latest_cosigned(witnesses) {
+            Ok(Some(a)) => a,
+            Ok(None) => {
+                // Nothing cosigned to refresh from yet: wait in the register.
+                if let Err(e) = self.register_pending(session) {
                     out.push(format!(
                         "warning: ledger.unreachable: the session is not registered for a later cosigned ledger checkpoint: {e}"
                     ));
                 }
+                return out;
             }
+            Err(e) => {
+                out.push(format!(
+                    "warning: ledger.unreachable: the session's ledger evidence is not refreshed: {e}"
+                ));
+                return out;
+            }
+        };
+        let (a, note) = latest;
+        let a = Appended {
+            session: session.to_owned(),
+            ..a
+        };
+        match refresh_session(
+            &evidence,
+            &self.origin,
+            self.verifier(),
+            &a,
+            &note,
+            witnesses,
+        ) {
+            Ok((done, left)) => {
+                for r in &done {
+                    out.push(format!(
+                        "ledger {}: the evidence of session checkpoint {} (from ledger checkpoint {}) {} the cosigned ledger checkpoint of size {}",
+                        self.origin,
+                        r.size,
+                        r.from,
+                        if r.beside { "now also has evidence against" } else { "is now against" },
+                        r.to
+                    ));
+                }
+                if left > 0 {
+                    if let Err(e) = self.register_pending(session) {
+                        out.push(format!(
+                            "warning: ledger.unreachable: the session is not registered for a later cosigned ledger checkpoint: {e}"
+                        ));
+                    }
+                }
+            }
+            Err(e) => out.push(format!(
+                "warning: ledger.unreachable: the session's evidence is not refreshed: {e}"
+            )),
         }
         out
+    }
+
+    /// The ledger's latest checkpoint, as an [`Appended`] covering no
+    /// session, with its cosigned note, when a witness asked validly
+    /// cosigned it; the ledger's log is read under its lock and must have
+    /// the checkpoint's root at its size.
+    fn latest_cosigned(
+        &self,
+        witnesses: &[TrustedWitness],
+    ) -> Result<Option<(Appended, Vec<u8>)>, String> {
+        let signed = match crate::store::layout::read_regular(&self.paths.checkpoint, 64 << 10) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", self.paths.checkpoint.display())),
+        };
+        let opened = note::open(&signed, std::slice::from_ref(self.verifier()))
+            .map_err(|e| format!("{}: {e}", self.paths.checkpoint.display()))?;
+        let cp = Checkpoint::parse(&opened.text)
+            .map_err(|e| format!("{}: {e}", self.paths.checkpoint.display()))?;
+        let cosigned = crate::witness::cosigned_dir(&self.paths).join(format!("{}.note", cp.size));
+        let Some(note) = crate::store::layout::read_regular(&cosigned, lf::MAX_EVIDENCE_BYTES)
+            .ok()
+            .filter(|b| b.starts_with(&signed))
+            .filter(|b| cosigners(b, witnesses).into_iter().any(|c| c))
+        else {
+            return Ok(None);
+        };
+        let bytes = {
+            let _lock = self.lock()?;
+            self.read_log()?
+        };
+        let hashes: Vec<tlog::Hash> = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .take(usize::try_from(cp.size).unwrap_or(usize::MAX))
+            .map(tlog::leaf_hash)
+            .collect();
+        let tree = Tree::from_leaf_hashes(hashes);
+        if tree.size() != cp.size || tree.root() != cp.root {
+            return Err(format!(
+                "{}: the ledger's log does not have its latest checkpoint's root at size {}",
+                self.root.display(),
+                cp.size
+            ));
+        }
+        Ok(Some((
+            Appended {
+                sessions: Vec::new(),
+                checkpoint: cp,
+                signed,
+                tree,
+                session: PathBuf::new(),
+            },
+            note,
+        )))
     }
 
     /// The register `pending/`, opened once (made when `create`); `None`
@@ -568,16 +710,28 @@ impl Ledger {
                 witnesses,
             ) {
                 Ok((done, left)) => {
-                    if !done.is_empty() {
-                        let sizes: Vec<String> = done
-                            .iter()
+                    let sizes = |beside: bool| -> Vec<String> {
+                        done.iter()
+                            .filter(|r| r.beside == beside)
                             .map(|r| format!("{} (from {})", r.size, r.from))
-                            .collect();
+                            .collect()
+                    };
+                    let (moved, added) = (sizes(false), sizes(true));
+                    if !moved.is_empty() {
                         out.push(format!(
                             "ledger {}: {}: the evidence of session checkpoint(s) of size {} is now against the cosigned ledger checkpoint of size {}",
                             self.origin,
                             session.display(),
-                            sizes.join(", "),
+                            moved.join(", "),
+                            a.checkpoint.size
+                        ));
+                    }
+                    if !added.is_empty() {
+                        out.push(format!(
+                            "ledger {}: {}: the session checkpoint(s) of size {} now also have evidence against the cosigned ledger checkpoint of size {}, with the cosignatures of witnesses their evidence lacked (the evidence kept is unchanged)",
+                            self.origin,
+                            session.display(),
+                            added.join(", "),
                             a.checkpoint.size
                         ));
                     }
@@ -595,34 +749,88 @@ impl Ledger {
     }
 }
 
-/// How many of `witnesses` validly cosigned the note `bytes` (at a time
-/// no later than a verifier would use).
-fn cosigned_by(bytes: &[u8], witnesses: &[TrustedWitness]) -> usize {
+/// Which of `witnesses` validly cosigned the note `bytes` (at a time no
+/// later than a verifier would use), in their order.
+fn cosigners(bytes: &[u8], witnesses: &[TrustedWitness]) -> Vec<bool> {
     let Ok((text, sigs)) = note::split(bytes) else {
-        return 0;
+        return vec![false; witnesses.len()];
     };
     let latest = crate::verify::witnesses::latest_usable_time();
     witnesses
         .iter()
-        .filter(|w| {
+        .map(|w| {
             sigs.iter().any(|s| {
                 matches!(w.key.check(&text, s), note::CosignatureCheck::Valid(t) if t <= latest)
             })
         })
-        .count()
+        .collect()
 }
 
-/// Moves the session's ledger evidence that holds no cosignature of a
-/// trusted witness onto the cosigned ledger checkpoint of `a` (whose
-/// cosigned note is `cosigned`): the same leaf at the same index, its
-/// inclusion proof in `a`'s tree, and the cosigned note verbatim, written
-/// to a temporary file and renamed over the old one. A file is left as it
-/// is when it holds a valid cosignature already, when it is not this
-/// ledger's evidence (or does not hold), when it is against a checkpoint
-/// as large or larger, or when the ledger's tree does not hold its leaf at
-/// its index and its checkpoint's root at its size (the ledger was
-/// rewritten: evidence is never moved onto another history). Returns what
-/// was moved and how many files still lack a cosignature.
+/// Whether every witness the sealer asks (those with a URL) is among
+/// `have`.
+fn all_asked(have: &[bool], witnesses: &[TrustedWitness]) -> bool {
+    witnesses
+        .iter()
+        .zip(have)
+        .all(|(w, h)| *h || w.url.is_none())
+}
+
+/// One evidence file of this ledger as kept: its leaf line, index, ledger
+/// checkpoint and which witnesses validly cosigned it, and whether it holds
+/// any line beyond the ledger's own signature.
+struct KeptEvidence {
+    extra: Vec<u8>,
+    index: u64,
+    checkpoint: Checkpoint,
+    cosigned: Vec<bool>,
+    other_lines: bool,
+}
+
+/// `bytes` as this ledger's evidence (parses, verifies under the ledger
+/// key with the ledger's origin, its inclusion proof holds), else `None`.
+fn kept_evidence(
+    bytes: &[u8],
+    origin: &str,
+    ledger_key: &Verifier,
+    witnesses: &[TrustedWitness],
+) -> Option<KeptEvidence> {
+    let kept = TlogProof::parse(bytes).ok()?;
+    let extra = kept.extra.as_deref()?;
+    let opened = note::open(&kept.checkpoint, std::slice::from_ref(ledger_key)).ok()?;
+    let kcp = Checkpoint::parse(&opened.text).ok()?;
+    if kcp.origin != origin {
+        return None;
+    }
+    let leaf = tlog::leaf_hash(extra);
+    tlog::verify_inclusion(kept.index, kcp.size, &leaf, &kept.path, &kcp.root).ok()?;
+    Some(KeptEvidence {
+        extra: extra.to_vec(),
+        index: kept.index,
+        cosigned: cosigners(&kept.checkpoint, witnesses),
+        other_lines: !opened.unverified.is_empty(),
+        checkpoint: kcp,
+    })
+}
+
+/// Brings the session's ledger evidence onto the cosigned ledger
+/// checkpoint of `a` (whose cosigned note is `cosigned`) where that adds a
+/// witness, never taking anything away (`docs/formats.md`, "Later
+/// cosignatures"). For each session checkpoint's `<size>.proof` that is
+/// this ledger's evidence against a smaller ledger checkpoint, and whose
+/// leaf at its index and whose checkpoint's root at its size the ledger's
+/// tree holds (else the ledger was rewritten: nothing is written):
+/// - holding no line beyond the ledger's signature and no later evidence,
+///   it is replaced (temporary file, renamed over it) by the same leaf and
+///   index, the inclusion proof in `a`'s tree and the cosigned note
+///   verbatim;
+/// - holding cosignatures of some of the witnesses asked but not of all,
+///   with no kept evidence of its size against `a`'s ledger checkpoint,
+///   and `cosigned` holds a witness that none of its size's evidence holds,
+///   the same proof is written as the new file
+///   `<size>.<ledger size>.proof` beside it (nothing is replaced).
+///
+/// Returns what was written and how many session checkpoints still lack
+/// the cosignature of some witness asked.
 fn refresh_session(
     evidence: &OpenedFolder,
     origin: &str,
@@ -631,87 +839,112 @@ fn refresh_session(
     cosigned: &[u8],
     witnesses: &[TrustedWitness],
 ) -> Result<(Vec<Refreshed>, usize), String> {
-    let mut files: Vec<(u64, String)> = evidence
-        .list()
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|l| matches!(l.kind, Kind::File(_)))
-        .filter_map(|l| Some((lf::parse_file_name(&l.name)?, l.name)))
-        .collect();
-    files.sort();
+    let mut primary: Vec<(u64, String)> = Vec::new();
+    let mut later: std::collections::BTreeMap<u64, Vec<(u64, String)>> = Default::default();
+    for l in evidence.list().map_err(|e| e.to_string())? {
+        if !matches!(l.kind, Kind::File(_)) {
+            continue;
+        }
+        match lf::parse_any_file_name(&l.name) {
+            Some((size, None)) => primary.push((size, l.name)),
+            Some((size, Some(m))) => later.entry(size).or_default().push((m, l.name)),
+            None => {}
+        }
+    }
+    primary.sort();
+    let offered = cosigners(cosigned, witnesses);
     let mut done = Vec::new();
     let mut left = 0;
     let mut refused = Vec::new();
-    for (size, file) in files {
-        let Ok(bytes) = evidence.read(&file, lf::MAX_EVIDENCE_BYTES) else {
+    for (size, file) in primary {
+        let Some(kept) = evidence
+            .read(&file, lf::MAX_EVIDENCE_BYTES)
+            .ok()
+            .and_then(|b| kept_evidence(&b, origin, ledger_key, witnesses))
+        else {
             continue;
         };
-        let Ok(kept) = TlogProof::parse(&bytes) else {
+        // What the evidence of this size holds altogether.
+        let mut have = kept.cosigned.clone();
+        let mut against_this = kept.checkpoint.size >= a.checkpoint.size;
+        let laters = later.get(&size).map(Vec::as_slice).unwrap_or_default();
+        for (m, name) in laters {
+            against_this |= *m == a.checkpoint.size;
+            let Some(k) = evidence
+                .read(name, lf::MAX_EVIDENCE_BYTES)
+                .ok()
+                .and_then(|b| kept_evidence(&b, origin, ledger_key, witnesses))
+                .filter(|k| k.extra == kept.extra && k.index == kept.index)
+            else {
+                continue;
+            };
+            for (h, c) in have.iter_mut().zip(&k.cosigned) {
+                *h |= *c;
+            }
+        }
+        if all_asked(&have, witnesses) {
             continue;
-        };
-        let Some(extra) = kept.extra.as_deref() else {
-            continue;
-        };
-        let Ok(opened) = note::open(&kept.checkpoint, std::slice::from_ref(ledger_key)) else {
-            continue;
-        };
-        let Ok(kcp) = Checkpoint::parse(&opened.text) else {
-            continue;
-        };
+        }
+        let adds = offered.iter().zip(&have).any(|(o, h)| *o && !*h);
+        let bare = !kept.other_lines && laters.is_empty();
         // A file with any line beyond the ledger's own signature holds a
         // cosignature, perhaps of a witness this sealer no longer trusts
-        // but a verifier does: it is never replaced.
-        if kcp.origin != origin
-            || cosigned_by(&kept.checkpoint, witnesses) > 0
-            || !opened.unverified.is_empty()
-        {
+        // but a verifier does: it is never replaced, only added to.
+        if against_this || !adds {
+            left += 1;
             continue;
         }
-        let leaf = tlog::leaf_hash(extra);
-        if tlog::verify_inclusion(kept.index, kcp.size, &leaf, &kept.path, &kcp.root).is_err() {
-            continue;
-        }
-        left += 1;
-        if kcp.size >= a.checkpoint.size {
-            continue;
-        }
+        let leaf = tlog::leaf_hash(&kept.extra);
         let ours = usize::try_from(kept.index)
             .ok()
             .and_then(|i| a.tree.leaves().get(i));
-        if ours != Some(&leaf) || a.tree.root_at(kcp.size) != Some(kcp.root) {
+        let path = (ours == Some(&leaf)
+            && a.tree.root_at(kept.checkpoint.size) == Some(kept.checkpoint.root))
+        .then(|| a.tree.inclusion_proof(kept.index, a.checkpoint.size))
+        .flatten()
+        .filter(|path| {
+            tlog::verify_inclusion(
+                kept.index,
+                a.checkpoint.size,
+                &leaf,
+                path,
+                &a.checkpoint.root,
+            )
+            .is_ok()
+        });
+        let Some(path) = path else {
             refused.push(size.to_string());
-            continue;
-        }
-        let Some(path) = a.tree.inclusion_proof(kept.index, a.checkpoint.size) else {
-            refused.push(size.to_string());
+            left += 1;
             continue;
         };
-        if tlog::verify_inclusion(
-            kept.index,
-            a.checkpoint.size,
-            &leaf,
-            &path,
-            &a.checkpoint.root,
-        )
-        .is_err()
-        {
-            refused.push(size.to_string());
-            continue;
-        }
         let proof = TlogProof {
-            extra: Some(extra.to_vec()),
+            extra: Some(kept.extra.clone()),
             index: kept.index,
             path,
             checkpoint: cosigned.to_vec(),
-        };
-        evidence
-            .replace(&file, &proof.to_text())
-            .map_err(|e| e.to_string())?;
-        left -= 1;
+        }
+        .to_text();
+        if bare {
+            evidence.replace(&file, &proof)
+        } else {
+            match evidence.write_new(&lf::later_file_name(size, a.checkpoint.size), &proof) {
+                // Written meanwhile by another sealer.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                r => r,
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        for (h, o) in have.iter_mut().zip(&offered) {
+            *h |= *o;
+        }
+        if !all_asked(&have, witnesses) {
+            left += 1;
+        }
         done.push(Refreshed {
             size,
-            from: kcp.size,
+            from: kept.checkpoint.size,
             to: a.checkpoint.size,
+            beside: !bare,
         });
     }
     if !refused.is_empty() {

@@ -202,19 +202,50 @@ pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
 }
 
 /// The session's ledger evidence for the checkpoint a proof is against
-/// (`courtseal/ledger/<size>.proof`), when the session keeps it.
+/// (`courtseal/ledger/<size>.proof`, or later evidence of that size,
+/// `<size>.<ledger size>.proof`), when the session keeps it. Of several,
+/// the one with the most signature lines (the ledger's and the witnesses'
+/// cosignatures), the kept `<size>.proof` when several have as many: the
+/// bundle carries one ledger part, and more witnesses are what a quorum
+/// needs.
 pub fn ledger_evidence_for(root: &Path, p: &TlogProof) -> Option<String> {
     let (text, _) = note::split(&p.checkpoint).ok()?;
     let cp = Checkpoint::parse(&text).ok()?;
-    let rel = format!(
-        "{TOOL_DIR}/{}/{}",
-        crate::format::ledger::DIR,
-        crate::format::ledger::file_name(cp.size)
-    );
-    let bytes = LocalSession::new(root)
-        .read(&rel, crate::format::ledger::MAX_EVIDENCE_BYTES)
-        .ok()?;
-    String::from_utf8(bytes).ok()
+    let dir = format!("{TOOL_DIR}/{}", crate::format::ledger::DIR);
+    let source = LocalSession::new(root);
+    let mut names: Vec<(Option<u64>, String)> = source
+        .list(&dir)
+        .ok()
+        .flatten()?
+        .into_iter()
+        .filter_map(
+            |l| match crate::format::ledger::parse_any_file_name(&l.name) {
+                Some((size, later)) if size == cp.size => Some((later, l.name)),
+                _ => None,
+            },
+        )
+        .collect();
+    names.sort();
+    let mut best: Option<(usize, String)> = None;
+    for (_, name) in names {
+        let Some(text) = source
+            .read(
+                &format!("{dir}/{name}"),
+                crate::format::ledger::MAX_EVIDENCE_BYTES,
+            )
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            continue;
+        };
+        let lines = text.split_once("\n\n").map_or(0, |(_, n)| {
+            n.lines().filter(|l| l.starts_with("\u{2014} ")).count()
+        });
+        if best.as_ref().is_none_or(|(n, _)| lines > *n) {
+            best = Some((lines, text));
+        }
+    }
+    best.map(|(_, t)| t)
 }
 
 /// Where `courtseal proof` puts a segment's packet-window sidecar next to

@@ -1567,3 +1567,173 @@ fn a_rolled_back_ledger_is_never_used_to_refresh_evidence_and_verify_names_the_f
         "{f}"
     );
 }
+
+/// Quorum 2: witness1 is down while s1 is appended, so s1's evidence holds
+/// witness0's cosignature alone (quorum not met). Once witness1 is back and
+/// cosigns a later ledger checkpoint (sealing s2), s1 gains a second
+/// evidence file beside the first, against that checkpoint, with both
+/// cosignatures; the first file, and so witness0's earlier time, is kept
+/// byte for byte. s1 then verifies with the quorum met and both times.
+#[test]
+fn a_session_short_of_its_quorum_gains_later_evidence_beside_what_it_kept_and_loses_no_time() {
+    let mut c = LedgerCourt::new(2, "", 2);
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
+    c.witnesses[1].stop();
+    let (code, err) = c.seal("s1", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    let kept = c.p("s1/courtseal/ledger/5.proof");
+    let before = fs::read_to_string(&kept).unwrap();
+    assert_eq!(lines_of(&kept, "witness0.bar.example/w").len(), 1);
+    assert!(lines_of(&kept, "witness1.bar.example/w").is_empty());
+    assert_eq!(pending(&c), 1);
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(codes(&r), ["witness.quorum_not_met"], "{r}");
+    let early = r["outside_times"][0]["time"].clone();
+    c.witnesses[1].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("s1: the session checkpoint(s) of size 5 (from 2) now also have evidence against the cosigned ledger checkpoint of size 3"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&kept).unwrap(), before);
+    let beside = c.p("s1/courtseal/ledger/5.3.proof");
+    let cosigned = fs::read_to_string(c.p("ledger/courtseal/cosigned/3.note")).unwrap();
+    let text = fs::read_to_string(&beside).unwrap();
+    assert!(text.ends_with(&format!("\n\n{cosigned}")), "{text}");
+    assert_eq!(proof_head(&text)[..3], proof_head(&before)[..3]);
+    assert_eq!(lines_of(&beside, "witness1.bar.example/w").len(), 1);
+    assert_eq!(pending(&c), 0);
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    let o = r["outside_times"].as_array().unwrap();
+    assert_eq!(o.len(), 3, "{r}");
+    // witness0's time over ledger checkpoint 2 is still the earliest.
+    assert_eq!(o[0]["time"], early, "{r}");
+    assert_eq!(o[0]["source"]["file"], "courtseal/ledger/5.proof");
+    assert!(o[1..]
+        .iter()
+        .all(|t| t["source"]["file"] == "courtseal/ledger/5.3.proof"));
+    // The single-file proof carries the evidence with both cosignatures.
+    let seg = "seg-0001.m4a";
+    let (code, _, err) = run(
+        c.tmp.path(),
+        &[
+            "proof",
+            "s1",
+            seg,
+            "--trust",
+            "trust.txt",
+            "--bundle",
+            "s1.courtseal-proof",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let bundle = fs::read_to_string(c.p("s1.courtseal-proof")).unwrap();
+    assert!(bundle.contains("witness1.bar.example/w"), "{bundle}");
+    let (code, out, err) = run(
+        c.tmp.path(),
+        &[
+            "verify-file",
+            &format!("s1/{seg}"),
+            "--proof",
+            "s1.courtseal-proof",
+            "--trust",
+            "trust.txt",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // The next cosigned checkpoint adds nothing more.
+    let (code, err) = c.seal("s3", "courtroom5/2026-11-22");
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("now also have evidence"), "{err}");
+    assert!(!c.p("s1/courtseal/ledger/5.4.proof").exists());
+}
+
+/// Later evidence renamed so that its name states another ledger
+/// checkpoint than the one it holds is `ledger.malformed` and counts for
+/// nothing; s2's evidence put in s1's folder under s1's name proves
+/// another session's checkpoint (`ledger.bad_inclusion`).
+#[test]
+fn later_evidence_misnamed_or_taken_from_another_session_counts_for_nothing() {
+    let mut c = LedgerCourt::new(2, "", 2);
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
+    c.witnesses[1].stop();
+    assert_eq!(c.seal("s1", "courtroom5/2026-11-20").0, 0);
+    c.witnesses[1].start();
+    assert_eq!(c.seal("s2", "courtroom5/2026-11-21").0, 0);
+    let beside = c.p("s1/courtseal/ledger/5.3.proof");
+    assert!(beside.exists());
+    fs::rename(&beside, c.p("s1/courtseal/ledger/5.9.proof")).unwrap();
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        codes(&r),
+        ["ledger.malformed", "witness.quorum_not_met"],
+        "{r}"
+    );
+    let f = finding(&r, "ledger.malformed");
+    assert_eq!(f["location"], "courtseal/ledger/5.9.proof");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("is named for the ledger checkpoint of size 9 but holds the one of size 3"),
+        "{f}"
+    );
+    fs::remove_file(c.p("s1/courtseal/ledger/5.9.proof")).unwrap();
+    fs::copy(
+        c.p("s2/courtseal/ledger/5.proof"),
+        c.p("s1/courtseal/ledger/5.3.proof"),
+    )
+    .unwrap();
+    let (code, r) = c.verify("s1");
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(
+        codes(&r),
+        ["ledger.bad_inclusion", "witness.quorum_not_met"],
+        "{r}"
+    );
+    assert_eq!(
+        finding(&r, "ledger.bad_inclusion")["location"],
+        "courtseal/ledger/5.3.proof"
+    );
+}
+
+/// s1 is sealed while the witness is down and then moved to an archive
+/// folder before the witness returns, so the register's path no longer
+/// finds it: the next cosigned append drops it from the register and
+/// leaves it as it was. Sealing it again at its new place (nothing new to
+/// append) brings its evidence onto the ledger's latest cosigned
+/// checkpoint, and it verifies witnessed.
+#[test]
+fn a_session_moved_before_the_witness_returned_is_refreshed_when_sealed_again_at_its_new_place() {
+    let (mut c, before) = court_with_a_pending_session();
+    fs::create_dir(c.p("archive")).unwrap();
+    fs::rename(c.p("s1"), c.p("archive/s1")).unwrap();
+    c.witnesses[0].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("s1 is no longer a session folder"), "{err}");
+    assert_eq!(pending(&c), 0);
+    let kept = c.p("archive/s1/courtseal/ledger/5.proof");
+    assert_eq!(fs::read_to_string(&kept).unwrap(), before);
+    let (code, err) = c.seal("archive/s1", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("the evidence of session checkpoint 5 (from ledger checkpoint 2) is now against the cosigned ledger checkpoint of size 3"),
+        "{err}"
+    );
+    assert_eq!(c.ledger_size("ledger"), 3, "nothing new was appended");
+    assert_eq!(lines_of(&kept, "witness0.bar.example/w").len(), 1);
+    assert_eq!(pending(&c), 0);
+    let (code, r) = c.verify("archive/s1");
+    assert_eq!(code, 0, "{r}");
+    assert!(codes(&r).is_empty(), "{r}");
+    // Sealing it once more changes nothing.
+    let (code, err) = c.seal("archive/s1", "courtroom5/2026-11-20");
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("is now against"), "{err}");
+}

@@ -76,12 +76,34 @@ pub fn file_name(size: u64) -> String {
     format!("{size}.proof")
 }
 
-/// The session checkpoint size an evidence file name states.
-pub fn parse_file_name(name: &str) -> Option<u64> {
-    let n = name.strip_suffix(".proof")?;
+/// `<size>.<ledger size>.proof`: later evidence for the session
+/// checkpoint of `size`, against the ledger checkpoint of `ledger_size`,
+/// kept beside `<size>.proof` when that one's cosignatures fall short of
+/// the witnesses (`docs/formats.md`, "Later cosignatures").
+pub fn later_file_name(size: u64, ledger_size: u64) -> String {
+    format!("{size}.{ledger_size}.proof")
+}
+
+fn decimal(n: &str) -> Option<u64> {
     let ok =
         !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
     ok.then(|| n.parse().ok()).flatten()
+}
+
+/// The session checkpoint size an evidence file name `<size>.proof` states.
+pub fn parse_file_name(name: &str) -> Option<u64> {
+    decimal(name.strip_suffix(".proof")?)
+}
+
+/// The session checkpoint size, and for later evidence the ledger
+/// checkpoint size, an evidence file name states: `<size>.proof` or
+/// `<size>.<ledger size>.proof`.
+pub fn parse_any_file_name(name: &str) -> Option<(u64, Option<u64>)> {
+    let n = name.strip_suffix(".proof")?;
+    match n.split_once('.') {
+        None => Some((decimal(n)?, None)),
+        Some((s, m)) => Some((decimal(s)?, Some(decimal(m)?))),
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +132,20 @@ mod tests {
         );
         assert_eq!(parse_file_name("12.proof"), Some(12));
         assert_eq!(parse_file_name("012.proof"), None);
+        assert_eq!(parse_file_name("12.30.proof"), None);
+        assert_eq!(parse_any_file_name("12.proof"), Some((12, None)));
+        assert_eq!(
+            parse_any_file_name(&later_file_name(12, 30)),
+            Some((12, Some(30)))
+        );
+        for bad in [
+            "12.030.proof",
+            "12..proof",
+            ".30.proof",
+            "12.30.4.proof",
+            "12.3a.proof",
+        ] {
+            assert_eq!(parse_any_file_name(bad), None, "{bad}");
+        }
     }
 }

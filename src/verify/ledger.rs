@@ -61,7 +61,7 @@ pub fn check(
         outside: Vec::new(),
         covered: vec![0; witnesses.len()],
     };
-    let listed = evidence_folder(source, LEDGER_DIR, lf::parse_file_name);
+    let listed = evidence_folder(source, LEDGER_DIR, lf::parse_any_file_name);
     if listed.not_a_folder {
         findings.push(Finding::warning(
             Code::LedgerMalformed,
@@ -73,7 +73,7 @@ pub fn check(
         findings.push(Finding::warning(
             Code::LedgerMalformed,
             format!("{LEDGER_DIR}/{name}"),
-            "not named SIZE.proof; ignored",
+            "not named SIZE.proof or SIZE.LEDGER-SIZE.proof; ignored",
         ));
     }
     for name in &listed.not_regular {
@@ -134,7 +134,7 @@ pub fn check(
             Ok((cp, leaf, checks))
         })
         .collect();
-    for ((size, name), pre) in files.iter().zip(opened_files) {
+    for (((size, later), name), pre) in files.iter().zip(opened_files) {
         let at = format!("{LEDGER_DIR}/{name}");
         let (cp, leaf, checks) = match pre {
             Ok(e) => e,
@@ -143,6 +143,18 @@ pub fn check(
                 continue;
             }
         };
+        // Later evidence names the ledger checkpoint it is against.
+        if let Some(m) = later.filter(|m| *m != cp.size) {
+            findings.push(Finding::warning(
+                Code::LedgerMalformed,
+                &at,
+                format!(
+                    "is named for the ledger checkpoint of size {m} but holds the one of size {}; ignored",
+                    cp.size
+                ),
+            ));
+            continue;
+        }
         if leaf.origin != origin || leaf.size != *size {
             findings.push(Finding::error(
                 Code::LedgerBadInclusion,

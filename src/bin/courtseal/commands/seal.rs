@@ -131,7 +131,9 @@ fn ledger_append(
 ) -> Vec<String> {
     let paths = session::SessionPaths::new(root);
     match ledger.append_session(&paths, signer.verifier()) {
-        Ok(None) => Vec::new(),
+        // Sealed earlier (perhaps moved since): cosignatures that came
+        // later still reach its evidence.
+        Ok(None) => ledger.refresh_sealed(root, witnesses),
         Ok(Some(a)) => {
             let sizes: Vec<String> = a.sessions.iter().map(|(s, _)| s.to_string()).collect();
             let mut out = vec![format!(
