@@ -1737,3 +1737,73 @@ fn a_session_moved_before_the_witness_returned_is_refreshed_when_sealed_again_at
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("is now against"), "{err}");
 }
+
+/// The independent checker's `ledger` command over later evidence: it
+/// agrees with courtseal (no finding at the file) on good files and on
+/// tampered ones.
+#[test]
+fn the_python_checker_agrees_with_courtseal_on_later_ledger_evidence_good_and_tampered() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut c = LedgerCourt::new(2, "", 2);
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
+    c.witnesses[1].stop();
+    assert_eq!(c.seal("s1", "courtroom5/2026-11-20").0, 0);
+    c.witnesses[1].start();
+    assert_eq!(c.seal("s2", "courtroom5/2026-11-21").0, 0);
+    let dir = c.p("s1/courtseal/ledger");
+    let good = fs::read(dir.join("5.3.proof")).unwrap();
+    let w: Vec<String> = c.witnesses.iter().map(|w| w.vkey.clone()).collect();
+    let python = |file: &str, witnesses: &[String]| -> bool {
+        let o = Command::new("python3")
+            .arg(common::repo("tests/interop/c2sp_verify.py"))
+            .arg("ledger")
+            .arg(c.p(&format!("{LEDGER}.vkey")))
+            .arg(c.p("s1"))
+            .arg(dir.join(file))
+            .args(witnesses)
+            .output()
+            .expect("python3 is needed (run scripts/setup.sh)");
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+        o.status.success()
+    };
+    let courtseal = |file: &str| -> bool {
+        let (_, r) = c.verify("s1");
+        let at = format!("courtseal/ledger/{file}");
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["location"] == at.as_str())
+    };
+    // Good: the kept file with witness0's cosignature, the later one with both.
+    assert!(python("5.proof", &w[..1]) && courtseal("5.proof"));
+    assert!(!python("5.proof", &w), "witness1 never cosigned 5.proof");
+    assert!(python("5.3.proof", &w) && courtseal("5.3.proof"));
+    // Misnamed: the name states another ledger checkpoint.
+    fs::rename(dir.join("5.3.proof"), dir.join("5.9.proof")).unwrap();
+    assert!(!python("5.9.proof", &w) && !courtseal("5.9.proof"));
+    fs::remove_file(dir.join("5.9.proof")).unwrap();
+    // Another session's evidence under this session's name.
+    fs::copy(c.p("s2/courtseal/ledger/5.proof"), dir.join("5.3.proof")).unwrap();
+    assert!(!python("5.3.proof", &w) && !courtseal("5.3.proof"));
+    // witness1's cosignature changed by one bit.
+    let text = String::from_utf8(good.clone()).unwrap();
+    let forged: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("— witness1.bar.example/w ") {
+            Some(sig) => {
+                let mut raw = b64.decode(sig).unwrap();
+                raw[40] ^= 1;
+                format!("— witness1.bar.example/w {}\n", b64.encode(raw))
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(forged, text);
+    fs::write(dir.join("5.3.proof"), forged).unwrap();
+    assert!(!python("5.3.proof", &w) && !courtseal("5.3.proof"));
+    assert!(python("5.3.proof", &w[..1]), "witness0's line is intact");
+    fs::write(dir.join("5.3.proof"), &good).unwrap();
+    assert!(python("5.3.proof", &w) && courtseal("5.3.proof"));
+}

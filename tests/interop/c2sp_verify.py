@@ -18,6 +18,13 @@ the `cryptography` package.
       checkpoint note (courtseal/cosigned/SIZE.note)
   c2sp_verify.py cosig-lines NOTE_FILE
       prints each cosignature/v1 line of a note: name, key ID, time
+  c2sp_verify.py ledger LEDGER_VKEY SESSION_DIR EVIDENCE_FILE [WITNESS_VKEY ...]
+      checks one ledger evidence file of a session (courtseal/ledger/SIZE.proof
+      or SIZE.LEDGER-SIZE.proof, a tlog-proof): its ledger checkpoint is signed
+      by the ledger key, its leaf is included in it, the leaf is the session's
+      checkpoint of SIZE (origin and the log's root at SIZE), the name's
+      LEDGER-SIZE is the checkpoint's size, and each witness given cosigned the
+      ledger checkpoint
 
 Exit 0 and "OK ..." when everything holds, 1 with "FAIL: reason" otherwise.
 """
@@ -205,9 +212,15 @@ def parse_cosignature_vkey(text):
 
 
 def cmd_cosig(vkey_arg, note_file):
+    name, t, origin, size = check_cosig(vkey_arg, open(note_file, "rb").read())
+    print(f"OK cosigned by {name} at {t}: {origin} size {size}")
+
+
+def check_cosig(vkey_arg, note):
+    """The witness's first valid cosignature time over the note's text."""
     text = open(vkey_arg).read() if os.path.isfile(vkey_arg) else vkey_arg
     name, keyid, pub = parse_cosignature_vkey(text)
-    body, lines = split_note(open(note_file, "rb").read())
+    body, lines = split_note(note)
     times = []
     for n, raw in lines:
         if n != name or raw[:4] != keyid:
@@ -226,7 +239,43 @@ def cmd_cosig(vkey_arg, note_file):
     if not times:
         fail("no cosignature by %s" % name)
     origin, size, _ = parse_checkpoint(body)
-    print(f"OK cosigned by {name} at {times[0]}: {origin} size {size}")
+    return name, times[0], origin, size
+
+
+def cmd_ledger(vkey_file, session, evidence, *witnesses):
+    vkey = parse_vkey(open(vkey_file).read())
+    base = os.path.basename(evidence)
+    if not base.endswith(".proof"):
+        fail("not named SIZE.proof or SIZE.LEDGER-SIZE.proof")
+    parts = base[: -len(".proof")].split(".")
+    if len(parts) not in (1, 2) or not all(p.isdigit() and (p == "0" or p[0] != "0") for p in parts):
+        fail("not named SIZE.proof or SIZE.LEDGER-SIZE.proof")
+    want = int(parts[0])
+    data = open(evidence, "rb").read()
+    head, _, note = data.partition(b"\n\n")
+    lines = head.split(b"\n")
+    if lines[0] != b"c2sp.org/tlog-proof@v1" or not lines[1].startswith(b"extra "):
+        fail("not a tlog-proof@v1 with an entry")
+    extra = base64.b64decode(lines[1][6:], validate=True)
+    if not lines[2].startswith(b"index "):
+        fail("no index line")
+    index = int(lines[2][6:])
+    path = [base64.b64decode(l, validate=True) for l in lines[3:]]
+    origin, size, root = parse_checkpoint(open_note(note, vkey))
+    if len(parts) == 2 and int(parts[1]) != size:
+        fail("named for another ledger checkpoint than the one it holds")
+    if not verify_inclusion(index, size, leaf_hash(extra), path, root):
+        fail("the leaf is not included in the signed ledger checkpoint")
+    leaf = json.loads(extra)
+    raw = open(os.path.join(session, "courtseal", "log.jsonl"), "rb").read()
+    log = [leaf_hash(l) for l in raw[:-1].split(b"\n")]
+    header = json.loads(raw.split(b"\n", 1)[0])
+    if leaf["origin"] != header["origin"] or leaf["size"] != want:
+        fail("the leaf is another session's checkpoint")
+    if leaf["size"] > len(log) or base64.b64decode(leaf["root"]) != mth(log[: leaf["size"]]):
+        fail("the leaf's root is not the session log's root at its size")
+    times = [check_cosig(w, note)[1] for w in witnesses]
+    print(f"OK session size {want} is leaf {index} of {origin} size {size}; cosigned at {times}")
 
 
 def cmd_cosig_lines(note_file):
@@ -243,6 +292,8 @@ if __name__ == "__main__":
         cmd_log(*sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "cosig":
         cmd_cosig(*sys.argv[2:])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "ledger":
+        cmd_ledger(*sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "cosig-lines":
         cmd_cosig_lines(sys.argv[2])
     else:
