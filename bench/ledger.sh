@@ -24,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-5}
-cargo build --release --locked --quiet --bin courtseal --example ledger_bench
+cargo build --release --locked --quiet --bin courtseal --example ledger_bench --example verify_floor
 cs="$PWD/target/release/courtseal"
 gen="$PWD/target/release/examples/ledger_bench"
 work=$(mktemp -d)
@@ -66,6 +66,9 @@ case_() { # NAME SESSIONS PER SESSION-TO-VERIFY
     done
   done
 }
+# The floor: case A is 40,000 strict Ed25519 checks, whatever else is done.
+echo "floor, load $(uptime | sed 's/.*load average/load average/'):"
+echo "  $("$PWD/target/release/examples/verify_floor" 40000)"
 bins=(after)
 if [ -n "${BEFORE:-}" ]; then
   [ -x "$BEFORE" ] || { echo "BEFORE=$BEFORE is not an executable" >&2; exit 2; }
