@@ -17,7 +17,12 @@ fn main() {
     let key = SigningKey::generate(&mut rand_core::OsRng);
     let public = key.verifying_key();
     let msgs: Vec<Vec<u8>> = (0..n)
-        .map(|i| format!("ledger.bench.court.example\n{i}\nq6vN7Q0xVn3yq3T1s0pP3dVwY4Z0tQmA0n1b2c3d4e8=\n").into_bytes())
+        .map(|i| {
+            format!(
+                "ledger.bench.court.example\n{i}\nq6vN7Q0xVn3yq3T1s0pP3dVwY4Z0tQmA0n1b2c3d4e8=\n"
+            )
+            .into_bytes()
+        })
         .collect();
     let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
     let start = std::time::Instant::now();
