@@ -7,7 +7,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::finding::Code;
 pub use crate::format::windows::*;
-use crate::media::{round_us, MediaAnalysis};
+use crate::media::{round_us, Keep, MediaAnalysis, Times};
 
 /// One thing that changed in a copy, on the sealed timeline.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,18 +51,38 @@ fn run_hash(ph: &[[u8; 32]]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// What [`explain`] needs kept of a copy's packets to compare it with
+/// `sealed`: the hash prefixes and times, and the full hashes only for a
+/// stream that is compared window hash by window hash (a version 1
+/// sidecar, or window lines whose packets are not one contiguous run).
+pub fn copy_keep(sealed: &Sidecar) -> Keep {
+    let by_packets = sealed.header.v >= V2
+        && sealed.header.streams.iter().all(|st| {
+            let mut next = 0u64;
+            sealed.windows.iter().filter(|w| w.s == st.index).all(|w| {
+                let ok = w.first == next && w.p.is_some();
+                next = w.first.saturating_add(w.count);
+                ok
+            })
+        });
+    Keep::ToExplain {
+        full_hashes: !by_packets,
+    }
+}
+
 /// Compares a copy's packets with the sealed windows. Returns no changes
 /// when every sealed packet is present, unchanged and in order, and nothing
-/// was added: then only the container differs.
+/// was added: then only the container differs. The copy is analysed keeping
+/// at least what [`copy_keep`] says.
 #[expect(
     clippy::expect_used,
     reason = "callers analyse the copy with packets kept; without them there is nothing to compare"
 )]
 pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
-    let hashes = now
-        .packet_hashes
+    let prefixes = now
+        .packet_prefixes
         .as_ref()
-        .expect("analysis kept packet hashes");
+        .expect("analysis kept packet prefixes");
     let times = now
         .packet_times
         .as_ref()
@@ -92,12 +112,12 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     let mut bases: Vec<StreamBase> = Vec::new();
     // Version 1 streams whose packets are all there, unchanged and in
     // order: their timing is compared with the sealed windows' below.
-    let mut same_packets: Vec<(&StreamInfo, Vec<&WindowLine>, &[f64])> = Vec::new();
+    let mut same_packets: Vec<(&StreamInfo, Vec<&WindowLine>, &Times)> = Vec::new();
     for (st, pick) in sealed.header.streams.iter().zip(&matched) {
         let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
         let kind = &st.kind;
-        let copy = pick.and_then(|j| Some((hashes.get(j)?, times.get(j)?, presented.get(j)?)));
-        let Some((p, t, pt)) = copy else {
+        let copy = pick.and_then(|j| Some((j, prefixes.get(j)?, times.get(j)?, presented.get(j)?)));
+        let Some((j, cp, t, pt)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
                 copy_span: None,
@@ -111,10 +131,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         };
         match sealed_packets(&wins).filter(|_| sealed.header.v >= V2) {
             Some((sp, stimes)) => {
-                let cp: Vec<u32> = p
-                    .iter()
-                    .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
-                    .collect();
+                let pt = pt.to_vec();
                 let end = wins.last().map_or(0.0, |w| w.to);
                 let unit = if st.chunks.is_some() {
                     Unit::Chunk
@@ -128,8 +145,8 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                     &sp,
                     &stimes,
                     end,
-                    &cp,
-                    pt,
+                    cp,
+                    &pt,
                     now.damaged_pages,
                 );
                 changes.extend(c);
@@ -138,7 +155,12 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                 }
             }
             None => {
-                let c = explain_stream(st.index, kind, &wins, p, t, st.packets);
+                let p = now
+                    .packet_hashes
+                    .as_ref()
+                    .and_then(|h| h.get(j))
+                    .expect("analysis kept the full hashes copy_keep asks for");
+                let c = explain_stream(st.index, kind, &wins, p, &t.to_vec(), st.packets);
                 if c.is_empty() {
                     same_packets.push((st, wins, t));
                 }
@@ -172,10 +194,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     changes.extend(timing_changes(&same_packets));
     for (c, was_used) in copy_streams.iter().zip(&used) {
         if !was_used && c.packets > 0 {
-            let end = times
-                .get(c.index)
-                .and_then(|t| t.last().copied())
-                .unwrap_or(0.0);
+            let end = times.get(c.index).and_then(Times::last).unwrap_or(0.0);
             changes.push(Change {
                 copy_span: None,
                 code: Code::SegmentContentInserted,
@@ -866,12 +885,12 @@ pub const TIMING_TOLERANCE: f64 = 0.05;
 /// the others, frames re-timed or played faster show as a span of windows
 /// whose first packets moved. What this cannot see: a packet moved inside
 /// its window while every window's first packet keeps its time.
-fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &[f64])]) -> Vec<Change> {
+fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &Times)]) -> Vec<Change> {
     // (stream, window, copy time - sealed time) for every window.
     let mut diffs: Vec<(usize, &WindowLine, f64)> = Vec::new();
     for (st, wins, t) in streams {
         for w in wins {
-            if let Some(&now) = usize::try_from(w.first).ok().and_then(|i| t.get(i)) {
+            if let Some(now) = usize::try_from(w.first).ok().and_then(|i| t.get(i)) {
                 // A time before the file's start (codec priming, an edit
                 // list) is the start: containers that allow no negative
                 // time write it so.
@@ -1284,8 +1303,29 @@ mod tests {
             },
             windows,
             packet_hashes: Some(streams.iter().map(|t| t.hashes.clone()).collect()),
-            packet_times: Some(streams.iter().map(|t| t.times.clone()).collect()),
-            packet_presented: Some(streams.iter().map(|t| t.times.clone()).collect()),
+            packet_prefixes: Some(
+                streams
+                    .iter()
+                    .map(|t| {
+                        t.hashes
+                            .iter()
+                            .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
+                            .collect()
+                    })
+                    .collect(),
+            ),
+            packet_times: Some(
+                streams
+                    .iter()
+                    .map(|t| Times::from_seconds(&t.times))
+                    .collect(),
+            ),
+            packet_presented: Some(
+                streams
+                    .iter()
+                    .map(|t| Times::from_seconds(&t.times))
+                    .collect(),
+            ),
             damaged_pages: 0,
         }
     }
