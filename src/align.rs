@@ -50,7 +50,7 @@ pub fn align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
     let s_once = once(sealed, k, &s_sorted);
     let c_once = once(copy, k, &c_sorted);
     drop((s_sorted, c_sorted));
-    let mut unique: Vec<(usize, usize)> = Vec::new();
+    let mut unique: Vec<(usize, usize)> = Vec::with_capacity(s_once.len().min(c_once.len()));
     let (mut a, mut b) = (0usize, 0usize);
     while a < s_once.len() && b < c_once.len() {
         let (i, j) = (s_once[a] as usize, c_once[b] as usize);
@@ -138,7 +138,7 @@ fn sorted_anchors(seq: &[u32], k: usize) -> Vec<u32> {
 /// occurs only there, still sorted by anchor.
 fn once(seq: &[u32], k: usize, sorted: &[u32]) -> Vec<u32> {
     let at = |x: u32| key(&seq[x as usize..x as usize + k]);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(sorted.len());
     let mut g = 0usize;
     while g < sorted.len() {
         let kg = at(sorted[g]);

@@ -243,8 +243,12 @@ struct StreamBase {
 /// prefixes and times. Windows without packet times get times spread evenly
 /// between their first packet and the next window's.
 fn sealed_packets(wins: &[&WindowLine]) -> Option<(Vec<u32>, Vec<f64>)> {
-    let mut p = Vec::new();
-    let mut t = Vec::new();
+    // As many as the lines hold (each line's `p` holds `count` prefixes).
+    let n = wins
+        .iter()
+        .try_fold(0usize, |n, w| n.checked_add(usize::try_from(w.count).ok()?))?;
+    let mut p = Vec::with_capacity(n);
+    let mut t = Vec::with_capacity(n);
     for (k, w) in wins.iter().enumerate() {
         if w.first as usize != p.len() {
             return None;
@@ -266,11 +270,8 @@ fn sealed_packets(wins: &[&WindowLine]) -> Option<(Vec<u32>, Vec<f64>)> {
 fn typical_step(times: &[f64]) -> f64 {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let mut steps: Vec<f64> = sorted
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|d| *d > 0.0)
-        .collect();
+    let mut steps: Vec<f64> = Vec::with_capacity(sorted.len());
+    steps.extend(sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0));
     if steps.is_empty() {
         return 0.0;
     }

@@ -123,7 +123,9 @@ impl Times {
 
     /// Every time, as seconds.
     pub fn to_vec(&self) -> Vec<f64> {
-        (0..self.len()).filter_map(|i| self.get(i)).collect()
+        let mut v = Vec::with_capacity(self.len());
+        v.extend((0..self.len()).filter_map(|i| self.get(i)));
+        v
     }
 }
 

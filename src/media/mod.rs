@@ -166,6 +166,10 @@ pub(crate) fn open_input<P: AsRef<std::path::Path> + ?Sized>(
     ff::format::input_with_dictionary(&path.as_ref(), opts)
 }
 
+/// The fewest bytes a packet is counted at when reserving room for a file's
+/// packets from what its header announces.
+const MIN_PACKET_BYTES: u64 = 16;
+
 /// Rounds to the microsecond, so stored times are short and stable.
 pub fn round_us(t: f64) -> f64 {
     (t * 1e6).round() / 1e6
@@ -272,6 +276,9 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
         1.0
     };
     let mut ictx = open_input(&path).map_err(|e| Unreadable(describe(&e)))?;
+    // What the kept vectors reserve is bounded by the file's size, whatever
+    // the container claims (a hint only: they grow past it if need be).
+    let most_packets = std::fs::metadata(path).map_or(0, |m| m.len() / MIN_PACKET_BYTES);
     let container = ictx.format().name().to_owned();
     let duration = match ictx.duration() {
         d if d > 0 => Some(round_us(d as f64 / f64::from(ff::ffi::AV_TIME_BASE))),
@@ -294,6 +301,8 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
     let mut streams = Vec::new();
     let mut states = Vec::new();
     let mut decoders: Vec<Option<SilenceScanner>> = Vec::new();
+    // The number of packets each stream's header announces, if it does.
+    let mut hints: Vec<usize> = Vec::new();
     for st in ictx.streams() {
         let params = st.parameters();
         let kind = match params.medium() {
@@ -356,6 +365,13 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
             }
         }
         let tb = st.time_base();
+        hints.push(
+            u64::try_from(st.frames())
+                .unwrap_or(0)
+                .min(most_packets)
+                .try_into()
+                .unwrap_or(0),
+        );
         if st.start_time() != ff::ffi::AV_NOPTS_VALUE && tb.denominator() != 0 {
             t0 = t0.min(seconds(st.start_time(), tb));
         }
@@ -448,6 +464,18 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
             };
             k.times = make(tb.numerator(), tb.denominator(), t0);
             k.presented = make(tb.numerator(), tb.denominator(), t0);
+            // Reserved at once rather than grown by doubling (which holds
+            // the old and the new vector while it copies, and leaves up to
+            // half unused). A PCM stream's chunks are not its packets.
+            if state.pcm.is_none() {
+                let n = hints[si];
+                k.prefixes.reserve(n);
+                k.times.reserve(n);
+                k.presented.reserve(n);
+                if let Some(h) = &mut k.hashes {
+                    h.reserve(n);
+                }
+            }
         }
         let t = t_abs - t0;
         let dur = if packet.duration() > 0 {
