@@ -83,10 +83,10 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         .packet_prefixes
         .as_ref()
         .expect("analysis kept packet prefixes");
-    let times = now
-        .packet_times
+    let last = now
+        .packet_last
         .as_ref()
-        .expect("analysis kept packet times");
+        .expect("analysis kept the last packet times");
     let presented = now
         .packet_presented
         .as_ref()
@@ -116,8 +116,8 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     for (st, pick) in sealed.header.streams.iter().zip(&matched) {
         let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
         let kind = &st.kind;
-        let copy = pick.and_then(|j| Some((j, prefixes.get(j)?, times.get(j)?, presented.get(j)?)));
-        let Some((j, cp, t, pt)) = copy else {
+        let copy = pick.and_then(|j| Some((j, prefixes.get(j)?, presented.get(j)?)));
+        let Some((j, cp, pt)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
                 copy_span: None,
@@ -131,7 +131,6 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         };
         match sealed_packets(&wins).filter(|_| sealed.header.v >= V2) {
             Some((sp, stimes)) => {
-                let pt = pt.to_vec();
                 let end = wins.last().map_or(0.0, |w| w.to);
                 let unit = if st.chunks.is_some() {
                     Unit::Chunk
@@ -146,7 +145,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                     &stimes,
                     end,
                     cp,
-                    &pt,
+                    pt,
                     now.damaged_pages,
                 );
                 changes.extend(c);
@@ -160,6 +159,11 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                     .as_ref()
                     .and_then(|h| h.get(j))
                     .expect("analysis kept the full hashes copy_keep asks for");
+                let t = now
+                    .packet_times
+                    .as_ref()
+                    .and_then(|t| t.get(j))
+                    .expect("analysis kept the stored-order times with the full hashes");
                 let c = explain_stream(st.index, kind, &wins, p, &t.to_vec(), st.packets);
                 if c.is_empty() {
                     same_packets.push((st, wins, t));
@@ -194,7 +198,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     changes.extend(timing_changes(&same_packets));
     for (c, was_used) in copy_streams.iter().zip(&used) {
         if !was_used && c.packets > 0 {
-            let end = times.get(c.index).and_then(Times::last).unwrap_or(0.0);
+            let end = last.get(c.index).copied().flatten().unwrap_or(0.0);
             changes.push(Change {
                 copy_span: None,
                 code: Code::SegmentContentInserted,
@@ -266,12 +270,50 @@ fn sealed_packets(wins: &[&WindowLine]) -> Option<(Vec<u32>, Vec<f64>)> {
     Some((p, t))
 }
 
+/// A stream's packet times read by position: the sealed ones unpacked from
+/// the sidecar, or the copy's as kept ([`Times`], converted when read).
+trait At {
+    /// How many.
+    fn count(&self) -> usize;
+    /// The `i`-th (`i` below [`At::count`]).
+    fn at(&self, i: usize) -> f64;
+}
+
+impl At for [f64] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> f64 {
+        self[i]
+    }
+}
+
+impl At for Times {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> f64 {
+        self.get(i).unwrap_or(f64::NAN)
+    }
+}
+
 /// The usual time between packets: the median step of the sorted times.
-fn typical_step(times: &[f64]) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mut steps: Vec<f64> = Vec::with_capacity(sorted.len());
-    steps.extend(sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0));
+/// Times already in order (audio, always) are not copied to be sorted.
+fn typical_step<T: At + ?Sized>(times: &T) -> f64 {
+    let n = times.count();
+    let in_order = (1..n).all(|i| times.at(i - 1).total_cmp(&times.at(i)).is_le());
+    let mut steps: Vec<f64> = Vec::with_capacity(n.saturating_sub(1));
+    if in_order {
+        steps.extend(
+            (1..n)
+                .map(|i| times.at(i) - times.at(i - 1))
+                .filter(|d| *d > 0.0),
+        );
+    } else {
+        let mut sorted: Vec<f64> = (0..n).map(|i| times.at(i)).collect();
+        sorted.sort_by(f64::total_cmp);
+        steps.extend(sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0));
+    }
     if steps.is_empty() {
         return 0.0;
     }
@@ -282,15 +324,18 @@ fn typical_step(times: &[f64]) -> f64 {
 /// The time at packet position `i` of a stream: the earliest presentation
 /// time of the next few packets (video packets are stored out of
 /// presentation order), or the stream's end for `i` past the last packet.
-fn time_at(times: &[f64], i: usize, step: f64) -> f64 {
+fn time_at<T: At + ?Sized>(times: &T, i: usize, step: f64) -> f64 {
     const REORDER: usize = 8;
-    if i < times.len() {
-        times[i..times.len().min(i + REORDER)]
-            .iter()
-            .copied()
+    let n = times.count();
+    if i < n {
+        (i..n.min(i + REORDER))
+            .map(|x| times.at(x))
             .fold(f64::INFINITY, f64::min)
     } else {
-        times.iter().copied().fold(f64::NEG_INFINITY, f64::max) + step
+        (0..n)
+            .map(|x| times.at(x))
+            .fold(f64::NEG_INFINITY, f64::max)
+            + step
     }
 }
 
@@ -321,7 +366,7 @@ fn explain_packets(
     stimes: &[f64],
     sealed_end: f64,
     cp: &[u32],
-    ctimes: &[f64],
+    ctimes: &Times,
     damaged_pages: usize,
 ) -> (Vec<Change>, Option<StreamBase>) {
     let sstep = typical_step(stimes);
@@ -424,7 +469,7 @@ fn explain_packets(
         let (ns, nc) = (ib - ia, jb - ja);
         let (from, to) = (st(ia), st(ib));
         let copy_len = if nc > 0 { ct(jb) - ct(ja) } else { 0.0 };
-        let copy_span = (ja > 0 && settled < m).then(|| (ctimes[ja - 1], ctimes[settled]));
+        let copy_span = (ja > 0 && settled < m).then(|| (ctimes.at(ja - 1), ctimes.at(settled)));
         let crushed = if jn.crushed > 0 {
             format!(
                 "; the copy still holds the {} sealed from {} to {}, but stamps {} at {}, the instant of what comes before {}, so {} no time and {} not played (a stream-copy join keeps the packets before its in-point so)",
@@ -432,7 +477,7 @@ fn explain_packets(
                 clock(stimes[ib - jn.crushed]),
                 clock(stimes[ib - 1]),
                 if jn.crushed == 1 { "it" } else { "them all" },
-                clock(ctimes[jb]),
+                clock(ctimes.at(jb)),
                 if jn.crushed == 1 { "it" } else { "them" },
                 if jn.crushed == 1 { "it takes" } else { "they take" },
                 if jn.crushed == 1 { "is" } else { "are" },
@@ -641,7 +686,7 @@ struct Join {
 fn joins(
     runs: Vec<crate::align::Run>,
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
     cstep: f64,
 ) -> (Vec<crate::align::Run>, Vec<Join>) {
     let mut out = Vec::with_capacity(runs.len());
@@ -650,22 +695,22 @@ fn joins(
     for mut r in runs {
         let mut jn = Join::default();
         while upto < r.copy {
-            before = before.max(ctimes[upto]);
+            before = before.max(ctimes.at(upto));
             upto += 1;
         }
         if r.copy > 0 && before.is_finite() && r.len > 1 {
             let mut h = 0;
             // At that very instant: a B-frame presented before the latest
             // time already seen (reordering) is not crushed.
-            while h + 1 < r.len && (ctimes[r.copy + h] - before).abs() <= CRUSHED {
+            while h + 1 < r.len && (ctimes.at(r.copy + h) - before).abs() <= CRUSHED {
                 h += 1;
             }
             r.sealed += h;
             r.copy += h;
             r.len -= h;
             jn.crushed = h;
-            let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
-            let continues = (ctimes[r.copy] - (before + cstep)).abs() <= RETIME_TOLERANCE;
+            let off = |k: usize| ctimes.at(r.copy + k) - stimes[r.sealed + k];
+            let continues = (ctimes.at(r.copy) - (before + cstep)).abs() <= RETIME_TOLERANCE;
             if continues {
                 for k in 1..r.len {
                     if stimes[r.sealed + k] - stimes[r.sealed] > JOIN_HEAD {
@@ -696,7 +741,7 @@ fn follow_time(
     sp: &[u32],
     cp: &[u32],
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
     step: f64,
 ) -> Vec<crate::align::Run> {
     use crate::align::Run;
@@ -706,7 +751,7 @@ fn follow_time(
     let mut out: Vec<Run> = Vec::with_capacity(runs.len());
     for mut r in runs {
         loop {
-            let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+            let off = |k: usize| ctimes.at(r.copy + k) - stimes[r.sealed + k];
             let base = off(0);
             let Some(k) = (1..r.len).find(|&k| (off(k) - base).abs() > RETIME_TOLERANCE) else {
                 out.push(r);
@@ -717,7 +762,7 @@ fn follow_time(
             let limit = sp.len().saturating_sub(ns).min(cp.len() - nc);
             let same = (0..limit).take_while(|&x| sp[ns + x] == cp[nc + x]).count();
             let in_step =
-                ns < stimes.len() && (ctimes[nc] - stimes[ns] - base).abs() <= RETIME_TOLERANCE;
+                ns < stimes.len() && (ctimes.at(nc) - stimes[ns] - base).abs() <= RETIME_TOLERANCE;
             if skip < 1.0 || same == 0 || !in_step {
                 out.push(r);
                 break;
@@ -752,7 +797,7 @@ fn base(
     runs: &[crate::align::Run],
     heads: &[usize],
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
 ) -> Option<StreamBase> {
     let first = runs.first()?;
     let last = runs.last()?;
@@ -760,7 +805,7 @@ fn base(
     Some(StreamBase {
         stream: s,
         kind: kind.to_owned(),
-        offset: ctimes[first.copy + h] - stimes[first.sealed + h],
+        offset: ctimes.at(first.copy + h) - stimes[first.sealed + h],
         from: stimes[first.sealed],
         to: stimes[last.sealed + last.len - 1],
     })
@@ -777,12 +822,12 @@ fn retimed(
     runs: &[crate::align::Run],
     heads: &[usize],
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
 ) -> Vec<Change> {
     let mut out: Vec<Change> = Vec::new();
     let mut worst_of: Vec<f64> = Vec::new();
     for (x, r) in runs.iter().enumerate() {
-        let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+        let off = |k: usize| ctimes.at(r.copy + k) - stimes[r.sealed + k];
         // A join's head is timed by the joining tool (see `joins`).
         let head = heads.get(x).copied().unwrap_or(0);
         let base = off(head);
@@ -1321,6 +1366,7 @@ mod tests {
                     .map(|t| Times::from_seconds(&t.times))
                     .collect(),
             ),
+            packet_last: Some(streams.iter().map(|t| t.times.last().copied()).collect()),
             packet_presented: Some(
                 streams
                     .iter()

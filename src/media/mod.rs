@@ -119,8 +119,12 @@ pub struct MediaAnalysis {
     /// endian), kept unless [`Keep::Windows`].
     pub packet_prefixes: Option<Vec<Vec<u32>>>,
     /// Per-stream per-packet times in stored order (decoding times, seconds
-    /// from file start), kept with the prefixes.
+    /// from file start), kept with the full hashes (comparing with a version
+    /// 2 or 3 sidecar uses the presentation times).
     pub packet_times: Option<Vec<Times>>,
+    /// Per-stream the last unit's time in stored order, kept with the
+    /// prefixes.
+    pub packet_last: Option<Vec<Option<f64>>>,
     /// Per-stream per-packet presentation times, kept with the prefixes.
     pub packet_presented: Option<Vec<Times>>,
     /// Ogg pages whose checksum fails (readers skip them), counted only
@@ -214,8 +218,11 @@ struct Kept {
     /// Full hashes, when kept.
     hashes: Option<Vec<[u8; 32]>>,
     prefixes: Vec<u32>,
+    /// Stored-order times, kept with the full hashes.
     times: Times,
     presented: Times,
+    /// The last stored-order time.
+    last: Option<f64>,
 }
 
 impl Kept {
@@ -225,6 +232,18 @@ impl Kept {
         }
         self.prefixes
             .push(u32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]));
+    }
+
+    /// A unit's stored-order time: from timestamp `ts`, or `t` seconds.
+    fn push_time(&mut self, ts: Option<i64>, t: f64) {
+        self.last = Some(t);
+        if self.hashes.is_none() {
+            return;
+        }
+        match ts {
+            Some(ts) => self.times.push_ticks(ts),
+            None => self.times.push_seconds(t),
+        }
     }
 }
 
@@ -255,7 +274,7 @@ impl Pcm {
             }
             if let Some(k) = kept.as_mut() {
                 k.push_hash(hash);
-                k.times.push_seconds(t);
+                k.push_time(None, t);
                 k.presented.push_seconds(t);
             }
         }
@@ -411,6 +430,7 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
             prefixes: Vec::new(),
             times: Times::default(),
             presented: Times::default(),
+            last: None,
         })
         .collect();
     let make_lines = keep.windows();
@@ -455,9 +475,10 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
         if keep_packets && state.packets == 0 {
             // Every time kept of this stream is converted with this origin,
             // which no longer changes.
-            // Everything kept: as seconds, as computed here.
+            // Everything kept: as seconds, as computed here; a PCM stream's
+            // chunk times are not timestamps.
             let k = &mut kept[si];
-            let make = if keep == Keep::All {
+            let make = if keep == Keep::All || state.pcm.is_some() {
                 Times::plain
             } else {
                 Times::new
@@ -470,10 +491,10 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
             if state.pcm.is_none() {
                 let n = hints[si];
                 k.prefixes.reserve(n);
-                k.times.reserve(n);
                 k.presented.reserve(n);
                 if let Some(h) = &mut k.hashes {
                     h.reserve(n);
+                    k.times.reserve(n);
                 }
             }
         }
@@ -516,13 +537,10 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
                 let k = &mut kept[si];
                 k.push_hash(ph);
                 if keep == Keep::All {
-                    k.times.push_seconds(t);
+                    k.push_time(None, t);
                     k.presented.push_seconds(pt);
                 } else {
-                    match ts {
-                        Some(ts) => k.times.push_ticks(ts),
-                        None => k.times.push_seconds(t),
-                    }
+                    k.push_time(ts, t);
                     match packet.pts() {
                         Some(p) => k.presented.push_ticks(p),
                         None => k.presented.push_seconds(t),
@@ -602,11 +620,12 @@ pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnal
                 .map(|k| std::mem::take(&mut k.prefixes))
                 .collect()
         }),
-        packet_times: keep_packets.then(|| {
+        packet_times: keep.full_hashes().then(|| {
             kept.iter_mut()
                 .map(|k| std::mem::take(&mut k.times))
                 .collect()
         }),
+        packet_last: keep_packets.then(|| kept.iter().map(|k| k.last).collect()),
         packet_presented: keep_packets.then(|| {
             kept.iter_mut()
                 .map(|k| std::mem::take(&mut k.presented))
