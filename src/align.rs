@@ -50,7 +50,9 @@ pub fn align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
     let s_once = once(sealed, k, &s_sorted);
     let c_once = once(copy, k, &c_sorted);
     drop((s_sorted, c_sorted));
-    let mut unique: Vec<(usize, usize)> = Vec::new();
+    // As `(copy, sealed)` 32-bit positions (8 bytes a pair; both fit, see
+    // `fits`), sorted as the same positions would be at any width.
+    let mut unique: Vec<(u32, u32)> = Vec::with_capacity(s_once.len().min(c_once.len()));
     let (mut a, mut b) = (0usize, 0usize);
     while a < s_once.len() && b < c_once.len() {
         let (i, j) = (s_once[a] as usize, c_once[b] as usize);
@@ -58,7 +60,7 @@ pub fn align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
             std::cmp::Ordering::Less => a += 1,
             std::cmp::Ordering::Greater => b += 1,
             std::cmp::Ordering::Equal => {
-                unique.push((j, i));
+                unique.push((c_once[b], s_once[a]));
                 a += 1;
                 b += 1;
             }
@@ -69,7 +71,7 @@ pub fn align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
     let chain = increasing_chain(&unique);
     // Grow each anchor into a run, bounded by its neighbours.
     let mut skeleton: Vec<Run> = Vec::new();
-    for &(j, i) in &chain {
+    for (j, i) in chain.iter().map(|&(j, i)| (j as usize, i as usize)) {
         let (lo_s, lo_c) = skeleton
             .last()
             .map_or((0, 0), |r| (r.sealed + r.len, r.copy + r.len));
@@ -138,7 +140,7 @@ fn sorted_anchors(seq: &[u32], k: usize) -> Vec<u32> {
 /// occurs only there, still sorted by anchor.
 fn once(seq: &[u32], k: usize, sorted: &[u32]) -> Vec<u32> {
     let at = |x: u32| key(&seq[x as usize..x as usize + k]);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(sorted.len());
     let mut g = 0usize;
     while g < sorted.len() {
         let kg = at(sorted[g]);
@@ -157,13 +159,22 @@ fn once(seq: &[u32], k: usize, sorted: &[u32]) -> Vec<u32> {
 /// The longest chain of `(copy, sealed)` pairs, sorted by copy position,
 /// whose sealed positions increase too (longest increasing subsequence,
 /// O(n log n)).
-fn increasing_chain(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
+fn increasing_chain(pairs: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    // Pair numbers as 32 bits, `NONE` for none: there are fewer pairs than
+    // positions, which fit in 32 bits.
+    const NONE: u32 = u32::MAX;
+    let Ok(count) = u32::try_from(pairs.len()) else {
+        return Vec::new();
+    };
+    if count == NONE {
+        return Vec::new();
+    }
     // tails[l]: index of the pair ending the best chain of length l+1.
-    let mut tails: Vec<usize> = Vec::new();
-    let mut back: Vec<Option<usize>> = vec![None; pairs.len()];
-    for (x, &(_, i)) in pairs.iter().enumerate() {
-        let l = tails.partition_point(|&t| pairs[t].1 < i);
-        back[x] = l.checked_sub(1).map(|p| tails[p]);
+    let mut tails: Vec<u32> = Vec::new();
+    let mut back: Vec<u32> = vec![NONE; pairs.len()];
+    for (x, &(_, i)) in (0..count).zip(pairs) {
+        let l = tails.partition_point(|&t| pairs[t as usize].1 < i);
+        back[x as usize] = l.checked_sub(1).map_or(NONE, |p| tails[p]);
         if l == tails.len() {
             tails.push(x);
         } else {
@@ -171,10 +182,10 @@ fn increasing_chain(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
         }
     }
     let mut chain = Vec::with_capacity(tails.len());
-    let mut at = tails.last().copied();
-    while let Some(x) = at {
-        chain.push(pairs[x]);
-        at = back[x];
+    let mut at = tails.last().copied().unwrap_or(NONE);
+    while at != NONE {
+        chain.push(pairs[at as usize]);
+        at = back[at as usize];
     }
     chain.reverse();
     chain
@@ -360,9 +371,31 @@ mod tests {
     }
 
     // The hash-map version this module had before its anchor tables were
-    // sorted 32-bit positions (a tenth of the memory): the new one must
-    // give the very same runs.
+    // sorted 32-bit positions (a tenth of the memory), and its chain of
+    // machine-word pairs: the new one must give the very same runs.
     use std::collections::HashMap;
+
+    fn ref_increasing_chain(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        let mut tails: Vec<usize> = Vec::new();
+        let mut back: Vec<Option<usize>> = vec![None; pairs.len()];
+        for (x, &(_, i)) in pairs.iter().enumerate() {
+            let l = tails.partition_point(|&t| pairs[t].1 < i);
+            back[x] = l.checked_sub(1).map(|p| tails[p]);
+            if l == tails.len() {
+                tails.push(x);
+            } else {
+                tails[l] = x;
+            }
+        }
+        let mut chain = Vec::with_capacity(tails.len());
+        let mut at = tails.last().copied();
+        while let Some(x) = at {
+            chain.push(pairs[x]);
+            at = back[x];
+        }
+        chain.reverse();
+        chain
+    }
 
     fn ref_align(sealed: &[u32], copy: &[u32]) -> Vec<Run> {
         let k = ANCHOR.min(sealed.len()).min(copy.len());
@@ -387,7 +420,7 @@ mod tests {
             .map(|e| (e.3, e.1))
             .collect();
         unique.sort_unstable();
-        let chain = increasing_chain(&unique);
+        let chain = ref_increasing_chain(&unique);
         // Grow each anchor into a run, bounded by its neighbours.
         let mut skeleton: Vec<Run> = Vec::new();
         for &(j, i) in &chain {

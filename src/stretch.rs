@@ -189,7 +189,7 @@ fn unit_hashes(path: &Path, header: &WindowsHeader) -> Result<Vec<Vec<[u8; 32]>>
         silence: None,
         version: header.v,
     };
-    let a = crate::media::analyze(path, &opts, true).map_err(|e| e.0)?;
+    let a = crate::media::analyze(path, &opts, crate::media::Keep::All).map_err(|e| e.0)?;
     a.packet_hashes
         .ok_or_else(|| "FFmpeg read no packets from it".to_owned())
 }

@@ -7,7 +7,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::finding::Code;
 pub use crate::format::windows::*;
-use crate::media::{round_us, MediaAnalysis};
+use crate::media::{round_us, Keep, MediaAnalysis, Times};
 
 /// One thing that changed in a copy, on the sealed timeline.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,22 +51,42 @@ fn run_hash(ph: &[[u8; 32]]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// What [`explain`] needs kept of a copy's packets to compare it with
+/// `sealed`: the hash prefixes and times, and the full hashes only for a
+/// stream that is compared window hash by window hash (a version 1
+/// sidecar, or window lines whose packets are not one contiguous run).
+pub fn copy_keep(sealed: &Sidecar) -> Keep {
+    let by_packets = sealed.header.v >= V2
+        && sealed.header.streams.iter().all(|st| {
+            let mut next = 0u64;
+            sealed.windows.iter().filter(|w| w.s == st.index).all(|w| {
+                let ok = w.first == next && w.p.is_some();
+                next = w.first.saturating_add(w.count);
+                ok
+            })
+        });
+    Keep::ToExplain {
+        full_hashes: !by_packets,
+    }
+}
+
 /// Compares a copy's packets with the sealed windows. Returns no changes
 /// when every sealed packet is present, unchanged and in order, and nothing
-/// was added: then only the container differs.
+/// was added: then only the container differs. The copy is analysed keeping
+/// at least what [`copy_keep`] says.
 #[expect(
     clippy::expect_used,
     reason = "callers analyse the copy with packets kept; without them there is nothing to compare"
 )]
 pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
-    let hashes = now
-        .packet_hashes
+    let prefixes = now
+        .packet_prefixes
         .as_ref()
-        .expect("analysis kept packet hashes");
-    let times = now
-        .packet_times
+        .expect("analysis kept packet prefixes");
+    let last = now
+        .packet_last
         .as_ref()
-        .expect("analysis kept packet times");
+        .expect("analysis kept the last packet times");
     let presented = now
         .packet_presented
         .as_ref()
@@ -92,12 +112,12 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     let mut bases: Vec<StreamBase> = Vec::new();
     // Version 1 streams whose packets are all there, unchanged and in
     // order: their timing is compared with the sealed windows' below.
-    let mut same_packets: Vec<(&StreamInfo, Vec<&WindowLine>, &[f64])> = Vec::new();
+    let mut same_packets: Vec<(&StreamInfo, Vec<&WindowLine>, &Times)> = Vec::new();
     for (st, pick) in sealed.header.streams.iter().zip(&matched) {
         let wins: Vec<&WindowLine> = sealed.windows.iter().filter(|w| w.s == st.index).collect();
         let kind = &st.kind;
-        let copy = pick.and_then(|j| Some((hashes.get(j)?, times.get(j)?, presented.get(j)?)));
-        let Some((p, t, pt)) = copy else {
+        let copy = pick.and_then(|j| Some((j, prefixes.get(j)?, presented.get(j)?)));
+        let Some((j, cp, pt)) = copy else {
             let (from, to) = span(&wins);
             changes.push(Change {
                 copy_span: None,
@@ -111,10 +131,6 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
         };
         match sealed_packets(&wins).filter(|_| sealed.header.v >= V2) {
             Some((sp, stimes)) => {
-                let cp: Vec<u32> = p
-                    .iter()
-                    .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
-                    .collect();
                 let end = wins.last().map_or(0.0, |w| w.to);
                 let unit = if st.chunks.is_some() {
                     Unit::Chunk
@@ -128,7 +144,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                     &sp,
                     &stimes,
                     end,
-                    &cp,
+                    cp,
                     pt,
                     now.damaged_pages,
                 );
@@ -138,7 +154,17 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
                 }
             }
             None => {
-                let c = explain_stream(st.index, kind, &wins, p, t, st.packets);
+                let p = now
+                    .packet_hashes
+                    .as_ref()
+                    .and_then(|h| h.get(j))
+                    .expect("analysis kept the full hashes copy_keep asks for");
+                let t = now
+                    .packet_times
+                    .as_ref()
+                    .and_then(|t| t.get(j))
+                    .expect("analysis kept the stored-order times with the full hashes");
+                let c = explain_stream(st.index, kind, &wins, p, &t.to_vec(), st.packets);
                 if c.is_empty() {
                     same_packets.push((st, wins, t));
                 }
@@ -172,10 +198,7 @@ pub fn explain(sealed: &Sidecar, now: &MediaAnalysis) -> Vec<Change> {
     changes.extend(timing_changes(&same_packets));
     for (c, was_used) in copy_streams.iter().zip(&used) {
         if !was_used && c.packets > 0 {
-            let end = times
-                .get(c.index)
-                .and_then(|t| t.last().copied())
-                .unwrap_or(0.0);
+            let end = last.get(c.index).copied().flatten().unwrap_or(0.0);
             changes.push(Change {
                 copy_span: None,
                 code: Code::SegmentContentInserted,
@@ -224,8 +247,12 @@ struct StreamBase {
 /// prefixes and times. Windows without packet times get times spread evenly
 /// between their first packet and the next window's.
 fn sealed_packets(wins: &[&WindowLine]) -> Option<(Vec<u32>, Vec<f64>)> {
-    let mut p = Vec::new();
-    let mut t = Vec::new();
+    // As many as the lines hold (each line's `p` holds `count` prefixes).
+    let n = wins
+        .iter()
+        .try_fold(0usize, |n, w| n.checked_add(usize::try_from(w.count).ok()?))?;
+    let mut p = Vec::with_capacity(n);
+    let mut t = Vec::with_capacity(n);
     for (k, w) in wins.iter().enumerate() {
         if w.first as usize != p.len() {
             return None;
@@ -243,15 +270,50 @@ fn sealed_packets(wins: &[&WindowLine]) -> Option<(Vec<u32>, Vec<f64>)> {
     Some((p, t))
 }
 
+/// A stream's packet times read by position: the sealed ones unpacked from
+/// the sidecar, or the copy's as kept ([`Times`], converted when read).
+trait At {
+    /// How many.
+    fn count(&self) -> usize;
+    /// The `i`-th (`i` below [`At::count`]).
+    fn at(&self, i: usize) -> f64;
+}
+
+impl At for [f64] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> f64 {
+        self[i]
+    }
+}
+
+impl At for Times {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> f64 {
+        self.get(i).unwrap_or(f64::NAN)
+    }
+}
+
 /// The usual time between packets: the median step of the sorted times.
-fn typical_step(times: &[f64]) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mut steps: Vec<f64> = sorted
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|d| *d > 0.0)
-        .collect();
+/// Times already in order (audio, always) are not copied to be sorted.
+fn typical_step<T: At + ?Sized>(times: &T) -> f64 {
+    let n = times.count();
+    let in_order = (1..n).all(|i| times.at(i - 1).total_cmp(&times.at(i)).is_le());
+    let mut steps: Vec<f64> = Vec::with_capacity(n.saturating_sub(1));
+    if in_order {
+        steps.extend(
+            (1..n)
+                .map(|i| times.at(i) - times.at(i - 1))
+                .filter(|d| *d > 0.0),
+        );
+    } else {
+        let mut sorted: Vec<f64> = (0..n).map(|i| times.at(i)).collect();
+        sorted.sort_by(f64::total_cmp);
+        steps.extend(sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0));
+    }
     if steps.is_empty() {
         return 0.0;
     }
@@ -262,15 +324,18 @@ fn typical_step(times: &[f64]) -> f64 {
 /// The time at packet position `i` of a stream: the earliest presentation
 /// time of the next few packets (video packets are stored out of
 /// presentation order), or the stream's end for `i` past the last packet.
-fn time_at(times: &[f64], i: usize, step: f64) -> f64 {
+fn time_at<T: At + ?Sized>(times: &T, i: usize, step: f64) -> f64 {
     const REORDER: usize = 8;
-    if i < times.len() {
-        times[i..times.len().min(i + REORDER)]
-            .iter()
-            .copied()
+    let n = times.count();
+    if i < n {
+        (i..n.min(i + REORDER))
+            .map(|x| times.at(x))
             .fold(f64::INFINITY, f64::min)
     } else {
-        times.iter().copied().fold(f64::NEG_INFINITY, f64::max) + step
+        (0..n)
+            .map(|x| times.at(x))
+            .fold(f64::NEG_INFINITY, f64::max)
+            + step
     }
 }
 
@@ -301,7 +366,7 @@ fn explain_packets(
     stimes: &[f64],
     sealed_end: f64,
     cp: &[u32],
-    ctimes: &[f64],
+    ctimes: &Times,
     damaged_pages: usize,
 ) -> (Vec<Change>, Option<StreamBase>) {
     let sstep = typical_step(stimes);
@@ -404,7 +469,7 @@ fn explain_packets(
         let (ns, nc) = (ib - ia, jb - ja);
         let (from, to) = (st(ia), st(ib));
         let copy_len = if nc > 0 { ct(jb) - ct(ja) } else { 0.0 };
-        let copy_span = (ja > 0 && settled < m).then(|| (ctimes[ja - 1], ctimes[settled]));
+        let copy_span = (ja > 0 && settled < m).then(|| (ctimes.at(ja - 1), ctimes.at(settled)));
         let crushed = if jn.crushed > 0 {
             format!(
                 "; the copy still holds the {} sealed from {} to {}, but stamps {} at {}, the instant of what comes before {}, so {} no time and {} not played (a stream-copy join keeps the packets before its in-point so)",
@@ -412,7 +477,7 @@ fn explain_packets(
                 clock(stimes[ib - jn.crushed]),
                 clock(stimes[ib - 1]),
                 if jn.crushed == 1 { "it" } else { "them all" },
-                clock(ctimes[jb]),
+                clock(ctimes.at(jb)),
                 if jn.crushed == 1 { "it" } else { "them" },
                 if jn.crushed == 1 { "it takes" } else { "they take" },
                 if jn.crushed == 1 { "is" } else { "are" },
@@ -621,7 +686,7 @@ struct Join {
 fn joins(
     runs: Vec<crate::align::Run>,
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
     cstep: f64,
 ) -> (Vec<crate::align::Run>, Vec<Join>) {
     let mut out = Vec::with_capacity(runs.len());
@@ -630,22 +695,22 @@ fn joins(
     for mut r in runs {
         let mut jn = Join::default();
         while upto < r.copy {
-            before = before.max(ctimes[upto]);
+            before = before.max(ctimes.at(upto));
             upto += 1;
         }
         if r.copy > 0 && before.is_finite() && r.len > 1 {
             let mut h = 0;
             // At that very instant: a B-frame presented before the latest
             // time already seen (reordering) is not crushed.
-            while h + 1 < r.len && (ctimes[r.copy + h] - before).abs() <= CRUSHED {
+            while h + 1 < r.len && (ctimes.at(r.copy + h) - before).abs() <= CRUSHED {
                 h += 1;
             }
             r.sealed += h;
             r.copy += h;
             r.len -= h;
             jn.crushed = h;
-            let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
-            let continues = (ctimes[r.copy] - (before + cstep)).abs() <= RETIME_TOLERANCE;
+            let off = |k: usize| ctimes.at(r.copy + k) - stimes[r.sealed + k];
+            let continues = (ctimes.at(r.copy) - (before + cstep)).abs() <= RETIME_TOLERANCE;
             if continues {
                 for k in 1..r.len {
                     if stimes[r.sealed + k] - stimes[r.sealed] > JOIN_HEAD {
@@ -676,7 +741,7 @@ fn follow_time(
     sp: &[u32],
     cp: &[u32],
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
     step: f64,
 ) -> Vec<crate::align::Run> {
     use crate::align::Run;
@@ -686,7 +751,7 @@ fn follow_time(
     let mut out: Vec<Run> = Vec::with_capacity(runs.len());
     for mut r in runs {
         loop {
-            let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+            let off = |k: usize| ctimes.at(r.copy + k) - stimes[r.sealed + k];
             let base = off(0);
             let Some(k) = (1..r.len).find(|&k| (off(k) - base).abs() > RETIME_TOLERANCE) else {
                 out.push(r);
@@ -697,7 +762,7 @@ fn follow_time(
             let limit = sp.len().saturating_sub(ns).min(cp.len() - nc);
             let same = (0..limit).take_while(|&x| sp[ns + x] == cp[nc + x]).count();
             let in_step =
-                ns < stimes.len() && (ctimes[nc] - stimes[ns] - base).abs() <= RETIME_TOLERANCE;
+                ns < stimes.len() && (ctimes.at(nc) - stimes[ns] - base).abs() <= RETIME_TOLERANCE;
             if skip < 1.0 || same == 0 || !in_step {
                 out.push(r);
                 break;
@@ -732,7 +797,7 @@ fn base(
     runs: &[crate::align::Run],
     heads: &[usize],
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
 ) -> Option<StreamBase> {
     let first = runs.first()?;
     let last = runs.last()?;
@@ -740,7 +805,7 @@ fn base(
     Some(StreamBase {
         stream: s,
         kind: kind.to_owned(),
-        offset: ctimes[first.copy + h] - stimes[first.sealed + h],
+        offset: ctimes.at(first.copy + h) - stimes[first.sealed + h],
         from: stimes[first.sealed],
         to: stimes[last.sealed + last.len - 1],
     })
@@ -757,12 +822,12 @@ fn retimed(
     runs: &[crate::align::Run],
     heads: &[usize],
     stimes: &[f64],
-    ctimes: &[f64],
+    ctimes: &Times,
 ) -> Vec<Change> {
     let mut out: Vec<Change> = Vec::new();
     let mut worst_of: Vec<f64> = Vec::new();
     for (x, r) in runs.iter().enumerate() {
-        let off = |k: usize| ctimes[r.copy + k] - stimes[r.sealed + k];
+        let off = |k: usize| ctimes.at(r.copy + k) - stimes[r.sealed + k];
         // A join's head is timed by the joining tool (see `joins`).
         let head = heads.get(x).copied().unwrap_or(0);
         let base = off(head);
@@ -866,12 +931,12 @@ pub const TIMING_TOLERANCE: f64 = 0.05;
 /// the others, frames re-timed or played faster show as a span of windows
 /// whose first packets moved. What this cannot see: a packet moved inside
 /// its window while every window's first packet keeps its time.
-fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &[f64])]) -> Vec<Change> {
+fn timing_changes(streams: &[(&StreamInfo, Vec<&WindowLine>, &Times)]) -> Vec<Change> {
     // (stream, window, copy time - sealed time) for every window.
     let mut diffs: Vec<(usize, &WindowLine, f64)> = Vec::new();
     for (st, wins, t) in streams {
         for w in wins {
-            if let Some(&now) = usize::try_from(w.first).ok().and_then(|i| t.get(i)) {
+            if let Some(now) = usize::try_from(w.first).ok().and_then(|i| t.get(i)) {
                 // A time before the file's start (codec priming, an edit
                 // list) is the start: containers that allow no negative
                 // time write it so.
@@ -1284,8 +1349,30 @@ mod tests {
             },
             windows,
             packet_hashes: Some(streams.iter().map(|t| t.hashes.clone()).collect()),
-            packet_times: Some(streams.iter().map(|t| t.times.clone()).collect()),
-            packet_presented: Some(streams.iter().map(|t| t.times.clone()).collect()),
+            packet_prefixes: Some(
+                streams
+                    .iter()
+                    .map(|t| {
+                        t.hashes
+                            .iter()
+                            .map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
+                            .collect()
+                    })
+                    .collect(),
+            ),
+            packet_times: Some(
+                streams
+                    .iter()
+                    .map(|t| Times::from_seconds(&t.times))
+                    .collect(),
+            ),
+            packet_last: Some(streams.iter().map(|t| t.times.last().copied()).collect()),
+            packet_presented: Some(
+                streams
+                    .iter()
+                    .map(|t| Times::from_seconds(&t.times))
+                    .collect(),
+            ),
             damaged_pages: 0,
         }
     }

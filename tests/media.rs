@@ -809,3 +809,91 @@ fn remux_to_mov_and_back_keeps_packets_and_times() {
         want(&[("segment.container_rewritten", "seg-0003.mp4", None)])
     );
 }
+
+/// What explaining keeps of a copy is exact: the same hash prefixes and,
+/// to the bit, the same times as when everything is kept (then the times
+/// are the seconds the reader computed; to explain, they are timestamp
+/// ticks converted when asked), no window lines and no
+/// full hashes nor stored-order times (but the last) unless a version 1
+/// sidecar needs them; and the window lines
+/// sealing writes are the ones made when every packet is kept too. On the
+/// sample's AAC and H.264+AAC segments, a Matroska remux (1 ms clock), an
+/// MPEG-TS remux (90 kHz clock, ADTS framing) and a 16 kHz PCM WAV
+/// (content-defined chunks).
+#[test]
+fn what_explaining_keeps_gives_the_same_prefixes_and_times_to_the_bit() {
+    use courtseal::media::{analyze, Keep, MediaOptions};
+    let fx = Fx::unsealed();
+    fx.ffmpeg(&["-i", "s/seg-0003.mp4", "-map", "0", "-c", "copy", "a.mkv"]);
+    fx.ffmpeg(&["-i", "s/seg-0003.mp4", "-map", "0", "-c", "copy", "a.ts"]);
+    fx.ffmpeg(&[
+        "-i",
+        "s/seg-0001.m4a",
+        "-ac",
+        "1",
+        "-ar",
+        "16000",
+        "-c:a",
+        "pcm_s16le",
+        "a.wav",
+    ]);
+    let opts = MediaOptions {
+        silence: None,
+        ..MediaOptions::default()
+    };
+    for f in ["s/seg-0001.m4a", "s/seg-0003.mp4", "a.mkv", "a.ts", "a.wav"] {
+        let all = analyze(&fx.p(f), &opts, Keep::All).unwrap();
+        let sealing = analyze(&fx.p(f), &opts, Keep::Windows).unwrap();
+        assert!(!sealing.windows.is_empty(), "{f}");
+        assert_eq!(sealing.windows, all.windows, "{f}");
+        assert!(sealing.packet_prefixes.is_none() && sealing.packet_hashes.is_none());
+        for full in [false, true] {
+            let ex = analyze(&fx.p(f), &opts, Keep::ToExplain { full_hashes: full }).unwrap();
+            assert!(ex.windows.is_empty(), "{f}");
+            assert_eq!(ex.header, all.header, "{f}");
+            assert_eq!(ex.packet_prefixes, all.packet_prefixes, "{f}");
+            assert_eq!(ex.packet_hashes.is_some(), full, "{f}");
+            if full {
+                assert_eq!(ex.packet_hashes, all.packet_hashes, "{f}");
+            }
+            let hashes = all.packet_hashes.as_ref().unwrap();
+            for (s, h) in hashes.iter().enumerate() {
+                let p = &ex.packet_prefixes.as_ref().unwrap()[s];
+                assert_eq!(p.len(), h.len(), "{f}");
+                for (p, h) in p.iter().zip(h) {
+                    assert_eq!(p.to_be_bytes(), h[..4], "{f}");
+                }
+            }
+            assert_eq!(ex.packet_times.is_some(), full, "{f}");
+            let last: Vec<Option<u64>> = all
+                .packet_times
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|t| t.last().map(f64::to_bits))
+                .collect();
+            let ex_last: Vec<Option<u64>> = ex
+                .packet_last
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|t| t.map(f64::to_bits))
+                .collect();
+            assert_eq!(ex_last, last, "{f}");
+            let mut pairs = vec![(&all.packet_presented, &ex.packet_presented)];
+            if full {
+                pairs.push((&all.packet_times, &ex.packet_times));
+            }
+            for (a, b) in pairs {
+                let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+                assert_eq!(a.len(), b.len(), "{f}");
+                for (a, b) in a.iter().zip(b) {
+                    let bits = |t: &courtseal::media::Times| -> Vec<u64> {
+                        t.to_vec().into_iter().map(f64::to_bits).collect()
+                    };
+                    assert_eq!(bits(a), bits(b), "{f}");
+                }
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The media reader's entry point, `media::analyze`, on arbitrary bytes
 //! written to a file (FFmpeg reads files): no panic, and what it reports is
 //! consistent (streams with packets, windows inside their streams, times
-//! finite). With `keep_packets`, the per-packet hashes agree with the counts.
+//! finite). With everything kept, the per-packet hashes agree with the counts.
 #![no_main]
 
 use std::io::Write as _;
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         silence: Some(SilenceOptions::default()),
         ..MediaOptions::default()
     };
-    let Ok(a) = analyze(f.path(), &opts, true) else {
+    let Ok(a) = analyze(f.path(), &opts, courtseal::media::Keep::All) else {
         return;
     };
     let hashes = a.packet_hashes.as_ref().expect("kept");

@@ -16,12 +16,14 @@ use crate::format::windows::{ChunkParams, StreamInfo, WindowLine, WindowsHeader,
 
 pub mod chunking;
 pub mod continuity;
+pub mod kept;
 pub mod normalise;
 pub mod ogg;
 pub mod silence;
 pub mod windowing;
 
 pub use continuity::Continuity;
+pub use kept::Times;
 pub use silence::{Level, SilenceDetector};
 pub use windowing::Windower;
 
@@ -69,6 +71,37 @@ impl Default for SilenceOptions {
 
 pub use crate::format::media::{MediaFacts, Observation, StreamFacts, WindowsRef};
 
+/// What [`analyze`] keeps besides the facts and the sidecar header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The sidecar's window lines, nothing per packet (sealing, inspecting).
+    Windows,
+    /// The window lines, and every packet's full hash, hash prefix and times.
+    All,
+    /// What explaining a changed copy needs, and no window lines: every
+    /// packet's hash prefix and times, and its full hash only when
+    /// `full_hashes` (a version 1 sidecar is compared window hash by window
+    /// hash).
+    ToExplain {
+        /// Keep the full 32-byte hashes too.
+        full_hashes: bool,
+    },
+}
+
+impl Keep {
+    fn packets(self) -> bool {
+        self != Keep::Windows
+    }
+
+    fn full_hashes(self) -> bool {
+        matches!(self, Keep::All | Keep::ToExplain { full_hashes: true })
+    }
+
+    fn windows(self) -> bool {
+        !matches!(self, Keep::ToExplain { .. })
+    }
+}
+
 /// The full reading of one file: facts, window lines, per-packet hashes.
 #[derive(Debug, Clone)]
 pub struct MediaAnalysis {
@@ -76,15 +109,24 @@ pub struct MediaAnalysis {
     pub facts: MediaFacts,
     /// Sidecar header.
     pub header: WindowsHeader,
-    /// Sidecar window lines, in order.
+    /// Sidecar window lines, in order (none when kept [`Keep::ToExplain`]).
     pub windows: Vec<WindowLine>,
-    /// Per-stream per-packet hashes, kept only when asked (for explaining a change).
+    /// Per-stream per-packet hashes, kept with [`Keep::All`] or
+    /// [`Keep::ToExplain`] with `full_hashes`.
     pub packet_hashes: Option<Vec<Vec<[u8; 32]>>>,
+    /// Per-stream per-packet hash prefixes (the first
+    /// [`crate::format::windows::PREFIX_BYTES`] bytes of each hash, big
+    /// endian), kept unless [`Keep::Windows`].
+    pub packet_prefixes: Option<Vec<Vec<u32>>>,
     /// Per-stream per-packet times in stored order (decoding times, seconds
-    /// from file start), kept with the hashes.
-    pub packet_times: Option<Vec<Vec<f64>>>,
-    /// Per-stream per-packet presentation times, kept with the hashes.
-    pub packet_presented: Option<Vec<Vec<f64>>>,
+    /// from file start), kept with the full hashes (comparing with a version
+    /// 2 or 3 sidecar uses the presentation times).
+    pub packet_times: Option<Vec<Times>>,
+    /// Per-stream the last unit's time in stored order, kept with the
+    /// prefixes.
+    pub packet_last: Option<Vec<Option<f64>>>,
+    /// Per-stream per-packet presentation times, kept with the prefixes.
+    pub packet_presented: Option<Vec<Times>>,
     /// Ogg pages whose checksum fails (readers skip them), counted only
     /// with the packets kept (to explain a changed copy); 0 otherwise.
     pub damaged_pages: usize,
@@ -128,13 +170,23 @@ pub(crate) fn open_input<P: AsRef<std::path::Path> + ?Sized>(
     ff::format::input_with_dictionary(&path.as_ref(), opts)
 }
 
+/// The fewest bytes a packet is counted at when reserving room for a file's
+/// packets from what its header announces.
+const MIN_PACKET_BYTES: u64 = 16;
+
 /// Rounds to the microsecond, so stored times are short and stable.
 pub fn round_us(t: f64) -> f64 {
     (t * 1e6).round() / 1e6
 }
 
 fn seconds(ts: i64, tb: ff::Rational) -> f64 {
-    ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())
+    ticks_to_seconds(ts, tb.numerator(), tb.denominator())
+}
+
+/// `ts` ticks of `num / den` seconds, in seconds (the one conversion both
+/// the reader and [`Times`] use, so kept times are the same to the bit).
+fn ticks_to_seconds(ts: i64, num: i32, den: i32) -> f64 {
+    ts as f64 * f64::from(num) / f64::from(den)
 }
 
 /// The SHA-256 of one packet's compressed payload.
@@ -161,8 +213,39 @@ struct StreamState {
     framing: normalise::Framing,
 }
 
-/// Where kept units go: hashes, stored-order times, presentation times.
-type Kept<'a> = (&'a mut Vec<[u8; 32]>, &'a mut Vec<f64>, &'a mut Vec<f64>);
+/// What is kept of one stream's units (packets, or a PCM stream's chunks).
+struct Kept {
+    /// Full hashes, when kept.
+    hashes: Option<Vec<[u8; 32]>>,
+    prefixes: Vec<u32>,
+    /// Stored-order times, kept with the full hashes.
+    times: Times,
+    presented: Times,
+    /// The last stored-order time.
+    last: Option<f64>,
+}
+
+impl Kept {
+    fn push_hash(&mut self, hash: [u8; 32]) {
+        if let Some(h) = &mut self.hashes {
+            h.push(hash);
+        }
+        self.prefixes
+            .push(u32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]));
+    }
+
+    /// A unit's stored-order time: from timestamp `ts`, or `t` seconds.
+    fn push_time(&mut self, ts: Option<i64>, t: f64) {
+        self.last = Some(t);
+        if self.hashes.is_none() {
+            return;
+        }
+        match ts {
+            Some(ts) => self.times.push_ticks(ts),
+            None => self.times.push_seconds(t),
+        }
+    }
+}
 
 struct Pcm {
     chunker: chunking::Chunker,
@@ -177,19 +260,22 @@ impl Pcm {
     fn flush(
         &mut self,
         windows: &mut Windower,
-        lines: &mut Vec<WindowLine>,
-        kept: Option<Kept<'_>>,
+        lines: Option<&mut Vec<WindowLine>>,
+        kept: Option<&mut Kept>,
     ) -> u64 {
         let start = self.start.unwrap_or(0.0);
         let n = self.done.len() as u64;
         let mut kept = kept;
+        let mut lines = lines;
         for (frame, hash) in self.done.drain(..) {
             let t = start + frame as f64 / self.rate;
-            lines.extend(windows.push(t, t, hash));
-            if let Some((h, ts, ps)) = kept.as_mut() {
-                h.push(hash);
-                ts.push(t);
-                ps.push(t);
+            if let Some(lines) = lines.as_mut() {
+                lines.extend(windows.push(t, t, hash));
+            }
+            if let Some(k) = kept.as_mut() {
+                k.push_hash(hash);
+                k.push_time(None, t);
+                k.presented.push_seconds(t);
             }
         }
         n
@@ -197,14 +283,11 @@ impl Pcm {
 }
 
 /// Reads a media file: facts, packet windows, discontinuities and (when
-/// asked) silence. `keep_packets` keeps every packet's hash and time (for a
-/// PCM stream in version 3, every chunk's), needed only to explain a changed
-/// file.
-pub fn analyze(
-    path: &Path,
-    opts: &MediaOptions,
-    keep_packets: bool,
-) -> Result<MediaAnalysis, Unreadable> {
+/// asked) silence. `keep` says what is kept of every packet (for a PCM
+/// stream in version 3, of every chunk), needed only to explain a changed
+/// file or prove an excerpt, and whether the window lines are made.
+pub fn analyze(path: &Path, opts: &MediaOptions, keep: Keep) -> Result<MediaAnalysis, Unreadable> {
+    let keep_packets = keep.packets();
     init();
     let window = if opts.window_seconds.is_finite() && opts.window_seconds > 0.0 {
         opts.window_seconds
@@ -212,6 +295,9 @@ pub fn analyze(
         1.0
     };
     let mut ictx = open_input(&path).map_err(|e| Unreadable(describe(&e)))?;
+    // What the kept vectors reserve is bounded by the file's size, whatever
+    // the container claims (a hint only: they grow past it if need be).
+    let most_packets = std::fs::metadata(path).map_or(0, |m| m.len() / MIN_PACKET_BYTES);
     let container = ictx.format().name().to_owned();
     let duration = match ictx.duration() {
         d if d > 0 => Some(round_us(d as f64 / f64::from(ff::ffi::AV_TIME_BASE))),
@@ -234,6 +320,8 @@ pub fn analyze(
     let mut streams = Vec::new();
     let mut states = Vec::new();
     let mut decoders: Vec<Option<SilenceScanner>> = Vec::new();
+    // The number of packets each stream's header announces, if it does.
+    let mut hints: Vec<usize> = Vec::new();
     for st in ictx.streams() {
         let params = st.parameters();
         let kind = match params.medium() {
@@ -296,6 +384,13 @@ pub fn analyze(
             }
         }
         let tb = st.time_base();
+        hints.push(
+            u64::try_from(st.frames())
+                .unwrap_or(0)
+                .min(most_packets)
+                .try_into()
+                .unwrap_or(0),
+        );
         if st.start_time() != ff::ffi::AV_NOPTS_VALUE && tb.denominator() != 0 {
             t0 = t0.min(seconds(st.start_time(), tb));
         }
@@ -328,9 +423,17 @@ pub fn analyze(
 
     let mut observations = Vec::new();
     let mut lines = Vec::new();
-    let mut hashes: Vec<Vec<[u8; 32]>> = vec![Vec::new(); streams.len()];
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); streams.len()];
-    let mut presented: Vec<Vec<f64>> = vec![Vec::new(); streams.len()];
+    let mut kept: Vec<Kept> = states
+        .iter()
+        .map(|_| Kept {
+            hashes: keep.full_hashes().then(Vec::new),
+            prefixes: Vec::new(),
+            times: Times::default(),
+            presented: Times::default(),
+            last: None,
+        })
+        .collect();
+    let make_lines = keep.windows();
     let mut corrupt = 0u64;
     let mut t0_known = t0.is_finite();
     loop {
@@ -369,6 +472,32 @@ pub fn analyze(
             t0 = t_abs;
             t0_known = true;
         }
+        if keep_packets && state.packets == 0 {
+            // Every time kept of this stream is converted with this origin,
+            // which no longer changes.
+            // Everything kept: as seconds, as computed here; a PCM stream's
+            // chunk times are not timestamps.
+            let k = &mut kept[si];
+            let make = if keep == Keep::All || state.pcm.is_some() {
+                Times::plain
+            } else {
+                Times::new
+            };
+            k.times = make(tb.numerator(), tb.denominator(), t0);
+            k.presented = make(tb.numerator(), tb.denominator(), t0);
+            // Reserved at once rather than grown by doubling (which holds
+            // the old and the new vector while it copies, and leaves up to
+            // half unused). A PCM stream's chunks are not its packets.
+            if state.pcm.is_none() {
+                let n = hints[si];
+                k.prefixes.reserve(n);
+                k.presented.reserve(n);
+                if let Some(h) = &mut k.hashes {
+                    h.reserve(n);
+                    k.times.reserve(n);
+                }
+            }
+        }
         let t = t_abs - t0;
         let dur = if packet.duration() > 0 {
             seconds(packet.duration(), tb)
@@ -393,16 +522,30 @@ pub fn analyze(
         if let Some(pcm) = &mut state.pcm {
             pcm.start.get_or_insert(pt);
             pcm.chunker.push(payload, &mut pcm.done);
-            let kept = keep_packets.then(|| (&mut hashes[si], &mut times[si], &mut presented[si]));
-            state.units += pcm.flush(&mut state.windows, &mut lines, kept);
+            let k = keep_packets.then(|| &mut kept[si]);
+            let l = make_lines.then_some(&mut lines);
+            state.units += pcm.flush(&mut state.windows, l, k);
         } else {
-            if let Some(done) = state.windows.push(t, pt, ph) {
-                lines.push(done);
+            if make_lines {
+                if let Some(done) = state.windows.push(t, pt, ph) {
+                    lines.push(done);
+                }
             }
             if keep_packets {
-                hashes[si].push(ph);
-                times[si].push(t);
-                presented[si].push(pt);
+                // The same values as `t` and `pt` above, kept as ticks
+                // where they come from a timestamp.
+                let k = &mut kept[si];
+                k.push_hash(ph);
+                if keep == Keep::All {
+                    k.push_time(None, t);
+                    k.presented.push_seconds(pt);
+                } else {
+                    k.push_time(ts, t);
+                    match packet.pts() {
+                        Some(p) => k.presented.push_ticks(p),
+                        None => k.presented.push_seconds(t),
+                    }
+                }
             }
             state.units += 1;
         }
@@ -419,10 +562,13 @@ pub fn analyze(
         state.continuity.finish(&mut observations);
         if let Some(pcm) = &mut state.pcm {
             pcm.chunker.finish(&mut pcm.done);
-            let kept = keep_packets.then(|| (&mut hashes[si], &mut times[si], &mut presented[si]));
-            state.units += pcm.flush(&mut state.windows, &mut lines, kept);
+            let k = keep_packets.then(|| &mut kept[si]);
+            let l = make_lines.then_some(&mut lines);
+            state.units += pcm.flush(&mut state.windows, l, k);
         }
-        lines.extend(state.windows.finish());
+        if make_lines {
+            lines.extend(state.windows.finish());
+        }
         let sf = &mut streams[si];
         sf.packets = state.packets;
         sf.first = state.first.map(round_us);
@@ -464,9 +610,27 @@ pub fn analyze(
         },
         header,
         windows: lines,
-        packet_hashes: keep_packets.then_some(hashes),
-        packet_times: keep_packets.then_some(times),
-        packet_presented: keep_packets.then_some(presented),
+        packet_hashes: keep.full_hashes().then(|| {
+            kept.iter_mut()
+                .map(|k| k.hashes.take().unwrap_or_default())
+                .collect()
+        }),
+        packet_prefixes: keep_packets.then(|| {
+            kept.iter_mut()
+                .map(|k| std::mem::take(&mut k.prefixes))
+                .collect()
+        }),
+        packet_times: keep.full_hashes().then(|| {
+            kept.iter_mut()
+                .map(|k| std::mem::take(&mut k.times))
+                .collect()
+        }),
+        packet_last: keep_packets.then(|| kept.iter().map(|k| k.last).collect()),
+        packet_presented: keep_packets.then(|| {
+            kept.iter_mut()
+                .map(|k| std::mem::take(&mut k.presented))
+                .collect()
+        }),
         damaged_pages: if keep_packets && container == "ogg" {
             ogg::damaged_pages(path).unwrap_or(0)
         } else {

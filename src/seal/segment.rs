@@ -194,7 +194,7 @@ pub fn read_segment(
 /// Media facts and sidecar bytes of the file at `path`, sealed as number
 /// `seq`. A file FFmpeg cannot read gets facts that say why, and no sidecar.
 fn analyze(path: &Path, seq: u64, opts: &MediaOptions) -> (MediaFacts, Option<Vec<u8>>) {
-    match media::analyze(path, opts, false) {
+    match media::analyze(path, opts, media::Keep::Windows) {
         Ok(a) => {
             let bytes = windows::to_bytes(&a.header, &a.windows);
             let mut facts = a.facts;

@@ -1066,7 +1066,7 @@ fn remux_holder(
             // FFmpeg opens the checked handle, never the name (see
             // `OpenedFile::fd_path`).
             let opened = source.open(files.get(*n)?).ok()?;
-            let now = media::analyze(&opened.fd_path(), &opts, true).ok()?;
+            let now = media::analyze(&opened.fd_path(), &opts, windows::copy_keep(sidecar)).ok()?;
             windows::explain(sidecar, &now).is_empty().then(|| {
                 (
                     (*n).to_owned(),
@@ -1121,7 +1121,7 @@ pub(crate) fn explain_change(
         // The copy's packets read as the sealed sidecar's version defines them.
         version: sidecar.header.v.max(windows::V2),
     };
-    let now = match media::analyze(path, &opts, true) {
+    let now = match media::analyze(path, &opts, windows::copy_keep(sidecar)) {
         Ok(a) => a,
         Err(e) => {
             findings.push(Finding::error(
