@@ -215,6 +215,9 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SealError + '_ {
 /// signed when [`Sealer::checkpoint`] is called.
 pub struct Sealer<'k> {
     paths: SessionPaths,
+    /// The session folder, opened once: every segment is listed and read
+    /// from this one handle, through the door.
+    source: crate::store::source::LocalSession,
     signer: &'k NoteSigner,
     origin: String,
     tree: Tree,
@@ -409,6 +412,7 @@ impl<'k> Sealer<'k> {
                     _ => None,
                 })
                 .collect(),
+            source: crate::store::source::LocalSession::new(&paths.root),
             paths,
             signer,
             origin,
@@ -554,7 +558,7 @@ impl<'k> Sealer<'k> {
         let reading = loop {
             attempt += 1;
             let hook = self.between.as_deref_mut();
-            match read_segment(&self.paths.root, name, seq, media, hook) {
+            match read_segment(&self.source, name, seq, media, hook) {
                 Ok(r) => break r,
                 Err(SegmentReadError::Changed(_)) if attempt < READ_ATTEMPTS => {
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -653,7 +657,7 @@ pub fn seal(
 /// [`seal`] with a sealer already open.
 pub fn seal_with(mut sealer: Sealer<'_>, media: &MediaOptions) -> Result<SealOutcome, SealError> {
     // Listed through the session's door (no folder that is a link entered).
-    let items = crate::store::source::scan(&sealer.paths.source(), None);
+    let items = crate::store::source::scan(&sealer.source, None);
     let mut skipped = scan_findings(&items);
     let mut sealed = Vec::new();
     for item in &items {

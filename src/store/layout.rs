@@ -379,24 +379,3 @@ pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
         )
     })
 }
-
-/// `root/name` if it is a regular file reached without following any link
-/// (no component of `name` is a symbolic link), so that nothing done to it
-/// can reach outside the session folder. `name` is a checked segment name.
-pub fn contained_file(root: &Path, name: &str) -> Option<PathBuf> {
-    entry::check_segment_name(name).ok()?;
-    let mut p = root.to_owned();
-    let parts: Vec<&str> = name.split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        p.push(part);
-        let m = fs::symlink_metadata(&p).ok()?;
-        let last = i + 1 == parts.len();
-        if m.file_type().is_symlink()
-            || (last && !m.file_type().is_file())
-            || (!last && !m.is_dir())
-        {
-            return None;
-        }
-    }
-    Some(p)
-}
