@@ -229,3 +229,259 @@ fn seal_never_enters_a_segment_folder_swapped_for_a_link_after_hashing() {
         )
     );
 }
+
+// --- Files a user names on the command line ---------------------------------
+
+/// A sealed copy of the sample session at `dir/s`, the demo recorder's
+/// trust file and a proof of its segment 2 (`seg.tlog-proof`).
+fn sealed_with_proof(dir: &Path) {
+    copy_sample(&dir.join("s"), &[]);
+    demo_key(dir, "demo-recorder");
+    fs::write(
+        dir.join("trust.txt"),
+        format!("recorder {}\n", vkey("demo-recorder")),
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        dir,
+        &[
+            "seal",
+            "s",
+            "--key",
+            "demo-recorder.key",
+            "--origin",
+            ORIGIN,
+            "--no-silence",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        dir,
+        &[
+            "proof",
+            "s",
+            "seg-0002.m4a",
+            "--trust",
+            "trust.txt",
+            "-o",
+            "seg.tlog-proof",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+/// `verify-file` given a FIFO or `/dev/zero` as the proof, the media or the
+/// packet windows: each is an exit-2 error naming the file, before anything
+/// is opened for reading (a FIFO never waited on, a device never read
+/// without end); the file is opened without blocking and checked on its
+/// handle, so one swapped in after that look is refused as well.
+#[test]
+fn verify_file_refuses_a_fifo_or_dev_zero_as_proof_media_or_windows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    sealed_with_proof(dir);
+    mkfifo(&dir.join("pipe"));
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["s/seg-0002.m4a", "--proof", "pipe"],
+            "courtseal: error: pipe: not a regular file (a FIFO); give the proof file itself",
+        ),
+        (
+            &["s/seg-0002.m4a", "--proof", "/dev/zero"],
+            "courtseal: error: /dev/zero: not a regular file (a device); give the proof file itself",
+        ),
+        (
+            &["pipe", "--proof", "seg.tlog-proof"],
+            "courtseal: error: pipe: not a regular file (a FIFO); give the media file itself",
+        ),
+        (
+            &["/dev/zero", "--proof", "seg.tlog-proof"],
+            "courtseal: error: /dev/zero: not a regular file (a device); give the media file itself",
+        ),
+        (
+            &["s/seg-0002.m4a", "--proof", "seg.tlog-proof", "--windows", "pipe"],
+            "courtseal: error: pipe: not a regular file (a FIFO); give the packet-window file itself",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["verify-file"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--trust", "trust.txt"]);
+        let (code, out, err) = run(dir, &all);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(err.trim_end(), want, "{args:?}");
+    }
+}
+
+/// `audit --resume` given a FIFO, `/dev/zero` or a link to a FIFO as its
+/// state file, and a new audit given a FIFO as the state to write: an
+/// exit-2 error naming the file; nothing waits on it.
+#[test]
+fn audit_refuses_a_fifo_or_dev_zero_as_its_state_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    sealed_with_proof(dir);
+    fs::create_dir(dir.join("archive")).unwrap();
+    fs::rename(dir.join("s"), dir.join("archive/a")).unwrap();
+    demo_key(dir, "demo-secretary");
+    mkfifo(&dir.join("pipe"));
+    symlink("pipe", dir.join("linked-pipe")).unwrap();
+    for state in ["pipe", "/dev/zero", "linked-pipe"] {
+        let (code, out, err) = run(
+            dir,
+            &[
+                "audit",
+                "archive",
+                "--trust",
+                "trust.txt",
+                "--state",
+                state,
+                "--resume",
+                "--sign",
+                "demo-secretary.key",
+                "--html",
+                "act.html",
+            ],
+        );
+        assert_eq!(code, 2, "{state}: {out}{err}");
+        assert_eq!(
+            err.trim_end(),
+            format!("courtseal: error: {state}: the audit state must be a regular file"),
+        );
+        assert!(!dir.join("act.html").exists());
+    }
+    let (code, out, err) = run(
+        dir,
+        &[
+            "audit",
+            "archive",
+            "--trust",
+            "trust.txt",
+            "--state",
+            "pipe",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(
+        err.trim_end(),
+        "courtseal: error: pipe: the audit state must be a regular file"
+    );
+}
+
+/// `compare` given a FIFO or `/dev/zero` as the independent recording: an
+/// exit-2 error naming it; the recording is opened without blocking and
+/// FFmpeg handed the checked handle, never the name.
+#[test]
+fn compare_refuses_a_fifo_or_dev_zero_as_the_independent_recording() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    sealed_with_proof(dir);
+    mkfifo(&dir.join("pipe"));
+    for (file, what) in [("pipe", "a FIFO"), ("/dev/zero", "a device")] {
+        let (code, out, err) = run(dir, &["compare", "s", file, "--trust", "trust.txt"]);
+        assert_eq!(code, 2, "{file}: {out}{err}");
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "courtseal: error: {file}: not a regular file ({what}); give the independent recording itself"
+            )
+        );
+    }
+}
+
+// --- excerpt ------------------------------------------------------------------
+
+/// Copies the folder `from` to `to` (created), files and folders only.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &t);
+        } else {
+            fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+/// `excerpt` of a session whose segment, sidecar or log was swapped for a
+/// link to a copy outside the session or for a FIFO: refused with the exact
+/// finding (verify runs first and reads through the door; excerpt's own
+/// reads, the sidecar and the segment, go through the door as well), never
+/// waited on, and no excerpt written.
+#[test]
+fn excerpt_refuses_a_segment_sidecar_or_log_swapped_for_a_link_or_fifo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    sealed_with_proof(dir);
+    fs::create_dir(dir.join("outside")).unwrap();
+    let swapped = |rel: &str, fifo: bool| {
+        let s = format!("x-{}-{fifo}", rel.replace('/', "-"));
+        copy_tree(&dir.join("s"), &dir.join(&s));
+        let p = dir.join(&s).join(rel);
+        if fifo {
+            fs::remove_file(&p).unwrap();
+            mkfifo(&p);
+        } else {
+            let moved = dir.join("outside").join(&s);
+            fs::rename(&p, &moved).unwrap();
+            symlink(&moved, &p).unwrap();
+        }
+        s
+    };
+    let not_read = "not a regular file inside the session (a link, FIFO or device is never read)";
+    let cases = [
+        ("courtseal/windows/2.jsonl", true, format!("the session does not verify for segment seg-0002.m4a (windows.missing at courtseal/windows/2.jsonl: the packet windows sealed for seg-0002.m4a cannot be read ({not_read})); an excerpt of it would prove nothing")),
+        ("courtseal/windows/2.jsonl", false, format!("the session does not verify for segment seg-0002.m4a (windows.missing at courtseal/windows/2.jsonl: the packet windows sealed for seg-0002.m4a cannot be read ({not_read})); an excerpt of it would prove nothing")),
+        ("seg-0002.m4a", true, "the session does not verify for segment seg-0002.m4a (segment.bad_name at seg-0002.m4a: cannot be sealed or checked: not a regular file); an excerpt of it would prove nothing".to_owned()),
+        ("seg-0002.m4a", false, "the session does not verify for segment seg-0002.m4a (segment.missing at seg-0002.m4a: was sealed (segment #2, 119014 bytes) but the file is gone); an excerpt of it would prove nothing".to_owned()),
+    ];
+    for (rel, fifo, want) in cases {
+        let s = swapped(rel, fifo);
+        let (code, out, err) = run(
+            dir,
+            &[
+                "excerpt",
+                &s,
+                "seg-0002.m4a",
+                "--from",
+                "1",
+                "--to",
+                "3",
+                "-o",
+                "out.m4a",
+                "--trust",
+                "trust.txt",
+            ],
+        );
+        assert_eq!(code, 2, "{rel} {fifo}: {out}{err}");
+        assert_eq!(err.trim_end(), format!("courtseal: error: {s}: {want}"));
+        assert!(!dir.join("out.m4a").exists());
+    }
+    for fifo in [true, false] {
+        let s = swapped("courtseal/log.jsonl", fifo);
+        let (code, out, err) = run(
+            dir,
+            &[
+                "excerpt",
+                &s,
+                "seg-0002.m4a",
+                "--from",
+                "1",
+                "--to",
+                "3",
+                "-o",
+                "out.m4a",
+                "--trust",
+                "trust.txt",
+            ],
+        );
+        assert_eq!(code, 2, "log {fifo}: {out}{err}");
+        assert_eq!(
+            err.trim_end(),
+            format!("courtseal: error: {s}/courtseal/log.jsonl: {not_read}")
+        );
+        assert!(!dir.join("out.m4a").exists());
+    }
+}

@@ -494,6 +494,12 @@ impl<'k> Sealer<'k> {
         self.known.contains(name)
     }
 
+    /// The session folder as this sealer reads it: opened once, every name
+    /// reached through the door (no link followed, no FIFO waited on).
+    pub fn source(&self) -> &crate::store::source::LocalSession {
+        &self.source
+    }
+
     /// Runs `hook` between the pass that hashes each file and the pass that
     /// reads its media facts (for tests of a file changed in between).
     pub fn set_between_reads(&mut self, hook: Box<BetweenReads>) {
