@@ -1391,7 +1391,9 @@ mod tests {
             state_line_text(&h, "fp", "2026-11-25T10:00:01Z", result, Some(&k))
         );
         fs::write(&state, text).unwrap();
-        let (_, got) = read_state(&state, "archive", "opts", Some(&k)).unwrap();
+        let Ok((_, got)) = read_state(&state, "archive", "opts", Some(&k)) else {
+            panic!("the state is refused");
+        };
         got.get("s").expect("the line is taken").result.clone()
     }
 
@@ -1443,7 +1445,9 @@ mod tests {
             let state = dir.path().join("state.jsonl");
             let head = serde_json::to_string(&h).unwrap();
             fs::write(&state, format!("{head}\n{bad}\n")).unwrap();
-            let (_, got) = read_state(&state, "archive", "opts", Some(&k)).unwrap();
+            let Ok((_, got)) = read_state(&state, "archive", "opts", Some(&k)) else {
+                panic!("the state is refused");
+            };
             assert!(got.is_empty(), "{bad}");
         }
     }
@@ -1455,12 +1459,13 @@ mod tests {
         h.kind = STATE_KIND_V1.into();
         let state = dir.path().join("state.jsonl");
         fs::write(&state, format!("{}\n", serde_json::to_string(&h).unwrap())).unwrap();
-        let e = read_state(&state, "archive", "opts", Some(&key()))
-            .unwrap_err()
-            .to_string();
+        let Err(e) = read_state(&state, "archive", "opts", Some(&key())) else {
+            panic!("a version 1 state was taken");
+        };
+        let e = e.to_string();
         assert!(
             e.ends_with(
-                "it is the state of an audit by an earlier courtseal (courtseal.audit-state/v1), which cannot tell a file named like a place in the record (\"record: …\") from that place, so its results are not taken"
+                "state.jsonl: it is the state of an audit by an earlier courtseal (courtseal.audit-state/v1), which cannot tell a file named like a place in the record (\"record: …\") from that place, so its results are not taken; nothing can be resumed from it (run the audit without --resume)"
             ),
             "{e}"
         );
