@@ -575,7 +575,7 @@ mod tests {
         symlink(t.path().join("secret"), dir.join("1-link.event")).unwrap();
         rustix::fs::mknodat(
             rustix::fs::CWD,
-            &dir.join("2-fifo.event"),
+            dir.join("2-fifo.event"),
             rustix::fs::FileType::Fifo,
             rustix::fs::Mode::from_raw_mode(0o600),
             0,
