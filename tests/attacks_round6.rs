@@ -49,12 +49,17 @@ impl FifoWatch {
         let done = Arc::new(AtomicBool::new(false));
         let (r, d) = (reached.clone(), done.clone());
         let thread = std::thread::spawn(move || {
+            use std::os::unix::fs::FileTypeExt as _;
+            let fifo = |m: &fs::Metadata| m.file_type().is_fifo();
             while !d.load(Ordering::SeqCst) {
-                if fs::OpenOptions::new()
-                    .write(true)
-                    .custom_flags(libc::O_NONBLOCK)
-                    .open(&path)
-                    .is_ok()
+                // Only while a FIFO is there (before a swap the name may be
+                // a regular file, which a writer's open would always open).
+                if fs::symlink_metadata(&path).is_ok_and(|m| fifo(&m))
+                    && fs::OpenOptions::new()
+                        .write(true)
+                        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+                        .open(&path)
+                        .is_ok_and(|f| f.metadata().is_ok_and(|m| fifo(&m)))
                 {
                     r.store(true, Ordering::SeqCst);
                 }
