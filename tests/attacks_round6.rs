@@ -394,6 +394,30 @@ fn compare_refuses_a_fifo_or_dev_zero_as_the_independent_recording() {
     }
 }
 
+/// `inspect` given a FIFO or `/dev/zero`: an exit-2 error naming it; a
+/// real file is opened without blocking and FFmpeg reads the checked
+/// handle, while the file is still shown by the name the person gave.
+#[test]
+fn inspect_refuses_a_fifo_or_dev_zero_and_shows_a_real_file_by_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_sample(&dir.join("s"), &[]);
+    mkfifo(&dir.join("pipe"));
+    for (file, what) in [("pipe", "a FIFO"), ("/dev/zero", "a device")] {
+        let (code, out, err) = run(dir, &["inspect", file]);
+        assert_eq!(code, 2, "{file}: {out}{err}");
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "courtseal: error: {file}: not a regular file ({what}); give the media file itself"
+            )
+        );
+    }
+    let (code, out, err) = run(dir, &["inspect", "s/seg-0002.m4a"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("File            s/seg-0002.m4a\n"), "{out}");
+}
+
 // --- excerpt ------------------------------------------------------------------
 
 /// Copies the folder `from` to `to` (created), files and folders only.
