@@ -514,3 +514,116 @@ fn excerpt_refuses_a_segment_sidecar_or_log_swapped_for_a_link_or_fifo() {
         assert!(!dir.join("out.m4a").exists());
     }
 }
+
+// --- audit --resume: a segment named like a place in the record -------------
+
+/// Stops an audit after `n` sessions have started.
+struct StopAfter(std::sync::atomic::AtomicUsize);
+
+impl courtseal::audit::AuditProgress for StopAfter {
+    fn start(&self, _: u64, _: u64) {}
+    fn file_done(&self, _: u64) {}
+    fn session_done(&self, _: &str) {}
+    fn should_stop(&self) -> bool {
+        let left = self.0.load(Ordering::SeqCst);
+        if left == 0 {
+            return true;
+        }
+        self.0.store(left - 1, Ordering::SeqCst);
+        false
+    }
+}
+
+/// A file named `record: x` (and one named like a line of the log) put in
+/// a sealed session, which an interrupted audit finds unsealed: resumed
+/// from the state, its findings used to come back as the record's place
+/// `x`, since the state kept locations only as strings. They come back as
+/// the files they are.
+#[test]
+fn audit_resume_keeps_a_file_named_record_x_a_file() {
+    use courtseal::finding::Location;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo_key(dir, "demo-recorder");
+    demo_key(dir, "demo-secretary");
+    fs::write(
+        dir.join("trust.txt"),
+        format!("recorder {}\n", vkey("demo-recorder")),
+    )
+    .unwrap();
+    for s in ["a", "b"] {
+        let rel = format!("archive/{s}");
+        copy_sample(&dir.join(&rel), &[]);
+        let (code, _, err) = run(
+            dir,
+            &[
+                "seal",
+                &rel,
+                "--key",
+                "demo-recorder.key",
+                "--origin",
+                ORIGIN,
+                "--no-silence",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    fs::write(dir.join("archive/a/record: x"), b"planted").unwrap();
+    let mut trust = courtseal::keys::TrustStore::new();
+    trust.load(&dir.join("trust.txt")).unwrap();
+    let key = courtseal::audit::StateKey(Arc::new(
+        courtseal::keys::load_signer(&dir.join("demo-secretary.key")).unwrap(),
+    ));
+    let opts = |resume: bool| courtseal::audit::AuditOptions {
+        retention: courtseal::audit::Retention {
+            years: 1,
+            months: 0,
+            days: 0,
+        },
+        due_within_days: 0,
+        today: time::macros::date!(2026 - 11 - 25),
+        state: Some(dir.join("state.jsonl")),
+        resume,
+        strict: false,
+        state_key: Some(key.clone()),
+    };
+    let located = |r: &courtseal::audit::AuditReport| -> Vec<Location> {
+        r.sessions
+            .iter()
+            .find(|s| s.session == "a")
+            .expect("session a audited")
+            .findings
+            .iter()
+            .map(|f| f.location.clone())
+            .filter(|l| *l == "record: x")
+            .collect()
+    };
+    // Interrupted after the first session (one at a time, in order).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let first = pool
+        .install(|| {
+            courtseal::audit::audit(
+                &dir.join("archive"),
+                &trust,
+                &opts(false),
+                &StopAfter(1.into()),
+            )
+        })
+        .unwrap();
+    assert!(first.interrupted);
+    let direct = located(&first);
+    assert_eq!(direct, [Location::File("record: x".into())]);
+    let resumed = courtseal::audit::audit(
+        &dir.join("archive"),
+        &trust,
+        &opts(true),
+        &StopAfter(99.into()),
+    )
+    .unwrap();
+    assert_eq!(resumed.resumed, 1);
+    assert_eq!(resumed.resumed_sessions[0].session, "a");
+    assert_eq!(located(&resumed), direct);
+}
