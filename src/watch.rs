@@ -29,7 +29,7 @@ use crate::finding::{Code, Finding};
 use crate::media::MediaOptions;
 use crate::note::NoteSigner;
 use crate::session::{self, FileOutcome, HeaderFields, ScanItem, SealError, Sealer, SessionPaths};
-use crate::store::source::{Kind, ReadError, SessionSource as _};
+use crate::store::source::{Kind, LocalSession, ReadError, SessionSource as _};
 
 /// Extensions of names a recorder writes to before renaming a finished file.
 const TEMP_EXTENSIONS: [&str; 8] = [
@@ -368,7 +368,18 @@ fn take_inbox(
     // the tool folder above it) only when it is a real folder inside the
     // session, reached without a link (through a link planted as the inbox,
     // files elsewhere would be read, renamed or deleted).
-    let Ok(Some(listed)) = sealer.source().list(INBOX_REL) else {
+    // The inbox folder is opened once, through the door; it is listed, each
+    // event read, and each taken or refused one removed or renamed from
+    // that one handle, so a folder swapped for a link meanwhile cannot send
+    // a removal or a rename out of the session.
+    let Ok(folder) = sealer.source().folder(INBOX_REL) else {
+        return Ok(());
+    };
+    let Ok(again) = rustix::io::dup(&folder) else {
+        return Ok(());
+    };
+    let inbox_source = LocalSession::opened(&dir, again);
+    let Ok(Some(listed)) = inbox_source.list(".") else {
         return Ok(());
     };
     let names: Vec<(String, Kind)> = listed
@@ -388,9 +399,7 @@ fn take_inbox(
         // read as an event entry, not as a log line. Only a small regular
         // file is read, from the handle the door checked (a FIFO or a link
         // planted there, or swapped in after the listing, is refused).
-        let read = sealer
-            .source()
-            .read(&format!("{INBOX_REL}/{name}"), MAX_EVENT_BYTES);
+        let read = inbox_source.read(&name, MAX_EVENT_BYTES);
         let regular = match &read {
             // Taken in (or removed) since it was listed.
             Err(ReadError::Missing) => continue,
@@ -408,11 +417,21 @@ fn take_inbox(
             } else {
                 "not a regular file (a folder, link or FIFO is never read)"
             };
-            refuse(&mut tracker.refused, &file, why.into(), report);
+            refuse(
+                &mut tracker.refused,
+                (&folder, &dir, &name),
+                why.into(),
+                report,
+            );
             continue;
         };
         if let Err(e) = event::check_event(&ev, sealer.origin()) {
-            refuse(&mut tracker.refused, &file, e.to_string(), report);
+            refuse(
+                &mut tracker.refused,
+                (&folder, &dir, &name),
+                e.to_string(),
+                report,
+            );
             continue;
         }
         if !sealer.has_event(&ev.note) {
@@ -420,10 +439,12 @@ fn take_inbox(
             sealer.append(&[entry::to_line(&ev)])?;
             report(WatchEvent::Event(ev));
         }
-        fs::remove_file(&file).map_err(|e| SealError::Io {
-            path: file.clone(),
-            source: e,
-        })?;
+        rustix::fs::unlinkat(&folder, name.as_str(), rustix::fs::AtFlags::empty()).map_err(
+            |e| SealError::Io {
+                path: file.clone(),
+                source: e.into(),
+            },
+        )?;
     }
     Ok(())
 }
@@ -432,24 +453,41 @@ fn take_inbox(
 /// refusal is reported once: an entry that cannot be moved aside (a folder
 /// named `….event` next to a `….refused` one) is remembered in `refused`
 /// and not refused again on every look.
+///
+/// `at` is the inbox folder's handle, its path (to show) and the entry's
+/// name in it: the entry is renamed within that handle, never by path.
 fn refuse(
     refused: &mut HashSet<PathBuf>,
-    file: &Path,
+    at: (&std::os::fd::OwnedFd, &Path, &str),
     why: String,
     report: &mut dyn FnMut(WatchEvent),
 ) {
-    if !refused.insert(file.to_owned()) {
+    let (folder, dir, name) = at;
+    let file = dir.join(name);
+    if !refused.insert(file.clone()) {
         return;
     }
-    let bad = file.with_extension("refused");
+    let bad_name = Path::new(name)
+        .with_extension("refused")
+        .to_string_lossy()
+        .into_owned();
+    let bad = dir.join(&bad_name);
     // Never over an existing name: a refused event already there stays.
-    let moved = fs::symlink_metadata(&bad).is_err() && fs::rename(file, &bad).is_ok();
+    let free = matches!(
+        rustix::fs::statat(
+            folder,
+            bad_name.as_str(),
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW
+        ),
+        Err(rustix::io::Errno::NOENT)
+    );
+    let moved = free && rustix::fs::renameat(folder, name, folder, bad_name.as_str()).is_ok();
     if moved {
-        refused.remove(file);
+        refused.remove(&file);
         report(WatchEvent::RefusedEvent { file: bad, why });
     } else {
         report(WatchEvent::RefusedEvent {
-            file: file.to_owned(),
+            file: file.clone(),
             why: format!(
                 "{why} (left in place: it could not be renamed to {})",
                 bad.display()

@@ -222,6 +222,15 @@ impl LocalSession {
         }
     }
 
+    /// The folder `rel` of the session, opened through the door (every
+    /// component reached without following a link), for a caller that must
+    /// also change names in it (the watch inbox): an error when a component
+    /// is a link or not a folder.
+    pub fn folder(&self, rel: &str) -> io::Result<OwnedFd> {
+        let parts = components(rel)?;
+        descend(self.root_dir()?, &parts, rel)
+    }
+
     /// A handle of its own on the session folder, opened once.
     fn root_dir(&self) -> io::Result<OwnedFd> {
         reopen(&self.opened, &self.root)
