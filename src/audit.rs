@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::digest::Sha256Digest;
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, Finding, Location, Severity};
 use crate::keys::TrustStore;
 use crate::session::{RECORD_FILES, TOOL_DIR};
 use crate::store::source::{Kind, SessionSource};
@@ -362,35 +362,56 @@ fn visit<A: Archive>(
 /// change time (ctime) is set by the system on every change, including a
 /// change of the modification time, so a file changed and given back its
 /// old mtime still gets a new fingerprint.
-fn fingerprint(root: &Path) -> String {
+///
+/// It is taken through the session's door, from the folder handle the
+/// archive reached without a link ([`LocalSession::metadata`]): metadata
+/// only, no file opened; a folder that is a link is fingerprinted as the
+/// link, never entered. Names are the session's own (`.` for its folder).
+fn fingerprint(session: &LocalSession) -> String {
     use sha2::Digest as _;
-    use std::os::unix::fs::MetadataExt as _;
     let mut h = sha2::Sha256::default();
-    for e in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-    {
-        match e.and_then(|e| Ok((e.path().to_owned(), e.metadata()?))) {
-            Ok((path, m)) => h.update(
-                format!(
-                    "{}\0{}\0{}\0{}\0{}.{}\0{}.{}\n",
-                    path.display(),
-                    m.dev(),
-                    m.ino(),
-                    m.size(),
-                    m.mtime(),
-                    m.mtime_nsec(),
-                    m.ctime(),
-                    m.ctime_nsec()
-                )
-                .as_bytes(),
-            ),
-            // Something unreadable: never equal to a recorded fingerprint.
-            Err(_) => h.update(crate::time::now_utc().as_bytes()),
-        }
-    }
+    fingerprint_below(session, ".", &mut h);
     hex::encode(h.finalize())
+}
+
+fn fingerprint_below(session: &LocalSession, rel: &str, h: &mut sha2::Sha256) {
+    use sha2::Digest as _;
+    let m = match session.metadata(rel) {
+        Ok(Some(m)) => m,
+        // Something unreadable, or gone: never equal to a recorded
+        // fingerprint.
+        _ => {
+            h.update(format!("{rel}\0{}\n", crate::time::now_utc()).as_bytes());
+            return;
+        }
+    };
+    h.update(
+        format!(
+            "{rel}\0{}\0{}\0{}\0{}.{}\0{}.{}\n",
+            m.dev, m.ino, m.size, m.mtime.0, m.mtime.1, m.ctime.0, m.ctime.1
+        )
+        .as_bytes(),
+    );
+    if m.kind != Kind::Folder {
+        return;
+    }
+    let Ok(Some(listed)) = session.list(rel) else {
+        h.update(format!("{rel}\0unlisted {}\n", crate::time::now_utc()).as_bytes());
+        return;
+    };
+    for l in listed {
+        let name = if rel == "." {
+            l.name
+        } else {
+            format!("{rel}/{}", l.name)
+        };
+        if l.kind == Kind::NotUtf8 {
+            // Cannot be looked at by its name: never equal either.
+            h.update(format!("{name}\0not utf-8 {}\n", crate::time::now_utc()).as_bytes());
+            continue;
+        }
+        fingerprint_below(session, &name, h);
+    }
 }
 
 /// The first line of a state file: which audit run it records.
@@ -409,7 +430,56 @@ struct StateHeader {
     started_at: String,
 }
 
-const STATE_KIND: &str = "courtseal.audit-state/v1";
+/// The state's format. Version 2 keeps each finding's location typed
+/// (`{"file": …}`, `{"line": …}`, `{"record": …}`) beside the result, so
+/// that a file named like a place in the record (`record: x`) or a log line
+/// comes back as the file it is.
+const STATE_KIND: &str = "courtseal.audit-state/v2";
+
+/// Version 1 kept locations only in their one-string form, which cannot
+/// tell a file named `record: x` from the record's place `x`: refused.
+const STATE_KIND_V1: &str = "courtseal.audit-state/v1";
+
+/// A finding's location as the state keeps it: typed, never parsed back
+/// from its one-string form.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+#[serde(rename_all = "snake_case")]
+enum StateLocation {
+    /// [`Location::File`].
+    File(String),
+    /// [`Location::Line`].
+    Line {
+        /// The file.
+        file: String,
+        /// The line, from 1.
+        line: usize,
+    },
+    /// [`Location::Record`].
+    Record(String),
+}
+
+impl From<&Location> for StateLocation {
+    fn from(l: &Location) -> Self {
+        match l {
+            Location::File(f) => StateLocation::File(f.clone()),
+            Location::Line { file, line } => StateLocation::Line {
+                file: file.clone(),
+                line: *line,
+            },
+            Location::Record(p) => StateLocation::Record(p.clone()),
+        }
+    }
+}
+
+impl From<StateLocation> for Location {
+    fn from(l: StateLocation) -> Self {
+        match l {
+            StateLocation::File(f) => Location::File(f),
+            StateLocation::Line { file, line } => Location::Line { file, line },
+            StateLocation::Record(p) => Location::Record(p),
+        }
+    }
+}
 
 /// Largest state file read, in bytes.
 const MAX_STATE_BYTES: u64 = 1 << 30;
@@ -419,6 +489,8 @@ struct StateLine {
     fingerprint: String,
     hashed_at: String,
     result: SessionAudit,
+    /// The location of each of `result`'s findings, in order, typed.
+    locations: Vec<StateLocation>,
     /// Base64 Ed25519 signature by the state key over [`state_message`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sig: Option<String>,
@@ -426,12 +498,77 @@ struct StateLine {
 
 /// What the signature of a state line covers: the run, archive and options
 /// of its header (so a line cannot move to another run) and the line's
-/// fingerprint, hash time and result as written.
-fn state_message(header: &StateHeader, fingerprint: &str, hashed_at: &str, result: &str) -> String {
+/// fingerprint, hash time, result and typed locations as written. Each
+/// part is JSON text (a string's newline escaped), one a line, so no part
+/// can run into the next.
+fn state_message(
+    header: &StateHeader,
+    fingerprint: &str,
+    hashed_at: &str,
+    result: &str,
+    locations: &str,
+) -> String {
+    let q = |t: &str| serde_json::Value::String(t.to_owned()).to_string();
     format!(
-        "courtseal audit state line/v1\n{}\n{}\n{}\n{fingerprint}\n{hashed_at}\n{result}\n",
-        header.run, header.archive, header.options
+        "courtseal audit state line/v2\n{}\n{}\n{}\n{}\n{}\n{result}\n{locations}\n",
+        q(&header.run),
+        q(&header.archive),
+        q(&header.options),
+        q(fingerprint),
+        q(hashed_at)
     )
+}
+
+/// One line of the state: `result` and its typed locations, signed with
+/// `key` when one is given.
+#[expect(
+    clippy::expect_used,
+    reason = "the state file's lines hold only strings, numbers and string-keyed maps, which always serialise"
+)]
+fn state_line_text(
+    header: &StateHeader,
+    fingerprint: &str,
+    hashed_at: &str,
+    result: &SessionAudit,
+    key: Option<&StateKey>,
+) -> String {
+    let locations: Vec<StateLocation> = result
+        .findings
+        .iter()
+        .map(|f| (&f.location).into())
+        .collect();
+    let sig = key.map(|k| {
+        use base64::Engine as _;
+        let body = serde_json::to_string(result).expect("JSON");
+        let locs = serde_json::to_string(&locations).expect("JSON");
+        let msg = state_message(header, fingerprint, hashed_at, &body, &locs);
+        base64::engine::general_purpose::STANDARD.encode(k.0.sign_bytes(msg.as_bytes()))
+    });
+    serde_json::to_string(&StateLine {
+        fingerprint: fingerprint.to_owned(),
+        hashed_at: hashed_at.to_owned(),
+        result: result.clone(),
+        locations,
+        sig,
+    })
+    .expect("JSON")
+}
+
+/// A state line whose signature verifies, with its findings' locations
+/// put back as typed (the result's one-string forms are not relied on).
+fn taken_state_line(
+    header: &StateHeader,
+    mut line: StateLine,
+    key: &StateKey,
+) -> Option<StateLine> {
+    if !state_line_signed(header, &line, key) || line.locations.len() != line.result.findings.len()
+    {
+        return None;
+    }
+    for (f, l) in line.result.findings.iter_mut().zip(line.locations.iter()) {
+        f.location = l.clone().into();
+    }
+    Some(line)
 }
 
 /// True when `line`'s signature verifies with `key` under `header`.
@@ -447,7 +584,16 @@ fn state_line_signed(header: &StateHeader, line: &StateLine, key: &StateKey) -> 
     let Ok(result) = serde_json::to_string(&line.result) else {
         return false;
     };
-    let msg = state_message(header, &line.fingerprint, &line.hashed_at, &result);
+    let Ok(locations) = serde_json::to_string(&line.locations) else {
+        return false;
+    };
+    let msg = state_message(
+        header,
+        &line.fingerprint,
+        &line.hashed_at,
+        &result,
+        &locations,
+    );
     key.0.verifier().verify(msg.as_bytes(), &sig)
 }
 
@@ -491,8 +637,15 @@ fn read_state(
     let header: StateHeader = lines
         .next()
         .and_then(|l| serde_json::from_str(l).ok())
-        .filter(|h: &StateHeader| h.kind == STATE_KIND)
         .ok_or_else(|| not("it is not the state of an audit run".into()))?;
+    if header.kind == STATE_KIND_V1 {
+        return Err(not(format!(
+            "it is the state of an audit by an earlier courtseal ({STATE_KIND_V1}), which cannot tell a file named like a place in the record (\"record: …\") from that place, so its results are not taken"
+        )));
+    }
+    if header.kind != STATE_KIND {
+        return Err(not("it is not the state of an audit run".into()));
+    }
     if header.archive != archive {
         return Err(not(format!(
             "it is the state of the audit of {}, not of {archive}",
@@ -517,7 +670,7 @@ fn read_state(
     // that session is audited again.
     let results = lines
         .filter_map(|l| serde_json::from_str::<StateLine>(l).ok())
-        .filter(|s| state_line_signed(&header, s, key))
+        .filter_map(|s| taken_state_line(&header, s, key))
         .map(|s| (s.result.session.clone(), s))
         .collect();
     Ok((header, results))
@@ -573,8 +726,11 @@ pub fn audit(
     let (mut bytes, mut files) = (0u64, 0u64);
     for rel in &sessions {
         let name = rel.clone();
-        let s = store.shown(rel);
-        let fp = fingerprint(&s);
+        let fp = match store.session(rel) {
+            Ok(sess) => fingerprint(&sess),
+            // Not reachable now: never equal to a recorded fingerprint.
+            Err(_) => crate::time::now_utc(),
+        };
         match previous.get(&name) {
             Some(st) if st.fingerprint == fp => {
                 reused.push(st.result.clone());
@@ -651,19 +807,8 @@ pub fn audit(
                 Err(e) => unreadable_session(name, &e),
             };
             if let Some(f) = &state_file {
-                let sig = opts.state_key.as_ref().map(|k| {
-                    use base64::Engine as _;
-                    let body = serde_json::to_string(&result).expect("JSON");
-                    let msg = state_message(&header, fp, &hashed_at, &body);
-                    base64::engine::general_purpose::STANDARD.encode(k.0.sign_bytes(msg.as_bytes()))
-                });
-                let line = serde_json::to_string(&StateLine {
-                    fingerprint: fp.clone(),
-                    hashed_at,
-                    result: result.clone(),
-                    sig,
-                })
-                .expect("JSON");
+                let line =
+                    state_line_text(&header, fp, &hashed_at, &result, opts.state_key.as_ref());
                 let mut f = f.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let _ = writeln!(f, "{line}").and_then(|()| f.sync_data());
             }
@@ -1214,7 +1359,117 @@ pub fn act_html(r: &AuditReport, ctx: &ActContext<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::AuditStatus;
+    use super::*;
+
+    fn header() -> StateHeader {
+        StateHeader {
+            kind: STATE_KIND.into(),
+            run: "run-1".into(),
+            archive: "archive".into(),
+            options: "opts".into(),
+            started_at: "2026-11-25T10:00:00Z".into(),
+        }
+    }
+
+    fn key() -> StateKey {
+        let k = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        StateKey(std::sync::Arc::new(
+            crate::note::NoteSigner::new("archivist", k).unwrap(),
+        ))
+    }
+
+    /// A session whose findings are at a file named `record: x`, at a file
+    /// named like a line of the log, at a real place in the record and at a
+    /// real log line: the state written and read back by `--resume`.
+    fn resumed(dir: &Path, result: &SessionAudit) -> SessionAudit {
+        let h = header();
+        let k = key();
+        let state = dir.join("state.jsonl");
+        let text = format!(
+            "{}\n{}\n",
+            serde_json::to_string(&h).unwrap(),
+            state_line_text(&h, "fp", "2026-11-25T10:00:01Z", result, Some(&k))
+        );
+        fs::write(&state, text).unwrap();
+        let Ok((_, got)) = read_state(&state, "archive", "opts", Some(&k)) else {
+            panic!("the state is refused");
+        };
+        got.get("s").expect("the line is taken").result.clone()
+    }
+
+    #[test]
+    fn a_segment_named_record_x_comes_back_from_a_resumed_state_as_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = empty_audit("s");
+        for loc in [
+            Location::File("record: x".into()),
+            Location::File(format!("{}:3", crate::format::LOG_NAME)),
+            Location::record("end"),
+            Location::log_line(3),
+        ] {
+            let mut f = Finding::error(Code::SegmentUnsealed, "", "m");
+            f.location = loc;
+            a.findings.push(f);
+        }
+        let got = resumed(dir.path(), &a);
+        let locs: Vec<Location> = got.findings.iter().map(|f| f.location.clone()).collect();
+        assert_eq!(
+            locs,
+            [
+                Location::File("record: x".into()),
+                Location::File("courtseal/log.jsonl:3".into()),
+                Location::Record("end".into()),
+                Location::Line {
+                    file: "courtseal/log.jsonl".into(),
+                    line: 3
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_state_line_whose_typed_locations_were_edited_or_dropped_is_not_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = header();
+        let k = key();
+        let mut a = empty_audit("s");
+        let mut f = Finding::error(Code::SegmentUnsealed, "", "m");
+        f.location = Location::File("record: x".into());
+        a.findings.push(f);
+        let line = state_line_text(&h, "fp", "t", &a, Some(&k));
+        let edited = line.replace(r#"{"file":"record: x"}"#, r#"{"record":"x"}"#);
+        assert_ne!(edited, line);
+        let mut v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        v.as_object_mut().unwrap().remove("locations");
+        for bad in [edited, v.to_string()] {
+            let state = dir.path().join("state.jsonl");
+            let head = serde_json::to_string(&h).unwrap();
+            fs::write(&state, format!("{head}\n{bad}\n")).unwrap();
+            let Ok((_, got)) = read_state(&state, "archive", "opts", Some(&k)) else {
+                panic!("the state is refused");
+            };
+            assert!(got.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_version_1_state_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = header();
+        h.kind = STATE_KIND_V1.into();
+        let state = dir.path().join("state.jsonl");
+        fs::write(&state, format!("{}\n", serde_json::to_string(&h).unwrap())).unwrap();
+        let Err(e) = read_state(&state, "archive", "opts", Some(&key())) else {
+            panic!("a version 1 state was taken");
+        };
+        let e = e.to_string();
+        assert!(
+            e.ends_with(
+                "state.jsonl: it is the state of an audit by an earlier courtseal (courtseal.audit-state/v1), which cannot tell a file named like a place in the record (\"record: …\") from that place, so its results are not taken; nothing can be resumed from it (run the audit without --resume)"
+            ),
+            "{e}"
+        );
+    }
 
     #[test]
     fn every_audit_status_keeps_its_json_name_and_an_unknown_one_is_refused() {

@@ -153,7 +153,16 @@ impl Track {
             // A session's segment: opened through the door, and FFmpeg
             // handed that checked handle (kept open while it decodes).
             let (_kept, path) = match input {
-                Input::Path(p) => (None, p.to_path_buf()),
+                // A file a person named (a link followed): opened without
+                // waiting on a FIFO, checked to be a regular file, and
+                // FFmpeg handed that handle, so nothing swapped in under the
+                // name afterwards is decoded.
+                Input::Path(p) => {
+                    let f = crate::store::layout::open_given(p, true)
+                        .map_err(|e| Unreadable(format!("{name}: {e}")))?;
+                    let fd = f.fd_path();
+                    (Some(f), fd)
+                }
                 Input::Session(source, rel, sealed) => {
                     let f = source
                         .open(rel)
@@ -1484,7 +1493,8 @@ pub fn sealed_where(file: &Path, session: Option<&Path>) -> Option<SealedIndepen
             continue;
         };
         let mut h = Sha256::new();
-        let mut f = File::open(&abs).ok()?;
+        // A file a person named: never a FIFO waited on or a device read.
+        let mut f = crate::store::layout::open_given(&abs, true).ok()?.file;
         std::io::copy(&mut f, &mut h).ok()?;
         let hex = hex::encode(h.finalize());
         for (n, s) in log.segments() {

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::checkpoint::Checkpoint;
-use crate::digest::hash_file;
 use crate::entry::{Entry, SegmentEntry};
 use crate::finding::{Code, Finding};
 use crate::format::bundle::Bundle;
@@ -374,7 +373,9 @@ pub fn verify_file_with(
         })
     };
     let proof_bytes = read(proof_path)?;
-    let (digest, size) = hash_file(media).map_err(|e| VerifyFileError {
+    // A file a person named: a link is followed, a FIFO or device refused
+    // without waiting on it.
+    let (digest, size) = crate::store::layout::hash_given(media).map_err(|e| VerifyFileError {
         path: media.to_owned(),
         source: e,
     })?;

@@ -29,6 +29,7 @@ use crate::finding::{Code, Finding};
 use crate::media::MediaOptions;
 use crate::note::NoteSigner;
 use crate::session::{self, FileOutcome, HeaderFields, ScanItem, SealError, Sealer, SessionPaths};
+use crate::store::source::{Kind, LocalSession, ReadError, SessionSource as _};
 
 /// Extensions of names a recorder writes to before renaming a finished file.
 const TEMP_EXTENSIONS: [&str; 8] = [
@@ -214,7 +215,7 @@ pub fn watch(
             break "close-command";
         }
         take_inbox(&mut sealer, &paths, &mut tracker, report)?;
-        seal_finished(&mut sealer, &paths, opts, &mut tracker, false, report)?;
+        seal_finished(&mut sealer, opts, &mut tracker, false, report)?;
         if last_heartbeat.elapsed() >= opts.heartbeat {
             let hb = HeartbeatEntry {
                 v: VERSION,
@@ -232,7 +233,7 @@ pub fn watch(
         sleep_unless_stopped(opts.poll, stop);
     };
     take_inbox(&mut sealer, &paths, &mut tracker, report)?;
-    seal_finished(&mut sealer, &paths, opts, &mut tracker, true, report)?;
+    seal_finished(&mut sealer, opts, &mut tracker, true, report)?;
     let close = CloseEntry {
         v: VERSION,
         kind: "close".into(),
@@ -263,14 +264,13 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
 /// every one that is not under a temporary name.
 fn seal_finished(
     sealer: &mut Sealer<'_>,
-    paths: &SessionPaths,
     opts: &WatchOptions,
     tracker: &mut Tracker,
     closing: bool,
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
     // Listed through the session's door (no folder that is a link entered).
-    let items = crate::store::source::scan(&paths.source(), None);
+    let items = crate::store::source::scan(sealer.source(), None);
     for f in session::scan_findings(&items) {
         tracker.report_once(f, report);
     }
@@ -285,7 +285,7 @@ fn seal_finished(
         tracker.temps.insert(final_name(name));
     }
     let now = Instant::now();
-    for (name, path) in all.iter().filter(|(n, _)| !is_temporary(n)) {
+    for (name, _) in all.iter().filter(|(n, _)| !is_temporary(n)) {
         if sealer.is_sealed(name) {
             continue;
         }
@@ -293,7 +293,13 @@ fn seal_finished(
             tracker.report_once(f, report);
             continue;
         }
-        let Ok(meta) = fs::symlink_metadata(path) else {
+        // Its size and modification time, from the file reached through
+        // the door (a name swapped for a link or FIFO is not looked at).
+        let Ok(meta) = sealer.source().open(name).and_then(|f| {
+            f.file
+                .metadata()
+                .map_err(crate::store::source::ReadError::Io)
+        }) else {
             continue;
         };
         let (size, modified) = (meta.len(), meta.modified().ok());
@@ -341,6 +347,13 @@ fn seal_finished(
     Ok(())
 }
 
+/// The inbox folder, by its name in the session.
+const INBOX_REL: &str = "courtseal/inbox";
+
+/// Largest event file read from the inbox, in bytes (an event line is well
+/// under a kilobyte).
+const MAX_EVENT_BYTES: u64 = 64 * 1024;
+
 /// Takes in the events `courtseal event` left for the service: each is
 /// checked against its own operator key, stamped with the time it is
 /// sealed, appended, and only then removed from the inbox.
@@ -351,30 +364,51 @@ fn take_inbox(
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<(), SealError> {
     let dir = inbox(paths);
-    // Only a real folder inside the session: through a link planted as the
-    // inbox, files elsewhere would be renamed or deleted.
-    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
-        return Ok(());
-    }
-    let Ok(rd) = fs::read_dir(&dir) else {
+    // Listed and read through the session's door: the inbox folder (and
+    // the tool folder above it) only when it is a real folder inside the
+    // session, reached without a link (through a link planted as the inbox,
+    // files elsewhere would be read, renamed or deleted).
+    // The inbox folder is opened once, through the door; it is listed, each
+    // event read, and each taken or refused one removed or renamed from
+    // that one handle, so a folder swapped for a link meanwhile cannot send
+    // a removal or a rename out of the session.
+    let Ok(folder) = sealer.source().folder(INBOX_REL) else {
         return Ok(());
     };
-    let mut files: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "event"))
+    let Ok(again) = rustix::io::dup(&folder) else {
+        return Ok(());
+    };
+    let inbox_source = LocalSession::opened(&dir, again);
+    let Ok(Some(listed)) = inbox_source.list(".") else {
+        return Ok(());
+    };
+    let names: Vec<(String, Kind)> = listed
+        .into_iter()
+        // A name that is not UTF-8 was never written by `courtseal event`
+        // and cannot be opened as itself: it is left alone.
+        .filter(|l| l.kind != Kind::NotUtf8)
+        .filter(|l| Path::new(&l.name).extension().is_some_and(|x| x == "event"))
+        .map(|l| (l.name, l.kind))
         .collect();
-    files.sort();
-    for file in files {
+    for (name, _) in names {
+        let file = dir.join(&name);
         if tracker.refused.contains(&file) {
             continue;
         }
         // An event waiting in the inbox has no sealing time yet, so it is
         // read as an event entry, not as a log line. Only a small regular
-        // file is read (a FIFO or a link planted there is refused).
-        let regular = fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_file());
-        let parsed = regular
-            .then(|| crate::store::layout::read_bounded_text(&file, 64 * 1024).ok())
-            .flatten()
+        // file is read, from the handle the door checked (a FIFO or a link
+        // planted there, or swapped in after the listing, is refused).
+        let read = inbox_source.read(&name, MAX_EVENT_BYTES);
+        let regular = match &read {
+            // Taken in (or removed) since it was listed.
+            Err(ReadError::Missing) => continue,
+            Err(ReadError::NotRegular) => false,
+            _ => true,
+        };
+        let parsed = read
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
             .and_then(|t| serde_json::from_str::<EventEntry>(t.trim_end()).ok())
             .filter(|e| e.v == VERSION && e.kind == "event");
         let Some(mut ev) = parsed else {
@@ -383,11 +417,21 @@ fn take_inbox(
             } else {
                 "not a regular file (a folder, link or FIFO is never read)"
             };
-            refuse(&mut tracker.refused, &file, why.into(), report);
+            refuse(
+                &mut tracker.refused,
+                (&folder, &dir, &name),
+                why.into(),
+                report,
+            );
             continue;
         };
         if let Err(e) = event::check_event(&ev, sealer.origin()) {
-            refuse(&mut tracker.refused, &file, e.to_string(), report);
+            refuse(
+                &mut tracker.refused,
+                (&folder, &dir, &name),
+                e.to_string(),
+                report,
+            );
             continue;
         }
         if !sealer.has_event(&ev.note) {
@@ -395,10 +439,12 @@ fn take_inbox(
             sealer.append(&[entry::to_line(&ev)])?;
             report(WatchEvent::Event(ev));
         }
-        fs::remove_file(&file).map_err(|e| SealError::Io {
-            path: file.clone(),
-            source: e,
-        })?;
+        rustix::fs::unlinkat(&folder, name.as_str(), rustix::fs::AtFlags::empty()).map_err(
+            |e| SealError::Io {
+                path: file.clone(),
+                source: e.into(),
+            },
+        )?;
     }
     Ok(())
 }
@@ -407,24 +453,41 @@ fn take_inbox(
 /// refusal is reported once: an entry that cannot be moved aside (a folder
 /// named `….event` next to a `….refused` one) is remembered in `refused`
 /// and not refused again on every look.
+///
+/// `at` is the inbox folder's handle, its path (to show) and the entry's
+/// name in it: the entry is renamed within that handle, never by path.
 fn refuse(
     refused: &mut HashSet<PathBuf>,
-    file: &Path,
+    at: (&std::os::fd::OwnedFd, &Path, &str),
     why: String,
     report: &mut dyn FnMut(WatchEvent),
 ) {
-    if !refused.insert(file.to_owned()) {
+    let (folder, dir, name) = at;
+    let file = dir.join(name);
+    if !refused.insert(file.clone()) {
         return;
     }
-    let bad = file.with_extension("refused");
+    let bad_name = Path::new(name)
+        .with_extension("refused")
+        .to_string_lossy()
+        .into_owned();
+    let bad = dir.join(&bad_name);
     // Never over an existing name: a refused event already there stays.
-    let moved = fs::symlink_metadata(&bad).is_err() && fs::rename(file, &bad).is_ok();
+    let free = matches!(
+        rustix::fs::statat(
+            folder,
+            bad_name.as_str(),
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW
+        ),
+        Err(rustix::io::Errno::NOENT)
+    );
+    let moved = free && rustix::fs::renameat(folder, name, folder, bad_name.as_str()).is_ok();
     if moved {
-        refused.remove(file);
+        refused.remove(&file);
         report(WatchEvent::RefusedEvent { file: bad, why });
     } else {
         report(WatchEvent::RefusedEvent {
-            file: file.to_owned(),
+            file: file.clone(),
             why: format!(
                 "{why} (left in place: it could not be renamed to {})",
                 bad.display()
@@ -472,4 +535,101 @@ pub fn queue_event(paths: &SessionPaths, ev: &EventEntry) -> Result<PathBuf, Sea
         source: e.error,
     })?;
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A sealer on a new, empty session at `dir/s`, and its inbox.
+    fn sealer_in(dir: &Path) -> (Sealer<'static>, SessionPaths) {
+        let root = dir.join("s");
+        fs::create_dir(&root).unwrap();
+        // The signer outlives the test: leaked, as a test may.
+        let signer: &'static NoteSigner = Box::leak(Box::new(
+            NoteSigner::new("test-recorder", signer_key()).unwrap(),
+        ));
+        let s = Sealer::open(
+            &root,
+            signer,
+            Some("court.example/room5"),
+            &HeaderFields::default(),
+        )
+        .unwrap();
+        let paths = SessionPaths::new(&root);
+        fs::create_dir_all(inbox(&paths)).unwrap();
+        (s, paths)
+    }
+
+    fn signer_key() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[1u8; 32])
+    }
+
+    /// What one look at the inbox reports: each refusal's file and reason.
+    fn look(sealer: &mut Sealer<'_>, paths: &SessionPaths) -> Vec<(PathBuf, String)> {
+        let mut tracker = Tracker::default();
+        let mut out = Vec::new();
+        take_inbox(sealer, paths, &mut tracker, &mut |ev| {
+            if let WatchEvent::RefusedEvent { file, why } = ev {
+                out.push((file, why));
+            }
+        })
+        .unwrap();
+        out
+    }
+
+    /// The tool folder moved out of the running session and a link to an
+    /// outside folder left in its place, whose `inbox/` holds someone
+    /// else's file: the service used to read it and rename it `.refused`
+    /// (or, for a valid event, delete it). The inbox is reached through the
+    /// session's door, so nothing below the link is read or moved.
+    #[test]
+    fn the_inbox_is_not_read_through_a_tool_folder_swapped_for_a_link() {
+        let t = tempfile::tempdir().unwrap();
+        let (mut sealer, paths) = sealer_in(t.path());
+        let outside = t.path().join("outside");
+        fs::create_dir_all(outside.join("inbox")).unwrap();
+        fs::write(outside.join("inbox/victim.event"), b"someone else's file").unwrap();
+        fs::rename(&paths.dir, t.path().join("moved")).unwrap();
+        symlink(&outside, &paths.dir).unwrap();
+        assert_eq!(look(&mut sealer, &paths), []);
+        assert_eq!(
+            fs::read(outside.join("inbox/victim.event")).unwrap(),
+            b"someone else's file"
+        );
+        assert_eq!(fs::read_dir(outside.join("inbox")).unwrap().count(), 1);
+    }
+
+    /// An event file that is a link to a file outside, a FIFO, or larger
+    /// than any event: each refused as what it is, none followed, waited on
+    /// or read whole.
+    #[test]
+    fn an_inbox_event_that_is_a_link_a_fifo_or_huge_is_refused_unread() {
+        let t = tempfile::tempdir().unwrap();
+        let (mut sealer, paths) = sealer_in(t.path());
+        let dir = inbox(&paths);
+        fs::write(t.path().join("secret"), b"outside").unwrap();
+        symlink(t.path().join("secret"), dir.join("1-link.event")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            dir.join("2-fifo.event"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        fs::write(dir.join("3-huge.event"), vec![b' '; 64 * 1024 + 1]).unwrap();
+        let got = look(&mut sealer, &paths);
+        let not_regular = "not a regular file (a folder, link or FIFO is never read)";
+        assert_eq!(
+            got,
+            [
+                (dir.join("1-link.refused"), not_regular.to_owned()),
+                (dir.join("2-fifo.refused"), not_regular.to_owned()),
+                (dir.join("3-huge.refused"), "not an event entry".to_owned()),
+            ]
+        );
+        assert_eq!(fs::read(t.path().join("secret")).unwrap(), b"outside");
+    }
 }

@@ -296,7 +296,7 @@ fn segment_entry_with_a_made_up_media_fact_is_never_signed() {
     let n = fx.lines();
     fs::write(fx.p("s/seg-0005.m4a"), sample("seg-0002.m4a")).unwrap();
     let true_reading = session::read_segment(
-        &fx.p("s"),
+        &courtseal::store::LocalSession::new(&fx.p("s")),
         "seg-0005.m4a",
         5,
         &MediaOptions::default(),
@@ -611,7 +611,7 @@ fn fifo_under_a_segment_name_is_never_opened() {
         .unwrap();
     assert!(st.success());
     let r = session::read_segment(
-        &fx.p("s"),
+        &courtseal::store::LocalSession::new(&fx.p("s")),
         "seg-0005.m4a",
         5,
         &MediaOptions::default(),

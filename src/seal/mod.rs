@@ -215,6 +215,9 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SealError + '_ {
 /// signed when [`Sealer::checkpoint`] is called.
 pub struct Sealer<'k> {
     paths: SessionPaths,
+    /// The session folder, opened once: every segment is listed and read
+    /// from this one handle, through the door.
+    source: crate::store::source::LocalSession,
     signer: &'k NoteSigner,
     origin: String,
     tree: Tree,
@@ -409,6 +412,7 @@ impl<'k> Sealer<'k> {
                     _ => None,
                 })
                 .collect(),
+            source: crate::store::source::LocalSession::new(&paths.root),
             paths,
             signer,
             origin,
@@ -490,6 +494,12 @@ impl<'k> Sealer<'k> {
         self.known.contains(name)
     }
 
+    /// The session folder as this sealer reads it: opened once, every name
+    /// reached through the door (no link followed, no FIFO waited on).
+    pub fn source(&self) -> &crate::store::source::LocalSession {
+        &self.source
+    }
+
     /// Runs `hook` between the pass that hashes each file and the pass that
     /// reads its media facts (for tests of a file changed in between).
     pub fn set_between_reads(&mut self, hook: Box<BetweenReads>) {
@@ -554,7 +564,7 @@ impl<'k> Sealer<'k> {
         let reading = loop {
             attempt += 1;
             let hook = self.between.as_deref_mut();
-            match read_segment(&self.paths.root, name, seq, media, hook) {
+            match read_segment(&self.source, name, seq, media, hook) {
                 Ok(r) => break r,
                 Err(SegmentReadError::Changed(_)) if attempt < READ_ATTEMPTS => {
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -653,7 +663,7 @@ pub fn seal(
 /// [`seal`] with a sealer already open.
 pub fn seal_with(mut sealer: Sealer<'_>, media: &MediaOptions) -> Result<SealOutcome, SealError> {
     // Listed through the session's door (no folder that is a link entered).
-    let items = crate::store::source::scan(&sealer.paths.source(), None);
+    let items = crate::store::source::scan(&sealer.source, None);
     let mut skipped = scan_findings(&items);
     let mut sealed = Vec::new();
     for item in &items {

@@ -1,6 +1,7 @@
-//! Reading one segment for sealing: the file is opened once, without
-//! following a link and without blocking on a FIFO; its bytes are hashed
-//! from that open file and its media facts are read by FFmpeg; the file's
+//! Reading one segment for sealing: the file is opened once, through the
+//! session's door (no link followed at any component, no FIFO waited on);
+//! its bytes are hashed from that open file and its media facts are read by
+//! FFmpeg from the same handle (`/proc/self/fd/N`); the file's
 //! identity (device, inode, size, modification and change times, link count)
 //! is taken before the first pass and after the last, from the open file and
 //! from its name. Only when all of them agree do the hash and the packet
@@ -9,13 +10,15 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt as _;
+use std::path::Path;
 
 use crate::digest::{hash_reader, Sha256Digest};
+use crate::format::entry;
 use crate::format::media::MediaFacts;
 use crate::media::{self, MediaOptions};
 use crate::store::layout::TOOL_DIR;
+use crate::store::source::{LocalSession, OpenedFile, ReadError, SessionSource as _};
 use crate::windows;
 
 /// The sidecar of segment number `seq`, relative to the session folder.
@@ -112,65 +115,75 @@ pub struct SegmentReading {
 /// its media facts (tests use it to change the file in between).
 pub type BetweenReads = dyn FnMut(&Path) + Send;
 
-/// `root/name` opened for reading: no component may be a link, and the file
-/// itself must be a regular file with one name. Returns the file, its path
-/// and its state.
+/// The segment `name` opened through the session's door: reached from the
+/// session folder's one handle without following a link at any component,
+/// opened without blocking on a FIFO, and checked on the *handle* to be a
+/// regular file with one name. Returns the opened file and its state.
 fn open_segment(
-    root: &Path,
+    source: &LocalSession,
     name: &str,
-) -> Result<(fs::File, PathBuf, FileState), SegmentReadError> {
-    let path =
-        crate::store::layout::contained_file(root, name).ok_or(SegmentReadError::NotRegular)?;
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(&path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                SegmentReadError::NotRegular
-            } else {
-                SegmentReadError::Io(e)
-            }
-        })?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(SegmentReadError::NotRegular);
-    }
-    let state = FileState::of(&meta);
+) -> Result<(OpenedFile, FileState), SegmentReadError> {
+    entry::check_segment_name(name).map_err(|_| SegmentReadError::NotRegular)?;
+    let opened = source.open(name).map_err(door_error)?;
+    let state = FileState::of(&opened.file.metadata()?);
     if state.nlink > 1 {
         return Err(SegmentReadError::HardLinked(state.nlink));
     }
-    Ok((file, path, state))
+    Ok((opened, state))
 }
 
-/// Reads the segment `name` of the session at `root` for sealing as number
+/// A refusal of the door as a refusal to seal.
+fn door_error(e: ReadError) -> SegmentReadError {
+    match e {
+        ReadError::NotRegular => SegmentReadError::NotRegular,
+        ReadError::Missing => {
+            SegmentReadError::Io(io::Error::new(io::ErrorKind::NotFound, "not found"))
+        }
+        ReadError::Io(e) => SegmentReadError::Io(e),
+        // `open` sets no limit.
+        ReadError::TooLarge(n) => SegmentReadError::Io(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {n} bytes"),
+        )),
+    }
+}
+
+/// Reads the segment `name` of the session `source` for sealing as number
 /// `seq`: hash, size, media facts and sidecar, all of the same bytes.
-/// `between` runs between the hash pass and the media pass.
+/// `between` runs between the hash pass and the media pass (it is given the
+/// segment's local path).
+///
+/// Both passes read the one handle the door checked: the hash from it, and
+/// FFmpeg from [`OpenedFile::fd_path`], which reopens that inode and never
+/// the name, so a link, FIFO or folder link put in place of the name (or of
+/// a folder on its way) after the check is never what FFmpeg opens. The
+/// name is then looked at again through the door, to see the file is still
+/// the one sealed there.
 pub fn read_segment(
-    root: &Path,
+    source: &LocalSession,
     name: &str,
     seq: u64,
     opts: &MediaOptions,
     between: Option<&mut BetweenReads>,
 ) -> Result<SegmentReading, SegmentReadError> {
-    let (file, path, before) = open_segment(root, name)?;
-    let (sha256, size) = hash_reader(&file)?;
+    let (opened, before) = open_segment(source, name)?;
+    let (sha256, size) = hash_reader(&opened.file)?;
     if let Some(hook) = between {
-        hook(&path);
+        hook(&source.root().join(name));
     }
-    let (facts, sidecar) = analyze(&path, seq, opts);
+    let (facts, sidecar) = analyze(&opened.fd_path(), seq, opts);
     // The same file, unchanged, seen through the open file and through its
-    // name: then both passes read the bytes that were hashed.
-    let after_open = FileState::of(&file.metadata()?);
-    let after_name = match fs::symlink_metadata(&path) {
-        Ok(m) if m.file_type().is_file() => FileState::of(&m),
-        Ok(_) => return Err(SegmentReadError::NotRegular),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+    // name (reached through the door again): then both passes read the
+    // bytes that were hashed, and they are the file the name holds.
+    let after_open = FileState::of(&opened.file.metadata()?);
+    let after_name = match source.open(name) {
+        Ok(again) => FileState::of(&again.file.metadata()?),
+        Err(ReadError::Missing) => {
             return Err(SegmentReadError::Changed(
                 "it was renamed or removed".into(),
             ))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(door_error(e)),
     };
     for later in [after_open, after_name] {
         if later != before {

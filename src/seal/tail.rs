@@ -411,7 +411,7 @@ fn vet_segment(
     if let Some(w) = s.media.as_ref().and_then(|m| m.windows.as_ref()) {
         opts.window_seconds = w.seconds;
     }
-    let reading = read_segment(&v.paths.root, &s.name, seq, &opts, None)
+    let reading = read_segment(&v.paths.source(), &s.name, seq, &opts, None)
         .map_err(|e| format!("its file {} {e}", s.name))?;
     if reading.size != s.size || reading.sha256 != s.sha256 {
         return Err(format!(

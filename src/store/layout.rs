@@ -316,36 +316,79 @@ pub enum BoundedReadError {
     TooLarge(u64),
 }
 
-/// Reads a regular file of at most `limit` bytes. `follow_link` says
-/// whether a link is followed (a name a person typed) or refused (a name
-/// inside a session folder, which must not lead out of it).
+/// Opens a file to read it: a name a person typed (`follow_link`: a link
+/// is followed, as a person expects) or a name inside a session (a link is
+/// refused). The file is opened without blocking (a FIFO never waits for a
+/// writer) and without becoming the controlling terminal, and the *opened*
+/// handle is checked to be a regular file before a byte is read: a FIFO or
+/// device swapped in after a look at the name is never what is read. Give
+/// a tool that wants a path (FFmpeg) [`OpenedFile::fd_path`] of the result,
+/// never the name.
+///
+/// [`OpenedFile::fd_path`]: crate::store::source::OpenedFile::fd_path
+pub fn open_given(
+    path: &Path,
+    follow_link: bool,
+) -> Result<crate::store::source::OpenedFile, BoundedReadError> {
+    use rustix::fs::{Mode, OFlags};
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    if !follow_link {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|e| match e {
+        rustix::io::Errno::LOOP if !follow_link => BoundedReadError::NotRegular,
+        e => BoundedReadError::Io(e.into()),
+    })?;
+    let st = rustix::fs::fstat(&fd).map_err(|e| BoundedReadError::Io(e.into()))?;
+    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+        return Err(BoundedReadError::NotRegular);
+    }
+    let file = fs::File::from(fd);
+    // Reads block again from here on (a regular file never waits anyway).
+    rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty())
+        .map_err(|e| BoundedReadError::Io(e.into()))?;
+    Ok(crate::store::source::OpenedFile {
+        file,
+        len: u64::try_from(st.st_size).unwrap_or(0),
+    })
+}
+
+/// Reads a regular file of at most `limit` bytes ([`open_given`]:
+/// `follow_link` says whether a link is followed, a name a person typed, or
+/// refused, a name inside a session which must not lead out of it). A FIFO
+/// or device is refused without waiting on it, a larger file unread.
 pub fn read_bounded(
     path: &Path,
     follow_link: bool,
     limit: u64,
 ) -> Result<Vec<u8>, BoundedReadError> {
     use std::io::Read as _;
-    let meta = if follow_link {
-        fs::metadata(path)?
-    } else {
-        fs::symlink_metadata(path)?
-    };
-    if !meta.is_file() {
-        return Err(BoundedReadError::NotRegular);
-    }
+    let opened = open_given(path, follow_link)?;
     // Refused before a byte is read (the read below still stops at the
     // limit, should the file grow meanwhile).
-    if meta.len() > limit {
+    if opened.len > limit {
         return Err(BoundedReadError::TooLarge(limit));
     }
     let mut buf = Vec::new();
-    fs::File::open(path)?
+    opened
+        .file
         .take(limit.saturating_add(1))
         .read_to_end(&mut buf)?;
     if buf.len() as u64 > limit {
         return Err(BoundedReadError::TooLarge(limit));
     }
     Ok(buf)
+}
+
+/// The size and SHA-256 of a file a person named ([`open_given`], a link
+/// followed): a FIFO or device is an error saying it is not a regular file,
+/// never waited on or read without end.
+pub fn hash_given(path: &Path) -> io::Result<(crate::digest::Sha256Digest, u64)> {
+    let opened = open_given(path, true).map_err(|e| match e {
+        BoundedReadError::Io(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    })?;
+    crate::digest::hash_reader(&opened.file)
 }
 
 /// Largest checkpoint file read, in bytes (a real one is well under a kilobyte).
@@ -378,25 +421,4 @@ pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
             format!("{}: not UTF-8 text", path.display()),
         )
     })
-}
-
-/// `root/name` if it is a regular file reached without following any link
-/// (no component of `name` is a symbolic link), so that nothing done to it
-/// can reach outside the session folder. `name` is a checked segment name.
-pub fn contained_file(root: &Path, name: &str) -> Option<PathBuf> {
-    entry::check_segment_name(name).ok()?;
-    let mut p = root.to_owned();
-    let parts: Vec<&str> = name.split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        p.push(part);
-        let m = fs::symlink_metadata(&p).ok()?;
-        let last = i + 1 == parts.len();
-        if m.file_type().is_symlink()
-            || (last && !m.file_type().is_file())
-            || (!last && !m.is_dir())
-        {
-            return None;
-        }
-    }
-    Some(p)
 }

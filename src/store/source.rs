@@ -118,6 +118,24 @@ impl OpenedFile {
     }
 }
 
+/// What identifies one state of a name in a session (see
+/// [`LocalSession::metadata`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metadata {
+    /// What it is.
+    pub kind: Kind,
+    /// Its device.
+    pub dev: u64,
+    /// Its inode.
+    pub ino: u64,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its modification time: seconds, nanoseconds.
+    pub mtime: (i64, i64),
+    /// Its status change time: seconds, nanoseconds.
+    pub ctime: (i64, i64),
+}
+
 /// A session folder on the local disk.
 #[derive(Debug)]
 pub struct LocalSession {
@@ -153,6 +171,64 @@ impl LocalSession {
     /// The session folder.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The name of the folder this session reads, from its opened handle
+    /// (`/proc/self/fd/N`): the folder actually read, even when `root` was
+    /// reached through a link or the folder was renamed since it was
+    /// opened. `None` when the handle cannot say (no `/proc`, or the folder
+    /// was removed).
+    pub fn folder_name(&self) -> Option<String> {
+        use std::os::fd::AsRawFd as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let dir = self.root_dir().ok()?;
+        let target =
+            rustix::fs::readlink(format!("/proc/self/fd/{}", dir.as_raw_fd()), Vec::new()).ok()?;
+        let bytes = target.as_bytes();
+        if !bytes.starts_with(b"/") || bytes.ends_with(b" (deleted)") {
+            return None;
+        }
+        Path::new(std::ffi::OsStr::from_bytes(bytes))
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    }
+
+    /// What identifies the state of `rel` (`.` is the session folder
+    /// itself), as found without following a link at any component:
+    /// metadata only, nothing is opened for reading. `None` when it is not
+    /// there.
+    pub fn metadata(&self, rel: &str) -> io::Result<Option<Metadata>> {
+        let st = if rel == "." {
+            rustix::fs::fstat(self.root_dir()?)
+        } else {
+            let (dir, last) = match self.parent_of(rel) {
+                Ok(d) => d,
+                Err(e) if not_found(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            rustix::fs::statat(&dir, last, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+        };
+        match st {
+            Ok(st) => Ok(Some(Metadata {
+                kind: kind_of(&st),
+                dev: st.st_dev,
+                ino: st.st_ino,
+                size: u64::try_from(st.st_size).unwrap_or(0),
+                mtime: (st.st_mtime, i64::try_from(st.st_mtime_nsec).unwrap_or(0)),
+                ctime: (st.st_ctime, i64::try_from(st.st_ctime_nsec).unwrap_or(0)),
+            })),
+            Err(rustix::io::Errno::NOENT) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The folder `rel` of the session, opened through the door (every
+    /// component reached without following a link), for a caller that must
+    /// also change names in it (the watch inbox): an error when a component
+    /// is a link or not a folder.
+    pub fn folder(&self, rel: &str) -> io::Result<OwnedFd> {
+        let parts = components(rel)?;
+        descend(self.root_dir()?, &parts, rel)
     }
 
     /// A handle of its own on the session folder, opened once.

@@ -410,7 +410,7 @@ pub fn verify_opened(
     findings.extend(checkpoint_findings);
     findings.extend(timestamp_findings);
     if !bag {
-        findings.extend(folder_name_finding(root, &log));
+        findings.extend(folder_name_finding(session, &log));
     }
     if tree.size() > 0 && verified_size < tree.size() {
         let first = verified_size + 1;
@@ -1230,12 +1230,19 @@ struct Scope<'a> {
 /// A warning when the session folder's name is not the one sealed in the
 /// header: a copy may have been renamed on the way (harmless), or the
 /// folder may be another session's. The sealed name is the one to rely on.
-fn folder_name_finding(root: &Path, log: &Log) -> Option<Finding> {
+///
+/// The name is taken from the folder's opened handle, the very folder every
+/// file was read from ([`LocalSession::folder_name`]); only where the handle
+/// cannot say (no `/proc`) from the path as given, with its links resolved.
+fn folder_name_finding(session: &LocalSession, log: &Log) -> Option<Finding> {
     let sealed = &log.header()?.session;
-    let now = root
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))?;
+    let now = session.folder_name().or_else(|| {
+        session
+            .root()
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+    })?;
     (now != *sealed).then(|| {
         Finding::warning(
             Code::SessionFolderRenamed,

@@ -83,7 +83,9 @@ pub fn run(c: &CompareConfig) -> Result<Done> {
 /// The size and SHA-256 of an independent file, as the document lists it.
 fn file_facts(name: &str, path: &Path) -> Result<courtseal::compare_report::FileFacts> {
     use sha2::{Digest as _, Sha256};
-    let mut f = std::fs::File::open(path).map_err(|e| anyhow!("{name}: {e}"))?;
+    let mut f = courtseal::store::layout::open_given(path, true)
+        .map_err(|e| anyhow!("{name}: {e}"))?
+        .file;
     let mut h = Sha256::new();
     let size = std::io::copy(&mut f, &mut h).map_err(|e| anyhow!("{name}: {e}"))?;
     Ok(courtseal::compare_report::FileFacts {
