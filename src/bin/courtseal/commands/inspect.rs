@@ -14,8 +14,9 @@ pub fn run(c: &InspectConfig) -> Result<Done> {
     // swapped in under the name after the arguments were checked is read.
     let opened = courtseal::store::layout::open_given(&c.file, true)
         .map_err(|e| anyhow!("{}: {e}", c.file.display()))?;
-    let analysis = courtseal::media::analyze(&opened.fd_path(), &c.media, courtseal::media::Keep::Windows)
-        .map_err(|e| anyhow!("{}: media.unreadable: {e}", c.file.display()))?;
+    let analysis =
+        courtseal::media::analyze(&opened.fd_path(), &c.media, courtseal::media::Keep::Windows)
+            .map_err(|e| anyhow!("{}: media.unreadable: {e}", c.file.display()))?;
     let out = if c.json {
         json::inspect(&c.file, &analysis)?
     } else {
