@@ -294,7 +294,7 @@ pub fn make(
     let starts_at = stretch.from;
     Ok(MadeExcerpt {
         bundle: {
-            let ledger = crate::proof::ledger_evidence_for(root, &tp);
+            let ledger = crate::proof::ledger_evidence_for(root, &tp, trust);
             let record = crate::proof::record_part_for(root, &tp);
             Bundle {
                 bundle: crate::proof::bundle_version(ledger.is_some(), record.is_some()).into(),

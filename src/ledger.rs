@@ -52,6 +52,8 @@ pub struct Appended {
     pub tree: Tree,
     /// The session folder the evidence was written into.
     pub session: PathBuf,
+    /// Lines for a person: evidence files that could not be written.
+    pub unwritten: Vec<String>,
 }
 
 /// The ledger's register of sessions whose evidence holds no cosignature
@@ -88,21 +90,20 @@ fn linked(p: &Path) -> bool {
 /// when `follow_root`, never through a link below it), opened once; made
 /// when `create`. `None` when it is not there.
 fn evidence_folder(root: &Path, create: bool) -> Result<Option<OpenedFolder>, String> {
-    evidence_folder_at(root, true, create)
+    evidence_folder_at(root, true, create).map_err(|e| e.to_string())
 }
 
 fn evidence_folder_at(
     root: &Path,
     follow_root: bool,
     create: bool,
-) -> Result<Option<OpenedFolder>, String> {
+) -> std::io::Result<Option<OpenedFolder>> {
     OpenedFolder::open(
         root,
         follow_root,
         &[crate::store::layout::TOOL_DIR, lf::DIR],
         create,
     )
-    .map_err(|e| e.to_string())
 }
 
 impl Ledger {
@@ -360,6 +361,7 @@ impl Ledger {
                 .ok_or_else(|| format!("{}: no session folder", session.root.display()))?,
         };
         let mut sessions = Vec::new();
+        let mut unwritten = Vec::new();
         for (i, (l, line)) in todo.iter().zip(&lines).enumerate() {
             let index = first + i as u64;
             let path = ltree
@@ -372,12 +374,18 @@ impl Ledger {
                 checkpoint: signed.clone(),
             };
             let name = lf::file_name(l.size);
-            evidence
-                .write_new(&name, &proof.to_text())
-                .map_err(|e| e.to_string())?;
-            sessions.push((l.size, evidence.shown_file(&name)));
+            // One file that cannot be written (a name planted meanwhile)
+            // does not cost the others theirs.
+            match evidence.write_new(&name, &proof.to_text()) {
+                Ok(()) => sessions.push((l.size, evidence.shown_file(&name))),
+                Err(e) => unwritten.push(format!(
+                    "warning: ledger.unreachable: the evidence of session checkpoint {} (ledger leaf {index}) is not written: {e}",
+                    l.size
+                )),
+            }
         }
         Ok(Some(Appended {
+            unwritten,
             sessions,
             checkpoint: cp,
             signed,
@@ -392,17 +400,17 @@ impl Ledger {
     /// already is left to the sealer of the later one.
     pub fn witness(&self, a: &Appended, witnesses: &[TrustedWitness]) -> Vec<String> {
         if !witnesses.iter().any(|w| w.url.is_some()) {
-            return Vec::new();
+            return a.unwritten.clone();
         }
         let latest = crate::store::layout::read_regular(&self.paths.checkpoint, 64 << 10)
             .ok()
             .and_then(|b| note::split(&b).ok())
             .and_then(|(t, _)| Checkpoint::parse(&t).ok());
         if let Some(l) = latest.filter(|l| l.size > a.checkpoint.size) {
-            return vec![format!(
+            return a.unwritten.iter().cloned().chain([format!(
                 "ledger checkpoint of size {} was overtaken by size {} before it was submitted; the witnesses are given the later one",
                 a.checkpoint.size, l.size
-            )];
+            )]).collect();
         }
         // Each cosignature reaches the session's evidence as soon as it is
         // kept: a slow witness delays no other's.
@@ -434,6 +442,7 @@ impl Ledger {
                 )
             })
             .collect();
+        out.splice(0..0, a.unwritten.iter().cloned());
         // A cosignature kept by an earlier run but not yet in the session.
         if subs.iter().any(|s| matches!(s, Submission::Present { .. })) {
             let cosigned = crate::witness::cosigned_dir(&self.paths)
@@ -454,7 +463,7 @@ impl Ledger {
             .filter(|b| b.starts_with(&a.signed));
         let have = note
             .as_deref()
-            .map(|b| cosigners(b, witnesses))
+            .map(|b| asked_cosigners(b, witnesses))
             .unwrap_or_else(|| vec![false; witnesses.len()]);
         // A witness asked did not cosign: the session waits in the register
         // for a later cosigned ledger checkpoint.
@@ -517,6 +526,7 @@ impl Ledger {
         };
         match refresh_session(
             &evidence,
+            session,
             &self.origin,
             self.verifier(),
             &a,
@@ -570,7 +580,7 @@ impl Ledger {
         let Some(note) = crate::store::layout::read_regular(&cosigned, lf::MAX_EVIDENCE_BYTES)
             .ok()
             .filter(|b| b.starts_with(&signed))
-            .filter(|b| cosigners(b, witnesses).into_iter().any(|c| c))
+            .filter(|b| asked_cosigners(b, witnesses).into_iter().any(|c| c))
         else {
             return Ok(None);
         };
@@ -594,6 +604,7 @@ impl Ledger {
         }
         Ok(Some((
             Appended {
+                unwritten: Vec::new(),
                 sessions: Vec::new(),
                 checkpoint: cp,
                 signed,
@@ -691,6 +702,15 @@ impl Ledger {
             // link: a link in its place (or below it) is not followed.
             let evidence = match evidence_folder_at(&session, false, false) {
                 Ok(Some(e)) => e,
+                // A passing error (permissions, no file handles left) is
+                // not a reason to give the session up: it stays registered.
+                Err(e) if e.kind() != std::io::ErrorKind::InvalidData => {
+                    out.push(format!(
+                        "warning: ledger.unreachable: {}: its evidence is not refreshed this time: {e}",
+                        session.display()
+                    ));
+                    continue;
+                }
                 Ok(None) | Err(_) => {
                     let _ = dir.remove(&entry);
                     out.push(format!(
@@ -703,6 +723,7 @@ impl Ledger {
             };
             match refresh_session(
                 &evidence,
+                &session,
                 &self.origin,
                 self.verifier(),
                 a,
@@ -747,6 +768,16 @@ impl Ledger {
         }
         out
     }
+}
+
+/// Which of the witnesses asked (those with a URL) validly cosigned the
+/// note `bytes`, in their order.
+fn asked_cosigners(bytes: &[u8], witnesses: &[TrustedWitness]) -> Vec<bool> {
+    cosigners(bytes, witnesses)
+        .into_iter()
+        .zip(witnesses)
+        .map(|(c, w)| c && w.url.is_some())
+        .collect()
 }
 
 /// Which of `witnesses` validly cosigned the note `bytes` (at a time no
@@ -833,6 +864,7 @@ fn kept_evidence(
 /// the cosignature of some witness asked.
 fn refresh_session(
     evidence: &OpenedFolder,
+    session: &Path,
     origin: &str,
     ledger_key: &Verifier,
     a: &Appended,
@@ -852,7 +884,21 @@ fn refresh_session(
         }
     }
     primary.sort();
-    let offered = cosigners(cosigned, witnesses);
+    // The session's own origin, from its log: evidence of another
+    // session's checkpoint put here is never refreshed.
+    let own = crate::log::Log::read_from(&crate::store::LocalSession::new(session))
+        .ok()
+        .and_then(|l| l.header().map(|h| h.origin.clone()))
+        .ok_or_else(|| {
+            format!(
+                "{}: the session's log has no readable header",
+                session.display()
+            )
+        })?;
+    let offered = asked_cosigners(cosigned, witnesses);
+    // Two sealers refreshing, or one refreshing while another copies a
+    // cosignature in, take turns: what one wrote is read by the other.
+    let _lock = evidence.lock().map_err(|e| e.to_string())?;
     let mut done = Vec::new();
     let mut left = 0;
     let mut refused = Vec::new();
@@ -864,20 +910,29 @@ fn refresh_session(
         else {
             continue;
         };
+        // Only evidence of this very session checkpoint (the leaf's size is
+        // the file's name) is ever refreshed.
+        if Leaf::parse(&kept.extra).map_or(true, |l| l.size != size || l.origin != own) {
+            continue;
+        }
         // What the evidence of this size holds altogether.
         let mut have = kept.cosigned.clone();
         let mut against_this = kept.checkpoint.size >= a.checkpoint.size;
         let laters = later.get(&size).map(Vec::as_slice).unwrap_or_default();
         for (m, name) in laters {
-            against_this |= *m == a.checkpoint.size;
+            // Only later evidence that holds as verify checks it counts:
+            // the same leaf and index, the ledger checkpoint its name says.
             let Some(k) = evidence
                 .read(name, lf::MAX_EVIDENCE_BYTES)
                 .ok()
                 .and_then(|b| kept_evidence(&b, origin, ledger_key, witnesses))
-                .filter(|k| k.extra == kept.extra && k.index == kept.index)
+                .filter(|k| {
+                    k.extra == kept.extra && k.index == kept.index && k.checkpoint.size == *m
+                })
             else {
                 continue;
             };
+            against_this |= *m >= a.checkpoint.size;
             for (h, c) in have.iter_mut().zip(&k.cosigned) {
                 *h |= *c;
             }
@@ -976,6 +1031,7 @@ fn copy_cosignatures(
     let extra = String::from_utf8_lossy(extra).into_owned();
     let evidence = evidence_folder(session, false)?
         .ok_or_else(|| format!("{}: the ledger evidence folder is gone", session.display()))?;
+    let _lock = evidence.lock().map_err(|e| e.to_string())?;
     for (size, _) in files {
         let name = lf::file_name(*size);
         let mut have = evidence

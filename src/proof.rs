@@ -145,6 +145,7 @@ pub fn make_bundle(
     root: &Path,
     name: &str,
     windows: Option<Vec<u8>>,
+    trust: &TrustStore,
 ) -> Result<Bundle, MakeProofError> {
     let p = make_proof(root, name)?;
     let text = |b: Vec<u8>, path: &Path| {
@@ -153,7 +154,7 @@ pub fn make_bundle(
             what: "is not UTF-8 text".into(),
         })
     };
-    let ledger = ledger_evidence_for(root, &p);
+    let ledger = ledger_evidence_for(root, &p, trust);
     let record = record_part_for(root, &p);
     Ok(Bundle {
         bundle: bundle_version(ledger.is_some(), record.is_some()).into(),
@@ -202,12 +203,15 @@ pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
 
 /// The session's ledger evidence for the checkpoint a proof is against
 /// (`courtseal/ledger/<size>.proof`, or later evidence of that size,
-/// `<size>.<ledger size>.proof`), when the session keeps it. Of several,
-/// the one with the most signature lines (the ledger's and the witnesses'
-/// cosignatures), the kept `<size>.proof` when several have as many: the
-/// bundle carries one ledger part, and more witnesses are what a quorum
-/// needs.
-pub fn ledger_evidence_for(root: &Path, p: &TlogProof) -> Option<String> {
+/// `<size>.<ledger size>.proof`), when the session keeps it. A bundle
+/// carries one ledger part: of several files, the one that holds under
+/// `trust` exactly as `verify-file` will check it (no finding) with the
+/// most trusted witnesses validly cosigning, the kept `<size>.proof` when
+/// several have as many (its times are the earliest); a file that does not
+/// hold is taken only when none does. What this gives up: when the
+/// witnesses' cosignatures are split across files, or a witness's earliest
+/// time is only in `<size>.proof`, the bundle has what one file has.
+pub fn ledger_evidence_for(root: &Path, p: &TlogProof, trust: &TrustStore) -> Option<String> {
     let (text, _) = note::split(&p.checkpoint).ok()?;
     let cp = Checkpoint::parse(&text).ok()?;
     let dir = format!("{TOOL_DIR}/{}", crate::format::ledger::DIR);
@@ -225,8 +229,9 @@ pub fn ledger_evidence_for(root: &Path, p: &TlogProof) -> Option<String> {
         )
         .collect();
     names.sort();
-    let mut best: Option<(usize, String)> = None;
-    for (_, name) in names {
+    // (holds, trusted witnesses cosigning, the file's text)
+    let mut best: Option<(bool, usize, String)> = None;
+    for (later, name) in names {
         let Some(text) = source
             .read(
                 &format!("{dir}/{name}"),
@@ -237,14 +242,42 @@ pub fn ledger_evidence_for(root: &Path, p: &TlogProof) -> Option<String> {
         else {
             continue;
         };
-        let lines = text.split_once("\n\n").map_or(0, |(_, n)| {
-            n.lines().filter(|l| l.starts_with("\u{2014} ")).count()
+        let mut findings = Vec::new();
+        let outside =
+            crate::verify::ledger::check_bundled(Some(&text), &cp, trust, &name, &mut findings);
+        // Later evidence must be of the ledger checkpoint its name states.
+        let named_right = later.is_none_or(|m| {
+            TlogProof::parse(text.as_bytes())
+                .ok()
+                .and_then(|t| note::split(&t.checkpoint).ok())
+                .and_then(|(t, _)| Checkpoint::parse(&t).ok())
+                .is_some_and(|c| c.size == m)
         });
-        if best.as_ref().is_none_or(|(n, _)| lines > *n) {
-            best = Some((lines, text));
+        let holds = named_right
+            && !findings.iter().any(|f| {
+                f.code != crate::finding::Code::WitnessQuorumNotMet
+                    && f.code != crate::finding::Code::CheckpointNotWitnessed
+            });
+        let mut cosigners: Vec<String> = outside
+            .iter()
+            .filter_map(|o| match &o.source {
+                crate::verify::timestamps::OutsideSource::Cosignature { witness, .. } => {
+                    Some(witness.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        cosigners.sort();
+        cosigners.dedup();
+        let better = match &best {
+            None => true,
+            Some((h, n, _)) => (holds, cosigners.len()) > (*h, *n),
+        };
+        if better {
+            best = Some((holds, cosigners.len(), text));
         }
     }
-    best.map(|(_, t)| t)
+    best.map(|(_, _, t)| t)
 }
 
 /// Where `courtseal proof` puts a segment's packet-window sidecar next to

@@ -1807,3 +1807,70 @@ fn the_python_checker_agrees_with_courtseal_on_later_ledger_evidence_good_and_ta
     fs::write(dir.join("5.3.proof"), &good).unwrap();
     assert!(python("5.3.proof", &w) && courtseal("5.3.proof"));
 }
+
+/// Two sessions wait in the register; an insider copies s1's evidence
+/// over s1b's (the same size, another session's leaf). When the witness is
+/// back, s1's evidence is refreshed, s1b's borrowed file is left exactly as
+/// it is (no line says it was refreshed), and verify names it.
+#[test]
+fn refresh_skips_evidence_whose_leaf_is_another_sessions() {
+    let (mut c, before) = court_with_a_pending_session();
+    let (code, err) = c.seal("s1b", "courtroom5/2026-11-20b");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(pending(&c), 2);
+    fs::copy(
+        c.p("s1/courtseal/ledger/5.proof"),
+        c.p("s1b/courtseal/ledger/5.proof"),
+    )
+    .unwrap();
+    c.witnesses[0].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("s1: the evidence of session checkpoint(s) of size 5 (from 2) is now against the cosigned ledger checkpoint of size 4"), "{err}");
+    assert!(!err.contains("s1b: the evidence"), "{err}");
+    assert_eq!(
+        fs::read_to_string(c.p("s1b/courtseal/ledger/5.proof")).unwrap(),
+        before
+    );
+    let (code, r) = c.verify("s1b");
+    assert_eq!(code, 1, "{r}");
+    assert!(
+        codes(&r).contains(&"ledger.bad_inclusion".to_owned()),
+        "{r}"
+    );
+}
+
+/// Before the witness returns, an insider plants in s1's folder a copy of
+/// its evidence named as later evidence of a ledger checkpoint it is not
+/// (`5.9.proof`). The sealer counts only later evidence that holds as
+/// verify checks it, so the plant neither stops the refresh nor releases
+/// s1 from the register: s1 gains real later evidence beside it.
+#[test]
+fn planted_later_evidence_neither_blocks_the_refresh_nor_releases_the_session() {
+    let mut c = LedgerCourt::new(2, "", 2);
+    assert_eq!(c.seal("s0", "courtroom5/2026-11-19").0, 0);
+    c.witnesses[1].stop();
+    assert_eq!(c.seal("s1", "courtroom5/2026-11-20").0, 0);
+    let dir = c.p("s1/courtseal/ledger");
+    fs::copy(dir.join("5.proof"), dir.join("5.9.proof")).unwrap();
+    fs::copy(dir.join("5.proof"), dir.join("5.3.proof")).unwrap();
+    fs::remove_file(dir.join("5.3.proof")).unwrap();
+    c.witnesses[1].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("now also have evidence against the cosigned ledger checkpoint of size 3"),
+        "{err}"
+    );
+    assert_eq!(
+        lines_of(&dir.join("5.3.proof"), "witness1.bar.example/w").len(),
+        1
+    );
+    assert_eq!(pending(&c), 0);
+    let (_, r) = c.verify("s1");
+    assert_eq!(codes(&r), ["ledger.malformed"], "{r}");
+    assert_eq!(
+        finding(&r, "ledger.malformed")["location"],
+        "courtseal/ledger/5.9.proof"
+    );
+}

@@ -55,7 +55,81 @@ fn linked(what: &Path) -> io::Error {
     )
 }
 
+/// The folder at the absolute path `root`, every component of it opened
+/// from `/` with `O_NOFOLLOW`: a link anywhere on the path is refused
+/// (`ELOOP`), not only as its last component. A relative path, or one
+/// holding `.` or `..`, is refused too.
+fn open_without_links(root: &Path) -> Result<OwnedFd, rustix::io::Errno> {
+    use std::path::Component;
+    if !root.is_absolute() {
+        return Err(rustix::io::Errno::INVAL);
+    }
+    let mut fd = rustix::fs::open(
+        "/",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    for c in root.components() {
+        match c {
+            Component::RootDir => {}
+            Component::Normal(name) => {
+                fd = rustix::fs::openat(&fd, name, dir_flags(), Mode::empty())?;
+            }
+            _ => return Err(rustix::io::Errno::INVAL),
+        }
+    }
+    Ok(fd)
+}
+
+/// How long [`OpenedFolder::lock`] waits for another sealer.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The folder's lock, held until dropped.
+#[derive(Debug)]
+pub struct FolderLock<'a> {
+    folder: &'a OpenedFolder,
+}
+
+impl Drop for FolderLock<'_> {
+    fn drop(&mut self) {
+        let _ = rustix::fs::flock(self.folder.fd.as_fd(), rustix::fs::FlockOperation::Unlock);
+    }
+}
+
 impl OpenedFolder {
+    /// Takes an exclusive `flock(2)` on the folder itself, waiting at most
+    /// 10 s: two sealers that read a file, add to it and rename it into
+    /// place do so one after the other, never at once, so neither loses
+    /// what the other wrote.
+    pub fn lock(&self) -> io::Result<FolderLock<'_>> {
+        let start = std::time::Instant::now();
+        loop {
+            match rustix::fs::flock(
+                self.fd.as_fd(),
+                rustix::fs::FlockOperation::NonBlockingLockExclusive,
+            ) {
+                Ok(()) => return Ok(FolderLock { folder: self }),
+                Err(rustix::io::Errno::WOULDBLOCK) if start.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(rustix::io::Errno::WOULDBLOCK) => {
+                    return Err(io::Error::other(format!(
+                        "{}: another sealer held the folder's lock for more than {} s",
+                        self.shown.display(),
+                        LOCK_WAIT.as_secs()
+                    )))
+                }
+                Err(e) => {
+                    return Err(io::Error::other(format!(
+                        "{}: {}",
+                        self.shown.display(),
+                        io::Error::from(e)
+                    )))
+                }
+            }
+        }
+    }
+
     /// Opens `root` (following the path as given when `follow_root`, else
     /// refusing a link as its last component), then each of `below` in turn
     /// without following a link; a folder of `below` that is missing is
@@ -66,11 +140,16 @@ impl OpenedFolder {
         below: &[&str],
         create: bool,
     ) -> io::Result<Option<OpenedFolder>> {
-        let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        if !follow_root {
-            flags |= OFlags::NOFOLLOW;
-        }
-        let mut fd = match rustix::fs::open(root, flags, Mode::empty()) {
+        let opened = if follow_root {
+            rustix::fs::open(
+                root,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+        } else {
+            open_without_links(root)
+        };
+        let mut fd = match opened {
             Ok(fd) => fd,
             Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => return Err(linked(root)),
@@ -219,11 +298,11 @@ impl OpenedFolder {
             let mut f = std::fs::File::from(fd);
             let written = f
                 .write_all(bytes)
-                .and_then(|()| f.sync_all())
                 // Readable by the verifiers whatever the umask.
                 .and_then(|()| {
                     rustix::fs::fchmod(f.as_fd(), Mode::from_raw_mode(0o644)).map_err(Into::into)
-                });
+                })
+                .and_then(|()| f.sync_all());
             if let Err(e) = written {
                 let _ = rustix::fs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
                 return Err(self.err(&tmp, e));
@@ -263,8 +342,7 @@ impl OpenedFolder {
             let _ = rustix::fs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
             return Err(self.err(name, e));
         }
-        let _ = rustix::fs::fsync(self.fd.as_fd());
-        Ok(())
+        rustix::fs::fsync(self.fd.as_fd()).map_err(|e| self.err(name, e))
     }
 
     /// Replaces the file `name` (or makes it) with `bytes`, atomically.
@@ -275,8 +353,7 @@ impl OpenedFolder {
             let _ = rustix::fs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
             return Err(self.err(name, e));
         }
-        let _ = rustix::fs::fsync(self.fd.as_fd());
-        Ok(())
+        rustix::fs::fsync(self.fd.as_fd()).map_err(|e| self.err(name, e))
     }
 
     /// Removes the file `name` (a link is removed as a link, never
@@ -284,8 +361,7 @@ impl OpenedFolder {
     pub fn remove(&self, name: &str) -> io::Result<()> {
         name_ok(name)?;
         rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()).map_err(|e| self.err(name, e))?;
-        let _ = rustix::fs::fsync(self.fd.as_fd());
-        Ok(())
+        rustix::fs::fsync(self.fd.as_fd()).map_err(|e| self.err(name, e))
     }
 }
 
@@ -339,6 +415,49 @@ mod tests {
         assert!(OpenedFolder::open(&linked, true, &["ledger"], false)
             .unwrap()
             .is_some());
+    }
+
+    #[test]
+    fn a_registered_sessions_parent_swapped_for_a_link_is_not_followed() {
+        let t = tempfile::tempdir().unwrap();
+        let court = t.path().join("court");
+        std::fs::create_dir_all(court.join("s/courtseal/ledger")).unwrap();
+        let abs = std::fs::canonicalize(&court).unwrap().join("s");
+        assert!(
+            OpenedFolder::open(&abs, false, &["courtseal", "ledger"], false)
+                .unwrap()
+                .is_some()
+        );
+        // The courtroom folder above the session is swapped for a link to
+        // another place holding a session of the same name.
+        let other = t.path().join("other");
+        std::fs::create_dir_all(other.join("s/courtseal/ledger")).unwrap();
+        std::fs::rename(&court, t.path().join("court-moved")).unwrap();
+        symlink(&other, &court).unwrap();
+        let e = OpenedFolder::open(&abs, false, &["courtseal", "ledger"], false).unwrap_err();
+        assert!(e.to_string().contains("is a link or not a folder"), "{e}");
+        assert!(OpenedFolder::open(Path::new("relative/s"), false, &[], false).is_err());
+    }
+
+    #[test]
+    fn the_folder_lock_is_exclusive_between_handles() {
+        let t = tempfile::tempdir().unwrap();
+        let a = OpenedFolder::open(t.path(), true, &[], false)
+            .unwrap()
+            .unwrap();
+        let b = OpenedFolder::open(t.path(), true, &[], false)
+            .unwrap()
+            .unwrap();
+        let held = a.lock().unwrap();
+        assert_eq!(
+            rustix::fs::flock(
+                b.fd.as_fd(),
+                rustix::fs::FlockOperation::NonBlockingLockExclusive
+            ),
+            Err(rustix::io::Errno::WOULDBLOCK)
+        );
+        drop(held);
+        drop(b.lock().unwrap());
     }
 
     #[test]

@@ -248,7 +248,7 @@ def cmd_ledger(vkey_file, session, evidence, *witnesses):
     if not base.endswith(".proof"):
         fail("not named SIZE.proof or SIZE.LEDGER-SIZE.proof")
     parts = base[: -len(".proof")].split(".")
-    if len(parts) not in (1, 2) or not all(p.isdigit() and (p == "0" or p[0] != "0") for p in parts):
+    if len(parts) not in (1, 2) or not all(p.isascii() and p.isdigit() and (p == "0" or p[0] != "0") for p in parts):
         fail("not named SIZE.proof or SIZE.LEDGER-SIZE.proof")
     want = int(parts[0])
     data = open(evidence, "rb").read()

@@ -45,7 +45,7 @@ pub fn run(c: &ProofConfig) -> Result<Done> {
         .map_or(0, |c| c.size);
     let mut out = String::new();
     if let Some(bundle_path) = &c.bundle {
-        let bundle = proof::make_bundle(&c.session, &c.segment, windows.clone())?;
+        let bundle = proof::make_bundle(&c.session, &c.segment, windows.clone(), &trust)?;
         write_new_file(bundle_path, &bundle.to_bytes())?;
         out.push_str(&format!(
             "wrote {}: segment {} (log entry {} of {}): proof, checkpoint{} in one file\n",
