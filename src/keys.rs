@@ -15,6 +15,9 @@ use ed25519_dalek::SigningKey;
 
 use crate::note::{NoteError, NoteSigner, Verifier};
 
+/// The largest key or trust file read (a trust file of many lines included).
+const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
 /// Something wrong with a key file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -179,7 +182,7 @@ pub fn load_signer(path: &Path) -> Result<NoteSigner, KeyError> {
             mode,
         });
     }
-    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    let text = crate::named::read_text(path, MAX_KEY_FILE_BYTES).map_err(io_err(path))?;
     if let Some(alg) = foreign_key(&text) {
         return Err(invalid(
             path,
@@ -201,7 +204,7 @@ pub fn load_signer(path: &Path) -> Result<NoteSigner, KeyError> {
 /// Loads a public key for verification from a `.vkey` line, an SPKI `.pub`
 /// PEM file (named after the file), or a private `.key` (its public half).
 pub fn load_verifier(path: &Path) -> Result<Verifier, KeyError> {
-    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    let text = crate::named::read_text(path, MAX_KEY_FILE_BYTES).map_err(io_err(path))?;
     parse_verifier_text(path, &text)
 }
 
@@ -347,7 +350,7 @@ impl TrustStore {
     /// Loads a `--trust` argument: a `.vkey` or `.pub` file (trusted as a
     /// recorder key), or a trust file of `ROLE VERIFIER-KEY` lines.
     pub fn load(&mut self, path: &Path) -> Result<(), KeyError> {
-        let text = fs::read_to_string(path).map_err(io_err(path))?;
+        let text = crate::named::read_text(path, MAX_KEY_FILE_BYTES).map_err(io_err(path))?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext == "vkey" || ext == "pub" || text.contains("-----BEGIN") {
             let v = parse_verifier_text(path, &text)?;

@@ -42,6 +42,7 @@ pub mod keys;
 pub mod ledger;
 pub mod log;
 pub mod media;
+pub mod named;
 pub mod note;
 pub mod proof;
 pub mod record;

@@ -350,7 +350,8 @@ pub fn parse_tsa_line(words: &[&str], base: &std::path::Path) -> Result<TrustedT
             path.display()
         ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes =
+        crate::named::read(&path, 1 << 20).map_err(|e| format!("{}: {e}", path.display()))?;
     let roots = crate::timestamp::load_roots(&bytes)
         .map_err(|e| format!("{}: not PEM certificates: {e}", path.display()))?;
     Ok(TrustedTsa {

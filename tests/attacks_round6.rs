@@ -627,3 +627,40 @@ fn audit_resume_keeps_a_file_named_record_x_a_file() {
     assert_eq!(resumed.resumed_sessions[0].session, "a");
     assert_eq!(located(&resumed), direct);
 }
+
+/// A trust file whose TSA line names a FIFO as the TSA's root
+/// certificates, and a `--trust` key file that is a FIFO: verify refuses
+/// each at once naming the file (exit 2), never waiting on the FIFO.
+#[test]
+fn verify_refuses_a_fifo_named_as_tsa_roots_or_as_a_key_without_waiting() {
+    let t = tempfile::tempdir().unwrap();
+    copy_sample(&t.path().join("s"), &[]);
+    mkfifo(&t.path().join("roots.pem"));
+    mkfifo(&t.path().join("court.vkey"));
+    fs::write(
+        t.path().join("trust.txt"),
+        "tsa http://127.0.0.1:9/ roots.pem\n",
+    )
+    .unwrap();
+    for trust in ["trust.txt", "court.vkey"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_courtseal"))
+            .current_dir(t.path())
+            .args(["verify", "s", "--trust", trust])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(30) {
+                let _ = child.kill();
+                panic!("verify --trust {trust} waited on a FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{trust}: {err}");
+        assert!(err.contains("not a regular file"), "{trust}: {err}");
+    }
+}
