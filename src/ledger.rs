@@ -483,7 +483,7 @@ impl Ledger {
     /// For a session with nothing new to append (sealed earlier, perhaps
     /// moved since): its evidence is brought onto the ledger's latest
     /// checkpoint if that one is cosigned, exactly as after an append
-    /// ([`refresh_session`]), and the session is registered at its present
+    /// (`refresh_session`), and the session is registered at its present
     /// path while its evidence still lacks a witness asked. Lines for a
     /// person; never an error.
     pub fn refresh_sealed(&self, session: &Path, witnesses: &[TrustedWitness]) -> Vec<String> {
@@ -656,7 +656,7 @@ impl Ledger {
     /// Once the ledger checkpoint of `a` is cosigned (`cosigned` is its
     /// `cosigned/SIZE.note`, holding a valid cosignature of a trusted
     /// witness), every registered session whose evidence holds none gets
-    /// evidence against it ([`refresh_session`]). A session none of whose
+    /// evidence against it (`refresh_session`). A session none of whose
     /// evidence lacks a cosignature any more leaves the register. Lines for
     /// a person; never an error.
     fn refresh_pending(
