@@ -843,6 +843,22 @@ fn kept_evidence(
     })
 }
 
+/// The origin in the session's log header, read through the door from the
+/// log's first line alone (at most 64 KiB): the refresh needs nothing else
+/// of a log that may be a gigabyte.
+fn session_origin(session: &Path) -> Option<String> {
+    use crate::store::SessionSource as _;
+    use std::io::BufRead as _;
+    let opened = crate::store::LocalSession::new(session)
+        .open(crate::format::LOG_NAME)
+        .ok()?;
+    let mut first = Vec::new();
+    std::io::BufReader::new(std::io::Read::take(opened.file, 64 << 10))
+        .read_until(b'\n', &mut first)
+        .ok()?;
+    Log::parse(&first).header().map(|h| h.origin.clone())
+}
+
 /// Brings the session's ledger evidence onto the cosigned ledger
 /// checkpoint of `a` (whose cosigned note is `cosigned`) where that adds a
 /// witness, never taking anything away (`docs/formats.md`, "Later
@@ -886,15 +902,12 @@ fn refresh_session(
     primary.sort();
     // The session's own origin, from its log: evidence of another
     // session's checkpoint put here is never refreshed.
-    let own = crate::log::Log::read_from(&crate::store::LocalSession::new(session))
-        .ok()
-        .and_then(|l| l.header().map(|h| h.origin.clone()))
-        .ok_or_else(|| {
-            format!(
-                "{}: the session's log has no readable header",
-                session.display()
-            )
-        })?;
+    let own = session_origin(session).ok_or_else(|| {
+        format!(
+            "{}: the session's log has no readable header",
+            session.display()
+        )
+    })?;
     let offered = asked_cosigners(cosigned, witnesses);
     // Two sealers refreshing, or one refreshing while another copies a
     // cosignature in, take turns: what one wrote is read by the other.
