@@ -16,13 +16,13 @@
 //!
 //! `tempfile` and `std::fs` only take paths, so this is written on `rustix`.
 
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Write as _};
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 
-use crate::store::source::{list_opened, Kind, Listed};
+use crate::store::source::{list_opened, open_regular_at, read_opened, Listed, ReadError};
 
 /// A folder opened once (see the module's notes).
 #[derive(Debug)]
@@ -232,50 +232,27 @@ impl OpenedFolder {
     }
 
     /// The bytes of the regular file `name` (never a link, FIFO or
-    /// device), refused when longer than `limit`.
+    /// device), refused when longer than `limit`: the session door's own
+    /// open and read, relative to this folder.
     pub fn read(&self, name: &str, limit: u64) -> io::Result<Vec<u8>> {
         name_ok(name)?;
-        let fd = rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| match e {
-            rustix::io::Errno::LOOP => self.err(
-                name,
-                io::Error::new(io::ErrorKind::InvalidData, "is a link, never followed"),
-            ),
-            e => self.err(name, e),
-        })?;
-        let st = rustix::fs::fstat(&fd).map_err(|e| self.err(name, e))?;
-        let Kind::File(len) = crate::store::source::kind_of(&st) else {
-            return Err(self.err(
-                name,
-                io::Error::new(io::ErrorKind::InvalidData, "not a regular file"),
-            ));
-        };
-        let too_large = || {
-            self.err(
-                name,
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("larger than {limit} bytes"),
-                ),
-            )
-        };
-        if len > limit {
-            return Err(too_large());
-        }
-        let mut buf = Vec::new();
-        std::fs::File::from(fd)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| self.err(name, e))?;
-        if buf.len() as u64 > limit {
-            return Err(too_large());
-        }
-        Ok(buf)
+        open_regular_at(&self.fd, name)
+            .and_then(|o| read_opened(o, limit))
+            .map_err(|e| {
+                let kind = match e {
+                    ReadError::Missing => io::ErrorKind::NotFound,
+                    ReadError::Io(ref e) => e.kind(),
+                    _ => io::ErrorKind::InvalidData,
+                };
+                let what = match e {
+                    ReadError::NotRegular => {
+                        "is a link or not a regular file (a link, FIFO or device is never read)"
+                            .to_owned()
+                    }
+                    e => e.to_string(),
+                };
+                io::Error::new(kind, format!("{}: {what}", self.shown_file(name).display()))
+            })
     }
 
     /// A new file in the folder holding `bytes`, made durable, under a

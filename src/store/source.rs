@@ -359,6 +359,50 @@ pub(crate) fn list_opened(dir: &OwnedFd) -> io::Result<Vec<Listed>> {
     Ok(out)
 }
 
+/// The regular file `name` in the opened folder `dir`: no link is
+/// followed, a FIFO opens without blocking and, like a device or folder, is
+/// refused on the *opened* handle before any read.
+pub(crate) fn open_regular_at(dir: &OwnedFd, name: &str) -> Result<OpenedFile, ReadError> {
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        // NOCTTY: a planted terminal device is never made verify's own.
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| match e {
+        rustix::io::Errno::NOENT => ReadError::Missing,
+        rustix::io::Errno::LOOP => ReadError::NotRegular,
+        e => ReadError::Io(e.into()),
+    })?;
+    let st = rustix::fs::fstat(&fd).map_err(|e| ReadError::Io(e.into()))?;
+    let Kind::File(len) = kind_of(&st) else {
+        return Err(ReadError::NotRegular);
+    };
+    Ok(OpenedFile {
+        file: std::fs::File::from(fd),
+        len,
+    })
+}
+
+/// The bytes of `opened`, refused when more than `limit`.
+pub(crate) fn read_opened(opened: OpenedFile, limit: u64) -> Result<Vec<u8>, ReadError> {
+    if opened.len > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    let mut buf = Vec::new();
+    opened
+        .file
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(ReadError::Io)?;
+    // The file may have grown since it was looked at.
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(buf)
+}
+
 impl SessionSource for LocalSession {
     fn stat(&self, rel: &str) -> io::Result<Option<Kind>> {
         let (dir, last) = match self.parent_of(rel) {
@@ -406,21 +450,7 @@ impl SessionSource for LocalSession {
     }
 
     fn read(&self, rel: &str, limit: u64) -> Result<Vec<u8>, ReadError> {
-        let opened = self.open(rel)?;
-        if opened.len > limit {
-            return Err(ReadError::TooLarge(limit));
-        }
-        let mut buf = Vec::new();
-        opened
-            .file
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(ReadError::Io)?;
-        // The file may have grown since it was looked at.
-        if buf.len() as u64 > limit {
-            return Err(ReadError::TooLarge(limit));
-        }
-        Ok(buf)
+        read_opened(self.open(rel)?, limit)
     }
 
     fn open(&self, rel: &str) -> Result<OpenedFile, ReadError> {
@@ -433,28 +463,7 @@ impl SessionSource for LocalSession {
                 ReadError::Io(e)
             }
         })?;
-        // No link is followed; a FIFO opens without blocking and is refused
-        // below, before any read.
-        let fd = rustix::fs::openat(
-            &dir,
-            last,
-            // NOCTTY: a planted terminal device is never made verify's own.
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| match e {
-            rustix::io::Errno::NOENT => ReadError::Missing,
-            rustix::io::Errno::LOOP => ReadError::NotRegular,
-            e => ReadError::Io(e.into()),
-        })?;
-        let st = rustix::fs::fstat(&fd).map_err(|e| ReadError::Io(e.into()))?;
-        let Kind::File(len) = kind_of(&st) else {
-            return Err(ReadError::NotRegular);
-        };
-        Ok(OpenedFile {
-            file: std::fs::File::from(fd),
-            len,
-        })
+        open_regular_at(&dir, last)
     }
 
     fn local_path(&self, rel: &str) -> Option<PathBuf> {
