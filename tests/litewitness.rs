@@ -1874,3 +1874,26 @@ fn planted_later_evidence_neither_blocks_the_refresh_nor_releases_the_session() 
         "courtseal/ledger/5.9.proof"
     );
 }
+
+/// While s1 waits in the register, an insider replaces its log by 200 KiB
+/// with no line break, so that its header cannot be read. The sealer reads
+/// at most the first 64 KiB for the session's origin, refreshes nothing,
+/// says why, and keeps s1 registered.
+#[test]
+fn a_pending_sessions_log_without_a_readable_header_is_not_refreshed_nor_read_whole() {
+    let (mut c, before) = court_with_a_pending_session();
+    fs::write(c.p("s1/courtseal/log.jsonl"), vec![b'x'; 200 << 10]).unwrap();
+    c.witnesses[0].start();
+    let (code, err) = c.seal("s2", "courtroom5/2026-11-21");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("s1: its evidence is not refreshed: ")
+            && err.contains("s1: the session's log has no readable header"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(c.p("s1/courtseal/ledger/5.proof")).unwrap(),
+        before
+    );
+    assert_eq!(pending(&c), 1);
+}
