@@ -23,6 +23,7 @@ use crate::proof::TlogProof;
 use crate::store::folder::OpenedFolder;
 use crate::store::layout::SessionPaths;
 use crate::store::source::Kind;
+use crate::timestamp::TrustedTsa;
 use crate::tlog::{self, Tree};
 use crate::trust::TrustedWitness;
 use crate::witness::Submission;
@@ -37,6 +38,7 @@ pub struct Ledger {
     paths: SessionPaths,
     signer: NoteSigner,
     origin: String,
+    tsas: Vec<TrustedTsa>,
 }
 
 /// The ledger's checkpoint after one append, and what it covers.
@@ -76,6 +78,9 @@ pub struct Refreshed {
     /// Whether the new evidence was written beside the kept file
     /// (`SIZE.LEDGER-SIZE.proof`) rather than in its place.
     pub beside: bool,
+    /// How many of the ledger's timestamp tokens over the new ledger
+    /// checkpoint were copied beside it, or why none could be.
+    pub tokens: Result<usize, String>,
 }
 
 fn shown(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
@@ -164,7 +169,89 @@ impl Ledger {
             paths,
             signer,
             origin,
+            tsas: Vec::new(),
         })
+    }
+
+    /// The TSAs asked for tokens over this ledger's checkpoints (the
+    /// policy's `tsa` lines); none unless given.
+    pub fn with_tsas(self, tsas: Vec<TrustedTsa>) -> Ledger {
+        Ledger { tsas, ..self }
+    }
+
+    /// Asks each TSA without a token over the ledger checkpoint of `a` for
+    /// one, keeps it in `LEDGER/courtseal/timestamps/`, and copies every
+    /// valid token over that checkpoint beside the evidence written into
+    /// the session (`<evidence>.<n>.tsr`, `docs/formats.md`, "Ledger
+    /// timestamps"). Lines for a person, one per TSA; never an error.
+    pub fn stamp(&self, a: &Appended) -> Vec<String> {
+        if self.tsas.is_empty() {
+            return Vec::new();
+        }
+        let size = a.checkpoint.size;
+        let folder = format!(
+            "{}",
+            self.paths.dir.join(crate::format::timestamp::DIR).display()
+        );
+        let mut out: Vec<String> =
+            crate::timestamp::stamp_checkpoint(&self.paths, &a.checkpoint, &self.tsas)
+                .iter()
+                .map(|s| {
+                    format!(
+                        "ledger {}: {}",
+                        self.origin,
+                        crate::timestamp::describe_as(s, "ledger checkpoint", size, &folder)
+                    )
+                })
+                .collect();
+        let tokens = self.tokens_over(&a.checkpoint);
+        if tokens.is_empty() || a.sessions.is_empty() {
+            return out;
+        }
+        let copied = evidence_folder(&a.session, false).and_then(|f| {
+            let f = f.ok_or_else(|| {
+                format!(
+                    "{}: the ledger evidence folder is gone",
+                    a.session.display()
+                )
+            })?;
+            let _lock = f.lock().map_err(|e| e.to_string())?;
+            let mut n = 0;
+            for (s, _) in &a.sessions {
+                n += put_tokens(&f, &lf::file_name(*s), &a.checkpoint, &tokens)?;
+            }
+            Ok(n)
+        });
+        match copied {
+            Ok(0) => {}
+            Ok(n) => out.push(format!(
+                "ledger {}: {n} timestamp token(s) over the ledger checkpoint of size {size} kept beside the session's evidence",
+                self.origin
+            )),
+            Err(e) => out.push(format!(
+                "warning: timestamp.unreachable: the ledger checkpoint's timestamps are not copied into the session: {e}"
+            )),
+        }
+        out
+    }
+
+    /// The tokens kept in `LEDGER/courtseal/timestamps/` over `cp` that
+    /// verify under one of this ledger's TSAs, in their files' order.
+    fn tokens_over(&self, cp: &Checkpoint) -> Vec<Vec<u8>> {
+        if self.tsas.is_empty() {
+            return Vec::new();
+        }
+        let message = crate::format::timestamp::message(cp);
+        let now = time::OffsetDateTime::now_utc();
+        crate::timestamp::tokens_at(&crate::timestamp::tokens_dir(&self.paths), cp.size)
+            .iter()
+            .filter_map(|p| crate::timestamp::read_token(p).ok())
+            .filter(|t| {
+                self.tsas
+                    .iter()
+                    .any(|tsa| crate::timestamp::verify(t, &message, &tsa.roots, now).is_ok())
+            })
+            .collect()
     }
 
     /// The ledger's origin.
@@ -532,6 +619,7 @@ impl Ledger {
             &a,
             &note,
             witnesses,
+            &self.tokens_over(&a.checkpoint),
         ) {
             Ok((done, left)) => {
                 for r in &done {
@@ -543,6 +631,12 @@ impl Ledger {
                         if r.beside { "now also has evidence against" } else { "is now against" },
                         r.to
                     ));
+                    if let Err(e) = &r.tokens {
+                        out.push(format!(
+                            "warning: timestamp.unreachable: the ledger checkpoint's timestamps are not copied beside the evidence of session checkpoint {}: {e}",
+                            r.size
+                        ));
+                    }
                 }
                 if left > 0 {
                     if let Err(e) = self.register_pending(session) {
@@ -679,6 +773,7 @@ impl Ledger {
         let Ok(listed) = dir.list() else {
             return out;
         };
+        let tokens = self.tokens_over(&a.checkpoint);
         let entries: Vec<String> = listed
             .into_iter()
             .filter(|l| {
@@ -729,6 +824,7 @@ impl Ledger {
                 a,
                 cosigned,
                 witnesses,
+                &tokens,
             ) {
                 Ok((done, left)) => {
                     let sizes = |beside: bool| -> Vec<String> {
@@ -738,6 +834,15 @@ impl Ledger {
                             .collect()
                     };
                     let (moved, added) = (sizes(false), sizes(true));
+                    for r in &done {
+                        if let Err(e) = &r.tokens {
+                            out.push(format!(
+                                "warning: timestamp.unreachable: {}: the ledger checkpoint's timestamps are not copied beside the evidence of session checkpoint {}: {e}",
+                                session.display(),
+                                r.size
+                            ));
+                        }
+                    }
                     if !moved.is_empty() {
                         out.push(format!(
                             "ledger {}: {}: the evidence of session checkpoint(s) of size {} is now against the cosigned ledger checkpoint of size {}",
@@ -878,6 +983,7 @@ fn session_origin(session: &Path) -> Option<String> {
 ///
 /// Returns what was written and how many session checkpoints still lack
 /// the cosignature of some witness asked.
+#[allow(clippy::too_many_arguments)]
 fn refresh_session(
     evidence: &OpenedFolder,
     session: &Path,
@@ -886,16 +992,25 @@ fn refresh_session(
     a: &Appended,
     cosigned: &[u8],
     witnesses: &[TrustedWitness],
+    tokens: &[Vec<u8>],
 ) -> Result<(Vec<Refreshed>, usize), String> {
     let mut primary: Vec<(u64, String)> = Vec::new();
     let mut later: std::collections::BTreeMap<u64, Vec<(u64, String)>> = Default::default();
+    // Evidence files with a timestamp token beside them: the token is over
+    // their ledger checkpoint, so they are never replaced.
+    let mut stamped: std::collections::BTreeSet<String> = Default::default();
     for l in evidence.list().map_err(|e| e.to_string())? {
         if !matches!(l.kind, Kind::File(_)) {
             continue;
         }
-        match lf::parse_any_file_name(&l.name) {
-            Some((size, None)) => primary.push((size, l.name)),
-            Some((size, Some(m))) => later.entry(size).or_default().push((m, l.name)),
+        match lf::parse_listed(&l.name) {
+            Some(lf::Named::Evidence(size, None)) => primary.push((size, l.name)),
+            Some(lf::Named::Evidence(size, Some(m))) => {
+                later.entry(size).or_default().push((m, l.name))
+            }
+            Some(lf::Named::Token(size, m, _)) => {
+                stamped.insert(lf::evidence_name(size, m));
+            }
             None => {}
         }
     }
@@ -954,7 +1069,7 @@ fn refresh_session(
             continue;
         }
         let adds = offered.iter().zip(&have).any(|(o, h)| *o && !*h);
-        let bare = !kept.other_lines && laters.is_empty();
+        let bare = !kept.other_lines && laters.is_empty() && !stamped.contains(&file);
         // A file with any line beyond the ledger's own signature holds a
         // cosignature, perhaps of a witness this sealer no longer trusts
         // but a verifier does: it is never replaced, only added to.
@@ -992,16 +1107,23 @@ fn refresh_session(
             checkpoint: cosigned.to_vec(),
         }
         .to_text();
+        let written = if bare {
+            file.clone()
+        } else {
+            lf::later_file_name(size, a.checkpoint.size)
+        };
         if bare {
             evidence.replace(&file, &proof)
         } else {
-            match evidence.write_new(&lf::later_file_name(size, a.checkpoint.size), &proof) {
+            match evidence.write_new(&written, &proof) {
                 // Written meanwhile by another sealer.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
                 r => r,
             }
         }
         .map_err(|e| e.to_string())?;
+        // The ledger's timestamps over the checkpoint it is now against.
+        let stamped = put_tokens(evidence, &written, &a.checkpoint, tokens);
         for (h, o) in have.iter_mut().zip(&offered) {
             *h |= *o;
         }
@@ -1013,6 +1135,7 @@ fn refresh_session(
             from: kept.checkpoint.size,
             to: a.checkpoint.size,
             beside: !bare,
+            tokens: stamped,
         });
     }
     if !refused.is_empty() {
@@ -1022,6 +1145,72 @@ fn refresh_session(
         ));
     }
     Ok((done, left))
+}
+
+/// Copies each of `tokens` (timestamp tokens over the ledger checkpoint
+/// `cp`) that is not there yet beside the evidence file `evidence` of the
+/// opened folder, as the first free `<evidence>.<n>.tsr`; nothing is
+/// copied when the evidence file is not (or no longer) against `cp`. The
+/// caller holds the folder's lock. Returns how many were copied.
+fn put_tokens(
+    folder: &OpenedFolder,
+    evidence: &str,
+    cp: &Checkpoint,
+    tokens: &[Vec<u8>],
+) -> Result<usize, String> {
+    if tokens.is_empty() {
+        return Ok(0);
+    }
+    let bytes = folder
+        .read(evidence, lf::MAX_EVIDENCE_BYTES)
+        .map_err(|e| e.to_string())?;
+    let against = TlogProof::parse(&bytes)
+        .ok()
+        .and_then(|p| note::split(&p.checkpoint).ok().map(|(t, _)| t))
+        .and_then(|t| Checkpoint::parse(&t).ok());
+    // Replaced meanwhile by a refresh: a token over `cp` beside it would
+    // be over another checkpoint than the file's.
+    if against.is_none_or(|k| k.origin != cp.origin || k.size != cp.size || k.root != cp.root) {
+        return Ok(0);
+    }
+    let mut beside: Vec<(u32, Vec<u8>)> = Vec::new();
+    for l in folder.list().map_err(|e| e.to_string())? {
+        if let Some(lf::Named::Token(s, m, n)) = lf::parse_listed(&l.name) {
+            if lf::evidence_name(s, m) == evidence {
+                beside.push((
+                    n,
+                    folder
+                        .read(&l.name, lf::MAX_TOKEN_BYTES)
+                        .unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    let mut next = beside.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+    let mut copied = 0;
+    for t in tokens {
+        if beside.iter().any(|(_, b)| b == t) {
+            continue;
+        }
+        loop {
+            if next > 1000 {
+                return Err(format!(
+                    "{}: a thousand tokens beside it already",
+                    folder.shown_file(evidence).display()
+                ));
+            }
+            match folder.write_new(&lf::token_file_name(evidence, next), t) {
+                Ok(()) => {
+                    copied += 1;
+                    next += 1;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => next += 1,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+    Ok(copied)
 }
 
 /// Appends to each evidence file of the session at `session` the lines of

@@ -757,7 +757,7 @@ pub fn tokens_dir(paths: &crate::store::layout::SessionPaths) -> std::path::Path
 }
 
 /// The token files kept for the checkpoint of `size`, by number.
-fn tokens_at(dir: &std::path::Path, size: u64) -> Vec<std::path::PathBuf> {
+pub fn tokens_at(dir: &std::path::Path, size: u64) -> Vec<std::path::PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return vec![];
     };
@@ -882,23 +882,29 @@ pub fn latest_checkpoint(
 
 /// One line for a person about a [`Stamp`] of the checkpoint of `size`.
 pub fn describe(stamp: &Stamp, size: u64) -> String {
+    describe_as(stamp, "checkpoint", size, "courtseal/timestamps")
+}
+
+/// One line for a person about a [`Stamp`] of the `what` (a checkpoint,
+/// or a ledger checkpoint) of `size`, whose token is kept in `folder`.
+pub fn describe_as(stamp: &Stamp, what: &str, size: u64, folder: &str) -> String {
     match stamp {
         Stamp::Added {
             url,
             file,
             gen_time,
         } => format!(
-            "timestamp: {url} timestamped the checkpoint of size {size} at {} ({})",
+            "timestamp: {url} timestamped the {what} of size {size} at {} ({})",
             rfc3339(*gen_time),
             file.file_name()
-                .map(|f| format!("courtseal/timestamps/{}", f.to_string_lossy()))
+                .map(|f| format!("{folder}/{}", f.to_string_lossy()))
                 .unwrap_or_default()
         ),
         Stamp::Present { url } => {
-            format!("timestamp: {url} has already timestamped the checkpoint of size {size}")
+            format!("timestamp: {url} has already timestamped the {what} of size {size}")
         }
         Stamp::Failed { url, why } => format!(
-            "warning: timestamp.unreachable: no timestamp from {url} for the checkpoint of size {size} ({why}); sealing goes on, and the next checkpoint (or `courtseal timestamp`) asks again"
+            "warning: timestamp.unreachable: no timestamp from {url} for the {what} of size {size} ({why}); sealing goes on, and the next checkpoint (or `courtseal timestamp`) asks again"
         ),
     }
 }

@@ -106,6 +106,47 @@ pub fn parse_any_file_name(name: &str) -> Option<(u64, Option<u64>)> {
     }
 }
 
+/// Largest ledger timestamp token read, in bytes (as a session's).
+pub const MAX_TOKEN_BYTES: u64 = crate::format::timestamp::MAX_TOKEN_BYTES;
+
+/// `<evidence file>.<n>.tsr`: the nth RFC 3161 token over the ledger
+/// checkpoint of the evidence file `evidence` (`5.proof.1.tsr`), kept
+/// beside it (`docs/formats.md`, "Ledger timestamps").
+pub fn token_file_name(evidence: &str, n: u32) -> String {
+    format!("{evidence}.{n}.tsr")
+}
+
+/// What a name in a session's `courtseal/ledger/` states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Named {
+    /// Evidence: the session checkpoint size, and for later evidence the
+    /// ledger checkpoint size.
+    Evidence(u64, Option<u64>),
+    /// A timestamp token over the ledger checkpoint of that evidence file,
+    /// and its number (from 1).
+    Token(u64, Option<u64>, u32),
+}
+
+/// An evidence file name or a token file name of `courtseal/ledger/`.
+pub fn parse_listed(name: &str) -> Option<Named> {
+    if let Some(t) = name.strip_suffix(".tsr") {
+        let (evidence, n) = t.rsplit_once('.')?;
+        let n = u32::try_from(decimal(n)?).ok().filter(|n| *n > 0)?;
+        let (size, later) = parse_any_file_name(evidence)?;
+        return Some(Named::Token(size, later, n));
+    }
+    let (size, later) = parse_any_file_name(name)?;
+    Some(Named::Evidence(size, later))
+}
+
+/// The evidence file name a [`Named`] is or belongs to.
+pub fn evidence_name(size: u64, later: Option<u64>) -> String {
+    match later {
+        None => file_name(size),
+        Some(m) => later_file_name(size, m),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +187,25 @@ mod tests {
             "12.3a.proof",
         ] {
             assert_eq!(parse_any_file_name(bad), None, "{bad}");
+        }
+        assert_eq!(parse_listed("5.proof"), Some(Named::Evidence(5, None)));
+        assert_eq!(
+            parse_listed(&token_file_name("5.proof", 1)),
+            Some(Named::Token(5, None, 1))
+        );
+        assert_eq!(
+            parse_listed(&token_file_name(&later_file_name(5, 9), 12)),
+            Some(Named::Token(5, Some(9), 12))
+        );
+        for bad in [
+            "5.proof.0.tsr",
+            "5.proof.01.tsr",
+            "5.proof.tsr",
+            "5.1.tsr",
+            "5.proof.1.2.tsr",
+            "5.proof.4294967296.tsr",
+        ] {
+            assert_eq!(parse_listed(bad), None, "{bad}");
         }
     }
 }

@@ -24,7 +24,7 @@ use super::timestamps::{OutsideSource, OutsideTime};
 /// One evidence file opened: its signed checkpoint and leaf, and per
 /// trusted witness the check of each unverified signature line; or the
 /// finding that stopped it.
-type Opened = Result<(Checkpoint, Leaf, Vec<Vec<CosignatureCheck>>), Box<Finding>>;
+type Opened = Result<(Checkpoint, Leaf, Vec<Vec<CosignatureCheck>>, Vec<u8>), Box<Finding>>;
 
 /// The folder, relative to the session.
 pub const LEDGER_DIR: &str = "courtseal/ledger";
@@ -37,6 +37,9 @@ pub struct LedgerEvidence {
     /// Per trusted witness (in the trust file's order): the largest session
     /// size a ledger checkpoint it validly cosigned includes.
     pub covered: Vec<u64>,
+    /// The valid timestamp tokens over ledger checkpoints (their outside
+    /// times are in `outside` too).
+    pub tokens: Vec<super::timestamps::ValidToken>,
 }
 
 fn time_of(secs: u64) -> Option<time::OffsetDateTime> {
@@ -60,8 +63,9 @@ pub fn check(
     let mut out = LedgerEvidence {
         outside: Vec::new(),
         covered: vec![0; witnesses.len()],
+        tokens: Vec::new(),
     };
-    let listed = evidence_folder(source, LEDGER_DIR, lf::parse_any_file_name);
+    let listed = evidence_folder(source, LEDGER_DIR, lf::parse_listed);
     if listed.not_a_folder {
         findings.push(Finding::warning(
             Code::LedgerMalformed,
@@ -73,7 +77,7 @@ pub fn check(
         findings.push(Finding::warning(
             Code::LedgerMalformed,
             format!("{LEDGER_DIR}/{name}"),
-            "not named SIZE.proof or SIZE.LEDGER-SIZE.proof; ignored",
+            "not named SIZE.proof, SIZE.LEDGER-SIZE.proof or EVIDENCE.N.tsr; ignored",
         ));
     }
     for name in &listed.not_regular {
@@ -83,7 +87,19 @@ pub fn check(
             "not a regular file (a link, FIFO or folder is never read); ignored",
         ));
     }
-    let files = listed.files;
+    // Evidence files, and the timestamp tokens beside each (by the
+    // evidence file's name).
+    let mut files: Vec<((u64, Option<u64>), String)> = Vec::new();
+    let mut tokens: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (named, name) in listed.files {
+        match named {
+            lf::Named::Evidence(size, later) => files.push(((size, later), name)),
+            lf::Named::Token(size, later, _) => tokens
+                .entry(lf::evidence_name(size, later))
+                .or_default()
+                .push(name),
+        }
+    }
     let ledgers = trust.ledgers();
     if ledgers.is_empty() {
         if !files.is_empty() {
@@ -121,6 +137,7 @@ pub fn check(
                 }
             };
             let (opened, cp, leaf) = open_evidence(&bytes, &keys, &at, false)?;
+            let text = opened.text.clone().into_bytes();
             let checks = witnesses
                 .iter()
                 .map(|w| {
@@ -131,12 +148,35 @@ pub fn check(
                         .collect()
                 })
                 .collect();
-            Ok((cp, leaf, checks))
+            Ok((cp, leaf, checks, text))
         })
         .collect();
+    // A token beside evidence that is not kept proves nothing.
+    for (evidence, names) in &tokens {
+        if !files.iter().any(|(_, n)| n == evidence) {
+            for name in names {
+                findings.push(Finding::warning(
+                    Code::TimestampMalformed,
+                    format!("{LEDGER_DIR}/{name}"),
+                    format!("a timestamp token beside the ledger evidence {evidence}, which is not kept: it proves no time"),
+                ));
+            }
+        }
+    }
+    let token_count: usize = tokens.values().map(Vec::len).sum();
+    if token_count > 0 && trust.tsas().is_empty() {
+        findings.push(Finding::warning(
+            Code::TimestampUntrustedTsa,
+            LEDGER_DIR,
+            format!(
+                "{token_count} timestamp token(s) over ledger checkpoints kept, but this verification trusts no TSA (give a trust file with tsa lines); they prove no time"
+            ),
+        ));
+    }
+    let now = time::OffsetDateTime::now_utc();
     for (((size, later), name), pre) in files.iter().zip(opened_files) {
         let at = format!("{LEDGER_DIR}/{name}");
-        let (cp, leaf, checks) = match pre {
+        let (cp, leaf, checks, text) = match pre {
             Ok(e) => e,
             Err(f) => {
                 findings.push(*f);
@@ -208,6 +248,21 @@ pub fn check(
             Some(_) => {}
         }
         proven.push(*size);
+        // The TSAs' tokens over this file's ledger checkpoint: each valid
+        // one is an outside time for the session's first `size` entries.
+        if !trust.tsas().is_empty() {
+            for tname in tokens.get(name).map(Vec::as_slice).unwrap_or_default() {
+                let tat = format!("{LEDGER_DIR}/{tname}");
+                match super::timestamps::check_ledger_token(source, &tat, &text, *size, trust, now)
+                {
+                    Ok(v) => {
+                        out.outside.push(v.outside.clone());
+                        out.tokens.push(v);
+                    }
+                    Err(f) => findings.push(*f),
+                }
+            }
+        }
         let latest = super::witnesses::latest_usable_time();
         for (i, (w, checks)) in witnesses.iter().zip(checks).enumerate() {
             let mut first = true;

@@ -347,13 +347,15 @@ pub fn verify_opened(
     let (checkpoints, verified_size) =
         check_checkpoints(source, &log, &tree, trust, &mut checkpoint_findings)?;
     let mut timestamp_findings = Vec::new();
-    let mut outside_times = timestamps::check(source, &log, &tree, trust, &mut timestamp_findings);
-    // The ledger's evidence: its cosignatures count as the session's own.
+    // The ledger's evidence: its cosignatures and timestamps count as the
+    // session's own. Checked first (its findings follow the timestamps'):
+    // its tokens count with the session's for renewal and a required TSA.
     let trusted_sizes: Vec<u64> = checkpoints
         .iter()
         .filter(|c| c.ok && !c.latest)
         .filter_map(|c| c.size)
         .collect();
+    let mut ledger_findings = Vec::new();
     let ledger = ledger::check(
         source,
         &log,
@@ -361,8 +363,17 @@ pub fn verify_opened(
         trust,
         &trusted_sizes,
         verified_size,
+        &mut ledger_findings,
+    );
+    let mut outside_times = timestamps::check(
+        source,
+        &log,
+        &tree,
+        trust,
+        &ledger.tokens,
         &mut timestamp_findings,
     );
+    timestamp_findings.extend(ledger_findings);
     outside_times.extend(ledger.outside);
     outside_times.extend(witnesses::check(
         source,

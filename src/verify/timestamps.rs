@@ -77,13 +77,84 @@ fn severity(p: &Problem) -> Severity {
     }
 }
 
+/// A valid token over a ledger checkpoint, kept beside the session's
+/// ledger evidence (`courtseal/ledger/<evidence>.<n>.tsr`).
+#[derive(Debug, Clone)]
+pub struct ValidToken {
+    /// The TSA's index in the trust file's `tsa` lines.
+    pub tsa: usize,
+    /// What the token proved.
+    pub verified: Verified,
+    /// The outside time: the session's first `size` entries existed then.
+    pub outside: OutsideTime,
+}
+
+/// Checks the token at `at` over the ledger checkpoint whose note text is
+/// `message` (of an evidence file that holds for the session checkpoint of
+/// `size`) against each trusted TSA; the finding that says why it proves
+/// nothing otherwise.
+pub fn check_ledger_token(
+    source: &dyn SessionSource,
+    at: &str,
+    message: &[u8],
+    size: u64,
+    trust: &TrustStore,
+    now: time::OffsetDateTime,
+) -> Result<ValidToken, Box<Finding>> {
+    let token = source.read(at, tsfmt::MAX_TOKEN_BYTES).map_err(|e| {
+        Box::new(Finding::error(
+            Code::TimestampMalformed,
+            at,
+            format!("cannot be read as a token: {e}"),
+        ))
+    })?;
+    let mut problems = Vec::new();
+    for (i, tsa) in trust.tsas().iter().enumerate() {
+        match timestamp::verify(&token, message, &tsa.roots, now) {
+            Ok(v) => {
+                return Ok(ValidToken {
+                    tsa: i,
+                    outside: OutsideTime {
+                        size,
+                        time: v.gen_time,
+                        source: OutsideSource::Timestamp {
+                            tsa: v.tsa_name.clone(),
+                            file: at.to_owned(),
+                            serial: v.serial.clone(),
+                            policy: v.policy.clone(),
+                        },
+                    },
+                    verified: v,
+                })
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    let p = problems
+        .iter()
+        .find(|p| !matches!(p, Problem::UntrustedTsa(_)))
+        .or(problems.first())
+        .cloned()
+        .unwrap_or_else(|| Problem::UntrustedTsa("no TSA is trusted".to_owned()));
+    let message = match &p {
+        Problem::ImprintMismatch(why) => format!(
+            "a token of a trusted TSA beside ledger evidence, but not over that evidence's ledger checkpoint ({why}): it was moved from elsewhere or the evidence was replaced, and proves no time here"
+        ),
+        p => format!("proves no time: {p}"),
+    };
+    Err(Box::new(Finding::new(severity(&p), p.code(), at, message)))
+}
+
 /// Checks every kept token; returns the outside times they prove, ordered
-/// by size then time.
+/// by size then time. `ledger` are the valid tokens over ledger
+/// checkpoints (already checked, their times already outside times): they
+/// count with the session's own for renewal, lateness and a required TSA.
 pub fn check(
     source: &dyn SessionSource,
     log: &Log,
     tree: &Tree,
     trust: &TrustStore,
+    ledger: &[ValidToken],
     findings: &mut Vec<Finding>,
 ) -> Vec<OutsideTime> {
     let listed = evidence_folder(source, TOKENS_DIR, tsfmt::parse_file_name);
@@ -117,7 +188,7 @@ pub fn check(
         .collect();
     let mut out = Vec::new();
     if files.is_empty() {
-        missing(trust, &[], findings);
+        finish(log, trust, Vec::new(), &[], ledger, findings);
         return out;
     }
     if trust.tsas().is_empty() {
@@ -233,6 +304,25 @@ pub fn check(
         };
         findings.push(Finding::new(severity(p), p.code(), at, message));
     }
+    finish(log, trust, valid, &out, ledger, findings);
+    out.sort_by_key(|a| (a.size, a.time));
+    out
+}
+
+/// Renewal, lateness and required TSAs, over the session's valid tokens
+/// (`valid`, whose outside times are `own`) and the ledger's.
+fn finish(
+    log: &Log,
+    trust: &TrustStore,
+    mut valid: Vec<(usize, Verified)>,
+    own: &[OutsideTime],
+    ledger: &[ValidToken],
+    findings: &mut Vec<Finding>,
+) {
+    let now = time::OffsetDateTime::now_utc();
+    valid.extend(ledger.iter().map(|t| (t.tsa, t.verified.clone())));
+    let mut times: Vec<OutsideTime> = own.to_vec();
+    times.extend(ledger.iter().map(|t| t.outside.clone()));
     // Renewal: the newest token of each TSA, against its certificate's end.
     for (i, tsa) in trust.tsas().iter().enumerate() {
         let newest = valid
@@ -254,11 +344,9 @@ pub fn check(
             }
         }
     }
-    late(log, &out, findings);
+    late(log, &times, findings);
     let proved: Vec<usize> = valid.iter().map(|(i, _)| *i).collect();
     missing(trust, &proved, findings);
-    out.sort_by_key(|a| (a.size, a.time));
-    out
 }
 
 /// `timestamp.late`: the first valid token over a checkpoint, made more

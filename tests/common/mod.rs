@@ -2,6 +2,9 @@
 //! sample session copied into a test's own folder, and running the binary.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod tsa;
+pub mod witness_server;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

@@ -67,18 +67,27 @@ pub fn run(c: &SealConfig) -> Result<Done> {
     let policy = super::load_trust(&c.policy)?;
     let tsas = policy.tsas().to_vec();
     let witnesses = policy.witnesses().to_vec();
+    let ledger = ledger.map(|l| l.with_tsas(tsas.clone()));
     let outcome = session::seal(&c.session, &signer, origin, &fields, &c.media)?;
     // Sealed and signed first: a timestamp or a cosignature only adds to it.
-    if !tsas.is_empty() {
-        stamp_latest(&c.session, &tsas);
-    }
+    // With a ledger, the TSAs are asked about the ledger checkpoint (and
+    // about the session's own only when nothing reached the ledger).
     if let Some(l) = &ledger {
-        for line in ledger_append(l, &c.session, &signer, &witnesses) {
+        let (lines, appended) = ledger_append(l, &c.session, &signer, &witnesses);
+        for line in lines {
             eprintln!("{}", escape(&format!("courtseal: {line}")));
         }
-    } else if witnesses.iter().any(|w| w.url.is_some()) {
-        for line in witness_latest(&c.session, &witnesses) {
-            eprintln!("{}", escape(&format!("courtseal: {line}")));
+        if !appended && !tsas.is_empty() {
+            stamp_latest(&c.session, &tsas);
+        }
+    } else {
+        if !tsas.is_empty() {
+            stamp_latest(&c.session, &tsas);
+        }
+        if witnesses.iter().any(|w| w.url.is_some()) {
+            for line in witness_latest(&c.session, &witnesses) {
+                eprintln!("{}", escape(&format!("courtseal: {line}")));
+            }
         }
     }
     let out = if c.json {
@@ -121,19 +130,21 @@ fn stamp_latest(root: &std::path::Path, tsas: &[courtseal::timestamp::TrustedTsa
     }
 }
 
-/// Appends the session's new checkpoints to the ledger and gives the
-/// ledger checkpoint to the witnesses: one line each, never an error.
+/// Appends the session's new checkpoints to the ledger, has its TSAs
+/// timestamp the ledger checkpoint and gives it to the witnesses: one line
+/// each, never an error. Whether a ledger checkpoint was signed over the
+/// session.
 fn ledger_append(
     ledger: &courtseal::ledger::Ledger,
     root: &std::path::Path,
     signer: &NoteSigner,
     witnesses: &[courtseal::trust::TrustedWitness],
-) -> Vec<String> {
+) -> (Vec<String>, bool) {
     let paths = session::SessionPaths::new(root);
     match ledger.append_session(&paths, signer.verifier()) {
         // Sealed earlier (perhaps moved since): cosignatures that came
         // later still reach its evidence.
-        Ok(None) => ledger.refresh_sealed(root, witnesses),
+        Ok(None) => (ledger.refresh_sealed(root, witnesses), false),
         Ok(Some(a)) => {
             let sizes: Vec<String> = a.sessions.iter().map(|(s, _)| s.to_string()).collect();
             let mut out = vec![format!(
@@ -142,12 +153,16 @@ fn ledger_append(
                 sizes.join(", "),
                 a.checkpoint.size
             )];
+            out.extend(ledger.stamp(&a));
             out.extend(ledger.witness(&a, witnesses));
-            out
+            (out, true)
         }
-        Err(e) => vec![format!(
-            "warning: ledger.unreachable: {e}; the session is sealed, and its checkpoints are appended at the next run"
-        )],
+        Err(e) => (
+            vec![format!(
+                "warning: ledger.unreachable: {e}; the session is sealed, and its checkpoints are appended at the next run"
+            )],
+            false,
+        ),
     }
 }
 
@@ -213,6 +228,7 @@ fn watch(
     let tsas = policy.tsas().to_vec();
     let witnesses = policy.witnesses().to_vec();
     let submits = witnesses.iter().any(|w| w.url.is_some());
+    let ledger = ledger.map(|l| l.with_tsas(tsas.clone()));
     let (tx, rx) = std::sync::mpsc::channel::<courtseal::checkpoint::Checkpoint>();
     let paths = session::SessionPaths::new(&c.session);
     let root = c.session.clone();
@@ -224,16 +240,20 @@ fn watch(
                 while let Ok(newer) = rx.try_recv() {
                     cp = newer;
                 }
-                for s in courtseal::timestamp::stamp_checkpoint(&paths, &cp, &tsas) {
-                    let _ = output::emit(&format!(
-                        "{}\n",
-                        courtseal::timestamp::describe(&s, cp.size)
-                    ));
-                }
-                // With a ledger, the witnesses are given its checkpoint.
+                let stamp_session = || {
+                    for s in courtseal::timestamp::stamp_checkpoint(&paths, &cp, &tsas) {
+                        let _ = output::emit(&format!(
+                            "{}\n",
+                            courtseal::timestamp::describe(&s, cp.size)
+                        ));
+                    }
+                };
+                // With a ledger, the TSAs and the witnesses are given its
+                // checkpoint; the session's own is timestamped only when
+                // nothing reached the ledger.
                 if let Some(l) = &ledger {
                     match l.append_session(&paths, &recorder) {
-                        Ok(None) => {}
+                        Ok(None) => stamp_session(),
                         Ok(Some(a)) => {
                             let _ = output::emit(&format!(
                                 "ledger {}: session checkpoint of size {} appended; ledger checkpoint of size {}\n",
@@ -241,7 +261,7 @@ fn watch(
                                 a.sessions.last().map_or(0, |(s, _)| *s),
                                 a.checkpoint.size
                             ));
-                            for line in l.witness(&a, &witnesses) {
+                            for line in l.stamp(&a).into_iter().chain(l.witness(&a, &witnesses)) {
                                 let _ = output::emit(&format!("{line}\n"));
                             }
                         }
@@ -249,9 +269,13 @@ fn watch(
                             let _ = output::emit(&format!(
                                 "warning: ledger.unreachable: {e}; sealing goes on, and the checkpoint is appended with the next one\n"
                             ));
+                            stamp_session();
                         }
                     }
-                } else if submits {
+                } else {
+                    stamp_session();
+                }
+                if ledger.is_none() && submits {
                 // The witnesses are given the latest checkpoint on disk,
                 // which commits to this one.
                     for line in witness_latest(&root, &witnesses) {
