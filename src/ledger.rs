@@ -235,6 +235,39 @@ impl Ledger {
         out
     }
 
+    /// [`Ledger::stamp`] and [`Ledger::witness`] at once, so that a TSA
+    /// that is down or slow never delays the witnesses (nor they it). The
+    /// lines of the one, then of the other.
+    pub fn stamp_and_witness(&self, a: &Appended, witnesses: &[TrustedWitness]) -> Vec<String> {
+        if self.tsas.is_empty() {
+            return self.witness(a, witnesses);
+        }
+        let stopped = || {
+            vec!["warning: timestamp.unreachable: the ledger checkpoint was not timestamped (the request stopped)".to_owned()]
+        };
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            s.spawn(move || {
+                let _ = tx.send(self.stamp(a));
+            });
+            // The refresh of other sessions waits for the tokens, so that
+            // it copies them beside the evidence it writes.
+            let stamped = std::sync::Mutex::new(None);
+            let wait = || {
+                if let Ok(mut g) = stamped.lock() {
+                    if g.is_none() {
+                        *g = Some(rx.recv().unwrap_or_else(|_| stopped()));
+                    }
+                }
+            };
+            let witnessed = self.witness_then(a, witnesses, &wait);
+            wait();
+            let mut out = stamped.into_inner().ok().flatten().unwrap_or_else(stopped);
+            out.extend(witnessed);
+            out
+        })
+    }
+
     /// The tokens kept in `LEDGER/courtseal/timestamps/` over `cp` that
     /// verify under one of this ledger's TSAs, in their files' order.
     fn tokens_over(&self, cp: &Checkpoint) -> Vec<Vec<u8>> {
@@ -486,6 +519,17 @@ impl Ledger {
     /// for a person, one per witness. A checkpoint the ledger has grown past
     /// already is left to the sealer of the later one.
     pub fn witness(&self, a: &Appended, witnesses: &[TrustedWitness]) -> Vec<String> {
+        self.witness_then(a, witnesses, &|| {})
+    }
+
+    /// [`Ledger::witness`], calling `before_refresh` once the witnesses
+    /// have answered and before other sessions' evidence is refreshed.
+    fn witness_then(
+        &self,
+        a: &Appended,
+        witnesses: &[TrustedWitness],
+        before_refresh: &dyn Fn(),
+    ) -> Vec<String> {
         if !witnesses.iter().any(|w| w.url.is_some()) {
             return a.unwritten.clone();
         }
@@ -542,6 +586,7 @@ impl Ledger {
         // Sessions whose evidence is still without a cosignature (a witness
         // was down when they were appended) get evidence against this
         // checkpoint, if it was cosigned.
+        before_refresh();
         let cosigned =
             crate::witness::cosigned_dir(&self.paths).join(format!("{}.note", a.checkpoint.size));
         let note = crate::store::layout::read_regular(&cosigned, lf::MAX_EVIDENCE_BYTES)

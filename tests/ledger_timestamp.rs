@@ -284,10 +284,7 @@ fn a_ledger_token_of_a_tsa_the_verifier_does_not_trust_proves_no_time_and_openss
     assert_eq!(c.seal("s", "courtroom5/2026-11-20").0, 0);
     // The verifier trusts another TSA only, and requires it.
     let other = make_tsa(c.tmp.path(), "Other", GOOD_EXT, 365);
-    c.trust(
-        &format!("tsa http://127.0.0.1:9/tsa Other/root.pem required"),
-        "",
-    );
+    c.trust("tsa http://127.0.0.1:9/tsa Other/root.pem required", "");
     let (code, r) = c.verify("s");
     assert_eq!(code, 1, "{r}");
     assert_eq!(

@@ -153,8 +153,7 @@ fn ledger_append(
                 sizes.join(", "),
                 a.checkpoint.size
             )];
-            out.extend(ledger.stamp(&a));
-            out.extend(ledger.witness(&a, witnesses));
+            out.extend(ledger.stamp_and_witness(&a, witnesses));
             (out, true)
         }
         Err(e) => (
@@ -261,7 +260,7 @@ fn watch(
                                 a.sessions.last().map_or(0, |(s, _)| *s),
                                 a.checkpoint.size
                             ));
-                            for line in l.stamp(&a).into_iter().chain(l.witness(&a, &witnesses)) {
+                            for line in l.stamp_and_witness(&a, &witnesses) {
                                 let _ = output::emit(&format!("{line}\n"));
                             }
                         }
