@@ -94,6 +94,45 @@ fn case_rows(case: Option<&CaseRecord>, clock: &Clock) -> Markup {
     }
 }
 
+/// The outside times as rows: for each party (a TSA or a witness), the
+/// earliest time it vouches for among those that cover `covering` entries
+/// (the whole proof's entry, or a session's trusted log), and what it is.
+fn outside_rows(
+    times: &[crate::verify::timestamps::OutsideTime],
+    covering: u64,
+    what: &str,
+    clock: &Clock,
+) -> Markup {
+    use crate::verify::timestamps::OutsideSource;
+    let mut first: Vec<&crate::verify::timestamps::OutsideTime> = Vec::new();
+    let who = |o: &crate::verify::timestamps::OutsideTime| match &o.source {
+        OutsideSource::Timestamp { tsa, .. } => format!("timestamp of TSA {tsa}"),
+        OutsideSource::Cosignature { witness, .. } => format!("cosignature of witness {witness}"),
+    };
+    for o in times.iter().filter(|o| o.size >= covering) {
+        match first.iter_mut().find(|f| who(f) == who(o)) {
+            Some(f) if o.time < f.time => *f = o,
+            Some(_) => {}
+            None => first.push(o),
+        }
+    }
+    first.sort_by_key(|o| o.time);
+    html! {
+        @if first.is_empty() {
+            tr { td { "Outside times" } td { "None: no trusted timestamp or witness cosignature covers it, so its times rest on the court's own clock." } }
+        } @else {
+            tr { td { "Outside times" } td {
+                @for (i, o) in first.iter().enumerate() {
+                    @if i > 0 { br; }
+                    (what) " existed no later than " span.t { (clock.local(o.time)) } ", by the " (shown(&who(o)))
+                }
+                br;
+                span.note { "Parties the court does not control vouch for these times (trusted in the trust file)." }
+            } }
+        }
+    }
+}
+
 fn not_proven(one_file: bool) -> Markup {
     html! {
         h2 { "What this does not prove" }
@@ -170,6 +209,7 @@ pub fn session(
             @if let Some(c) = last {
                 tr { td { "Checkpoint" } td { (shown(&c.file)) ", " (c.size.unwrap_or(0)) " entries, root " span.hash { (c.root.as_deref().unwrap_or("")) } } }
                 tr { td { "Signed by" } td { @for (i, s) in c.signed_by.iter().enumerate() { @if i > 0 { ", " } (document::key_words(s)) } } }
+                (outside_rows(&r.outside_times, c.size.unwrap_or(0), &format!("The log's first {} entries", c.size.unwrap_or(0)), clock))
             } @else {
                 tr { td { "Checkpoint" } td.bad-cell { "no checkpoint verifies with the trusted keys" } }
             }
@@ -240,6 +280,7 @@ pub fn file(
             tr { td { "Log origin" } td { (shown(r.origin.as_deref().unwrap_or("?"))) } }
             tr { td { "Checkpoint" } td { (r.tree_size.map(|n| format!("{n} entries")).unwrap_or_default()) } }
             tr { td { "Signed by" } td { @if r.signed_by.is_empty() { span.bad-cell { "no trusted key" } } @for (i, s) in r.signed_by.iter().enumerate() { @if i > 0 { ", " } (document::key_words(s)) } } }
+            @if r.entry.is_some() && !r.signed_by.is_empty() { (outside_rows(&r.outside_times, 0, "The sealed recording", clock)) }
             tr { td { "Trusted keys" } td { @for (i, (role, v)) in trust.entries().iter().enumerate() { @if i > 0 { "; " } (role.to_string()) " " (shown(v.name())) " (key ID " (format!("{:08x}", v.key_id())) ")" } } }
         }
         (findings_table(&r.findings, clock))

@@ -294,15 +294,28 @@ pub fn make(
     let starts_at = stretch.from;
     Ok(MadeExcerpt {
         bundle: {
-            let ledger = crate::proof::ledger_evidence_for(root, &tp, trust);
+            let ledger = crate::proof::ledger_evidence_named_for(root, &tp, trust);
             let record = crate::proof::record_part_for(root, &tp);
+            let timestamps = crate::proof::timestamps_for(
+                root,
+                &tp,
+                ledger.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+                trust,
+            );
+            let ledger = ledger.map(|(_, t)| t);
             Bundle {
-                bundle: crate::proof::bundle_version(ledger.is_some(), record.is_some()).into(),
+                bundle: crate::proof::bundle_version_of(
+                    ledger.is_some(),
+                    record.is_some(),
+                    !timestamps.is_empty(),
+                )
+                .into(),
                 tlog_proof: String::from_utf8_lossy(&tp.to_text()).into_owned(),
                 windows: None,
                 excerpt: Some(part),
                 ledger,
                 record,
+                timestamps,
             }
         },
         stretch,

@@ -154,15 +154,24 @@ pub fn make_bundle(
             what: "is not UTF-8 text".into(),
         })
     };
-    let ledger = ledger_evidence_for(root, &p, trust);
+    let ledger = ledger_evidence_named_for(root, &p, trust);
     let record = record_part_for(root, &p);
+    let timestamps = timestamps_for(
+        root,
+        &p,
+        ledger.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+        trust,
+    );
+    let ledger = ledger.map(|(_, t)| t);
     Ok(Bundle {
-        bundle: bundle_version(ledger.is_some(), record.is_some()).into(),
+        bundle: bundle_version_of(ledger.is_some(), record.is_some(), !timestamps.is_empty())
+            .into(),
         tlog_proof: text(p.to_text(), &SessionPaths::new(root).checkpoint)?,
         windows: windows.map(|w| text(w, root)).transpose()?,
         excerpt: None,
         ledger,
         record,
+        timestamps,
     })
 }
 
@@ -174,6 +183,152 @@ pub fn bundle_version(ledger: bool, record: bool) -> &'static str {
         (true, false) => crate::format::bundle::BUNDLE_V2,
         (false, false) => crate::format::bundle::BUNDLE,
     }
+}
+
+/// [`bundle_version`], and v4 whenever the bundle carries timestamps (a
+/// bundle without them is written exactly as before v4 existed).
+pub fn bundle_version_of(ledger: bool, record: bool, timestamps: bool) -> &'static str {
+    if timestamps {
+        crate::format::bundle::BUNDLE_V4
+    } else {
+        bundle_version(ledger, record)
+    }
+}
+
+/// The timestamp tokens a bundle for proof `p` carries (version 4), each
+/// one that the session keeps and that a TSA of `trust` validates, over a
+/// checkpoint that includes the proof's entry:
+///
+/// - of the session's own (`courtseal/timestamps/SIZE.N.tsr`, `SIZE` from
+///   the entry's up to the proof's checkpoint), for each trusted TSA the
+///   token over the smallest checkpoint (the earliest time that includes
+///   the entry, the one a backdating question asks for) and its newest one
+///   (a renewal, whose certificate ages last), each with the tree's root
+///   and the consistency proof to the proof's checkpoint;
+/// - every token kept beside the ledger evidence the bundle carries
+///   (`ledger`: its file name and text), over that ledger checkpoint.
+///
+/// With no TSA in `trust` none is carried: a token `proof` cannot check
+/// would be sent unchecked. At most [`crate::format::bundle::MAX_TOKENS`].
+pub fn timestamps_for(
+    root: &Path,
+    p: &TlogProof,
+    ledger: Option<(&str, &str)>,
+    trust: &TrustStore,
+) -> Vec<crate::format::bundle::BundledToken> {
+    use crate::format::bundle::{BundledToken, MAX_TOKENS, OVER_CHECKPOINT, OVER_LEDGER};
+    use crate::format::timestamp as tsfmt;
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    if trust.tsas().is_empty() {
+        return Vec::new();
+    }
+    let Some(cp) = note::split(&p.checkpoint)
+        .ok()
+        .and_then(|(t, _)| Checkpoint::parse(&t).ok())
+    else {
+        return Vec::new();
+    };
+    let source = LocalSession::new(root);
+    let now = time::OffsetDateTime::now_utc();
+    // The first trusted TSA a token verifies under, over `message`.
+    let valid = |token: &[u8], message: &[u8]| {
+        trust.tsas().iter().enumerate().find_map(|(i, tsa)| {
+            crate::timestamp::verify(token, message, &tsa.roots, now)
+                .ok()
+                .map(|v| (i, v.gen_time))
+        })
+    };
+    let mut out = Vec::new();
+    if let Ok(log) = Log::read_from(&source) {
+        let tree = log.tree();
+        let origin = log.header().map(|h| h.origin.clone()).unwrap_or_default();
+        if tree.root_at(cp.size) == Some(cp.root) && origin == cp.origin {
+            let dir = format!("{TOOL_DIR}/{}", tsfmt::DIR);
+            let listed =
+                crate::store::source::evidence_folder(&source, &dir, tsfmt::parse_file_name);
+            // (TSA, size, time, file, token) of every valid one.
+            let mut found = Vec::new();
+            for ((size, _), name) in listed.files {
+                if size <= p.index || size > cp.size {
+                    continue;
+                }
+                let Some(r) = tree.root_at(size) else {
+                    continue;
+                };
+                let at = format!("{dir}/{name}");
+                let Ok(token) = source.read(&at, tsfmt::MAX_TOKEN_BYTES) else {
+                    continue;
+                };
+                let message = tsfmt::message(&Checkpoint::new(&origin, size, r));
+                if let Some((i, t)) = valid(&token, &message) {
+                    found.push((i, size, t, at, token, r));
+                }
+            }
+            let mut chosen: Vec<usize> = Vec::new();
+            for i in 0..trust.tsas().len() {
+                let of: Vec<usize> = (0..found.len()).filter(|k| found[*k].0 == i).collect();
+                let first = of.iter().min_by_key(|k| (found[**k].1, found[**k].2));
+                let newest = of.iter().max_by_key(|k| (found[**k].2, found[**k].1));
+                chosen.extend(first.into_iter().chain(newest).copied());
+            }
+            chosen.sort_unstable();
+            chosen.dedup();
+            for k in chosen {
+                let (_, size, _, at, token, r) = &found[k];
+                let Some(proof) = tree.consistency_proof(*size, cp.size) else {
+                    continue;
+                };
+                out.push(BundledToken {
+                    over: OVER_CHECKPOINT.into(),
+                    file: at.clone(),
+                    size: Some(*size),
+                    root: Some(b64(r)),
+                    consistency: Some(proof.iter().map(|h| b64(h)).collect()),
+                    token: b64(token),
+                });
+            }
+        }
+    }
+    if let Some((evidence, text)) = ledger {
+        let message = TlogProof::parse(text.as_bytes())
+            .ok()
+            .and_then(|t| note::split(&t.checkpoint).ok())
+            .map(|(t, _)| t.into_bytes());
+        let dir = format!("{TOOL_DIR}/{}", crate::format::ledger::DIR);
+        if let (Some(message), Ok(Some(listed))) = (message, source.list(&dir)) {
+            let mut names: Vec<(u32, String)> = listed
+                .into_iter()
+                .filter_map(|l| match crate::format::ledger::parse_listed(&l.name)? {
+                    crate::format::ledger::Named::Token(size, later, n)
+                        if crate::format::ledger::evidence_name(size, later) == evidence =>
+                    {
+                        Some((n, l.name))
+                    }
+                    _ => None,
+                })
+                .collect();
+            names.sort();
+            for (_, name) in names {
+                let at = format!("{dir}/{name}");
+                let Ok(token) = source.read(&at, tsfmt::MAX_TOKEN_BYTES) else {
+                    continue;
+                };
+                if valid(&token, &message).is_some() {
+                    out.push(BundledToken {
+                        over: OVER_LEDGER.into(),
+                        file: at,
+                        size: None,
+                        root: None,
+                        consistency: None,
+                        token: b64(&token),
+                    });
+                }
+            }
+        }
+    }
+    out.truncate(MAX_TOKENS);
+    out
 }
 
 /// The record part of a bundle for proof `p`: the last `record` entry the
@@ -212,6 +367,16 @@ pub fn record_part_for(root: &Path, p: &TlogProof) -> Option<String> {
 /// witnesses' cosignatures are split across files, or a witness's earliest
 /// time is only in `<size>.proof`, the bundle has what one file has.
 pub fn ledger_evidence_for(root: &Path, p: &TlogProof, trust: &TrustStore) -> Option<String> {
+    ledger_evidence_named_for(root, p, trust).map(|(_, t)| t)
+}
+
+/// [`ledger_evidence_for`], with the chosen file's name in
+/// `courtseal/ledger/` (its tokens are kept beside it).
+pub fn ledger_evidence_named_for(
+    root: &Path,
+    p: &TlogProof,
+    trust: &TrustStore,
+) -> Option<(String, String)> {
     let (text, _) = note::split(&p.checkpoint).ok()?;
     let cp = Checkpoint::parse(&text).ok()?;
     let dir = format!("{TOOL_DIR}/{}", crate::format::ledger::DIR);
@@ -229,8 +394,8 @@ pub fn ledger_evidence_for(root: &Path, p: &TlogProof, trust: &TrustStore) -> Op
         )
         .collect();
     names.sort();
-    // (holds, trusted witnesses cosigning, the file's text)
-    let mut best: Option<(bool, usize, String)> = None;
+    // (holds, trusted witnesses cosigning, the file's name and text)
+    let mut best: Option<(bool, usize, String, String)> = None;
     for (later, name) in names {
         let Some(text) = source
             .read(
@@ -271,13 +436,13 @@ pub fn ledger_evidence_for(root: &Path, p: &TlogProof, trust: &TrustStore) -> Op
         cosigners.dedup();
         let better = match &best {
             None => true,
-            Some((h, n, _)) => (holds, cosigners.len()) > (*h, *n),
+            Some((h, n, _, _)) => (holds, cosigners.len()) > (*h, *n),
         };
         if better {
-            best = Some((holds, cosigners.len(), text));
+            best = Some((holds, cosigners.len(), name, text));
         }
     }
-    best.map(|(_, _, t)| t)
+    best.map(|(_, _, n, t)| (n, t))
 }
 
 /// Where `courtseal proof` puts a segment's packet-window sidecar next to
@@ -427,25 +592,26 @@ pub fn verify_file_with(
         record: None,
     };
     // A bundle carries the tlog-proof, and the windows or an excerpt part.
-    let (proof_bytes, bundled_windows, excerpt, ledger, record) = if Bundle::is_bundle(&proof_bytes)
-    {
-        match Bundle::parse(&proof_bytes) {
-            Ok(b) => (
-                b.tlog_proof.into_bytes(),
-                b.windows.map(String::into_bytes),
-                b.excerpt,
-                b.ledger,
-                b.record,
-            ),
-            Err(e) => {
-                r.findings
-                    .push(Finding::error(Code::ProofMalformed, &loc, e.to_string()));
-                return Ok(r);
+    let (proof_bytes, bundled_windows, excerpt, ledger, record, tokens) =
+        if Bundle::is_bundle(&proof_bytes) {
+            match Bundle::parse(&proof_bytes) {
+                Ok(b) => (
+                    b.tlog_proof.into_bytes(),
+                    b.windows.map(String::into_bytes),
+                    b.excerpt,
+                    b.ledger,
+                    b.record,
+                    b.timestamps,
+                ),
+                Err(e) => {
+                    r.findings
+                        .push(Finding::error(Code::ProofMalformed, &loc, e.to_string()));
+                    return Ok(r);
+                }
             }
-        }
-    } else {
-        (proof_bytes, None, None, None, None)
-    };
+        } else {
+            (proof_bytes, None, None, None, None, Vec::new())
+        };
     let proof = match TlogProof::parse(&proof_bytes) {
         Ok(p) => p,
         Err(e) => {
@@ -515,14 +681,33 @@ pub fn verify_file_with(
             ));
         }
         // The ledger part and the witnesses' quorum.
+        let (outside, held) = crate::verify::ledger::check_bundled_text(
+            ledger.as_deref(),
+            cp,
+            trust,
+            &format!("{loc} (its ledger part)"),
+            &mut r.findings,
+        );
+        r.outside_times = outside;
+        // A version 4 bundle's timestamps, and the TSAs the trust file
+        // requires.
         {
-            r.outside_times = crate::verify::ledger::check_bundled(
-                ledger.as_deref(),
+            use crate::verify::timestamps::{check_bundled, BundledLedger};
+            let over_ledger = match (&ledger, &held) {
+                (None, _) => BundledLedger::Absent,
+                (Some(_), None) => BundledLedger::Failed,
+                (Some(_), Some(text)) => BundledLedger::Holds(text.as_bytes()),
+            };
+            r.outside_times.extend(check_bundled(
+                &tokens,
                 cp,
+                proof.index,
+                over_ledger,
                 trust,
-                &format!("{loc} (its ledger part)"),
+                &loc,
                 &mut r.findings,
-            );
+            ));
+            r.outside_times.sort_by_key(|a| (a.time, a.size));
         }
         // A version 3 bundle's record part: the court's zone, signed.
         if let Some(part) = &record {

@@ -13,7 +13,9 @@
 //! bundles only); `excerpt`, when present, the proof that a file is one
 //! stretch of the segment (see [`ExcerptPart`]); `ledger` (version 2 and
 //! 3) the session's ledger evidence; `record` (version 3) the sealed
-//! record entry with its inclusion proof. Unknown fields are refused.
+//! record entry with its inclusion proof; `timestamps` (version 4) RFC 3161
+//! tokens over the session's checkpoints or the ledger part's checkpoint
+//! (see [`BundledToken`]). Unknown fields are refused.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,16 @@ pub const BUNDLE_V2: &str = "courtseal.proof-bundle/v2";
 /// The value of the `bundle` field of a bundle with a `record` member
 /// (and maybe a `ledger` member).
 pub const BUNDLE_V3: &str = "courtseal.proof-bundle/v3";
+/// The value of the `bundle` field of a bundle with a `timestamps` member
+/// (and maybe `ledger` and `record` members).
+pub const BUNDLE_V4: &str = "courtseal.proof-bundle/v4";
+/// Most tokens a version 4 bundle carries.
+pub const MAX_TOKENS: usize = 32;
+/// What a bundled token is over: the session checkpoint of the token's
+/// `size`, shown to be a prefix of the proof's checkpoint.
+pub const OVER_CHECKPOINT: &str = "checkpoint";
+/// What a bundled token is over: the ledger checkpoint of the `ledger` part.
+pub const OVER_LEDGER: &str = "ledger";
 /// The value of an excerpt part's `v`.
 pub const EXCERPT_V1: u32 = 1;
 
@@ -55,6 +67,117 @@ pub struct Bundle {
     /// operator and sealed by the recorder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
+    /// Version 4: RFC 3161 tokens the session keeps, each over a checkpoint
+    /// that includes the segment (not empty, at most [`MAX_TOKENS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timestamps: Vec<BundledToken>,
+}
+
+/// One RFC 3161 token of a version 4 bundle, as the session keeps it.
+///
+/// `over` is [`OVER_CHECKPOINT`]: the token is over the note text of the
+/// session checkpoint (origin of the proof's checkpoint, `size`, `root`),
+/// and `consistency` is the RFC 6962 consistency proof from that tree to the
+/// proof's checkpoint (empty when `size` is its size); or [`OVER_LEDGER`]:
+/// the token is over the note text of the `ledger` part's checkpoint, and
+/// `size`, `root` and `consistency` are absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundledToken {
+    /// [`OVER_CHECKPOINT`] or [`OVER_LEDGER`].
+    pub over: String,
+    /// Where the session keeps it (`courtseal/timestamps/SIZE.N.tsr` or
+    /// `courtseal/ledger/EVIDENCE.N.tsr`): named in findings and times.
+    pub file: String,
+    /// The session checkpoint's size (`over` = checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Its root, base64 (`over` = checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    /// Base64 hashes of the consistency proof from `size` to the proof's
+    /// checkpoint (`over` = checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<Vec<String>>,
+    /// The token (a DER `TimeStampToken`), base64.
+    pub token: String,
+}
+
+impl BundledToken {
+    /// The token's bytes, or why not: not base64, or larger than a token
+    /// may be.
+    pub fn token_bytes(&self) -> Result<Vec<u8>, String> {
+        let b = base64::engine::general_purpose::STANDARD
+            .decode(&self.token)
+            .map_err(|e| format!("its token is not base64: {e}"))?;
+        if b.len() as u64 > crate::format::timestamp::MAX_TOKEN_BYTES {
+            return Err(format!(
+                "its token is larger than {} bytes",
+                crate::format::timestamp::MAX_TOKEN_BYTES
+            ));
+        }
+        Ok(b)
+    }
+
+    /// The root and consistency proof of a token over a session
+    /// checkpoint, decoded; `None` when one is not base64 of 32 bytes.
+    pub fn tree(&self) -> Option<(u64, crate::tlog::Hash, Vec<crate::tlog::Hash>)> {
+        let hash = |h: &str| -> Option<crate::tlog::Hash> {
+            base64::engine::general_purpose::STANDARD
+                .decode(h)
+                .ok()?
+                .try_into()
+                .ok()
+        };
+        let proof = self
+            .consistency
+            .as_ref()?
+            .iter()
+            .map(|h| hash(h))
+            .collect::<Option<Vec<_>>>()?;
+        Some((self.size?, hash(self.root.as_deref()?)?, proof))
+    }
+
+    /// Checks the shape: `over` known, its members present or absent as it
+    /// says, `file` named as the session names such a token.
+    fn check(&self) -> Result<(), String> {
+        let shaped = match self.over.as_str() {
+            OVER_CHECKPOINT => {
+                self.size.is_some()
+                    && self.root.is_some()
+                    && self.consistency.as_ref().is_some_and(|c| c.len() <= 64)
+                    && self
+                        .file
+                        .strip_prefix("courtseal/timestamps/")
+                        .and_then(crate::format::timestamp::parse_file_name)
+                        .is_some_and(|(size, _)| Some(size) == self.size)
+            }
+            OVER_LEDGER => {
+                self.size.is_none()
+                    && self.root.is_none()
+                    && self.consistency.is_none()
+                    && self
+                        .file
+                        .strip_prefix("courtseal/ledger/")
+                        .and_then(crate::format::ledger::parse_listed)
+                        .is_some_and(|n| matches!(n, crate::format::ledger::Named::Token(..)))
+            }
+            other => {
+                return Err(format!(
+                    "a timestamp is over {other:?}, not {OVER_CHECKPOINT:?} or {OVER_LEDGER:?}"
+                ))
+            }
+        };
+        if shaped {
+            Ok(())
+        } else {
+            Err(format!(
+                "the timestamp {:?} over the {} does not have the members and file name that says",
+                self.file.chars().take(120).collect::<String>(),
+                self.over
+            ))
+        }
+    }
 }
 
 /// The proof that a file holds packets `first .. first+count` of each of
@@ -153,8 +276,32 @@ impl Bundle {
             return Err(BundleError("is not one line of JSON".into()));
         }
         let b: Bundle = serde_json::from_slice(body).map_err(|e| BundleError(e.to_string()))?;
+        if b.bundle == BUNDLE_V4 {
+            if b.timestamps.is_empty() {
+                return Err(BundleError(format!(
+                    "a {BUNDLE_V4} bundle must carry its timestamps member"
+                )));
+            }
+            if b.timestamps.len() > MAX_TOKENS {
+                return Err(BundleError(format!(
+                    "carries {} timestamps, more than the {MAX_TOKENS} a bundle may",
+                    b.timestamps.len()
+                )));
+            }
+            for t in &b.timestamps {
+                t.check().map_err(BundleError)?;
+            }
+        } else if !b.timestamps.is_empty() {
+            return Err(BundleError(format!(
+                "a {} bundle carries no timestamps member (that is {BUNDLE_V4})",
+                b.bundle
+            )));
+        }
         match (b.bundle.as_str(), &b.ledger, &b.record) {
-            (BUNDLE, None, None) | (BUNDLE_V2, Some(_), None) | (BUNDLE_V3, _, Some(_)) => {}
+            (BUNDLE, None, None)
+            | (BUNDLE_V2, Some(_), None)
+            | (BUNDLE_V3, _, Some(_))
+            | (BUNDLE_V4, _, _) => {}
             (BUNDLE | BUNDLE_V2, _, Some(_)) => {
                 return Err(BundleError(format!(
                     "a {} bundle carries no record member (that is {BUNDLE_V3})",
@@ -178,7 +325,7 @@ impl Bundle {
             }
             _ => {
                 return Err(BundleError(format!(
-                    "the bundle field is {:?}, not {BUNDLE:?}, {BUNDLE_V2:?} or {BUNDLE_V3:?}",
+                    "the bundle field is {:?}, not {BUNDLE:?}, {BUNDLE_V2:?}, {BUNDLE_V3:?} or {BUNDLE_V4:?}",
                     b.bundle
                 )))
             }
@@ -216,6 +363,7 @@ mod tests {
             excerpt: None,
             ledger: None,
             record: None,
+            timestamps: vec![],
         };
         let bytes = b.to_bytes();
         assert!(Bundle::is_bundle(&bytes));
@@ -261,5 +409,100 @@ mod tests {
             };
             assert!(Bundle::parse(&with_record.to_bytes()).is_err());
         }
+    }
+
+    #[test]
+    fn version_4_carries_timestamps_of_the_shape_it_says_and_only_it() {
+        let over_cp = BundledToken {
+            over: OVER_CHECKPOINT.into(),
+            file: "courtseal/timestamps/5.1.tsr".into(),
+            size: Some(5),
+            root: Some("AAAA".into()),
+            consistency: Some(vec![]),
+            token: "MAA=".into(),
+        };
+        let over_ledger = BundledToken {
+            over: OVER_LEDGER.into(),
+            file: "courtseal/ledger/5.proof.1.tsr".into(),
+            size: None,
+            root: None,
+            consistency: None,
+            token: "MAA=".into(),
+        };
+        let v4 = Bundle {
+            bundle: BUNDLE_V4.into(),
+            tlog_proof: "c2sp.org/tlog-proof@v1\nindex 0\n\nx\n".into(),
+            windows: None,
+            excerpt: None,
+            ledger: None,
+            record: None,
+            timestamps: vec![over_cp.clone(), over_ledger.clone()],
+        };
+        assert_eq!(Bundle::parse(&v4.to_bytes()).unwrap(), v4);
+        assert_eq!(over_ledger.token_bytes().unwrap(), [0x30, 0]);
+        // Without timestamps, or with too many.
+        let empty = Bundle {
+            timestamps: vec![],
+            ..v4.clone()
+        };
+        assert!(Bundle::parse(&empty.to_bytes()).is_err());
+        let many = Bundle {
+            timestamps: vec![over_ledger.clone(); MAX_TOKENS + 1],
+            ..v4.clone()
+        };
+        assert!(Bundle::parse(&many.to_bytes()).is_err());
+        // Older versions carry none.
+        for old in [BUNDLE, BUNDLE_V2, BUNDLE_V3] {
+            let b = Bundle {
+                bundle: old.into(),
+                ledger: Some("x".into()),
+                record: Some("x".into()),
+                ..v4.clone()
+            };
+            assert!(Bundle::parse(&b.to_bytes()).is_err(), "{old}");
+        }
+        // Each token's members as its `over` says, its file named so.
+        let bad = [
+            BundledToken {
+                over: "session".into(),
+                ..over_cp.clone()
+            },
+            BundledToken {
+                size: Some(6),
+                ..over_cp.clone()
+            },
+            BundledToken {
+                consistency: None,
+                ..over_cp.clone()
+            },
+            BundledToken {
+                file: "courtseal/ledger/5.proof.1.tsr".into(),
+                ..over_cp.clone()
+            },
+            BundledToken {
+                size: Some(5),
+                ..over_ledger.clone()
+            },
+            BundledToken {
+                file: "courtseal/ledger/5.proof".into(),
+                ..over_ledger.clone()
+            },
+            BundledToken {
+                file: "../../etc/5.proof.1.tsr".into(),
+                ..over_ledger.clone()
+            },
+        ];
+        for t in bad {
+            let b = Bundle {
+                timestamps: vec![t.clone()],
+                ..v4.clone()
+            };
+            assert!(Bundle::parse(&b.to_bytes()).is_err(), "{t:?}");
+        }
+        let not_base64 = BundledToken {
+            token: "not base64!".into(),
+            ..over_ledger
+        };
+        assert!(not_base64.token_bytes().is_err());
     }
 }

@@ -431,12 +431,25 @@ pub fn check_bundled(
     at: &str,
     findings: &mut Vec<Finding>,
 ) -> Vec<OutsideTime> {
+    check_bundled_text(evidence, cp, trust, at, findings).0
+}
+
+/// [`check_bundled`], with the note text of the ledger part's checkpoint
+/// when the part holds (signed by a trusted ledger key, `cp` included in
+/// it): what its timestamp tokens are over.
+pub fn check_bundled_text(
+    evidence: Option<&str>,
+    cp: &Checkpoint,
+    trust: &TrustStore,
+    at: &str,
+    findings: &mut Vec<Finding>,
+) -> (Vec<OutsideTime>, Option<String>) {
     let witnesses = trust.witnesses();
     let mut covered = vec![false; witnesses.len()];
     let mut outside = Vec::new();
-    let mut proven = false;
+    let mut held = None;
     if let Some(text) = evidence {
-        proven = check_bundled_part(
+        held = check_bundled_part(
             text.as_bytes(),
             cp,
             trust,
@@ -456,7 +469,7 @@ pub fn check_bundled(
                 cp.size,
                 if evidence.is_none() {
                     " (the proof carries no ledger part)"
-                } else if !proven {
+                } else if held.is_none() {
                     " (its ledger part does not hold)"
                 } else {
                     ""
@@ -478,7 +491,7 @@ pub fn check_bundled(
         }
     }
     outside.sort_by_key(|a: &OutsideTime| a.time);
-    outside
+    (outside, held)
 }
 
 fn check_bundled_part(
@@ -489,7 +502,7 @@ fn check_bundled_part(
     covered: &mut [bool],
     outside: &mut Vec<OutsideTime>,
     findings: &mut Vec<Finding>,
-) -> bool {
+) -> Option<String> {
     let ledgers = trust.ledgers();
     if ledgers.is_empty() {
         findings.push(Finding::warning(
@@ -497,7 +510,7 @@ fn check_bundled_part(
             at,
             "the proof carries ledger evidence, but this verification trusts no ledger (give a trust file with the ledger's 'ledger' line); it proves nothing",
         ));
-        return false;
+        return None;
     }
     if bytes.len() as u64 > lf::MAX_EVIDENCE_BYTES {
         findings.push(Finding::error(
@@ -505,14 +518,14 @@ fn check_bundled_part(
             at,
             format!("is larger than {} bytes", lf::MAX_EVIDENCE_BYTES),
         ));
-        return false;
+        return None;
     }
     let keys: Vec<note::Verifier> = ledgers.iter().map(|l| l.key.clone()).collect();
     let (opened, _, leaf) = match open_evidence(bytes, &keys, at, true) {
         Ok(e) => e,
         Err(f) => {
             findings.push(*f);
-            return false;
+            return None;
         }
     };
     if leaf.origin != session.origin || leaf.size != session.size || leaf.root != session.root {
@@ -524,7 +537,7 @@ fn check_bundled_part(
                 leaf.size, leaf.origin, session.size, session.origin
             ),
         ));
-        return false;
+        return None;
     }
     let latest = super::witnesses::latest_usable_time();
     for (i, w) in trust.witnesses().iter().enumerate() {
@@ -561,7 +574,7 @@ fn check_bundled_part(
             }
         }
     }
-    true
+    Some(opened.text)
 }
 
 /// Opens one ledger evidence file (a tlog-proof whose `extra` line is the

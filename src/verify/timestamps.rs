@@ -108,41 +108,200 @@ pub fn check_ledger_token(
             format!("cannot be read as a token: {e}"),
         ))
     })?;
+    verify_token(&token, message, trust, now)
+        .map(|(i, v)| ValidToken {
+            tsa: i,
+            outside: outside_time(size, &v, at),
+            verified: v,
+        })
+        .map_err(|p| {
+            let message = match &p {
+                Problem::ImprintMismatch(why) => format!(
+                    "a token of a trusted TSA beside ledger evidence, but not over that evidence's ledger checkpoint ({why}): it was moved from elsewhere or the evidence was replaced, and proves no time here"
+                ),
+                p => format!("proves no time: {p}"),
+            };
+            Box::new(Finding::new(severity(&p), p.code(), at, message))
+        })
+}
+
+/// The first trusted TSA (its index) under which `token` is valid over
+/// `message`, or the most telling reason it is not: a trusted TSA's token
+/// that fails before "not a trusted TSA".
+fn verify_token(
+    token: &[u8],
+    message: &[u8],
+    trust: &TrustStore,
+    now: time::OffsetDateTime,
+) -> Result<(usize, Verified), Problem> {
     let mut problems = Vec::new();
     for (i, tsa) in trust.tsas().iter().enumerate() {
-        match timestamp::verify(&token, message, &tsa.roots, now) {
-            Ok(v) => {
-                return Ok(ValidToken {
-                    tsa: i,
-                    outside: OutsideTime {
-                        size,
-                        time: v.gen_time,
-                        source: OutsideSource::Timestamp {
-                            tsa: v.tsa_name.clone(),
-                            file: at.to_owned(),
-                            serial: v.serial.clone(),
-                            policy: v.policy.clone(),
-                        },
-                    },
-                    verified: v,
-                })
-            }
+        match timestamp::verify(token, message, &tsa.roots, now) {
+            Ok(v) => return Ok((i, v)),
             Err(p) => problems.push(p),
         }
     }
-    let p = problems
+    Err(problems
         .iter()
         .find(|p| !matches!(p, Problem::UntrustedTsa(_)))
         .or(problems.first())
         .cloned()
-        .unwrap_or_else(|| Problem::UntrustedTsa("no TSA is trusted".to_owned()));
-    let message = match &p {
-        Problem::ImprintMismatch(why) => format!(
-            "a token of a trusted TSA beside ledger evidence, but not over that evidence's ledger checkpoint ({why}): it was moved from elsewhere or the evidence was replaced, and proves no time here"
-        ),
-        p => format!("proves no time: {p}"),
-    };
-    Err(Box::new(Finding::new(severity(&p), p.code(), at, message)))
+        .unwrap_or_else(|| Problem::UntrustedTsa("no TSA is trusted".to_owned())))
+}
+
+fn outside_time(size: u64, v: &Verified, file: &str) -> OutsideTime {
+    OutsideTime {
+        size,
+        time: v.gen_time,
+        source: OutsideSource::Timestamp {
+            tsa: v.tsa_name.clone(),
+            file: file.to_owned(),
+            serial: v.serial.clone(),
+            policy: v.policy.clone(),
+        },
+    }
+}
+
+/// The ledger part of a bundle, for its tokens: absent, present but not
+/// holding (its findings already say why), or holding with the note text
+/// of its ledger checkpoint.
+#[derive(Debug, Clone, Copy)]
+pub enum BundledLedger<'a> {
+    /// The bundle carries no ledger part.
+    Absent,
+    /// It carries one that does not hold.
+    Failed,
+    /// It holds; the note text of its ledger checkpoint.
+    Holds(&'a [u8]),
+}
+
+/// Checks the tokens of a version 4 bundle (`verify-file`) against the
+/// trusted TSAs: a token over a session checkpoint must be over a tree
+/// that includes the proof's entry (`index`) and is proven a prefix of the
+/// proof's checkpoint `cp` (already signed by a trusted key); a token over
+/// the ledger part must be over that part's ledger checkpoint, which must
+/// hold. Each valid one is an outside time; a `required` TSA with none is
+/// `timestamp.missing`, whatever the proof's version (a bare tlog-proof
+/// and bundles before version 4 carry no token). `at` names the proof.
+pub fn check_bundled(
+    tokens: &[crate::format::bundle::BundledToken],
+    cp: &Checkpoint,
+    index: u64,
+    ledger: BundledLedger<'_>,
+    trust: &TrustStore,
+    at: &str,
+    findings: &mut Vec<Finding>,
+) -> Vec<OutsideTime> {
+    use crate::format::bundle::{OVER_CHECKPOINT, OVER_LEDGER};
+    let now = time::OffsetDateTime::now_utc();
+    let mut out = Vec::new();
+    let mut proved = Vec::new();
+    if !tokens.is_empty() && trust.tsas().is_empty() {
+        findings.push(Finding::warning(
+            Code::TimestampUntrustedTsa,
+            at,
+            format!(
+                "the proof carries {} timestamp token(s), but this verification trusts no TSA (give a trust file with tsa lines); they prove no time",
+                tokens.len()
+            ),
+        ));
+    }
+    for t in tokens.iter().filter(|_| !trust.tsas().is_empty()) {
+        let loc = format!("{at} (its timestamp {})", t.file);
+        let malformed = |why: String| Finding::error(Code::TimestampMalformed, &loc, why);
+        let token = match t.token_bytes() {
+            Ok(b) => b,
+            Err(why) => {
+                findings.push(malformed(why));
+                continue;
+            }
+        };
+        let (size, message) = match t.over.as_str() {
+            OVER_CHECKPOINT => {
+                let Some((size, root, proof)) = t.tree() else {
+                    findings.push(malformed(
+                        "its root or consistency proof is not base64 of 32-byte hashes".into(),
+                    ));
+                    continue;
+                };
+                if size <= index {
+                    findings.push(malformed(format!(
+                        "is over the checkpoint of size {size}, which does not include the proof's entry (entry {} of the log): it proves no time for it",
+                        index + 1
+                    )));
+                    continue;
+                }
+                if let Err(e) =
+                    crate::tlog::verify_consistency(size, cp.size, &root, &cp.root, &proof)
+                {
+                    findings.push(malformed(format!(
+                        "its checkpoint of size {size} is not proven to be the first {size} entries of the proof's checkpoint of size {} ({e}): it proves no time for this log",
+                        cp.size
+                    )));
+                    continue;
+                }
+                (
+                    size,
+                    tsfmt::message(&Checkpoint::new(&cp.origin, size, root)),
+                )
+            }
+            OVER_LEDGER => match ledger {
+                BundledLedger::Holds(text) => (cp.size, text.to_vec()),
+                BundledLedger::Failed => {
+                    findings.push(Finding::warning(
+                        Code::TimestampMalformed,
+                        &loc,
+                        "is over the bundle's ledger part, which does not hold (see its finding): it proves no time",
+                    ));
+                    continue;
+                }
+                BundledLedger::Absent => {
+                    findings.push(malformed(
+                        "is over a ledger part, but the bundle carries none: it proves no time"
+                            .into(),
+                    ));
+                    continue;
+                }
+            },
+            // `Bundle::parse` admits no other.
+            other => {
+                findings.push(malformed(format!("is over {other:?}")));
+                continue;
+            }
+        };
+        match verify_token(&token, &message, trust, now) {
+            Ok((i, v)) => {
+                out.push(outside_time(size, &v, &loc));
+                proved.push(i);
+            }
+            Err(p) => {
+                let message = match &p {
+                    Problem::ImprintMismatch(why) => format!(
+                        "a token of a trusted TSA, but not over the {} it is bundled as ({why}): it was taken from elsewhere, and proves no time here",
+                        if t.over == OVER_LEDGER { "ledger part's checkpoint" } else { "checkpoint" }
+                    ),
+                    p => format!("proves no time: {p}"),
+                };
+                findings.push(Finding::new(severity(&p), p.code(), &loc, message));
+            }
+        }
+    }
+    for (i, tsa) in trust.tsas().iter().enumerate() {
+        if tsa.required && !proved.contains(&i) {
+            findings.push(Finding::error(
+                Code::TimestampMissing,
+                at,
+                format!(
+                    "the trust file requires a timestamp from {} (roots {}), and this proof carries no valid token of it: its times rest on the court's clock alone (a bare .tlog-proof and bundles before {} carry no token; the session folder may keep one: make a new bundle with 'courtseal proof --bundle', or verify the session)",
+                    tsa.url,
+                    tsa.roots_file,
+                    crate::format::bundle::BUNDLE_V4
+                ),
+            ));
+        }
+    }
+    out.sort_by_key(|a| (a.size, a.time));
+    out
 }
 
 /// Checks every kept token; returns the outside times they prove, ordered
