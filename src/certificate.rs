@@ -127,7 +127,7 @@ fn outside_rows(
                     (what) " existed no later than " span.t { (clock.local(o.time)) } ", by the " (shown(&who(o)))
                 }
                 br;
-                span.note { "Parties the court does not control vouch for these times (trusted in the trust file)." }
+                "(vouched for by parties the court does not control, trusted in the trust file)"
             } }
         }
     }

@@ -575,6 +575,17 @@ fn a_bundle_carries_the_ledger_token_and_verify_file_proves_its_time_alone_as_op
         &body,
         &c.tsa.root_pem()
     ));
+    // The session's certificate names the time too.
+    let (code, _, err) = run(
+        c.tmp.path(),
+        &["verify", "s", "--trust", "trust.txt", "--html", "scert.html"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let html = fs::read_to_string(c.p("scert.html")).unwrap();
+    assert!(
+        html.contains("The log's first 5 entries existed no later than"),
+        "{html}"
+    );
     keep_only_the_media(&c);
     let (code, r) = verify_file(&c, "b.courtseal-proof");
     assert_eq!(code, 0, "{r}");
