@@ -578,7 +578,14 @@ fn a_bundle_carries_the_ledger_token_and_verify_file_proves_its_time_alone_as_op
     // The session's certificate names the time too.
     let (code, _, err) = run(
         c.tmp.path(),
-        &["verify", "s", "--trust", "trust.txt", "--html", "scert.html"],
+        &[
+            "verify",
+            "s",
+            "--trust",
+            "trust.txt",
+            "--html",
+            "scert.html",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let html = fs::read_to_string(c.p("scert.html")).unwrap();
